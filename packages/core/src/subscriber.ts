@@ -1,0 +1,266 @@
+import { type DecodeOptions, decodeRecord } from './codec.js';
+import { dispatchRecord } from './dispatch.js';
+import { type ErrorHook, callErrorHook, createStderrErrorHook } from './error-hook.js';
+import type { LogRecord } from './record.js';
+import type { StackedObject } from './stack.js';
+import { ThreadController } from './thread-controller.js';
+
+/** A received record with the means to acknowledge it once it was dispatched. */
+export interface Delivery {
+  /** The record. */
+  readonly record: LogRecord;
+  /** Acknowledges the record to the broker (a no-op where the transport has no acks). */
+  ack(): void | Promise<void>;
+}
+
+/** Counters that every subscriber keeps. */
+export interface SubscriberStats {
+  /** Frames received (valid or not). */
+  received: number;
+  /** Records dispatched to handlers. */
+  dispatched: number;
+  /** Frames skipped because they were not valid records. */
+  malformed: number;
+  /** Errors reported through `onError`. */
+  errors: number;
+}
+
+/** Options common to every subscriber. */
+export interface SubscriberOptions {
+  /** Receives errors: malformed frames, transport failures. @default one rate-limited line on stderr */
+  readonly onError?: ErrorHook;
+  /** Frames larger than this many bytes are rejected before parsing. @default 1 MiB */
+  readonly maxRecordBytes?: number;
+}
+
+/** Delay after a failed receive in a dispatch loop, before trying again. */
+const LOOP_RETRY_MS = 250;
+
+/**
+ * Base of every subscriber (Logbook's `SubscriberBase`). A subclass implements
+ * {@link SubscriberBase.nextDelivery}; most transports extend
+ * {@link FrameSubscriber} instead, which decodes and validates raw frames.
+ *
+ * Contract for `nextDelivery(timeoutMs, signal)`: resolve the next record, or
+ * null once `timeoutMs` has passed (0: do not wait; null: wait forever), or
+ * once `signal` aborts. A record taken from the broker must be returned even
+ * if the signal aborted meanwhile, so that no record is lost on stop.
+ */
+export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<LogRecord> {
+  /** Counters; see {@link SubscriberStats}. */
+  readonly stats: SubscriberStats = { received: 0, dispatched: 0, malformed: 0, errors: 0 };
+  /** Error hook. */
+  onError: ErrorHook;
+  /** Aborts when the subscriber is closed. */
+  protected readonly closeController = new AbortController();
+  private closing: Promise<void> | null = null;
+
+  constructor(options: SubscriberOptions = {}) {
+    this.onError = options.onError ?? createStderrErrorHook(this.constructor.name);
+  }
+
+  /** Whether {@link close} was called. */
+  get closed(): boolean {
+    return this.closeController.signal.aborted;
+  }
+
+  /** See the class contract. */
+  protected abstract nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null>;
+
+  /** Releases the transport's resources; called once by {@link close}. */
+  protected async closeTransport(): Promise<void> {}
+
+  /**
+   * Receives the next delivery without acknowledging it. `timeoutMs`: 0 returns
+   * at once, null/undefined waits forever. Resolves null on timeout, abort or close.
+   */
+  async receive(timeoutMs?: number | null, signal?: AbortSignal): Promise<Delivery | null> {
+    if (this.closed) return null;
+    const combined = signal ? AbortSignal.any([signal, this.closeController.signal]) : this.closeController.signal;
+    return this.nextDelivery(normalizeTimeout(timeoutMs), combined);
+  }
+
+  /**
+   * Receives one record (Logbook's `recv`), acknowledging it at once.
+   * `timeout` in milliseconds: 0 returns immediately, undefined/null waits
+   * forever; resolves null when the time has passed or the subscriber closed.
+   */
+  async recv(timeout?: number | null): Promise<LogRecord | null> {
+    const delivery = await this.receive(timeout);
+    if (!delivery) return null;
+    await this.acknowledge(delivery);
+    return delivery.record;
+  }
+
+  /**
+   * Receives one record and dispatches it to the handler setup active where
+   * this is called, then acknowledges it. Resolves true if one was dispatched,
+   * false on timeout.
+   */
+  async dispatchOnce(timeout?: number | null): Promise<boolean> {
+    const delivery = await this.receive(timeout);
+    if (!delivery) return false;
+    await this.dispatchDelivery(delivery);
+    return true;
+  }
+
+  /**
+   * Receives and dispatches records until the subscriber is closed or `signal`
+   * aborts. Transport errors go to `onError` and the loop goes on.
+   */
+  async dispatchForever(signal?: AbortSignal): Promise<void> {
+    const stop = signal ? AbortSignal.any([signal, this.closeController.signal]) : this.closeController.signal;
+    while (!stop.aborted) {
+      let delivery: Delivery | null;
+      try {
+        delivery = await this.nextDelivery(null, stop);
+      } catch (error) {
+        this.reportError(error);
+        await abortableSleep(LOOP_RETRY_MS, stop);
+        continue;
+      }
+      if (delivery) await this.dispatchDelivery(delivery);
+    }
+  }
+
+  /**
+   * Starts {@link dispatchForever} in the background, with `setup` (a handler
+   * or a `NestedSetup`) pushed for the loop alone; returns the started controller.
+   */
+  dispatchInBackground(setup?: StackedObject): ThreadController {
+    const controller = new ThreadController(this, setup);
+    controller.start();
+    return controller;
+  }
+
+  /** Closes the subscriber: pending receives resolve null, loops end. Idempotent. */
+  close(): Promise<void> {
+    this.closing ??= (async () => {
+      this.closeController.abort();
+      try {
+        await this.closeTransport();
+      } catch (error) {
+        this.reportError(error);
+      }
+    })();
+    return this.closing;
+  }
+
+  /** `await using sub = ...` closes it. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  /** Yields received records until the subscriber is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<LogRecord> {
+    for (;;) {
+      const record = await this.recv(null);
+      if (record === null) {
+        if (this.closed) return;
+        continue;
+      }
+      yield record;
+    }
+  }
+
+  /** Counts an error and passes it to `onError`. */
+  protected reportError(error: unknown, record?: LogRecord): void {
+    this.stats.errors++;
+    callErrorHook(this.onError, error, record);
+  }
+
+  private async dispatchDelivery(delivery: Delivery): Promise<void> {
+    dispatchRecord(delivery.record);
+    this.stats.dispatched++;
+    await this.acknowledge(delivery);
+  }
+
+  private async acknowledge(delivery: Delivery): Promise<void> {
+    try {
+      await delivery.ack();
+    } catch (error) {
+      this.reportError(error, delivery.record);
+    }
+  }
+}
+
+/** One raw frame as a transport received it. */
+export interface RawFrame {
+  /** The frame: UTF-8 JSON text or bytes. */
+  readonly data: string | Uint8Array;
+  /** Acknowledges the frame (after dispatch). */
+  ack?(): void | Promise<void>;
+  /** Rejects a malformed frame (without requeue, so a dead-letter exchange gets it). Defaults to `ack`. */
+  reject?(): void | Promise<void>;
+}
+
+/**
+ * A subscriber whose transport yields raw frames: it decodes and validates
+ * them, and counts, reports and skips (rejects) malformed ones without ending
+ * any loop. Transports implement {@link FrameSubscriber.receiveFrame}, with
+ * the same contract as `nextDelivery`.
+ */
+export abstract class FrameSubscriber extends SubscriberBase {
+  /** Decoding limits. */
+  protected readonly decodeOptions: DecodeOptions;
+
+  constructor(options: SubscriberOptions = {}) {
+    super(options);
+    this.decodeOptions = { maxRecordBytes: options.maxRecordBytes };
+  }
+
+  /** Receives the next raw frame; see the `SubscriberBase` contract. */
+  protected abstract receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null>;
+
+  /** Decodes a frame into a record; override for other envelopes (e.g. kombu's). */
+  protected decode(data: string | Uint8Array): LogRecord {
+    return decodeRecord(data, this.decodeOptions);
+  }
+
+  protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
+    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
+    for (;;) {
+      const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
+      const frame = await this.receiveFrame(remaining, signal);
+      if (!frame) return null;
+      this.stats.received++;
+      let record: LogRecord;
+      try {
+        record = this.decode(frame.data);
+      } catch (error) {
+        this.stats.malformed++;
+        this.reportError(error);
+        try {
+          await (frame.reject ?? frame.ack)?.call(frame);
+        } catch (rejectError) {
+          this.reportError(rejectError);
+        }
+        if (signal.aborted) return null;
+        continue;
+      }
+      return { record, ack: frame.ack ? () => frame.ack!() : noop };
+    }
+  }
+}
+
+function noop(): void {}
+
+/** Turns the public timeout (undefined/null: forever; negative: 0) into the internal one. */
+export function normalizeTimeout(timeout: number | null | undefined): number | null {
+  if (timeout === undefined || timeout === null) return null;
+  return Math.max(0, timeout);
+}
+
+/** Resolves after `ms`, or at once when `signal` aborts. */
+export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve) => {
+    if (signal?.aborted) return resolve();
+    const timer = setTimeout(done, ms);
+    function done() {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    }
+    signal?.addEventListener('abort', done, { once: true });
+  });
+}

@@ -1,0 +1,41 @@
+/**
+ * Record time with microsecond precision. JavaScript's Date holds milliseconds,
+ * so logq keeps time as microseconds since the Unix epoch (a safe integer
+ * until the year 2255).
+ */
+
+const ISO_RE = /^(\d{4})-?(\d{2})-?(\d{2})T(\d{2}):(\d{2})(?::(\d{2})(?:\.(\d+))?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Microseconds since the epoch, now, as precise as the platform clock allows. */
+export function nowMicros(): number {
+  return Math.round((performance.timeOrigin + performance.now()) * 1000);
+}
+
+/** Formats epoch microseconds as Logbook's ISO form with six fraction digits: `2026-11-25T16:23:26.073111Z`. */
+export function formatIsoTime(micros: number): string {
+  const ms = Math.floor(micros / 1000);
+  const frac = micros - Math.floor(micros / 1e6) * 1e6;
+  const base = new Date(ms).toISOString().slice(0, 19);
+  return `${base}.${String(frac).padStart(6, '0')}Z`;
+}
+
+/**
+ * Parses an ISO-8601 time as Logbook's `parse_iso8601`: the fraction is a
+ * decimal fraction of a second with any number of digits (`.73111` is 731110 µs,
+ * as Python reads what Logbook wrote), an offset may follow; no zone means UTC.
+ * Returns epoch microseconds, or `null` when the text is not such a time.
+ */
+export function parseIsoTime(text: string): number | null {
+  const m = ISO_RE.exec(text);
+  if (!m) return null;
+  const [, y, mo, d, h, mi, s, frac, zone] = m;
+  let ms = Date.UTC(Number(y), Number(mo) - 1, Number(d), Number(h), Number(mi), Number(s ?? 0));
+  if (Number.isNaN(ms)) return null;
+  if (zone && zone !== 'Z') {
+    const sign = zone.startsWith('-') ? -1 : 1;
+    const digits = zone.slice(1).replace(':', '');
+    ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
+  }
+  const fraction = frac ? Math.round(Number(`0.${frac}`) * 1e6) : 0;
+  return ms * 1000 + fraction;
+}
