@@ -1,4 +1,4 @@
-import { afterEach, describe, it } from '@jest/globals';
+import type { afterEach as AfterEach, describe as Describe, it as It } from '@jest/globals';
 import { type CheckOptions, type ConformancePair, conformanceChecks } from './checks.js';
 
 /** Options of {@link describeTransportConformance}. */
@@ -22,6 +22,10 @@ export interface ConformanceSuiteOptions extends CheckOptions {
  * describeTransportConformance('redis list', { createPair: async () => ({ handler, subscriber, injectRaw }) });
  */
 export function describeTransportConformance(name: string, options: ConformanceSuiteOptions): void {
+  // Jest's globals are taken from the test environment at call time, so that importing
+  // `@logq/core/testing` outside jest (to call the checks directly) does not load jest.
+  const { describe, it, afterEach } = globalThis as unknown as { describe: typeof Describe; it: typeof It; afterEach: typeof AfterEach };
+  if (typeof describe !== 'function') throw new Error('describeTransportConformance must be called inside a jest test file');
   describe(`${name}: transport conformance`, () => {
     let pair: ConformancePair | null = null;
     afterEach(async () => {
