@@ -1,0 +1,190 @@
+import { ClosedError, QueueHandler, redactUri } from '@logq/core';
+import type * as Zmq from 'zeromq';
+import { applyCurve, validateCurve } from './curve.js';
+import { type ZeroMQModule, loadZeroMQ } from './load.js';
+import type { WaitForPeersOptions, ZeroMQHandlerOptions } from './options.js';
+import { waitForCount } from './peers.js';
+
+/** The handler's socket: an XPUB (a PUB that also reports subscriptions) or a PUSH in `multi` mode. */
+export type ZeroMQHandlerSocket = Zmq.XPublisher | Zmq.Push;
+
+/** How long one read of subscription messages waits, in ms (no read is left pending longer). */
+const SUBSCRIPTION_POLL_MS = 100;
+
+/**
+ * Logbook's `ZeroMQHandler`: sends each record as one frame of UTF-8 JSON
+ * (`record.toDict()`, Logbook's `to_dict(json_safe=True)`).
+ *
+ * - `multi: false` (default): a PUB socket **binds** `uri`; every connected
+ *   `ZeroMQSubscriber` (or Python `ZeroMQSubscriber`) gets every record.
+ *   Records sent before a subscriber's subscription arrived are not for it
+ *   (ZeroMQ's slow joiner): `await handler.waitForPeers(n)` first.
+ * - `multi: true`: a PUSH socket **connects** to `uri`, where one subscriber
+ *   binds a PULL socket; many handlers can share it. Records wait in libzmq
+ *   for a subscriber that has not connected yet (up to `sendHighWaterMark`).
+ *
+ * The log call only encodes and buffers; sockets are opened lazily (or with
+ * {@link ZeroMQHandler.open}). A full socket never drops records silently
+ * (`noDrop`): they wait in the handler's buffer, whose overflow is counted in
+ * `stats.dropped`.
+ */
+export class ZeroMQHandler extends QueueHandler<string> {
+  /** The endpoint bound (PUB) or connected to (PUSH); null: none (bind or connect `socket` yourself). */
+  readonly uri: string | null;
+  /** Logbook's `multi`: PUSH/PULL instead of PUB/SUB. */
+  readonly multi: boolean;
+  private readonly zmqOptions: ZeroMQHandlerOptions;
+  private zmqSocket: ZeroMQHandlerSocket | null = null;
+  private opening: Promise<ZeroMQHandlerSocket> | null = null;
+  private releaseCurve: () => void = () => {};
+  private subscriptionCount = 0;
+  private reading: Promise<void> | null = null;
+  private closedForGood = false;
+
+  constructor(uri: string | null = null, options: ZeroMQHandlerOptions = {}) {
+    super(options);
+    this.uri = uri;
+    this.multi = options.multi ?? false;
+    this.zmqOptions = options;
+    if (options.curve) validateCurve(options.curve);
+  }
+
+  /** The ZeroMQ socket, once opened (null before {@link open} or the first send, and after close). */
+  get socket(): ZeroMQHandlerSocket | null {
+    return this.zmqSocket;
+  }
+
+  /** The ZeroMQ context of the socket (null until the socket is opened, unless one was given). */
+  get context(): Zmq.Context | null {
+    return this.zmqOptions.context ?? this.zmqSocket?.context ?? null;
+  }
+
+  /** Subscriptions currently registered on the PUB socket (as last read by {@link waitForPeers}). */
+  get subscribers(): number {
+    return this.subscriptionCount;
+  }
+
+  /**
+   * Creates the socket and binds (PUB) or connects (PUSH) it now, instead of
+   * at the first record. Idempotent.
+   * @throws {ZeroMQNotInstalledError} when `zeromq` is missing.
+   */
+  open(): Promise<ZeroMQHandlerSocket> {
+    if (this.closedForGood) return Promise.reject(new ClosedError('ZeroMQHandler is closed'));
+    if (!this.opening) {
+      this.opening = this.createSocket();
+      this.opening.catch(() => {
+        this.opening = null;
+      });
+    }
+    return this.opening;
+  }
+
+  private async createSocket(): Promise<ZeroMQHandlerSocket> {
+    const zmq: ZeroMQModule = await loadZeroMQ();
+    const o = this.zmqOptions;
+    const common = {
+      linger: o.socketLingerMs ?? 1000,
+      sendHighWaterMark: o.sendHighWaterMark ?? 10_000,
+      ...(o.context ? { context: o.context } : {}),
+    };
+    let socket: ZeroMQHandlerSocket;
+    if (this.multi) {
+      socket = new zmq.Push(common);
+    } else {
+      const pub = new zmq.XPublisher(common);
+      pub.noDrop = o.noDrop ?? true;
+      pub.verbosity = 'allSubsUnsubs';
+      pub.receiveTimeout = SUBSCRIPTION_POLL_MS;
+      socket = pub;
+    }
+    try {
+      if (o.curve) this.releaseCurve = applyCurve(zmq, socket, o.curve);
+      if (this.uri !== null) {
+        if (this.multi) socket.connect(this.uri);
+        else await socket.bind(this.uri);
+      }
+    } catch (error) {
+      socket.close();
+      this.releaseCurve();
+      throw new ClosedError(`ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (this.closedForGood) {
+      socket.close();
+      this.releaseCurve();
+      throw new ClosedError('ZeroMQHandler is closed');
+    }
+    this.zmqSocket = socket;
+    return socket;
+  }
+
+  /**
+   * Waits until `count` peers are there (ZeroMQ's slow-joiner problem).
+   * PUB mode: until `count` subscribers' subscriptions have reached the PUB
+   * socket, so that every record sent from then on reaches them. `multi`
+   * mode: resolves once the socket is open; PUSH keeps records for a
+   * subscriber that has not connected yet, so nothing is lost to a late joiner
+   * (the binding `ZeroMQSubscriber.waitForPeers` counts connected handlers).
+   * @throws {PeerTimeoutError} after `timeoutMs` (default 10 s).
+   */
+  async waitForPeers(count = 1, options: WaitForPeersOptions = {}): Promise<void> {
+    const socket = await this.open();
+    if (this.multi) return;
+    const pub = socket as Zmq.XPublisher;
+    await waitForCount(
+      `${count} subscriber(s) on ${redactUri(this.uri ?? 'the PUB socket')}`,
+      count,
+      () => this.subscriptionCount,
+      () => this.readSubscriptions(pub),
+      () => this.closedForGood || pub.closed,
+      options,
+    );
+  }
+
+  /** Reads subscription messages for at most SUBSCRIPTION_POLL_MS (one read at a time, shared). */
+  private readSubscriptions(pub: Zmq.XPublisher): Promise<void> {
+    this.reading ??= (async () => {
+      try {
+        for (;;) {
+          const [message] = await pub.receive();
+          if (message?.[0] === 1) this.subscriptionCount++;
+          else if (message?.[0] === 0) this.subscriptionCount = Math.max(0, this.subscriptionCount - 1);
+        }
+      } catch {
+        // EAGAIN after receiveTimeout (nothing more for now), or the socket closed.
+      } finally {
+        this.reading = null;
+      }
+    })();
+    return this.reading;
+  }
+
+  protected async connect(): Promise<void> {
+    await this.open();
+  }
+
+  protected async sendBatch(batch: readonly string[]): Promise<void | number> {
+    const socket = this.zmqSocket;
+    if (!socket) throw new ClosedError('ZeroMQHandler socket is not open');
+    for (let i = 0; i < batch.length; i++) {
+      try {
+        await socket.send(batch[i]!);
+      } catch (error) {
+        if (i === 0) throw error;
+        // The first i frames are with libzmq: report and let the pump retry the rest.
+        this.handleError(error);
+        return i;
+      }
+    }
+  }
+
+  protected async disconnect(): Promise<void> {
+    const socket = this.zmqSocket;
+    this.zmqSocket = null;
+    this.opening = null;
+    if (this.closed) this.closedForGood = true;
+    if (socket && !socket.closed) socket.close();
+    this.releaseCurve();
+    this.releaseCurve = () => {};
+  }
+}

@@ -1,0 +1,173 @@
+import { AsyncQueue, ClosedError, FrameSubscriber, type RawFrame, abortableSleep, redactUri } from '@logq/core';
+import type * as Zmq from 'zeromq';
+import { applyCurve, validateCurve } from './curve.js';
+import { loadZeroMQ } from './load.js';
+import type { WaitForPeersOptions, ZeroMQSubscriberOptions } from './options.js';
+import { waitForCount } from './peers.js';
+
+/** The subscriber's socket: SUB, or PULL in `multi` mode. */
+export type ZeroMQSubscriberSocket = Zmq.Subscriber | Zmq.Pull;
+
+/**
+ * Logbook's `ZeroMQSubscriber`: receives records sent by `ZeroMQHandler`
+ * (logq's or Python Logbook's) and dispatches them.
+ *
+ * - `multi: false` (default): a SUB socket **connects** to `uri` and
+ *   subscribes to everything.
+ * - `multi: true`: a PULL socket **binds** `uri`; any number of handlers
+ *   (PUSH) connect to it.
+ *
+ * The socket is opened at construction (as Logbook does). A background read
+ * loop moves frames into a queue of at most `prefetch` frames and pauses while
+ * it is full, so a slow consumer holds the sender back instead of growing
+ * memory. `recv(timeout)` takes milliseconds and returns null on timeout
+ * (Logbook's raises on `recv(0)`); a frame taken from the socket is never lost
+ * by a timeout or a stopped dispatch loop.
+ */
+export class ZeroMQSubscriber extends FrameSubscriber {
+  /** The endpoint connected to (SUB) or bound (PULL); null: none. */
+  readonly uri: string | null;
+  /** Logbook's `multi`: PULL instead of SUB. */
+  readonly multi: boolean;
+  private readonly zmqOptions: ZeroMQSubscriberOptions;
+  private readonly frames: AsyncQueue<RawFrame>;
+  private zmqSocket: ZeroMQSubscriberSocket | null = null;
+  private readonly opening: Promise<ZeroMQSubscriberSocket>;
+  private releaseCurve: () => void = () => {};
+  private peerCount = 0;
+  private peerWaiters: (() => void)[] = [];
+  private readLoop: Promise<void> | null = null;
+
+  constructor(uri: string | null = null, options: ZeroMQSubscriberOptions = {}) {
+    super(options);
+    this.uri = uri;
+    this.multi = options.multi ?? false;
+    this.zmqOptions = options;
+    if (options.curve) validateCurve(options.curve);
+    this.frames = new AsyncQueue<RawFrame>({ limit: Math.max(1, options.prefetch ?? 1000) });
+    this.opening = this.createSocket();
+    this.opening.catch(() => undefined); // reported to whoever awaits open() or receives
+  }
+
+  /** The ZeroMQ socket, once open (null before, and after close). */
+  get socket(): ZeroMQSubscriberSocket | null {
+    return this.zmqSocket;
+  }
+
+  /** The ZeroMQ context of the socket (null until it is open, unless one was given). */
+  get context(): Zmq.Context | null {
+    return this.zmqOptions.context ?? this.zmqSocket?.context ?? null;
+  }
+
+  /** Peers connected now: publishers (SUB) or handlers (PULL, `multi`). */
+  get peers(): number {
+    return this.peerCount;
+  }
+
+  /**
+   * Resolves with the socket once it is bound or connected.
+   * @throws {ZeroMQNotInstalledError} when `zeromq` is missing.
+   */
+  open(): Promise<ZeroMQSubscriberSocket> {
+    return this.opening;
+  }
+
+  private async createSocket(): Promise<ZeroMQSubscriberSocket> {
+    const zmq = await loadZeroMQ();
+    if (this.closed) throw new ClosedError('ZeroMQSubscriber is closed');
+    const o = this.zmqOptions;
+    const common = {
+      linger: o.socketLingerMs ?? 0,
+      receiveHighWaterMark: o.receiveHighWaterMark ?? 10_000,
+      ...(o.context ? { context: o.context } : {}),
+    };
+    const socket: ZeroMQSubscriberSocket = this.multi ? new zmq.Pull(common) : new zmq.Subscriber(common);
+    try {
+      if (o.curve) this.releaseCurve = applyCurve(zmq, socket, o.curve);
+      socket.events.on('handshake', () => this.changePeers(1));
+      socket.events.on('disconnect', () => this.changePeers(-1));
+      if (socket instanceof zmq.Subscriber) socket.subscribe();
+      if (this.uri !== null) {
+        if (this.multi) await socket.bind(this.uri);
+        else socket.connect(this.uri);
+      }
+    } catch (error) {
+      socket.close();
+      this.releaseCurve();
+      throw new ClosedError(`ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+    }
+    if (this.closed) {
+      socket.close();
+      this.releaseCurve();
+      throw new ClosedError('ZeroMQSubscriber is closed');
+    }
+    this.zmqSocket = socket;
+    this.readLoop = this.read(socket);
+    return socket;
+  }
+
+  private changePeers(delta: number): void {
+    this.peerCount = Math.max(0, this.peerCount + delta);
+    for (const wake of this.peerWaiters.splice(0)) wake();
+  }
+
+  /**
+   * Waits until `count` peers are connected: publishers in SUB mode (the
+   * subscription is sent right after; only `ZeroMQHandler.waitForPeers` on
+   * the PUB side knows it has arrived), handlers in `multi` mode.
+   * @throws {PeerTimeoutError} after `timeoutMs` (default 10 s).
+   */
+  async waitForPeers(count = 1, options: WaitForPeersOptions = {}): Promise<void> {
+    await this.open();
+    await waitForCount(
+      `${count} peer(s) of ${redactUri(this.uri ?? 'the subscriber')}`,
+      count,
+      () => this.peerCount,
+      (signal) =>
+        new Promise<void>((resolve) => {
+          const done = () => {
+            signal.removeEventListener('abort', done);
+            resolve();
+          };
+          this.peerWaiters.push(done);
+          signal.addEventListener('abort', done, { once: true });
+        }),
+      () => this.closed,
+      options,
+    );
+  }
+
+  /** Moves frames from the socket into the prefetch queue, pausing while it is full. */
+  private async read(socket: ZeroMQSubscriberSocket): Promise<void> {
+    while (!this.closed && !socket.closed) {
+      let parts: Buffer[];
+      try {
+        parts = await socket.receive();
+      } catch (error) {
+        if (this.closed || socket.closed) return;
+        this.reportError(error);
+        await abortableSleep(100, this.closeController.signal);
+        continue;
+      }
+      // Logbook reads one frame per recv(): each part of a multipart message is a frame.
+      for (const data of parts) await this.frames.put({ data });
+    }
+  }
+
+  protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
+    const ready = this.frames.poll();
+    if (ready) return ready;
+    await this.opening;
+    return this.frames.take(timeoutMs, signal);
+  }
+
+  protected override async closeTransport(): Promise<void> {
+    this.frames.close();
+    for (const wake of this.peerWaiters.splice(0)) wake();
+    const socket = this.zmqSocket ?? (await this.opening.catch(() => null));
+    this.zmqSocket = null;
+    if (socket && !socket.closed) socket.close();
+    this.releaseCurve();
+    await this.readLoop;
+  }
+}
