@@ -1,1 +1,30 @@
-export {};
+/**
+ * `@logq/redis`: Logbook's RedisHandler (slim items for Logstash) and a
+ * full-record queue on Redis lists or streams, for logq.
+ * @packageDocumentation
+ */
+import { registerTransport } from '@logq/core';
+import { RedisQueueHandler } from './handler.js';
+import type { RedisQueueHandlerOptions, RedisSubscriberOptions } from './options.js';
+import { RedisSubscriber } from './subscriber.js';
+
+export { RedisOptionsError, RedisTransportError } from './errors.js';
+export { DEFAULT_REDIS_URI, RedisQueueHandler, STREAM_FIELD } from './handler.js';
+export { KOMBU_SEP, kombuBindingKey, kombuBindingMember, kombuEnvelope, unwrapKombu } from './kombu.js';
+export type {
+  RedisConnectionOptions,
+  RedisHandlerOptions,
+  RedisQueueFormat,
+  RedisQueueHandlerOptions,
+  RedisQueueMode,
+  RedisSubscriberOptions,
+} from './options.js';
+export { pythonJsonDumps } from './python-json.js';
+export { RedisHandler, pythonIsoformat } from './redis-handler.js';
+export { RedisSubscriber } from './subscriber.js';
+
+registerTransport(['redis', 'rediss'], {
+  packageName: '@logq/redis',
+  createHandler: (uri, options) => new RedisQueueHandler(uri, options as RedisQueueHandlerOptions),
+  createSubscriber: (uri, options) => new RedisSubscriber(uri, options as RedisSubscriberOptions),
+});

@@ -1,0 +1,121 @@
+import { type JsonObject, type LogRecord, QueueHandler, toJsonSafe } from '@logq/core';
+import type { Redis } from 'ioredis';
+import { hostname } from 'node:os';
+import { type RedisTarget, closeOwned, connectOwned, createClient, describeTarget, redactError, waitReady } from './connection.js';
+import { RedisTransportError } from './errors.js';
+import type { RedisHandlerOptions } from './options.js';
+import { pythonJsonDumps } from './python-json.js';
+
+/**
+ * The record's time as Logbook's RedisHandler writes it: Python's
+ * `datetime.isoformat()` of a naive UTC datetime — six fraction digits, no
+ * zone, and no fraction at all when the microseconds are zero.
+ */
+export function pythonIsoformat(timeMicros: number): string {
+  const seconds = Math.floor(timeMicros / 1e6);
+  const micros = timeMicros - seconds * 1e6;
+  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
+  return micros === 0 ? base : `${base}.${String(micros).padStart(6, '0')}`;
+}
+
+/**
+ * Logbook's `RedisHandler`: pushes a slim JSON item per record onto a Redis
+ * list for Logstash — `{"message": msg, "host": hostname, "level": level
+ * name, "time": isoformat, ...extraFields, ...kwargs}` — with one
+ * multi-value RPUSH (or LPUSH) per flush: as soon as `flushThreshold` items
+ * wait, every `flushTime` ms otherwise, and a final one on `close()`.
+ * `message` is the unformatted `msg`, as in Logbook. Items are the bytes
+ * Python's `json.dumps` would write.
+ *
+ * Unlike Logbook's, the log call never touches the network: items wait in a
+ * buffer (up to `maxBuffer`) while Redis is unreachable and are pushed after
+ * a reconnect.
+ *
+ * @example
+ * const handler = new RedisHandler({ key: 'logstash', extraFields: { type: 'app' } });
+ * using _ = handler.pushApplication();
+ */
+export class RedisHandler extends QueueHandler<string> {
+  /** The list the items go to; may be changed (items waiting go to the key current at flush time, as in Logbook). */
+  key: string;
+  /** Fields added to every item. */
+  readonly extraFields: Readonly<Record<string, unknown>>;
+  /** Logbook's `flush_threshold`. */
+  readonly flushThreshold: number;
+  /** Logbook's `flush_time`, in ms. */
+  readonly flushTime: number;
+  /** Logbook's `push_method`. */
+  readonly pushMethod: 'rpush' | 'lpush';
+  private readonly host = hostname();
+  private readonly safeExtra: JsonObject;
+  private readonly target: RedisTarget;
+  private readonly options: RedisHandlerOptions;
+  private readonly ownClient: boolean;
+  private client: Redis | null;
+
+  constructor(options: RedisHandlerOptions = {}) {
+    const flushThreshold = Math.max(1, options.flushThreshold ?? 128);
+    const flushTime = Math.max(1, options.flushTime ?? 1000);
+    super({ ...options, bubble: options.bubble ?? true, batchSize: flushThreshold, lingerMs: flushTime });
+    this.key = options.key ?? 'redis';
+    this.extraFields = options.extraFields ?? {};
+    this.safeExtra = toJsonSafe(this.extraFields) as JsonObject;
+    this.flushThreshold = flushThreshold;
+    this.flushTime = flushTime;
+    this.pushMethod = options.pushMethod ?? 'rpush';
+    this.target = { host: options.host ?? '127.0.0.1', port: options.port ?? 6379, password: options.password };
+    this.options = options;
+    this.ownClient = options.client === undefined;
+    this.client = options.client ?? null;
+  }
+
+  /** The item for a record, as a dict (Logbook's `emit` builds the same one). */
+  override exportRecord(record: LogRecord): Record<string, unknown> {
+    const item: JsonObject = {
+      message: record.msg,
+      host: this.host,
+      level: record.levelName,
+      time: pythonIsoformat(record.timeMicros),
+    };
+    Object.assign(item, this.safeExtra);
+    Object.assign(item, toJsonSafe(record.kwargs) as JsonObject);
+    return item;
+  }
+
+  protected override serialize(record: LogRecord): string {
+    return pythonJsonDumps(this.exportRecord(record) as JsonObject);
+  }
+
+  protected async connect(signal: AbortSignal): Promise<void> {
+    if (!this.ownClient) {
+      try {
+        await waitReady(this.client!, signal);
+      } catch (error) {
+        throw new RedisTransportError('cannot use the given Redis client', redactError(error, this.target));
+      }
+      return;
+    }
+    if (this.client === null) {
+      this.client = createClient(this.target, this.options, false);
+      this.client.on('error', () => undefined);
+    }
+    await connectOwned(this.client, this.target, signal);
+  }
+
+  protected async sendBatch(batch: readonly string[]): Promise<void> {
+    const client = this.client;
+    if (client === null) throw new RedisTransportError('not connected');
+    try {
+      await client[this.pushMethod](this.key, ...batch);
+    } catch (error) {
+      throw new RedisTransportError(`${this.pushMethod.toUpperCase()} to ${describeTarget(this.target)} failed`, redactError(error, this.target));
+    }
+  }
+
+  protected async disconnect(): Promise<void> {
+    if (!this.ownClient) return;
+    const client = this.client;
+    this.client = null;
+    await closeOwned(client);
+  }
+}
