@@ -1,0 +1,38 @@
+// Helpers shared by the benchmark suites.
+import { writeFileSync, mkdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+/** A ~540-byte Logbook record dict as JSON, the payload every suite sends. */
+export function sampleJson(seq = 0): string {
+  return JSON.stringify({
+    channel: 'bench.service', level: 11, msg: 'request {0} handled in {1} ms', args: [seq, 12.5], kwargs: {},
+    extra: { request_id: 'c0ffee-1234', user: 'alice' }, message: `request ${seq} handled in 12.5 ms`,
+    time: '2026-11-25T16:23:26.073111Z', process: 4242, process_name: 'node', thread: 0, thread_name: 'MainThread',
+    greenlet: 0, func_name: null, filename: null, module: null, lineno: null, exception_name: null,
+    exception_message: null, formatted_exception: null, frame_correction: 0, heavy_initialized: true, information_pulled: true,
+  });
+}
+
+/** Runs `fn` `n` times and returns the mean cost per call in ns (after a warm-up of n/10 calls). */
+export function nsPerCall(n: number, fn: (i: number) => void): number {
+  for (let i = 0; i < n / 10; i++) fn(i);
+  const start = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) fn(i);
+  return Number(process.hrtime.bigint() - start) / n;
+}
+
+/** Formats a number with thousands separators. */
+export function fmt(n: number, digits = 0): string {
+  return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+}
+
+/** Writes a suite's markdown section to bench/results/<name>.md and prints it. */
+export function writeSection(name: string, markdown: string): void {
+  const file = join(here, '..', 'results', `${name}.md`);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, `${markdown.trim()}\n`);
+  console.log(markdown);
+}
