@@ -1,1 +1,39 @@
-export {};
+/**
+ * `@logq/amqp`: Python Logbook's `MessageQueueHandler` and
+ * `MessageQueueSubscriber` on RabbitMQ (AMQP 0-9-1) through amqplib, on
+ * kombu's SimpleQueue topology so that Python and Node share queues.
+ * Importing it registers the `amqp://` and `amqps://` schemes with
+ * `@logq/core`'s `createHandler` / `createSubscriber`.
+ * @packageDocumentation
+ */
+import { registerTransport } from '@logq/core';
+import { MessageQueueHandler } from './handler.js';
+import type { MessageQueueHandlerOptions, MessageQueueSubscriberOptions } from './options.js';
+import { MessageQueueSubscriber } from './subscriber.js';
+
+export type {
+  AmqpChannel,
+  AmqpConfirmChannel,
+  AmqpConnection,
+  AmqpListener,
+  AmqpMessage,
+  AmqpMessageProperties,
+  AmqpPublishOptions,
+  AmqpQueueOptions,
+} from './client.js';
+export * from './errors.js';
+export * from './handler.js';
+export * from './options.js';
+export * from './subscriber.js';
+export { EXCHANGE_OPTIONS, QUEUE_OPTIONS, publishOptions } from './topology.js';
+
+registerTransport(['amqp', 'amqps'], {
+  packageName: '@logq/amqp',
+  createHandler: (uri, options) => new MessageQueueHandler(uri, options as MessageQueueHandlerOptions),
+  createSubscriber: (uri, options) => new MessageQueueSubscriber(uri, options as MessageQueueSubscriberOptions),
+});
+
+/** Logbook's alias of {@link MessageQueueHandler}. */
+export const RabbitMQHandler = MessageQueueHandler;
+/** Logbook's alias of {@link MessageQueueSubscriber}. */
+export const RabbitMQSubscriber = MessageQueueSubscriber;

@@ -1,0 +1,306 @@
+import { describeError, redactUri } from '@logq/core';
+import { connect } from 'amqplib';
+import { AmqpConfigError, AmqpConnectionError } from './errors.js';
+import type { AmqpTlsOptions, MessageQueueConnectionOptions } from './options.js';
+import { type TopologySettings, declareTopology } from './topology.js';
+
+/** A listener as amqplib's event emitters take it. */
+export type AmqpListener = (...args: unknown[]) => void;
+
+/** The message properties logq reads (a subset of amqplib's `MessageProperties`). */
+export interface AmqpMessageProperties {
+  readonly contentType?: unknown;
+  readonly contentEncoding?: unknown;
+  readonly headers?: Readonly<Record<string, unknown>> | undefined;
+}
+
+/** A delivered message (a subset of amqplib's `ConsumeMessage`). */
+export interface AmqpMessage {
+  readonly content: Buffer;
+  readonly fields: { readonly deliveryTag: number; readonly redelivered: boolean };
+  readonly properties: AmqpMessageProperties;
+}
+
+/** Publish properties logq sets (a subset of amqplib's `Options.Publish`). */
+export interface AmqpPublishOptions {
+  readonly deliveryMode?: number;
+  readonly contentType?: string;
+  readonly contentEncoding?: string;
+  readonly headers?: Readonly<Record<string, unknown>>;
+  readonly priority?: number;
+}
+
+/** Queue declaration options logq uses (a subset of amqplib's `Options.AssertQueue`). */
+export interface AmqpQueueOptions {
+  readonly durable?: boolean;
+  readonly autoDelete?: boolean;
+  readonly exclusive?: boolean;
+  readonly arguments?: Readonly<Record<string, unknown>>;
+}
+
+/** The part of an amqplib channel that logq uses. */
+export interface AmqpChannel {
+  assertExchange(exchange: string, type: string, options?: { readonly durable?: boolean; readonly autoDelete?: boolean; readonly internal?: boolean }): Promise<unknown>;
+  assertQueue(queue: string, options?: AmqpQueueOptions): Promise<unknown>;
+  bindQueue(queue: string, source: string, pattern: string): Promise<unknown>;
+  prefetch(count: number, global?: boolean): Promise<unknown>;
+  consume(queue: string, onMessage: (message: AmqpMessage | null) => void, options?: { readonly noAck?: boolean }): Promise<{ consumerTag: string }>;
+  cancel(consumerTag: string): Promise<unknown>;
+  ack(message: AmqpMessage, allUpTo?: boolean): void;
+  nack(message: AmqpMessage, allUpTo?: boolean, requeue?: boolean): void;
+  close(): Promise<void>;
+  on(event: string, listener: AmqpListener): unknown;
+  once(event: string, listener: AmqpListener): unknown;
+  removeListener(event: string, listener: AmqpListener): unknown;
+}
+
+/** The part of an amqplib confirm channel that logq uses. */
+export interface AmqpConfirmChannel extends AmqpChannel {
+  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions, callback?: (error: unknown) => void): boolean;
+}
+
+/**
+ * A connection from amqplib's promise API (`await amqplib.connect(url)`,
+ * amqplib's `ChannelModel`), typed by the shape logq needs so that any
+ * amqplib version from 0.10 fits.
+ */
+export interface AmqpConnection {
+  createChannel(): Promise<AmqpChannel>;
+  createConfirmChannel(): Promise<AmqpConfirmChannel>;
+  close(): Promise<void>;
+  on(event: string, listener: AmqpListener): unknown;
+  removeListener(event: string, listener: AmqpListener): unknown;
+}
+
+/** Everything needed to open a link, resolved once from the options. */
+export interface LinkSettings extends TopologySettings {
+  /** The URI with its password (never put into a message). */
+  readonly uri: string;
+  /** The URI without its password, for messages. */
+  readonly safeUri: string;
+  readonly connection: AmqpConnection | null;
+  readonly socketOptions: Readonly<Record<string, unknown>>;
+  readonly declare: boolean;
+}
+
+/** Resolves the options shared by handler and subscriber; throws {@link AmqpConfigError} on bad ones. */
+export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string): LinkSettings {
+  const queue = options.queue ?? 'logging';
+  if (typeof queue !== 'string' || queue === '') throw new AmqpConfigError('queue must be a non-empty string');
+  const connection = options.connection ?? null;
+  if (connection === null && !/^amqps?:\/\//i.test(uri)) {
+    throw new AmqpConfigError(`expected an amqp:// or amqps:// URI, got ${JSON.stringify(redactUri(uri))}`);
+  }
+  const secure = /^amqps:/i.test(uri);
+  if (options.tls && !secure && connection === null) {
+    throw new AmqpConfigError(`tls options need an amqps:// URI, got ${redactUri(uri)}`);
+  }
+  const queueArguments: Record<string, unknown> = { ...options.queueArguments };
+  if (options.deadLetterExchange !== undefined) queueArguments['x-dead-letter-exchange'] = options.deadLetterExchange;
+  return {
+    uri,
+    safeUri: redactUri(uri),
+    connection,
+    queue,
+    queueArguments,
+    declare: options.declare ?? true,
+    socketOptions: {
+      timeout: Math.max(1, options.connectTimeoutMs ?? 10_000),
+      noDelay: true,
+      clientProperties: { connection_name: options.connectionName ?? `logq ${owner}`, product: 'logq' },
+      ...(secure ? tlsSocketOptions(options.tls ?? {}) : {}),
+    },
+  };
+}
+
+function tlsSocketOptions(tls: AmqpTlsOptions): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const key of ['ca', 'cert', 'key', 'passphrase', 'pfx', 'servername', 'rejectUnauthorized'] as const) {
+    if (tls[key] !== undefined) out[key] = tls[key];
+  }
+  return out;
+}
+
+function noop(): void {}
+
+/** Races `promise` with `signal`; when the signal wins, `onLate` gets the value that arrives later. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: T) => void): Promise<T> {
+  if (signal.aborted) {
+    promise.then(onLate, noop);
+    return Promise.reject(new AmqpConnectionError('aborted'));
+  }
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => {
+      promise.then(onLate, noop);
+      reject(new AmqpConnectionError('aborted'));
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        if (signal.aborted) onLate(value);
+        else resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/** Opens a connection from the settings' URI; errors name the URI without its password. */
+async function openConnection(settings: LinkSettings, signal: AbortSignal): Promise<AmqpConnection> {
+  let opening: Promise<AmqpConnection>;
+  try {
+    opening = connect(settings.uri, settings.socketOptions) as Promise<AmqpConnection>;
+  } catch (error) {
+    throw new AmqpConnectionError(`cannot connect to ${settings.safeUri}: ${describeError(error)}`, { cause: error });
+  }
+  try {
+    return await abortable(opening, signal, (late) => {
+      late.on('error', noop);
+      late.close().catch(noop);
+    });
+  } catch (error) {
+    if (signal.aborted) throw new AmqpConnectionError(`connecting to ${settings.safeUri} was aborted`);
+    throw new AmqpConnectionError(`cannot connect to ${settings.safeUri}: ${describeError(error)}`, { cause: error });
+  }
+}
+
+/** Why a link ended. */
+export interface LinkEnd {
+  /** The error that ended it, or null when it was closed on purpose. */
+  readonly error: Error | null;
+}
+
+/**
+ * One connection (own or the user's) and one channel on it, with the
+ * topology declared. Every `error` and `close` event of both is handled (an
+ * unhandled `error` event would crash the process) and ends the link:
+ * {@link AmqpLink.ended} resolves once, and never rejects.
+ */
+export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
+  /** Resolves when the connection or the channel closes, for whatever reason. */
+  readonly ended: Promise<LinkEnd>;
+  private endWith!: (end: LinkEnd) => void;
+  private endListeners = new Set<(end: LinkEnd) => void>();
+  private isAlive = true;
+  private lastError: Error | null = null;
+  private closing = false;
+  private readonly onConnectionError: AmqpListener;
+  private readonly onConnectionClose: AmqpListener;
+
+  private constructor(
+    readonly connection: AmqpConnection,
+    private readonly ownConnection: boolean,
+    readonly channel: C,
+    private readonly settings: LinkSettings,
+  ) {
+    this.ended = new Promise<LinkEnd>((resolve) => {
+      this.endWith = resolve;
+    });
+    this.onConnectionError = (error) => this.noteError(error);
+    this.onConnectionClose = (error) => {
+      if (error !== undefined && error !== null) this.noteError(error);
+      this.end(this.closing ? null : this.lastError ?? new AmqpConnectionError(`connection to ${settings.safeUri} closed`));
+    };
+    connection.on('error', this.onConnectionError);
+    connection.on('close', this.onConnectionClose);
+    channel.on('error', (error) => this.noteError(error));
+    channel.on('close', () => {
+      this.end(this.closing ? null : this.lastError ?? new AmqpConnectionError(`channel to ${settings.safeUri} closed`));
+    });
+  }
+
+  /**
+   * Opens a connection (unless the settings carry the user's), a channel
+   * (with publisher confirms when `confirm`), and declares the topology.
+   */
+  static async open<C extends AmqpChannel>(
+    settings: LinkSettings,
+    createChannel: (connection: AmqpConnection) => Promise<C>,
+    signal: AbortSignal,
+  ): Promise<AmqpLink<C>> {
+    const own = settings.connection === null;
+    const connection = settings.connection ?? (await openConnection(settings, signal));
+    // Until the link listens, keep a stray 'error' from crashing the process.
+    if (own) connection.on('error', noop);
+    let channel: C;
+    try {
+      channel = await createChannel(connection);
+    } catch (error) {
+      if (own) connection.close().catch(noop);
+      throw new AmqpConnectionError(`cannot open a channel to ${settings.safeUri}: ${describeError(error)}`, { cause: error });
+    }
+    const link = new AmqpLink(connection, own, channel, settings);
+    try {
+      if (signal.aborted) throw new AmqpConnectionError(`connecting to ${settings.safeUri} was aborted`);
+      if (settings.declare) await declareTopology(channel, settings);
+    } catch (error) {
+      await link.close();
+      throw error;
+    }
+    return link;
+  }
+
+  /** Whether neither the connection nor the channel has closed. */
+  get alive(): boolean {
+    return this.isAlive;
+  }
+
+  private noteError(error: unknown): void {
+    this.lastError ??= error instanceof Error ? error : new AmqpConnectionError(describeError(error));
+  }
+
+  /** Calls `listener` once when the link ends (at once if it has); returns the function that unsubscribes. */
+  onEnd(listener: (end: LinkEnd) => void): () => void {
+    if (!this.isAlive) {
+      void this.ended.then(listener);
+      return noop;
+    }
+    this.endListeners.add(listener);
+    return () => this.endListeners.delete(listener);
+  }
+
+  private end(error: Error | null): void {
+    if (!this.isAlive) return;
+    this.isAlive = false;
+    const end: LinkEnd = { error: error === null ? null : sanitize(error, this.settings.safeUri) };
+    this.endWith(end);
+    const listeners = [...this.endListeners];
+    this.endListeners.clear();
+    for (const listener of listeners) listener(end);
+  }
+
+  /** Closes the channel and, when it is ours, the connection. Never throws. */
+  async close(): Promise<void> {
+    if (this.closing) return;
+    this.closing = true;
+    const wasAlive = this.isAlive;
+    this.end(null);
+    if (wasAlive && !this.ownConnection) {
+      try {
+        await this.channel.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    if (this.ownConnection) {
+      try {
+        await this.connection.close();
+      } catch {
+        // Already closed.
+      }
+    } else {
+      this.connection.removeListener('error', this.onConnectionError);
+      this.connection.removeListener('close', this.onConnectionClose);
+    }
+  }
+}
+
+/** Wraps an error whose text could hold a URI with a password into one that does not. */
+function sanitize(error: Error, safeUri: string): Error {
+  if (error instanceof AmqpConnectionError) return error;
+  return new AmqpConnectionError(`connection to ${safeUri} lost: ${describeError(error)}`, { cause: error });
+}

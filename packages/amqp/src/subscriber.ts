@@ -1,0 +1,249 @@
+import {
+  AsyncQueue,
+  FrameSubscriber,
+  type LogRecord,
+  type RawFrame,
+  RecordDecodeError,
+  type SubscriberStats,
+  abortableSleep,
+} from '@logq/core';
+import { type AmqpChannel, type AmqpConnection, AmqpLink, type AmqpMessage, type LinkSettings, linkSettings } from './client.js';
+import { AmqpAckError, AmqpConnectionError } from './errors.js';
+import { DEFAULT_AMQP_URI, type MessageQueueSubscriberOptions } from './options.js';
+
+/** Counters of a {@link MessageQueueSubscriber}. */
+export interface MessageQueueSubscriberStats extends SubscriberStats {
+  /** Messages the broker flagged as redelivered: each may be a duplicate of one received before (at-least-once). */
+  redelivered: number;
+  /** Connections (or channels, on a connection you gave) opened so far. */
+  connections: number;
+  /** Acknowledgements or rejections that could not reach the broker (channel gone); it redelivers those messages. */
+  lostAcks: number;
+  /** Prefetched messages dropped unread when their connection broke; the broker redelivers them. */
+  discarded: number;
+}
+
+const createChannel = (connection: AmqpConnection): Promise<AmqpChannel> => connection.createChannel();
+
+/** One delivered message, acknowledged or rejected on the channel it came from. */
+class AmqpFrame implements RawFrame {
+  constructor(
+    readonly data: Buffer,
+    private readonly link: AmqpLink,
+    private readonly message: AmqpMessage,
+    private readonly stats: MessageQueueSubscriberStats,
+  ) {}
+
+  ack(): void {
+    this.settle('ack', () => this.link.channel.ack(this.message));
+  }
+
+  /** Rejects without requeue, so that a dead-letter exchange (when the queue has one) receives it. */
+  reject(): void {
+    this.settle('reject', () => this.link.channel.nack(this.message, false, false));
+  }
+
+  private settle(what: string, send: () => void): void {
+    if (this.link.alive) {
+      try {
+        send();
+        return;
+      } catch {
+        // The channel closed under us: same as below.
+      }
+    }
+    this.stats.lostAcks++;
+    throw new AmqpAckError(`cannot ${what} message ${this.message.fields.deliveryTag}: its channel is closed; the broker will redeliver it`);
+  }
+}
+
+/** Kombu's JSON serializer writes `application/json`; a message without a content type is taken as JSON too. */
+function unsupportedReason(message: AmqpMessage): string | null {
+  const { contentType, contentEncoding, headers } = message.properties;
+  if (contentType !== undefined && contentType !== null && contentType !== '') {
+    const type = String(contentType).split(';')[0]!.trim().toLowerCase();
+    if (type !== 'application/json') return `unsupported content_type ${JSON.stringify(String(contentType))} (expected application/json)`;
+  }
+  if (contentEncoding !== undefined && contentEncoding !== null && contentEncoding !== '') {
+    const encoding = String(contentEncoding).toLowerCase();
+    if (encoding !== 'utf-8' && encoding !== 'utf8') return `unsupported content_encoding ${JSON.stringify(String(contentEncoding))} (expected utf-8)`;
+  }
+  if (headers && headers['compression'] !== undefined) return `compressed messages are not supported (${String(headers['compression'])})`;
+  return null;
+}
+
+/**
+ * Receives log records from RabbitMQ, from the queue that Python Logbook's
+ * `MessageQueueHandler` and {@link MessageQueueHandler} publish to (Logbook's
+ * `MessageQueueSubscriber`).
+ *
+ * It consumes with a prefetch window and acknowledges each message after it
+ * was dispatched (`dispatchOnce`, `dispatchForever`, background loops) or
+ * returned (`recv`): at-least-once. A malformed message is counted,
+ * reported and rejected without requeue (to the dead-letter exchange, when
+ * the queue has one). When the connection breaks it reconnects with backoff;
+ * messages that were not acknowledged come again (counted in
+ * `stats.redelivered`). `recv(timeout)` takes milliseconds and returns null
+ * on timeout (Logbook's raises).
+ *
+ * @example
+ * const subscriber = new MessageQueueSubscriber('amqp://guest:guest@localhost//', { queue: 'logging' });
+ * const controller = subscriber.dispatchInBackground(new StreamHandler(process.stdout));
+ * // ...
+ * await controller.stop();
+ * await subscriber.close();
+ */
+export class MessageQueueSubscriber extends FrameSubscriber {
+  /** Counters; see {@link MessageQueueSubscriberStats}. */
+  override readonly stats: MessageQueueSubscriberStats = {
+    received: 0,
+    dispatched: 0,
+    malformed: 0,
+    errors: 0,
+    redelivered: 0,
+    connections: 0,
+    lostAcks: 0,
+    discarded: 0,
+  };
+  /** The queue, exchange and routing key name. */
+  readonly queue: string;
+  /** The broker URI without its password. */
+  readonly url: string;
+  /** Prefetch window. */
+  readonly prefetch: number;
+  readonly #settings: LinkSettings;
+  readonly #frames = new AsyncQueue<AmqpFrame>();
+  readonly #unsupported = new WeakMap<Uint8Array, string>();
+  readonly #initialDelayMs: number;
+  readonly #maxDelayMs: number;
+  #link: AmqpLink | null = null;
+  #loop: Promise<void> | null = null;
+  #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
+
+  /**
+   * @param uri - `amqp://user:password@host:port/vhost` or `amqps://...`.
+   * @param options - see {@link MessageQueueSubscriberOptions}.
+   * @throws {AmqpConfigError} for options that cannot work.
+   */
+  constructor(uri: string = DEFAULT_AMQP_URI, options: MessageQueueSubscriberOptions = {}) {
+    super(options);
+    this.#settings = linkSettings(uri, options, 'MessageQueueSubscriber');
+    this.queue = this.#settings.queue;
+    this.url = this.#settings.safeUri;
+    this.prefetch = Math.max(1, Math.floor(options.prefetch ?? 256));
+    this.#initialDelayMs = Math.max(1, options.reconnect?.initialDelayMs ?? 100);
+    this.#maxDelayMs = Math.max(this.#initialDelayMs, options.reconnect?.maxDelayMs ?? 5000);
+  }
+
+  /** Whether it is consuming now. */
+  get isConnected(): boolean {
+    return this.#link?.alive ?? false;
+  }
+
+  /**
+   * Connects and starts consuming now rather than at the first receive.
+   * Resolves once consuming; rejects with the error of a failed attempt (the
+   * subscriber keeps trying in the background) or when it is closed.
+   */
+  connect(): Promise<void> {
+    if (this.closed) return Promise.reject(new AmqpConnectionError('the subscriber is closed'));
+    if (this.isConnected) return Promise.resolve();
+    const ready = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
+    this.#start();
+    return ready;
+  }
+
+  protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
+    this.#start();
+    return this.#frames.take(timeoutMs, signal);
+  }
+
+  protected override decode(data: string | Uint8Array): LogRecord {
+    const reason = typeof data === 'string' ? undefined : this.#unsupported.get(data);
+    if (reason !== undefined) throw new RecordDecodeError(reason);
+    return super.decode(data);
+  }
+
+  protected override async closeTransport(): Promise<void> {
+    this.#frames.close();
+    const link = this.#link;
+    this.#link = null;
+    await link?.close();
+    await this.#loop;
+    this.#settleWaiters(new AmqpConnectionError('the subscriber was closed'));
+  }
+
+  #start(): void {
+    if (this.#loop !== null || this.closed) return;
+    this.#loop = this.#maintain();
+  }
+
+  #settleWaiters(error: unknown | null): void {
+    for (const waiter of this.#waiters.splice(0)) {
+      if (error === null) waiter.resolve();
+      else waiter.reject(error);
+    }
+  }
+
+  /** Keeps one consuming link open until the subscriber closes. */
+  async #maintain(): Promise<void> {
+    const stop = this.closeController.signal;
+    let delay = this.#initialDelayMs;
+    const pause = async (): Promise<void> => {
+      await abortableSleep(delay * (0.8 + Math.random() * 0.4), stop);
+      delay = Math.min(this.#maxDelayMs, delay * 2);
+    };
+    while (!stop.aborted) {
+      let link: AmqpLink | null = null;
+      try {
+        link = await AmqpLink.open(this.#settings, createChannel, stop);
+        await this.#consume(link);
+      } catch (error) {
+        await link?.close();
+        if (stop.aborted) break;
+        this.reportError(error);
+        this.#settleWaiters(error);
+        await pause();
+        continue;
+      }
+      if (stop.aborted) {
+        await link.close();
+        break;
+      }
+      this.#link = link;
+      this.stats.connections++;
+      this.#settleWaiters(null);
+      const end = await link.ended;
+      if (this.#link === link) this.#link = null;
+      // Prefetched messages nobody took yet: the broker requeues them with the channel.
+      this.stats.discarded += this.#frames.drain().length;
+      await link.close();
+      if (stop.aborted) break;
+      if (end.error !== null) this.reportError(end.error);
+      delay = this.#initialDelayMs;
+      await pause();
+    }
+  }
+
+  async #consume(link: AmqpLink): Promise<void> {
+    const channel = link.channel;
+    await channel.prefetch(this.prefetch);
+    await channel.consume(
+      this.queue,
+      (message) => {
+        if (message === null) {
+          // The broker cancelled the consumer (queue deleted): reconnect, which declares it again.
+          this.reportError(new AmqpConnectionError(`the broker cancelled consuming from ${JSON.stringify(this.queue)}`));
+          void link.close().then(() => undefined);
+          return;
+        }
+        if (!link.alive) return; // the broker redelivers it on a new channel
+        if (message.fields.redelivered) this.stats.redelivered++;
+        const reason = unsupportedReason(message);
+        if (reason !== null) this.#unsupported.set(message.content, reason);
+        this.#frames.push(new AmqpFrame(message.content, link, message, this.stats));
+      },
+      { noAck: false },
+    );
+  }
+}

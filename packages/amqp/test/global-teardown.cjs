@@ -1,0 +1,4 @@
+module.exports = async () => {
+  const server = globalThis.__LOGQ_AMQP_SERVER__;
+  if (server) await server.dispose();
+};
