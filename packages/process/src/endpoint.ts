@@ -1,0 +1,154 @@
+import { ChildProcess } from 'node:child_process';
+import type { Worker as ClusterWorker } from 'node:cluster';
+import { MessagePort, Worker, isMainThread, parentPort } from 'node:worker_threads';
+import { ChannelClosedError } from './errors.js';
+import type { LogqMessage } from './protocol.js';
+
+/**
+ * One end of a Node IPC channel that logq can use:
+ * - in a parent: a `ChildProcess` from `child_process.fork`, a `cluster`
+ *   `Worker` from `cluster.fork()`, a `worker_threads` `Worker`;
+ * - in a child: `process` (fork and cluster children) or `parentPort`;
+ * - anywhere: a `MessagePort` (one end of a `MessageChannel`).
+ */
+export type IpcTarget = ChildProcess | ClusterWorker | Worker | MessagePort | NodeJS.Process;
+
+type Listener = (message: unknown) => void;
+
+/** A uniform view of an {@link IpcTarget}. */
+export interface Endpoint {
+  /** The object whose events are listened to (a cluster worker's `process`). */
+  readonly emitter: object;
+  /** Whether the channel can still carry messages. */
+  readonly open: boolean;
+  /**
+   * Posts a message; resolves once it is handed to the channel (written to the
+   * pipe for a process, queued on the port for a thread). Rejects with
+   * {@link ChannelClosedError} when the channel is closed.
+   */
+  post(message: LogqMessage): Promise<void>;
+  /** Posts without waiting; errors (a closed channel) are ignored. */
+  postQuiet(message: LogqMessage): void;
+  /** Listens for messages and for the channel's end. Returns the function that stops listening. */
+  listen(onMessage: Listener, onClose: () => void): () => void;
+}
+
+class ProcessEndpoint implements Endpoint {
+  constructor(
+    readonly emitter: ChildProcess | NodeJS.Process,
+    private readonly closeEvent: 'exit' | 'disconnect',
+  ) {}
+
+  get open(): boolean {
+    return this.emitter.connected === true;
+  }
+
+  post(message: LogqMessage): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const done = (error: Error | null) => (error ? reject(new ChannelClosedError(`IPC channel closed: ${error.message}`, { cause: error })) : resolve());
+      try {
+        const target = this.emitter;
+        if (typeof target.send !== 'function') throw new ChannelClosedError('this process has no IPC channel');
+        if (target instanceof ChildProcess) target.send(message, done);
+        else target.send(message, undefined, undefined, done);
+      } catch (error) {
+        reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`IPC send failed: ${String(error)}`, { cause: error }));
+      }
+    });
+  }
+
+  postQuiet(message: LogqMessage): void {
+    this.post(message).catch(() => {});
+  }
+
+  listen(onMessage: Listener, onClose: () => void): () => void {
+    const emitter = this.emitter as NodeJS.EventEmitter;
+    emitter.on('message', onMessage);
+    emitter.on(this.closeEvent, onClose);
+    if (this.closeEvent === 'exit') emitter.on('disconnect', onClose);
+    return () => {
+      emitter.off('message', onMessage);
+      emitter.off(this.closeEvent, onClose);
+      if (this.closeEvent === 'exit') emitter.off('disconnect', onClose);
+    };
+  }
+}
+
+class PortEndpoint implements Endpoint {
+  private closed = false;
+
+  constructor(
+    readonly emitter: MessagePort | Worker,
+    private readonly closeEvent: 'close' | 'exit',
+  ) {
+    emitter.once(closeEvent, () => (this.closed = true));
+  }
+
+  get open(): boolean {
+    if (this.closed) return false;
+    return this.emitter instanceof Worker ? this.emitter.threadId !== -1 : true;
+  }
+
+  post(message: LogqMessage): Promise<void> {
+    try {
+      if (!this.open) throw new ChannelClosedError('message port closed');
+      this.emitter.postMessage(message);
+      return Promise.resolve();
+    } catch (error) {
+      return Promise.reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`postMessage failed: ${String(error)}`, { cause: error }));
+    }
+  }
+
+  postQuiet(message: LogqMessage): void {
+    try {
+      if (this.open) this.emitter.postMessage(message);
+    } catch {
+      // The other side is gone; nothing to tell it.
+    }
+  }
+
+  listen(onMessage: Listener, onClose: () => void): () => void {
+    this.emitter.on('message', onMessage);
+    this.emitter.on(this.closeEvent, onClose);
+    return () => {
+      this.emitter.off('message', onMessage);
+      this.emitter.off(this.closeEvent, onClose);
+    };
+  }
+}
+
+const endpoints = new WeakMap<object, Endpoint>();
+
+function isClusterWorker(target: object): target is ClusterWorker {
+  const proc = (target as { process?: unknown }).process;
+  return proc instanceof ChildProcess && typeof (target as { id?: unknown }).id === 'number';
+}
+
+/**
+ * The {@link Endpoint} for an {@link IpcTarget} (one per target).
+ * @throws {TypeError} for anything else.
+ */
+export function endpointOf(target: IpcTarget): Endpoint {
+  const key = isClusterWorker(target) ? target.process : target;
+  const known = endpoints.get(key);
+  if (known) return known;
+  let endpoint: Endpoint;
+  if (key instanceof ChildProcess) endpoint = new ProcessEndpoint(key, 'exit');
+  else if (key === process) endpoint = new ProcessEndpoint(process, 'disconnect');
+  else if (key instanceof Worker) endpoint = new PortEndpoint(key, 'exit');
+  else if (key instanceof MessagePort) endpoint = new PortEndpoint(key, 'close');
+  else throw new TypeError('not an IPC target: expected a ChildProcess, a cluster Worker, a worker_threads Worker, a MessagePort or process');
+  endpoints.set(key, endpoint);
+  return endpoint;
+}
+
+/**
+ * The channel to this process's parent, or null: `parentPort` in a
+ * `worker_threads` worker, `process` in a child started by
+ * `child_process.fork` or `cluster.fork`.
+ */
+export function parentChannel(): MessagePort | NodeJS.Process | null {
+  if (!isMainThread && parentPort) return parentPort;
+  if (typeof process.send === 'function') return process;
+  return null;
+}
