@@ -1,0 +1,225 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { Level, LogRecord, Logger, NullHandler, kw } from '@logq/core';
+import { type UsedService, runPython, useRedis } from '@logq/services';
+import type { Redis } from 'ioredis';
+import { hostname } from 'node:os';
+import { RedisHandler, pythonIsoformat, pythonJsonDumps } from '../src/index.js';
+import { freshKey, rawClient, until } from './helpers.js';
+
+const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
+
+let redis: UsedService;
+let raw: Redis;
+let host: string;
+let port: number;
+beforeAll(async () => {
+  redis = await useRedis();
+  raw = rawClient(redis.url);
+  const url = new URL(redis.url);
+  host = url.hostname;
+  port = Number(url.port || 6379);
+}, 120_000);
+afterAll(async () => {
+  raw?.disconnect();
+  await redis?.stop();
+});
+
+/** Logs through `handler` with a NullHandler below it, as Logbook's tests do. */
+function logWith(handler: RedisHandler, fn: (log: Logger) => void): void {
+  const log = new Logger('redis-test');
+  new NullHandler().applicationBound(() => handler.applicationBound(() => fn(log)));
+}
+
+async function popJson(key: string): Promise<Record<string, unknown>> {
+  const reply = await raw.blpop(key, 15);
+  expect(reply).not.toBeNull();
+  expect(reply![0]).toBe(key);
+  return JSON.parse(reply![1]) as Record<string, unknown>;
+}
+
+describe('RedisHandler (Logbook test_redis_handler)', () => {
+  it('has Logbook defaults', async () => {
+    const handler = new RedisHandler({ port });
+    expect(handler.key).toBe('redis');
+    expect(handler.flushThreshold).toBe(128);
+    expect(handler.flushTime).toBe(1000);
+    expect(handler.pushMethod).toBe('rpush');
+    expect(handler.bubble).toBe(true);
+    expect(handler.extraFields).toEqual({});
+    await handler.close();
+  });
+
+  it('pushes the letters with key, extra fields and kwargs', async () => {
+    await raw.del('redis');
+    const handler = new RedisHandler({ host, port, level: Level.INFO, bubble: true });
+    try {
+      // Default key.
+      logWith(handler, (log) => log.info(LETTERS));
+      let item = await popJson('redis');
+      expect(Object.keys(item)).toEqual(['message', 'host', 'level', 'time']);
+      expect(item.message).toBe(LETTERS);
+      expect(item.host).toBe(hostname());
+      expect(item.level).toBe('INFO');
+      expect(item.time).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?$/);
+
+      // Changing the key of the handler.
+      const another = freshKey('test_another_key');
+      handler.key = another;
+      logWith(handler, (log) => log.info(LETTERS));
+      item = await popJson(another);
+      expect(item.message).toBe(LETTERS);
+    } finally {
+      await handler.close();
+    }
+
+    const key = freshKey('test_another_key');
+    const withExtra = new RedisHandler({ host, port, key, level: Level.INFO, extraFields: { type: 'test' }, bubble: true });
+    try {
+      logWith(withExtra, (log) => log.info(LETTERS));
+      let item = await popJson(key);
+      expect(Object.keys(item)).toEqual(['message', 'host', 'level', 'time', 'type']);
+      expect(item.type).toBe('test');
+      expect(item.message).toBe(LETTERS);
+
+      // Fields given with the log call (kwargs) are added too.
+      logWith(withExtra, (log) => log.info(LETTERS, kw({ more_info: 'This works' })));
+      item = await popJson(key);
+      expect(Object.keys(item)).toEqual(['message', 'host', 'level', 'time', 'type', 'more_info']);
+      expect(item.more_info).toBe('This works');
+      expect(item.type).toBe('test');
+    } finally {
+      await withExtra.close();
+    }
+  }, 60_000);
+
+  it('stores lpush items newest first (test_redis_handler_lpush)', async () => {
+    const key = freshKey('lpushed');
+    const handler = new RedisHandler({ host, port, key, pushMethod: 'lpush', level: Level.INFO, bubble: true });
+    logWith(handler, (log) => {
+      log.info('old item');
+      log.info('new item');
+    });
+    await until(async () => (await raw.llen(key)) === 2, 'two items (timer flush)');
+    const logs = await raw.lrange(key, 0, -1);
+    expect(logs[0]).toContain('new item');
+    expect(JSON.parse(logs[0]!).message).toBe('new item');
+    expect(JSON.parse(logs[1]!).message).toBe('old item');
+    await handler.close();
+    await raw.del(key);
+  });
+
+  it('stores rpush items oldest first (test_redis_handler_rpush)', async () => {
+    const key = freshKey('rpushed');
+    const handler = new RedisHandler({ host, port, key, pushMethod: 'rpush', level: Level.INFO, bubble: true });
+    logWith(handler, (log) => {
+      log.info('old item');
+      log.info('new item');
+    });
+    await until(async () => (await raw.llen(key)) === 2, 'two items (timer flush)');
+    const logs = await raw.lrange(key, 0, -1);
+    expect(logs[0]).toContain('old item');
+    expect(JSON.parse(logs[0]!).message).toBe('old item');
+    await handler.close();
+    await raw.del(key);
+  });
+});
+
+describe('RedisHandler flushing', () => {
+  it('sends one multi-value push per flush: at the threshold, on the timer and on close', async () => {
+    const key = freshKey('flushes');
+    const monitor = await raw.monitor();
+    const pushes: number[] = [];
+    monitor.on('monitor', (_time: string, args: string[]) => {
+      if (args[0]?.toLowerCase() === 'rpush' && args[1] === key) pushes.push(args.length - 2);
+    });
+    const handler = new RedisHandler({ host, port, key, flushThreshold: 10, flushTime: 60_000 });
+    try {
+      const log = new Logger('flush');
+      handler.applicationBound(() => {
+        for (let i = 0; i < 25; i++) log.warn('record {}', i);
+      });
+      // 20 reach the threshold twice; 5 wait for the (long) timer.
+      await until(async () => (await raw.llen(key)) === 20, 'two threshold flushes');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(await raw.llen(key)).toBe(20);
+      const result = await handler.close();
+      expect(result).toEqual({ flushed: true, sent: 25, dropped: 0 });
+      expect(await raw.llen(key)).toBe(25);
+      await until(() => pushes.length === 3, 'three RPUSH commands seen by MONITOR', 5_000);
+      expect(pushes).toEqual([10, 10, 5]);
+      const messages = (await raw.lrange(key, 0, -1)).map((s) => JSON.parse(s).message);
+      expect(messages).toEqual(Array.from({ length: 25 }, () => 'record {}'));
+    } finally {
+      monitor.disconnect();
+      await raw.del(key);
+    }
+  });
+
+  it('flushes on the timer (flushTime in ms)', async () => {
+    const key = freshKey('timer');
+    const handler = new RedisHandler({ host, port, key, flushTime: 200 });
+    const started = Date.now();
+    handler.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'tick' }));
+    await until(async () => (await raw.llen(key)) === 1, 'the timer flush', 10_000);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+    await handler.close();
+    await raw.del(key);
+  });
+
+  it('buffers while Redis is unreachable and never throws', async () => {
+    const errors: unknown[] = [];
+    const handler = new RedisHandler({ host: '127.0.0.1', port: 1, flushTime: 10, onError: (e) => errors.push(e), reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    expect(() => handler.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'nowhere' }))).not.toThrow();
+    await until(() => errors.length > 0, 'a connection error');
+    expect(handler.stats.buffered).toBe(1);
+    const result = await handler.close({ timeoutMs: 200 });
+    expect(result.flushed).toBe(false);
+    expect(result.dropped).toBe(1);
+  });
+});
+
+describe('RedisHandler item format', () => {
+  it('formats time as Python isoformat() of a naive UTC datetime', () => {
+    expect(pythonIsoformat(1_764_087_806_073_111)).toBe('2025-11-25T16:23:26.073111');
+    expect(pythonIsoformat(1_764_087_806_000_001)).toBe('2025-11-25T16:23:26.000001');
+    expect(pythonIsoformat(1_764_087_806_000_000)).toBe('2025-11-25T16:23:26');
+  });
+
+  it('writes JSON as Python json.dumps does', () => {
+    expect(pythonJsonDumps({ a: 'äö€ 🎉', b: [1, 2.5, null, true], c: { d: 1e-7, e: 1.5e300 } })).toBe(
+      '{"a": "\\u00e4\\u00f6\\u20ac \\ud83c\\udf89", "b": [1, 2.5, null, true], "c": {"d": 1e-07, "e": 1.5e+300}}',
+    );
+    expect(pythonJsonDumps('tab\there "q" \u007f')).toBe('"tab\\there \\"q\\" \\u007f"');
+    expect(pythonJsonDumps(0.0001)).toBe('0.0001');
+    expect(pythonJsonDumps(0.00001)).toBe('1e-05');
+  });
+
+  it('writes the same bytes as Python Logbook RedisHandler for the same record', async () => {
+    const pyKey = freshKey('py-slim');
+    const jsKey = freshKey('js-slim');
+    const code = `
+import sys, logbook
+from logbook.queues import RedisHandler
+h = RedisHandler(host=sys.argv[1], port=int(sys.argv[2]), key=sys.argv[3], extra_fields={'type': 'app', 'ünï': 'cødé'}, flush_threshold=1)
+with logbook.NullHandler().applicationbound():
+    with h:
+        logbook.Logger('py').warning('Hello {0} äöü 🎉', 'x', user='bob', ratio=0.25, tags=['a', 'b'], nested={'k': None, 'ok': True})
+h.close()
+`;
+    const result = await runPython(code, { args: [host, String(port), pyKey] });
+    expect(result.stderr).not.toMatch(/Traceback/);
+    expect(result.code).toBe(0);
+    const handler = new RedisHandler({ host, port, key: jsKey, extraFields: { type: 'app', 'ünï': 'cødé' } });
+    handler.handle(
+      new LogRecord({ channel: 'js', level: Level.WARNING, msg: 'Hello {0} äöü 🎉', args: ['x'], kwargs: { user: 'bob', ratio: 0.25, tags: ['a', 'b'], nested: { k: null, ok: true } } }),
+    );
+    await handler.close();
+    const [py] = await raw.lrange(pyKey, 0, -1);
+    const [js] = await raw.lrange(jsKey, 0, -1);
+    const timeRe = /"time": "[^"]+"/;
+    expect(py).toMatch(/"time": "\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?"/);
+    expect(js).toMatch(/"time": "\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?"/);
+    expect(js!.replace(timeRe, '"time": T')).toBe(py!.replace(timeRe, '"time": T'));
+    await raw.del(pyKey, jsKey);
+  }, 90_000);
+});
