@@ -94,8 +94,8 @@ export class LogRecord {
   kwargs: Record<string, unknown>;
   /** Extra values (processors add here). */
   extra: Record<string, unknown>;
-  /** Microseconds since the epoch. */
-  timeMicros: number;
+  private micros: number;
+  private isoCache: string | null = null;
   /** The `time` text exactly as received, kept so that a re-encoded record is unchanged. */
   rawTime: string | null = null;
   /** Process id of the producer. */
@@ -139,7 +139,7 @@ export class LogRecord {
     this.args = init.args ? [...init.args] : [];
     this.kwargs = init.kwargs ? { ...init.kwargs } : {};
     this.extra = init.extra ? { ...init.extra } : {};
-    this.timeMicros = init.timeMicros ?? nowMicros();
+    this.micros = init.timeMicros ?? nowMicros();
     if (init.callsite) {
       this.funcName = init.callsite.funcName;
       this.filename = init.callsite.filename;
@@ -159,9 +159,20 @@ export class LogRecord {
     return new Date(Math.floor(this.timeMicros / 1000));
   }
 
+  /** Microseconds since the epoch. Setting it forgets the received `time` text. */
+  get timeMicros(): number {
+    return this.micros;
+  }
+
+  set timeMicros(value: number) {
+    this.micros = value;
+    this.isoCache = null;
+    this.rawTime = null;
+  }
+
   /** The time as it goes on the wire: as received, or ISO with six fraction digits. */
   get isoTime(): string {
-    return this.rawTime ?? formatIsoTime(this.timeMicros);
+    return this.rawTime ?? (this.isoCache ??= formatIsoTime(this.micros));
   }
 
   /**

@@ -72,18 +72,24 @@ export function installShutdownHooks(options: ShutdownHookOptions = {}): Disposa
   const onBeforeExit = () => {
     if (open.size > 0) void run();
   };
-  const onSignal = (signal: NodeJS.Signals) => {
-    void run().then(() => {
-      process.removeListener(signal, onSignal);
-      if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
-    });
-  };
+  const listeners = new Map<NodeJS.Signals, () => void>();
+  for (const signal of signals) {
+    const onSignal = () => {
+      void run().then(() => {
+        process.removeListener(signal, onSignal);
+        listeners.delete(signal);
+        // Nothing else handles it: end the process as the signal would have.
+        if (process.listenerCount(signal) === 0) process.kill(process.pid, signal);
+      });
+    };
+    listeners.set(signal, onSignal);
+    process.on(signal, onSignal);
+  }
   process.on('beforeExit', onBeforeExit);
-  for (const signal of signals) process.on(signal, onSignal);
   return {
     [Symbol.dispose]: () => {
       process.removeListener('beforeExit', onBeforeExit);
-      for (const signal of signals) process.removeListener(signal, onSignal);
+      for (const [signal, listener] of listeners) process.removeListener(signal, listener);
     },
   };
 }
