@@ -1,4 +1,3 @@
-import { afterAll, beforeAll } from '@jest/globals';
 import { describeTransportConformance } from '@logq/core/testing';
 import type { UsedService } from '@logq/services';
 import { MessageQueueHandler, MessageQueueSubscriber } from '../src/index.js';
