@@ -74,14 +74,22 @@ export function createClient(target: RedisTarget, options: RedisConnectionOption
 export async function connectOwned(client: Redis, target: RedisTarget, signal: AbortSignal): Promise<void> {
   if (client.status === 'ready') return;
   const onAbort = () => client.disconnect();
+  // ioredis rejects connect() with "Connection is closed."; the reason (refused, TLS, auth) comes as an 'error' event.
+  let reason: unknown;
+  const onError = (error: unknown) => {
+    reason ??= error;
+  };
   signal.addEventListener('abort', onAbort, { once: true });
+  client.on('error', onError);
   try {
     if (client.status === 'wait' || client.status === 'end') await client.connect();
     else await waitReady(client, signal);
   } catch (error) {
-    throw new RedisTransportError(`cannot connect to ${describeTarget(target)}`, redactError(error, target));
+    const cause = reason !== undefined && error instanceof Error && /Connection is closed/.test(error.message) ? reason : error;
+    throw new RedisTransportError(`cannot connect to ${describeTarget(target)}`, redactError(cause, target));
   } finally {
     signal.removeEventListener('abort', onAbort);
+    client.off('error', onError);
   }
 }
 
