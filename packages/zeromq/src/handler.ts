@@ -1,6 +1,7 @@
-import { ClosedError, QueueHandler, redactUri } from '@logq/core';
+import { ClosedError, QueueHandler, abortableSleep, redactSecrets, redactUri } from '@logq/core';
 import type * as Zmq from 'zeromq';
 import { applyCurve, validateCurve } from './curve.js';
+import { ZeroMQSocketError } from './errors.js';
 import { type ZeroMQModule, loadZeroMQ } from './load.js';
 import type { WaitForPeersOptions, ZeroMQHandlerOptions } from './options.js';
 import { waitForCount } from './peers.js';
@@ -107,7 +108,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
     } catch (error) {
       socket.close();
       this.releaseCurve();
-      throw new ClosedError(`ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ZeroMQSocketError(redactSecrets(`ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`), { cause: error });
     }
     if (this.closedForGood) {
       socket.close();
@@ -163,17 +164,30 @@ export class ZeroMQHandler extends QueueHandler<string> {
     await this.open();
   }
 
-  protected async sendBatch(batch: readonly string[]): Promise<void | number> {
+  protected async sendBatch(batch: readonly string[], signal: AbortSignal): Promise<void | number> {
     const socket = this.zmqSocket;
     if (!socket) throw new ClosedError('ZeroMQHandler socket is not open');
     for (let i = 0; i < batch.length; i++) {
-      try {
-        await socket.send(batch[i]!);
-      } catch (error) {
-        if (i === 0) throw error;
-        // The first i frames are with libzmq: report and let the pump retry the rest.
-        this.handleError(error);
-        return i;
+      const frame = batch[i]!;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          await socket.send(frame);
+          break;
+        } catch (error) {
+          // A PUB with noDrop refuses (EAGAIN) while a subscriber's queue is full, and libzmq
+          // offers no event for "writable again": wait a little and try the same frame again.
+          // The records meanwhile wait in the handler's buffer, whose overflow is counted.
+          if (isFull(error) && !signal.aborted && !socket.closed) {
+            await backoff(attempt, signal);
+            if (!signal.aborted) continue;
+          }
+          // Closing (the deadline passed): close() counts the whole batch as dropped, so
+          // none of it may be counted as sent (the first i frames may still leave within linger).
+          if (i === 0 || signal.aborted) throw error;
+          // The first i frames are with libzmq: report and let the pump retry the rest.
+          this.handleError(error);
+          return i;
+        }
       }
     }
   }
@@ -187,4 +201,14 @@ export class ZeroMQHandler extends QueueHandler<string> {
     this.releaseCurve();
     this.releaseCurve = () => {};
   }
+}
+
+function isFull(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EAGAIN';
+}
+
+/** Yields to the event loop for the first retries, then sleeps up to 20 ms. */
+function backoff(attempt: number, signal: AbortSignal): Promise<void> {
+  if (attempt < 3) return new Promise((resolve) => setImmediate(resolve));
+  return abortableSleep(Math.min(20, 2 ** (attempt - 3)), signal);
 }

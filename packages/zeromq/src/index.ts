@@ -11,6 +11,7 @@ import type { ZeroMQHandlerOptions, ZeroMQSubscriberOptions } from './options.js
 import { ZeroMQSubscriber } from './subscriber.js';
 
 export { CurveConfigError, curveKeyPair, type CurveKeyPair } from './curve.js';
+export { ZeroMQSocketError } from './errors.js';
 export { ZeroMQHandler, type ZeroMQHandlerSocket } from './handler.js';
 export { INSTALL_HINT, ZeroMQNotInstalledError, loadZeroMQ, type ZeroMQModule } from './load.js';
 export type { CurveOptions, WaitForPeersOptions, ZeroMQHandlerOptions, ZeroMQSocketOptions, ZeroMQSubscriberOptions } from './options.js';

@@ -1,6 +1,7 @@
-import { AsyncQueue, ClosedError, FrameSubscriber, type RawFrame, abortableSleep, redactUri } from '@logq/core';
+import { AsyncQueue, ClosedError, FrameSubscriber, type RawFrame, abortableSleep, redactSecrets, redactUri } from '@logq/core';
 import type * as Zmq from 'zeromq';
 import { applyCurve, validateCurve } from './curve.js';
+import { ZeroMQSocketError } from './errors.js';
 import { loadZeroMQ } from './load.js';
 import type { WaitForPeersOptions, ZeroMQSubscriberOptions } from './options.js';
 import { waitForCount } from './peers.js';
@@ -94,7 +95,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     } catch (error) {
       socket.close();
       this.releaseCurve();
-      throw new ClosedError(`ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+      throw new ZeroMQSocketError(redactSecrets(`ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`), { cause: error });
     }
     if (this.closed) {
       socket.close();

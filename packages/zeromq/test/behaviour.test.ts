@@ -1,0 +1,254 @@
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { Level, LogRecord, createHandler, createSubscriber } from '@logq/core';
+import { waitFor } from '@logq/core/testing';
+import { freePort } from '@logq/services';
+import * as zmq from 'zeromq';
+import { PeerTimeoutError, ZeroMQHandler, ZeroMQSocketError, ZeroMQSubscriber } from '../src/index.js';
+import { endpoint, waitForRawSubscriptions } from './helpers.js';
+
+const quiet = () => {};
+const record = (msg: string, extra: Record<string, unknown> = {}) => new LogRecord({ channel: 'logq.zeromq', level: Level.WARNING, msg, extra });
+
+describe('high-water mark and overflow', () => {
+  it('with a tiny HWM and a stalled subscriber, log calls never block and drops are counted', async () => {
+    const uri = await endpoint();
+    const handler = new ZeroMQHandler(uri, { sendHighWaterMark: 1, maxBuffer: 200, onError: quiet });
+    const stalled = new zmq.Subscriber({ receiveHighWaterMark: 1, receiveBufferSize: 4096, linger: 0 });
+    try {
+      stalled.subscribe();
+      stalled.connect(uri);
+      await handler.waitForPeers(1, { timeoutMs: 20_000 });
+      const payload = 'x'.repeat(4096);
+      const total = 20_000; // ~80 MB: far beyond what the socket queues and kernel buffers hold
+      let slowest = 0;
+      const started = Date.now();
+      for (let i = 0; i < total; i++) {
+        const t = process.hrtime.bigint();
+        handler.handle(record(payload, { seq: i }));
+        slowest = Math.max(slowest, Number(process.hrtime.bigint() - t) / 1e6);
+        if (i % 1000 === 0) await new Promise((r) => setImmediate(r)); // let the pump run: it stalls on the full socket
+      }
+      const elapsed = Date.now() - started;
+      expect(slowest).toBeLessThan(1_000); // a log call never waits on the socket (generous: GC under load)
+      expect(elapsed).toBeLessThan(30_000);
+      await waitFor(() => handler.stats.dropped > 0, 'records dropped from the full buffer', 20_000);
+      const { sent, dropped, buffered } = handler.stats;
+      expect(dropped).toBeGreaterThan(total / 2);
+      expect(sent + dropped + buffered).toBe(total);
+      // The socket is stalled: close gives up at its deadline, counts what is left, and releases the socket.
+      const t = Date.now();
+      const result = await handler.close({ timeoutMs: 300 });
+      expect(Date.now() - t).toBeLessThan(5_000);
+      expect(result.flushed).toBe(false);
+      expect(result.sent + result.dropped).toBe(total);
+      expect(handler.socket).toBeNull();
+    } finally {
+      await handler.close({ timeoutMs: 100 });
+      stalled.close();
+    }
+  });
+
+  it('a slow ZeroMQSubscriber holds the publisher back instead of losing records (prefetch + noDrop)', async () => {
+    const uri = await endpoint();
+    const handler = new ZeroMQHandler(uri, { sendHighWaterMark: 10 });
+    const subscriber = new ZeroMQSubscriber(uri, { prefetch: 5, receiveHighWaterMark: 10 });
+    try {
+      await handler.waitForPeers(1, { timeoutMs: 20_000 });
+      const n = 3_000;
+      for (let i = 0; i < n; i++) handler.handle(record('{0}', { seq: i }));
+      await new Promise((r) => setTimeout(r, 500)); // the subscriber is not reading: everything backs up
+      let got = 0;
+      while (got < n) {
+        const r = await subscriber.recv(20_000);
+        expect(r?.extra.seq).toBe(got);
+        got++;
+      }
+      expect(handler.stats.dropped).toBe(0);
+    } finally {
+      await handler.close({ timeoutMs: 1000 });
+      await subscriber.close();
+    }
+  });
+});
+
+describe('slow joiner and peers', () => {
+  it('handler.waitForPeers counts subscriptions as subscribers come and go', async () => {
+    const uri = await endpoint();
+    const handler = new ZeroMQHandler(uri);
+    const a = new ZeroMQSubscriber(uri);
+    const b = new ZeroMQSubscriber(uri);
+    try {
+      await handler.waitForPeers(2, { timeoutMs: 20_000 });
+      expect(handler.subscribers).toBe(2);
+      handler.handle(record('to both'));
+      expect((await a.recv(20_000))?.message).toBe('to both');
+      expect((await b.recv(20_000))?.message).toBe('to both');
+      await b.close();
+      await waitFor(() => {
+        void handler.waitForPeers(3, { timeoutMs: 50 }).catch(() => undefined);
+        return handler.subscribers === 1;
+      }, 'the unsubscription of b', 20_000);
+      await expect(handler.waitForPeers(2, { timeoutMs: 300 })).rejects.toBeInstanceOf(PeerTimeoutError);
+      expect(a.peers).toBe(1);
+    } finally {
+      await handler.close();
+      await a.close();
+      await b.close();
+    }
+  });
+
+  it('multi mode: records logged before the subscriber binds are delivered once it does', async () => {
+    const uri = await endpoint();
+    const handler = new ZeroMQHandler(uri, { multi: true });
+    try {
+      for (let i = 0; i < 10; i++) handler.handle(record('early {0}', { seq: i }));
+      await handler.flush(); // handed to libzmq, which holds them for the peer
+      const subscriber = new ZeroMQSubscriber(uri, { multi: true });
+      try {
+        for (let i = 0; i < 10; i++) expect((await subscriber.recv(20_000))?.extra.seq).toBe(i);
+      } finally {
+        await subscriber.close();
+      }
+    } finally {
+      await handler.close();
+    }
+  });
+});
+
+const tsxLoader = pathToFileURL(createRequire(join(__dirname, '../../../bench/package.json')).resolve('tsx')).href;
+
+function runNode(code: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
+  return new Promise((resolve, reject) => {
+    const started = Date.now();
+    const child = spawn(process.execPath, ['--conditions=@logq/source', '--import', tsxLoader, '--input-type=module', '-e', code], {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, stdout, stderr, ms: Date.now() - started });
+    });
+  });
+}
+
+describe('linger: a process whose subscriber is gone still exits', () => {
+  it.each([
+    ['closed', 'await handler.close({ timeoutMs: 500 }).then((r) => console.log(JSON.stringify(r)));'],
+    ['not closed', 'await handler.flush(); console.log("{}");'],
+  ])('PUSH to an absent subscriber, handler %s', async (_how, ending) => {
+    const port = await freePort(); // nothing listens there
+    const code = `
+      import { ZeroMQHandler } from '@logq/zeromq';
+      import { Level, LogRecord } from '@logq/core';
+      const handler = new ZeroMQHandler('tcp://127.0.0.1:${port}', { multi: true, onError: () => {} });
+      for (let i = 0; i < 100; i++) handler.handle(new LogRecord({ channel: 'exit', level: Level.INFO, msg: 'r' }));
+      ${ending}
+    `;
+    const result = await runNode(code, 60_000);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('{');
+  }, 90_000);
+});
+
+describe('transport registry and errors', () => {
+  it('createHandler / createSubscriber resolve tcp:// to this package', async () => {
+    const uri = await endpoint();
+    const subscriber = await createSubscriber(uri, { multi: true });
+    const handler = await createHandler(uri, { multi: true });
+    try {
+      expect(subscriber).toBeInstanceOf(ZeroMQSubscriber);
+      expect(handler).toBeInstanceOf(ZeroMQHandler);
+      handler.handle(record('via the resolver'));
+      expect((await subscriber.recv(20_000))?.message).toBe('via the resolver');
+    } finally {
+      await handler.close();
+      await subscriber.close();
+    }
+  });
+
+  it('a bind failure is reported without the password of the URI', async () => {
+    const errors: unknown[] = [];
+    const handler = new ZeroMQHandler('tcp://admin:s3cret@256.1.1.1:1', { onError: (e) => errors.push(e) });
+    const error = await handler.open().catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ZeroMQSocketError);
+    expect(String((error as Error).message)).not.toContain('s3cret');
+    expect(String((error as Error).message)).toContain('admin:***@');
+    await handler.close({ timeoutMs: 10 });
+    const subscriber = new ZeroMQSubscriber('tcp://admin:s3cret@256.1.1.1:1', { multi: true });
+    const subError = await subscriber.open().catch((e: unknown) => e);
+    expect(subError).toBeInstanceOf(ZeroMQSocketError);
+    expect(String((subError as Error).message)).not.toContain('s3cret');
+    await subscriber.close();
+  });
+
+  it('exposes socket and context; exportRecord gives the Logbook dict', async () => {
+    const uri = await endpoint();
+    const handler = new ZeroMQHandler(uri);
+    expect(handler.socket).toBeNull();
+    const socket = await handler.open();
+    expect(handler.socket).toBe(socket);
+    expect(socket).toBeInstanceOf(zmq.XPublisher);
+    expect(handler.context).toBe(socket.context);
+    const dict = handler.exportRecord(record('hi'));
+    expect(dict).toMatchObject({ channel: 'logq.zeromq', level: 13, msg: 'hi', message: 'hi' });
+    const raw = new zmq.Subscriber({ linger: 0 });
+    raw.subscribe();
+    raw.connect(uri);
+    await handler.waitForPeers(1, { timeoutMs: 20_000 });
+    handler.handle(record('raw check'));
+    const sent = record('raw check');
+    handler.handle(sent);
+    const [first] = await raw.receive();
+    const [frame] = await raw.receive();
+    expect(JSON.parse(first!.toString('utf8')).message).toBe('raw check');
+    // One frame of UTF-8 JSON: exactly exportRecord(record).
+    expect(JSON.parse(frame!.toString('utf8'))).toEqual(handler.exportRecord(sent));
+    raw.close();
+    await handler.close();
+    expect(handler.socket).toBeNull();
+  });
+});
+
+describe('raw frames', () => {
+  it('multipart messages: each part is a frame, as Logbook recv() reads them', async () => {
+    const uri = await endpoint();
+    const subscriber = new ZeroMQSubscriber(uri, { multi: true });
+    await subscriber.open();
+    const push = new zmq.Push({ linger: 0 });
+    push.connect(uri);
+    try {
+      await push.send([JSON.stringify(record('one').toDict()), JSON.stringify(record('two').toDict())]);
+      expect((await subscriber.recv(20_000))?.message).toBe('one');
+      expect((await subscriber.recv(20_000))?.message).toBe('two');
+    } finally {
+      push.close();
+      await subscriber.close();
+    }
+  });
+
+  it('a raw PUB can feed a ZeroMQSubscriber that also connects to it', async () => {
+    const pub = new zmq.XPublisher({ linger: 0 });
+    pub.verbosity = 'allSubs';
+    await pub.bind(await endpoint());
+    const subscriber = new ZeroMQSubscriber(pub.lastEndpoint);
+    try {
+      await waitForRawSubscriptions(pub, 1);
+      await pub.send(JSON.stringify(record('from raw').toDict()));
+      expect((await subscriber.recv(20_000))?.message).toBe('from raw');
+    } finally {
+      pub.close();
+      await subscriber.close();
+    }
+  });
+});
