@@ -1,9 +1,9 @@
-// A stream subscriber that dispatches `dispatchBeforeDeath` records, then dies
-// (SIGKILL to itself) in the middle of its batch, leaving the rest pending.
+// A subscriber that dispatches `dispatchBeforeDeath` records, then dies
+// (SIGKILL to itself) in the middle of its batch.
 import { Handler, type LogRecord } from '@logq/core';
 import { RedisSubscriber } from '../../src/index.js';
 
-const [url, key, consumer, dispatchBeforeDeath] = process.argv.slice(2) as [string, string, string, string];
+const [url, key, consumer, dispatchBeforeDeath, mode = 'stream'] = process.argv.slice(2) as [string, string, string, string, ('list' | 'stream')?];
 let count = 0;
 
 class Recorder extends Handler {
@@ -13,6 +13,6 @@ class Recorder extends Handler {
   }
 }
 
-const subscriber = new RedisSubscriber(url, { key, mode: 'stream', consumer, batchSize: 100 });
+const subscriber = new RedisSubscriber(url, { key, mode, consumer, batchSize: 100 });
 process.stdout.write('ready\n');
 void subscriber.dispatchInBackground(new Recorder());
