@@ -1,0 +1,297 @@
+// @logq/redis end to end (producer here, consumer in a child process) and per
+// log call, each beside the raw ioredis client doing the same work with the
+// same ~540-byte JSON in the same run.
+import { Handler, LogRecord, Logger, decodeRecord, kw, Level } from '@logq/core';
+import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
+import { useRedis } from '@logq/services';
+import { spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { fmt, nsPerCall, sampleJson, writeSection } from './lib.js';
+
+const N = 100_000;
+const PUSH_CHUNK = 128;
+const PIPELINE = 1024;
+const POP = 1000;
+
+type Path = 'raw-list' | 'logq-list' | 'raw-stream' | 'logq-stream';
+
+const newKey = (what: string) => `bench-${what}-${randomBytes(4).toString('hex')}`;
+
+function rawClient(url: string): Redis {
+  const client = new Redis(url, { maxRetriesPerRequest: null });
+  client.on('error', () => undefined);
+  return client;
+}
+
+// ---------------------------------------------------------------- consumer side (child process)
+
+async function consume(path: Path, url: string, key: string, n: number): Promise<void> {
+  let count = 0;
+  let bytes = 0;
+  const ready = () => process.stdout.write('ready\n');
+  if (path === 'raw-list') {
+    const client = rawClient(url);
+    const blocker = client.duplicate();
+    await client.ping();
+    ready();
+    while (count < n) {
+      const items = await client.lpop(key, POP);
+      if (items) {
+        for (const item of items) bytes += JSON.parse(item).msg.length > 0 ? 1 : 0;
+        count += items.length;
+      } else {
+        const one = await blocker.blpop(key, 1);
+        if (one) {
+          bytes += JSON.parse(one[1]).msg.length > 0 ? 1 : 0;
+          count++;
+        }
+      }
+    }
+    client.disconnect();
+    blocker.disconnect();
+  } else if (path === 'raw-stream') {
+    const client = rawClient(url);
+    await client.xgroup('CREATE', key, 'raw', '0', 'MKSTREAM').catch(() => undefined);
+    ready();
+    while (count < n) {
+      const reply = (await client.xreadgroup('GROUP', 'raw', 'c1', 'COUNT', POP, 'BLOCK', 1000, 'STREAMS', key, '>')) as [string, [string, string[]][]][] | null;
+      const entries = reply?.[0]?.[1] ?? [];
+      const ids: string[] = [];
+      for (const [id, fields] of entries) {
+        bytes += JSON.parse(fields[1]!).msg.length > 0 ? 1 : 0;
+        ids.push(id);
+      }
+      if (ids.length > 0) void client.xack(key, 'raw', ...ids);
+      count += entries.length;
+    }
+    await client.ping();
+    client.disconnect();
+  } else {
+    const subscriber = new RedisSubscriber(url, { key, mode: path === 'logq-stream' ? 'stream' : 'list', batchSize: POP });
+    await subscriber.recv(0);
+    ready();
+    while (count < n) {
+      const record = await subscriber.recv(5_000);
+      if (record) count++;
+    }
+    await subscriber.close();
+  }
+  void bytes;
+  process.stdout.write(`done ${count}\n`);
+}
+
+// ---------------------------------------------------------------- producer side
+
+function startConsumer(path: Path, url: string, key: string, n: number): { ready: Promise<void>; done: Promise<number> } {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'consume', path, url, key, String(n)], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const done = new Promise<number>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      if (out.includes('ready\n')) onReady();
+      if (out.includes('done ')) resolve(performance.now());
+    });
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`consumer ${path} exited with ${code}`))));
+  });
+  return { ready, done };
+}
+
+const log = new Logger('bench.service');
+const extra = { request_id: 'c0ffee-1234', user: 'alice' };
+const logOne = (i: number) => log.info('request {0} handled in {1} ms', i, 12.5, kw({}, { extra }));
+
+/**
+ * Logs N records with the handler pushed, yielding to the event loop every
+ * PIPELINE records as an application does between requests (the raw
+ * producer yields as often: it awaits each pipeline).
+ */
+async function logMany(handler: { applicationBound<R>(fn: () => R): R }): Promise<void> {
+  for (let i = 0; i < N; i += PIPELINE) {
+    handler.applicationBound(() => {
+      for (let k = i; k < Math.min(N, i + PIPELINE); k++) logOne(k);
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+async function rawProduce(url: string, key: string, mode: 'list' | 'stream'): Promise<void> {
+  const client = rawClient(url);
+  await client.ping();
+  for (let i = 0; i < N; i += PIPELINE) {
+    const pipeline = client.pipeline();
+    const end = Math.min(N, i + PIPELINE);
+    if (mode === 'list') {
+      for (let j = i; j < end; j += PUSH_CHUNK) {
+        const values: string[] = [];
+        for (let k = j; k < Math.min(end, j + PUSH_CHUNK); k++) values.push(sampleJson(k));
+        pipeline.rpush(key, ...values);
+      }
+    } else {
+      for (let k = i; k < end; k++) pipeline.xadd(key, '*', 'record', sampleJson(k));
+    }
+    await pipeline.exec();
+  }
+  client.disconnect();
+}
+
+async function endToEnd(path: Path, url: string): Promise<number> {
+  const key = newKey(path);
+  const consumer = startConsumer(path, url, key, N);
+  await consumer.ready;
+  const start = performance.now();
+  if (path === 'raw-list' || path === 'raw-stream') {
+    await rawProduce(url, key, path === 'raw-list' ? 'list' : 'stream');
+  } else {
+    const handler = new RedisQueueHandler(url, { key, mode: path === 'logq-stream' ? 'stream' : 'list', maxBuffer: N * 2 });
+    await logMany(handler);
+    await handler.close({ timeoutMs: 60_000 });
+  }
+  const end = await consumer.done;
+  const cleanup = rawClient(url);
+  await cleanup.del(key);
+  cleanup.disconnect();
+  return N / ((end - start) / 1000);
+}
+
+/** RedisHandler (slim Logstash items) until Redis holds all N, beside raw RPUSH of the same items. */
+async function slimProducer(url: string, raw: boolean): Promise<number> {
+  const key = newKey(raw ? 'slim-raw' : 'slim');
+  const start = performance.now();
+  if (raw) {
+    const client = rawClient(url);
+    const host = 'bench-host';
+    for (let i = 0; i < N; i += PIPELINE) {
+      const pipeline = client.pipeline();
+      for (let j = i; j < Math.min(N, i + PIPELINE); j += PUSH_CHUNK) {
+        const values: string[] = [];
+        for (let k = j; k < Math.min(N, i + PIPELINE, j + PUSH_CHUNK); k++) {
+          values.push(JSON.stringify({ message: 'request {0} handled in {1} ms', host, level: 'INFO', time: new Date().toISOString(), type: 'app' }));
+        }
+        pipeline.rpush(key, ...values);
+      }
+      await pipeline.exec();
+    }
+    client.disconnect();
+  } else {
+    const url_ = new URL(url);
+    const handler = new RedisHandler({ host: url_.hostname, port: Number(url_.port), key, extraFields: { type: 'app' }, maxBuffer: N * 2 });
+    await logMany(handler);
+    await handler.close({ timeoutMs: 60_000 });
+  }
+  const elapsed = performance.now() - start;
+  const check = rawClient(url);
+  const len = await check.llen(key);
+  await check.del(key);
+  check.disconnect();
+  if (len !== N) throw new Error(`slim ${raw ? 'raw' : 'logq'}: ${len} of ${N} items in Redis`);
+  return N / (elapsed / 1000);
+}
+
+/** Caller-side cost of one log call with the handler pushed (the pump runs after the loop). */
+async function callerCost(make: () => { handle(record: LogRecord): boolean; close(o?: { timeoutMs?: number }): Promise<unknown> } & { applicationBound<R>(fn: () => R): R }): Promise<number> {
+  const handler = make();
+  const ns = handler.applicationBound(() => nsPerCall(N, logOne));
+  await handler.close({ timeoutMs: 60_000 });
+  return ns;
+}
+
+async function main(): Promise<void> {
+  const redis = await useRedis();
+  try {
+    const url = redis.url;
+    const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord().toDict()));
+    const results: Record<string, number> = {};
+    for (const path of ['raw-list', 'logq-list', 'raw-stream', 'logq-stream'] as const) {
+      results[path] = await endToEnd(path, url);
+      console.log(`${path}: ${fmt(results[path]!)} records/s`);
+    }
+    const slimRaw = await slimProducer(url, true);
+    const slim = await slimProducer(url, false);
+    console.log(`slim raw ${fmt(slimRaw)}/s, RedisHandler ${fmt(slim)}/s`);
+    const rawCaller = nsPerCall(N, (i) => {
+      rawBuffer.push(sampleJson(i));
+      if (rawBuffer.length > 10_000) rawBuffer.length = 0;
+    });
+    const listCaller = await callerCost(() => new RedisQueueHandler(url, { key: newKey('caller'), maxBuffer: N * 2 }));
+    const streamCaller = await callerCost(() => new RedisQueueHandler(url, { key: newKey('caller'), mode: 'stream', maxBuffer: N * 2 }));
+    const slimCaller = await callerCost(() => new RedisHandler({ host: new URL(url).hostname, port: Number(new URL(url).port), key: newKey('caller'), maxBuffer: N * 2 }));
+    // Where a record's time goes outside the transport (same run, same machine load).
+    const M = 50_000;
+    const recs = Array.from({ length: M }, (_, i) => new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra }));
+    const createNs = nsPerCall(M, (i) => void new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra }));
+    const encodeNs = nsPerCall(M, (i) => void JSON.stringify(recs[i % M]!.toDict()));
+    const rawEncodeNs = nsPerCall(M, (i) => void sampleJson(i));
+    const texts = recs.slice(0, 1000).map((r) => JSON.stringify(r.toDict()));
+    const decodeNs = nsPerCall(M, (i) => void decodeRecord(texts[i % 1000]!));
+    const parseNs = nsPerCall(M, (i) => void JSON.parse(texts[i % 1000]!));
+    const cleanup = rawClient(url);
+    const keys = await cleanup.keys('bench-caller-*');
+    if (keys.length) await cleanup.del(...keys);
+    cleanup.disconnect();
+    const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`;
+    writeSection(
+      'redis',
+      `## Redis (@logq/redis, ioredis)
+
+| path | records/s | vs raw |
+|---|---:|---:|
+| raw ioredis: pipelined RPUSH (${PUSH_CHUNK} values each) → LPOP ${POP} / BLPOP, JSON.parse | ${fmt(results['raw-list']!)} | 100% |
+| logq RedisQueueHandler → RedisSubscriber, list | ${fmt(results['logq-list']!)} | ${ratio(results['logq-list']!, results['raw-list']!)} |
+| raw ioredis: pipelined XADD → XREADGROUP COUNT ${POP} + XACK, JSON.parse | ${fmt(results['raw-stream']!)} | 100% |
+| logq RedisQueueHandler → RedisSubscriber, stream (consumer group, acks) | ${fmt(results['logq-stream']!)} | ${ratio(results['logq-stream']!, results['raw-stream']!)} |
+| raw ioredis: pipelined RPUSH of slim Logstash items (into Redis) | ${fmt(slimRaw)} | 100% |
+| logq RedisHandler (Logbook's slim items, flushThreshold 128) | ${fmt(slim)} | ${ratio(slim, slimRaw)} |
+
+| caller-side cost per log call | ns |
+|---|---:|
+| raw: JSON.stringify of the record dict + array push | ${fmt(rawCaller)} |
+| logq: \`log.info(...)\` → RedisQueueHandler (list) | ${fmt(listCaller)} |
+| logq: \`log.info(...)\` → RedisQueueHandler (stream) | ${fmt(streamCaller)} |
+| logq: \`log.info(...)\` → RedisHandler | ${fmt(slimCaller)} |
+
+| per record, outside the transport | ns |
+|---|---:|
+| logq: new LogRecord(...) | ${fmt(createNs)} |
+| logq: JSON.stringify(record.toDict()) (first call formats message and time) | ${fmt(encodeNs)} |
+| raw: JSON.stringify of a dict literal | ${fmt(rawEncodeNs)} |
+| logq: decodeRecord (parse, validate, LogRecord.fromDict) | ${fmt(decodeNs)} |
+| raw: JSON.parse | ${fmt(parseNs)} |
+
+Method: ${fmt(N)} records of ${recordBytes} bytes (logq) / ${Buffer.byteLength(sampleJson(0))} bytes (raw) per path on one
+local redis-server; the producer runs here and the consumer in a child process; end-to-end time is from the first
+log call to the consumer having decoded the last record; both producers yield to the event loop every ${fmt(PIPELINE)}
+records (the raw one awaits each pipeline). Caller cost: mean wall time of ${fmt(N)} \`log.info\` calls
+(record creation, encoding, buffering) with the handler pushed; logq's cost includes building the Logbook record.`,
+    );
+  } finally {
+    await redis.stop();
+  }
+}
+
+const rawBuffer: string[] = [];
+
+function captureRecord(): LogRecord {
+  let captured: LogRecord | null = null;
+  const probe = new (class extends Handler {
+    emit(record: LogRecord): void {
+      captured = record;
+    }
+  })();
+  probe.applicationBound(() => logOne(1));
+  return captured!;
+}
+
+if (process.argv[2] === 'consume') {
+  const [, , , path, url, key, n] = process.argv;
+  await consume(path as Path, url!, key!, Number(n));
+  process.exit(0);
+} else {
+  await main();
+  process.exit(0);
+}
