@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
 
-export const fixtures = join(__dirname, 'fixtures');
+export const fixtures = join(process.cwd(), 'test', 'fixtures');
 /** Node flags that let a child run the TypeScript sources of the workspace. */
 export const tsExecArgv = ['--conditions=@logq/source', '--import', 'tsx'];
 
