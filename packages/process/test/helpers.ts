@@ -56,7 +56,7 @@ export function startChild(kind: ChildKind, config: ChildConfig, attach: (target
   }
   const env = { ...process.env, LOGQ_TEST_CONFIG: JSON.stringify(config) };
   if (kind === 'fork') {
-    const child = fork(childEntry, [], { execArgv: tsExecArgv, env, stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(childEntry, [], { execArgv: tsExecArgv, env, stdio: ['ignore', 'inherit', config.mode === 'throw' ? 'ignore' : 'inherit', 'ipc'] });
     attach(child);
     child.on('message', onMessage);
     const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
