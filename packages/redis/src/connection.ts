@@ -67,8 +67,24 @@ export function createClient(target: RedisTarget, options: RedisConnectionOption
   if (useTls) merged.tls = { ...options.tls };
   if (target.password !== undefined) merged.password = target.password;
   const client = target.uri !== undefined ? new Redis(target.uri, merged) : new Redis({ host: target.host ?? '127.0.0.1', port: target.port ?? 6379, ...merged });
+  guardSockets(client);
   return client;
 }
+
+/**
+ * ioredis listens for a socket's first 'error' only (`stream.once`); a TLS
+ * socket can emit a second one (the server's alert after a failed handshake),
+ * which would then be an uncaught exception. Once a socket failed, this keeps
+ * a listener on it.
+ */
+export function guardSockets(client: Redis): void {
+  client.on('error', () => {
+    const stream = (client as unknown as { stream?: NodeJS.EventEmitter }).stream;
+    if (stream !== undefined && stream.listenerCount('error') === 0) stream.on('error', ignore);
+  });
+}
+
+function ignore(): void {}
 
 /** Connects a client logq owns; rejects (without the password) on failure or abort. */
 export async function connectOwned(client: Redis, target: RedisTarget, signal: AbortSignal): Promise<void> {

@@ -2,7 +2,7 @@ import { AsyncQueue, FrameSubscriber, type LogRecord, type RawFrame, abortableSl
 import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { type RedisTarget, closeOwned, createClient, redactError } from './connection.js';
+import { type RedisTarget, closeOwned, createClient, guardSockets, redactError } from './connection.js';
 import { RedisOptionsError, RedisTransportError } from './errors.js';
 import { DEFAULT_REDIS_URI, STREAM_FIELD } from './handler.js';
 import { unwrapKombu } from './kombu.js';
@@ -159,7 +159,12 @@ export class RedisSubscriber extends FrameSubscriber {
 
   private blockingClient(): Redis {
     if (this.blocking === null) {
-      this.blocking = this.ownClient ? createClient(this.target, this.options, true) : this.main!.duplicate({ lazyConnect: true, maxRetriesPerRequest: null });
+      if (this.ownClient) {
+        this.blocking = createClient(this.target, this.options, true);
+      } else {
+        this.blocking = this.main!.duplicate({ lazyConnect: true, maxRetriesPerRequest: null });
+        guardSockets(this.blocking);
+      }
       this.watch(this.blocking);
     }
     return this.blocking;

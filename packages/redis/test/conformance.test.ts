@@ -1,4 +1,3 @@
-import { afterAll, beforeAll } from '@jest/globals';
 import { describeTransportConformance } from '@logq/core/testing';
 import { type UsedService, useRedis } from '@logq/services';
 import type { Redis } from 'ioredis';

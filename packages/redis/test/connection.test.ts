@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { LogRecord, Level, createHandler, createSubscriber } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
 import { type BrokerServer, freePort, makeTempDir, removeTempDir, startRedis } from '@logq/services';

@@ -1,4 +1,3 @@
-import { describe, expect, it } from '@jest/globals';
 import { Handler, type LogRecord } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
 import { type BrokerServer, startRedis } from '@logq/services';

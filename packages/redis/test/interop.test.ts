@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Level, LogRecord, parseIsoTime } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
 import { type UsedService, runPython, useRedis } from '@logq/services';
@@ -77,7 +76,7 @@ print(json.dumps(seen))
     }
   }, 90_000);
 
-  it.each(['base64', 'utf-8'] as const)('Python Logbook MessageQueueSubscriber reads what logq writes (body %s), every field', async (encoding) => {
+  it.each(['base64', 'utf-8'] as const)('Python Logbook MessageQueueSubscriber reads what logq writes (body %s), every field', async (encoding: 'base64' | 'utf-8') => {
     const key = freshKey('js-to-py');
     const handler = new RedisQueueHandler(redis.url, { key, format: 'kombu', kombuBodyEncoding: encoding });
     const records = [sampleRecord(), ...Array.from({ length: 20 }, (_, i) => new LogRecord({ channel: 'js.side', level: Level.INFO, msg: 'n {0}', args: [i], kwargs: { i }, extra: { seq: i } }))];

@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Level, LogRecord, Logger, NullHandler, kw } from '@logq/core';
 import { type UsedService, runPython, useRedis } from '@logq/services';
 import type { Redis } from 'ioredis';

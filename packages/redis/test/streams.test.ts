@@ -1,4 +1,3 @@
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Handler, type LogRecord, TestHandler } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
 import { type UsedService, useRedis } from '@logq/services';
