@@ -1,7 +1,7 @@
 import type { LogRecord } from '@logq/core';
 import { waitFor } from '@logq/core/testing';
 import { MultiProcessingSubscriber } from '../src/index.js';
-import { type ChildKind, type StartedChild, startChild } from './helpers';
+import { type ChildKind, type StartedChild, startChild } from './helpers.js';
 
 jest.setTimeout(180_000);
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { MessageChannel } from 'node:worker_threads';
 import { describeTransportConformance } from '@logq/core/testing';
 import { MultiProcessingHandler, MultiProcessingSubscriber, type RecordsMessage } from '../src/index.js';
-import { fixtures } from './helpers';
+import { fixtures } from './helpers.js';
 
 // In one process, over a MessageChannel (structured clone, as between worker threads).
 describeTransportConformance('process (MessageChannel)', {

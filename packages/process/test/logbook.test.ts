@@ -1,7 +1,7 @@
 // Ports of Logbook's tests/test_queues.py: test_multi_processing_handler and test_subscriber_group.
 import { SubscriberGroup, TestHandler } from '@logq/core';
 import { MultiProcessingSubscriber } from '../src/index.js';
-import { type ChildKind, startChild } from './helpers';
+import { type ChildKind, startChild } from './helpers.js';
 
 jest.setTimeout(120_000);
 
