@@ -153,8 +153,13 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     return ready;
   }
 
-  protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
+  protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
     this.#start();
+    if (timeoutMs === 0 && this.#frames.length === 0) {
+      // Let pending socket reads land first, so that a loop polling with
+      // recv(0) sees new messages instead of starving the connection.
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
     return this.#frames.take(timeoutMs, signal);
   }
 

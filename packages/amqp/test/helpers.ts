@@ -72,3 +72,23 @@ export function errorSink(): { errors: unknown[]; hook: (error: unknown) => void
     text: () => errors.map((e) => (e instanceof Error ? `${e.name}: ${e.message}` : String(e))).join('\n'),
   };
 }
+
+/** Closes what a test opened, even when it fails: `const track = closer(); afterEach(track.closeAll)`. */
+export function closer(): { add<T extends { close(): unknown }>(item: T): T; closeAll(): Promise<void> } {
+  const items: { close(): unknown }[] = [];
+  return {
+    add(item) {
+      items.push(item);
+      return item;
+    },
+    async closeAll() {
+      for (const item of items.splice(0).reverse()) {
+        try {
+          await item.close();
+        } catch {
+          // best effort
+        }
+      }
+    },
+  };
+}
