@@ -62,9 +62,12 @@ export class RedisSubscriber extends FrameSubscriber {
   private failures = 0;
   private groupReady = false;
   private ownPendingRead = false;
+  private ownPendingFrom = '0';
   private lastClaim = 0;
   private claimCursor = '0-0';
   private pendingAcks: string[] = [];
+  /** Stream mode: ids queued locally or delivered and not yet acknowledged (never taken twice by this consumer). */
+  private readonly inHand = new Set<string>();
   private ackTimer: NodeJS.Immediate | null = null;
   private acking: Promise<void> = Promise.resolve();
   private outage = false;
@@ -179,6 +182,8 @@ export class RedisSubscriber extends FrameSubscriber {
       this.reportError(new RedisTransportError(`connection to ${this.uri} lost; reconnecting`, redactError(error, this.target)));
     });
     client.on('ready', () => {
+      // A read whose reply was lost left entries pending for this consumer: take them back now.
+      if (this.outage && client === this.main) this.ownPendingRead = false;
       this.outage = false;
     });
   }
@@ -231,10 +236,15 @@ export class RedisSubscriber extends FrameSubscriber {
       let queued = 0;
       if (!this.ownPendingRead) {
         // Entries this consumer name took in an earlier life and never acknowledged.
-        const reply = await client.xreadgroupBuffer('GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'STREAMS', this.key, '0');
+        const reply = await client.xreadgroupBuffer('GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'STREAMS', this.key, this.ownPendingFrom);
         const entries = parseReadReply(reply, STREAM_FIELD);
         queued += this.queueEntries(entries);
-        if (entries.length < this.batchSize) this.ownPendingRead = true;
+        if (entries.length < this.batchSize) {
+          this.ownPendingRead = true;
+          this.ownPendingFrom = '0';
+        } else {
+          this.ownPendingFrom = entries[entries.length - 1]!.id;
+        }
         if (queued > 0) return queued;
       }
       if (Date.now() - this.lastClaim >= this.claimIntervalMs) {
@@ -258,7 +268,7 @@ export class RedisSubscriber extends FrameSubscriber {
   /** Claims entries idle longer than minIdleMs in any consumer of the group. */
   private async claim(client: Redis): Promise<number> {
     this.lastClaim = Date.now();
-    const reply = await client.xautoclaim(this.key, this.group, this.consumer, this.minIdleMs, this.claimCursor, 'COUNT', this.batchSize);
+    const reply = await client.callBuffer('XAUTOCLAIM', this.key, this.group, this.consumer, this.minIdleMs, this.claimCursor, 'COUNT', this.batchSize);
     const { cursor, entries } = parseClaimReply(reply, STREAM_FIELD);
     this.claimCursor = cursor;
     // More to look at: come back at once rather than after the interval.
@@ -276,6 +286,8 @@ export class RedisSubscriber extends FrameSubscriber {
       }
       const id = entry.id;
       const data = entry.data;
+      if (this.inHand.has(id)) continue;
+      this.inHand.add(id);
       this.local.push({ data, ack: () => this.ack(id), reject: () => this.deadLetter(id, data) });
       queued++;
     }
@@ -284,6 +296,7 @@ export class RedisSubscriber extends FrameSubscriber {
 
   /** Queues an XACK; acknowledgements go out in batches, at the latest right after this turn of the event loop. */
   private ack(id: string): void {
+    this.inHand.delete(id);
     this.pendingAcks.push(id);
     if (this.pendingAcks.length >= this.batchSize) {
       void this.flushAcks();

@@ -35,7 +35,8 @@ async function restartMidStream(mode: RedisQueueMode, batchSize: number): Promis
   const onError = (e: unknown) => errors.push(e);
   const key = freshKey(`fault-${mode}`);
   const handler = new RedisQueueHandler(server.url, { key, mode, onError, reconnect: { initialDelayMs: 50, maxDelayMs: 500 }, maxBuffer: 20_000 });
-  const subscriber = new RedisSubscriber(server.url, { key, mode, batchSize, onError, minIdleMs: 2_000, claimIntervalMs: 500 });
+  // Default minIdleMs (30 s): records whose read reply was lost come back through the re-read of this consumer's pending entries after the reconnect, not through XAUTOCLAIM.
+  const subscriber = new RedisSubscriber(server.url, { key, mode, batchSize, onError });
   const counter = new Counter();
   const controller = subscriber.dispatchInBackground(counter);
   try {
@@ -104,6 +105,32 @@ describe('a list-mode subscriber killed mid-batch', () => {
       // Records 30..99 were in the victim's hands: the documented in-flight loss of list mode.
       expect(left).toEqual(Array.from({ length: 200 }, (_, i) => i + 100));
     } finally {
+      await server.dispose();
+    }
+  }, 60_000);
+});
+
+describe('Redis unreachable', () => {
+  it('buffers records while Redis is down and sends them in order once it is back', async () => {
+    const server = await startRedis();
+    const key = freshKey('down');
+    const errors: unknown[] = [];
+    const handler = new RedisQueueHandler(server.url, { key, onError: (e) => errors.push(e), reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    try {
+      await server.stop();
+      for (let i = 0; i < 100; i++) handler.handle(numberedRecord(i));
+      await until(() => errors.length > 0, 'a connection error');
+      expect(handler.stats.buffered).toBe(100);
+      expect(handler.stats.sent).toBe(0);
+      await server.start();
+      await handler.flush();
+      expect(handler.stats.sent).toBe(100);
+      const client = new Redis(server.url);
+      const seqs = (await client.lrange(key, 0, -1)).map((s) => JSON.parse(s).extra.seq as number);
+      client.disconnect();
+      expect(seqs).toEqual(Array.from({ length: 100 }, (_, i) => i));
+    } finally {
+      await handler.close({ timeoutMs: 1_000 });
       await server.dispose();
     }
   }, 60_000);
