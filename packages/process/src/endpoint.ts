@@ -33,11 +33,13 @@ export interface Endpoint {
   listen(onMessage: Listener, onClose: () => void): () => void;
 }
 
+/**
+ * A forked or cluster child (`ChildProcess`), or `process` in such a child.
+ * The channel's end is `disconnect`, which comes after every message still in
+ * the pipe has been read (a child's `exit` can come before).
+ */
 class ProcessEndpoint implements Endpoint {
-  constructor(
-    readonly emitter: ChildProcess | NodeJS.Process,
-    private readonly closeEvent: 'exit' | 'disconnect',
-  ) {}
+  constructor(readonly emitter: ChildProcess | NodeJS.Process) {}
 
   get open(): boolean {
     return this.emitter.connected === true;
@@ -64,12 +66,10 @@ class ProcessEndpoint implements Endpoint {
   listen(onMessage: Listener, onClose: () => void): () => void {
     const emitter = this.emitter as NodeJS.EventEmitter;
     emitter.on('message', onMessage);
-    emitter.on(this.closeEvent, onClose);
-    if (this.closeEvent === 'exit') emitter.on('disconnect', onClose);
+    emitter.on('disconnect', onClose);
     return () => {
       emitter.off('message', onMessage);
-      emitter.off(this.closeEvent, onClose);
-      if (this.closeEvent === 'exit') emitter.off('disconnect', onClose);
+      emitter.off('disconnect', onClose);
     };
   }
 }
@@ -133,8 +133,8 @@ export function endpointOf(target: IpcTarget): Endpoint {
   const known = endpoints.get(key);
   if (known) return known;
   let endpoint: Endpoint;
-  if (key instanceof ChildProcess) endpoint = new ProcessEndpoint(key, 'exit');
-  else if (key === process) endpoint = new ProcessEndpoint(process, 'disconnect');
+  if (key instanceof ChildProcess) endpoint = new ProcessEndpoint(key);
+  else if (key === process) endpoint = new ProcessEndpoint(process);
   else if (key instanceof Worker) endpoint = new PortEndpoint(key, 'exit');
   else if (key instanceof MessagePort) endpoint = new PortEndpoint(key, 'close');
   else throw new TypeError('not an IPC target: expected a ChildProcess, a cluster Worker, a worker_threads Worker, a MessagePort or process');
