@@ -28,7 +28,8 @@ export function pythonJsonDumps(value: JsonValue): string {
 const NON_ASCII = /[\u007f-\uffff]/g;
 const HAS_NON_ASCII = /[\u007f-\uffff]/;
 
-function pythonString(s: string): string {
+/** A string as Python's `json.dumps` writes it. */
+export function pythonString(s: string): string {
   const json = JSON.stringify(s);
   return HAS_NON_ASCII.test(json) ? json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
 }

@@ -4,7 +4,7 @@ import { hostname } from 'node:os';
 import { type RedisTarget, closeOwned, connectOwned, createClient, describeTarget, redactError, waitReady } from './connection.js';
 import { RedisTransportError } from './errors.js';
 import type { RedisHandlerOptions } from './options.js';
-import { pythonJsonDumps } from './python-json.js';
+import { pythonJsonDumps, pythonString } from './python-json.js';
 
 /**
  * The record's time as Logbook's RedisHandler writes it: Python's
@@ -14,9 +14,16 @@ import { pythonJsonDumps } from './python-json.js';
 export function pythonIsoformat(timeMicros: number): string {
   const seconds = Math.floor(timeMicros / 1e6);
   const micros = timeMicros - seconds * 1e6;
-  const base = new Date(seconds * 1000).toISOString().slice(0, 19);
-  return micros === 0 ? base : `${base}.${String(micros).padStart(6, '0')}`;
+  if (seconds !== isoCache.seconds) {
+    isoCache.seconds = seconds;
+    isoCache.base = new Date(seconds * 1000).toISOString().slice(0, 19);
+  }
+  return micros === 0 ? isoCache.base : `${isoCache.base}.${String(micros).padStart(6, '0')}`;
 }
+
+const isoCache = { seconds: Number.NaN, base: '' };
+
+const BASE_KEYS = new Set(['message', 'host', 'level', 'time']);
 
 /**
  * Logbook's `RedisHandler`: pushes a slim JSON item per record onto a Redis
@@ -48,6 +55,9 @@ export class RedisHandler extends QueueHandler<string> {
   readonly pushMethod: 'rpush' | 'lpush';
   private readonly host = hostname();
   private readonly safeExtra: JsonObject;
+  private readonly hostText: string;
+  private readonly extraText: string;
+  private readonly extraOverridesBase: boolean;
   private readonly target: RedisTarget;
   private readonly options: RedisHandlerOptions;
   private readonly ownClient: boolean;
@@ -60,6 +70,12 @@ export class RedisHandler extends QueueHandler<string> {
     this.key = options.key ?? 'redis';
     this.extraFields = options.extraFields ?? {};
     this.safeExtra = toJsonSafe(this.extraFields) as JsonObject;
+    this.hostText = pythonString(this.host);
+    // The constant part of every item, written once.
+    let extraText = '';
+    for (const [k, v] of Object.entries(this.safeExtra)) extraText += `, ${pythonString(k)}: ${pythonJsonDumps(v)}`;
+    this.extraText = extraText;
+    this.extraOverridesBase = Object.keys(this.safeExtra).some((k) => BASE_KEYS.has(k));
     this.flushThreshold = flushThreshold;
     this.flushTime = flushTime;
     this.pushMethod = options.pushMethod ?? 'rpush';
@@ -83,7 +99,17 @@ export class RedisHandler extends QueueHandler<string> {
   }
 
   protected override serialize(record: LogRecord): string {
-    return pythonJsonDumps(this.exportRecord(record) as JsonObject);
+    if (this.extraOverridesBase) return pythonJsonDumps(this.exportRecord(record) as JsonObject);
+    const kwargs = record.kwargs;
+    let kwargsText = '';
+    for (const k of Object.keys(kwargs)) {
+      if (BASE_KEYS.has(k) || Object.hasOwn(this.safeExtra, k)) {
+        // A field given twice takes the first one's place, as Python's dict.update does: the general path.
+        return pythonJsonDumps(this.exportRecord(record) as JsonObject);
+      }
+      kwargsText += `, ${pythonString(k)}: ${pythonJsonDumps(toJsonSafe(kwargs[k]))}`;
+    }
+    return `{"message": ${pythonString(record.msg)}, "host": ${this.hostText}, "level": ${pythonString(record.levelName)}, "time": "${pythonIsoformat(record.timeMicros)}"${this.extraText}${kwargsText}}`;
   }
 
   protected async connect(signal: AbortSignal): Promise<void> {

@@ -203,6 +203,7 @@ h = RedisHandler(host=sys.argv[1], port=int(sys.argv[2]), key=sys.argv[3], extra
 with logbook.NullHandler().applicationbound():
     with h:
         logbook.Logger('py').warning('Hello {0} äöü 🎉', 'x', user='bob', ratio=0.25, tags=['a', 'b'], nested={'k': None, 'ok': True})
+        logbook.Logger('py').error('collide', type='kw-type', message='kw-message', extra_one=1)
 h.close()
 `;
     const result = await runPython(code, { args: [host, String(port), pyKey] });
@@ -212,13 +213,20 @@ h.close()
     handler.handle(
       new LogRecord({ channel: 'js', level: Level.WARNING, msg: 'Hello {0} äöü 🎉', args: ['x'], kwargs: { user: 'bob', ratio: 0.25, tags: ['a', 'b'], nested: { k: null, ok: true } } }),
     );
+    // kwargs that repeat a base or extra field take its place, as Python's dict.update does.
+    handler.handle(new LogRecord({ channel: 'js', level: Level.ERROR, msg: 'collide', kwargs: { type: 'kw-type', message: 'kw-message', extra_one: 1 } }));
     await handler.close();
-    const [py] = await raw.lrange(pyKey, 0, -1);
-    const [js] = await raw.lrange(jsKey, 0, -1);
+    const py = await raw.lrange(pyKey, 0, -1);
+    const js = await raw.lrange(jsKey, 0, -1);
+    expect(py).toHaveLength(2);
+    expect(js).toHaveLength(2);
     const timeRe = /"time": "[^"]+"/;
-    expect(py).toMatch(/"time": "\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?"/);
-    expect(js).toMatch(/"time": "\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?"/);
-    expect(js!.replace(timeRe, '"time": T')).toBe(py!.replace(timeRe, '"time": T'));
+    for (let i = 0; i < 2; i++) {
+      expect(py[i]).toMatch(/"time": "\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?"/);
+      expect(js[i]).toMatch(/"time": "\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{6})?"/);
+      expect(js[i]!.replace(timeRe, '"time": T')).toBe(py[i]!.replace(timeRe, '"time": T'));
+    }
+    expect(JSON.parse(js[1]!).message).toBe('kw-message');
     await raw.del(pyKey, jsKey);
   }, 90_000);
 });
