@@ -61,7 +61,7 @@ export function validateCurve(curve: CurveOptions): void {
  * handler and returns the function that unregisters them (call it after the
  * socket is closed).
  */
-export function applyCurve(zmq: ZeroMQModule, socket: Zmq.Socket, curve: CurveOptions): () => void {
+export async function applyCurve(zmq: ZeroMQModule, socket: Zmq.Socket, curve: CurveOptions): Promise<() => void> {
   validateCurve(curve);
   if (curve.serverKey !== undefined) {
     socket.curveServer = false;
@@ -85,19 +85,29 @@ let domainCounter = 0;
 interface ZapHandler {
   readonly socket: Zmq.Reply;
   readonly domains: Map<string, ReadonlySet<string>>;
+  readonly ready: Promise<void>;
 }
 
 const zapHandlers = new Map<Zmq.Context, ZapHandler>();
 
-function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: string, keys: ReadonlySet<string>): () => void {
+async function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: string, keys: ReadonlySet<string>): Promise<() => void> {
   let zap = zapHandlers.get(context);
   if (!zap) {
     const socket = new zmq.Reply({ context, linger: 0 });
-    // Binding inproc is synchronous in libzmq; zeromq.js resolves it at once.
-    void socket.bind('inproc://zeromq.zap.01').catch(() => undefined);
-    zap = { socket, domains: new Map() };
+    zap = { socket, domains: new Map(), ready: socket.bind('inproc://zeromq.zap.01') };
     zapHandlers.set(context, zap);
-    void serveZap(zap);
+    const started = zap;
+    void zap.ready.then(
+      () => serveZap(started),
+      () => undefined,
+    );
+  }
+  try {
+    await zap.ready;
+  } catch (cause) {
+    if (zapHandlers.get(context) === zap) zapHandlers.delete(context);
+    zap.socket.close();
+    throw new CurveConfigError('authorizedKeys: could not start the ZAP handler (is another ZAP handler bound in this context?)', { cause });
   }
   zap.domains.set(domain, keys);
   const current = zap;
@@ -119,6 +129,7 @@ async function serveZap(zap: ZapHandler): Promise<void> {
       request = await zap.socket.receive();
     } catch {
       if (zap.socket.closed) return;
+      await new Promise((resolve) => setTimeout(resolve, 50));
       continue;
     }
     const [version, requestId, domainFrame, , , mechanism, credentials] = request;

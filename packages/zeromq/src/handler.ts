@@ -100,7 +100,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
       socket = pub;
     }
     try {
-      if (o.curve) this.releaseCurve = applyCurve(zmq, socket, o.curve);
+      if (o.curve) this.releaseCurve = await applyCurve(zmq, socket, o.curve);
       if (this.uri !== null) {
         if (this.multi) socket.connect(this.uri);
         else await socket.bind(this.uri);

@@ -36,6 +36,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   private readonly opening: Promise<ZeroMQSubscriberSocket>;
   private releaseCurve: () => void = () => {};
   private peerCount = 0;
+  private failedHandshakes = 0;
   private peerWaiters: (() => void)[] = [];
   private readLoop: Promise<void> | null = null;
 
@@ -84,9 +85,16 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     };
     const socket: ZeroMQSubscriberSocket = this.multi ? new zmq.Pull(common) : new zmq.Subscriber(common);
     try {
-      if (o.curve) this.releaseCurve = applyCurve(zmq, socket, o.curve);
+      if (o.curve) this.releaseCurve = await applyCurve(zmq, socket, o.curve);
+      // A connection whose handshake failed (CURVE key refused) ends with a disconnect too: not a peer.
       socket.events.on('handshake', () => this.changePeers(1));
-      socket.events.on('disconnect', () => this.changePeers(-1));
+      for (const failure of ['handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const) {
+        socket.events.on(failure, () => this.failedHandshakes++);
+      }
+      socket.events.on('disconnect', () => {
+        if (this.failedHandshakes > 0) this.failedHandshakes--;
+        else this.changePeers(-1);
+      });
       if (socket instanceof zmq.Subscriber) socket.subscribe();
       if (this.uri !== null) {
         if (this.multi) await socket.bind(this.uri);
