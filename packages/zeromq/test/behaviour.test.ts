@@ -252,3 +252,43 @@ describe('raw frames', () => {
     }
   });
 });
+
+describe('faults: the subscriber restarted mid-stream', () => {
+  it.each([
+    ['PUB/SUB', false],
+    ['PUSH/PULL (multi)', true],
+  ] as const)('%s: the handler keeps going and the new subscriber gets what is logged once it is there', async (_name, multi) => {
+    const uri = await endpoint();
+    const handler = new ZeroMQHandler(uri, { multi });
+    let subscriber = new ZeroMQSubscriber(uri, { multi });
+    try {
+      if (multi) await subscriber.open();
+      else await handler.waitForPeers(1, { timeoutMs: 20_000 });
+      for (let i = 0; i < 100; i++) handler.handle(record('first {0}', { seq: i }));
+      for (let i = 0; i < 100; i++) expect((await subscriber.recv(20_000))?.extra.seq).toBe(i);
+      await subscriber.close();
+      for (let i = 0; i < 50; i++) handler.handle(record('while down', { seq: -1 }));
+      await handler.flush(); // never blocks: PUB has no subscriber; PUSH keeps them for the next peer
+      subscriber = new ZeroMQSubscriber(uri, { multi });
+      if (multi) {
+        await handler.waitForPeers(1);
+        await subscriber.waitForPeers(1, { timeoutMs: 20_000 });
+      } else {
+        await handler.waitForPeers(1, { timeoutMs: 20_000 });
+      }
+      for (let i = 100; i < 200; i++) handler.handle(record('second {0}', { seq: i }));
+      const seen: number[] = [];
+      while (seen.length === 0 || seen[seen.length - 1]! < 199) {
+        const r = await subscriber.recv(20_000);
+        expect(r).not.toBeNull();
+        seen.push(r!.extra.seq as number);
+      }
+      // Everything logged once the new subscriber was there arrives, in order.
+      expect(seen.filter((s) => s >= 100)).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
+      expect(handler.stats.dropped).toBe(0);
+    } finally {
+      await handler.close({ timeoutMs: 1000 });
+      await subscriber.close();
+    }
+  });
+});

@@ -2,7 +2,7 @@
 // Python ZeroMQHandler -> logq ZeroMQSubscriber and logq ZeroMQHandler -> Python ZeroMQSubscriber, both modes.
 import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
-import { Level, LogRecord, Logger, kw } from '@logq/core';
+import { Level, LogRecord, Logger, TestHandler, kw } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
 import { spawnPython } from '@logq/services';
 import { ZeroMQHandler, ZeroMQSubscriber } from '../src/index.js';
@@ -194,19 +194,17 @@ sub.close()
 `;
 
 function nodeRecords(): LogRecord[] {
-  const captured: LogRecord[] = [];
-  const logger = new Logger('interop.node ünïcødé', { handlers: [], processor: () => undefined });
-  const capture = {
-    handle: (r: LogRecord) => {
-      captured.push(r);
-      return true;
-    },
-  };
-  logger.handle = capture.handle;
-  logger.warn('Hello {0} and {name}: {1:.2f} — äöü', 'wörld', 3.14159, kw({ name: 'ñame' }, { extra: { request_id: 'r-9', nested: { a: [1, null] } } }));
-  logger.exception('failed {}', new RangeError('out of range ü'), 'op');
-  logger.critical('critical {}', 42);
-  logger.debug('plain debug 日本語 🎉');
+  const capture = new TestHandler();
+  const logger = new Logger('interop.node ünïcødé');
+  capture.applicationBound(() => {
+    logger.warn('Hello {0} and {name}: {1:.2f} — äöü', 'wörld', 3.14159, kw({ name: 'ñame' }, { extra: { request_id: 'r-9', nested: { a: [1, null] } } }));
+    logger.exception('failed {}', new RangeError('out of range ü'), 'op');
+    logger.critical('critical {}', 42);
+    logger.debug('plain debug 日本語 🎉');
+  });
+  const captured = capture.records;
+  expect(captured).toHaveLength(4);
+  expect(captured[1]!.exceptionName).toBe('RangeError');
   const exact = new LogRecord({ channel: 'interop.node', level: Level.INFO, msg: 'small fraction', timeMicros: 1_764_087_806_000_042 });
   const zero = new LogRecord({ channel: 'interop.node', level: Level.INFO, msg: 'zero fraction', timeMicros: 1_764_087_806_000_000 });
   return [sampleRecord(), ...captured, exact, zero];
