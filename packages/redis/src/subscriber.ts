@@ -349,7 +349,8 @@ export class RedisSubscriber extends FrameSubscriber {
         // fall through to disconnecting it
       }
     }
-    if (this.looping !== null) await withTimeout(this.looping, 2_000).catch(() => undefined);
+    // A loop waiting on a healthy connection ends at once now; one waiting for a reconnect ends when the clients are dropped below.
+    if (this.looping !== null && main !== null && main.status === 'ready') await withTimeout(this.looping, 2_000).catch(() => undefined);
     this.blocking?.disconnect();
     if (this.ackTimer) clearImmediate(this.ackTimer);
     if (main !== null && main.status === 'ready') {

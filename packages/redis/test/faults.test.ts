@@ -135,3 +135,25 @@ describe('Redis unreachable', () => {
     }
   }, 60_000);
 });
+
+describe('closing while Redis is down', () => {
+  it('a subscriber waiting for a reconnect closes promptly', async () => {
+    const server = await startRedis();
+    try {
+      for (const mode of ['list', 'stream'] as const) {
+        const subscriber = new RedisSubscriber(server.url, { key: freshKey('closing'), mode, onError: () => undefined });
+        expect(await subscriber.recv(300)).toBeNull();
+        await server.stop();
+        const waiting = subscriber.recv();
+        await new Promise((r) => setTimeout(r, 300));
+        const t = Date.now();
+        await subscriber.close();
+        expect(await waiting).toBeNull();
+        expect(Date.now() - t).toBeLessThan(1_500);
+        await server.start();
+      }
+    } finally {
+      await server.dispose();
+    }
+  }, 60_000);
+});
