@@ -7,6 +7,7 @@ import {
   type SubscriberStats,
   abortableSleep,
 } from '@logq/core';
+import { AckBatcher } from './ack-batcher.js';
 import { type AmqpChannel, type AmqpConnection, AmqpLink, type AmqpMessage, type LinkSettings, linkSettings } from './client.js';
 import { AmqpAckError, AmqpConnectionError } from './errors.js';
 import { DEFAULT_AMQP_URI, type MessageQueueSubscriberOptions } from './options.js';
@@ -30,17 +31,19 @@ class AmqpFrame implements RawFrame {
   constructor(
     readonly data: Buffer,
     private readonly link: AmqpLink,
+    private readonly acks: AckBatcher,
     private readonly message: AmqpMessage,
     private readonly stats: MessageQueueSubscriberStats,
   ) {}
 
+  /** Acknowledges (coalesced with others, sent at the latest on the next event-loop turn). */
   ack(): void {
-    this.settle('ack', () => this.link.channel.ack(this.message));
+    this.settle('ack', () => this.acks.ack(this.message));
   }
 
   /** Rejects without requeue, so that a dead-letter exchange (when the queue has one) receives it. */
   reject(): void {
-    this.settle('reject', () => this.link.channel.nack(this.message, false, false));
+    this.settle('reject', () => this.acks.reject(this.message));
   }
 
   private settle(what: string, send: () => void): void {
@@ -117,6 +120,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
   readonly #initialDelayMs: number;
   readonly #maxDelayMs: number;
   #link: AmqpLink | null = null;
+  #acks: AckBatcher | null = null;
   #loop: Promise<void> | null = null;
   #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
 
@@ -171,6 +175,8 @@ export class MessageQueueSubscriber extends FrameSubscriber {
 
   protected override async closeTransport(): Promise<void> {
     this.#frames.close();
+    // Acks of records already dispatched go out before the channel closes.
+    this.#acks?.flush();
     const link = this.#link;
     this.#link = null;
     await link?.close();
@@ -220,6 +226,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
       this.#settleWaiters(null);
       const end = await link.ended;
       if (this.#link === link) this.#link = null;
+      this.#acks?.flush(); // counts acks that can no longer go out
       // Prefetched messages nobody took yet: the broker requeues them with the channel.
       this.stats.discarded += this.#frames.drain().length;
       await link.close();
@@ -232,21 +239,32 @@ export class MessageQueueSubscriber extends FrameSubscriber {
 
   async #consume(link: AmqpLink): Promise<void> {
     const channel = link.channel;
+    const acks = new AckBatcher(channel, Math.max(1, Math.floor(this.prefetch / 4)), () => link.alive, (count) => {
+      this.stats.lostAcks += count;
+      this.reportError(new AmqpAckError(`${count} acknowledgement(s) lost with the channel; the broker will redeliver those messages`));
+    });
+    this.#acks = acks;
     await channel.prefetch(this.prefetch);
     await channel.consume(
       this.queue,
       (message) => {
-        if (message === null) {
-          // The broker cancelled the consumer (queue deleted): reconnect, which declares it again.
-          this.reportError(new AmqpConnectionError(`the broker cancelled consuming from ${JSON.stringify(this.queue)}`));
-          void link.close().then(() => undefined);
-          return;
+        // Nothing may throw here: amqplib would turn it into a connection error.
+        try {
+          if (message === null) {
+            // The broker cancelled the consumer (queue deleted): reconnect, which declares it again.
+            this.reportError(new AmqpConnectionError(`the broker cancelled consuming from ${JSON.stringify(this.queue)}`));
+            void link.close();
+            return;
+          }
+          if (!link.alive) return; // the broker redelivers it on a new channel
+          if (message.fields.redelivered) this.stats.redelivered++;
+          const reason = unsupportedReason(message);
+          if (reason !== null) this.#unsupported.set(message.content, reason);
+          acks.delivered(message);
+          this.#frames.push(new AmqpFrame(message.content, link, acks, message, this.stats));
+        } catch (error) {
+          this.reportError(error);
         }
-        if (!link.alive) return; // the broker redelivers it on a new channel
-        if (message.fields.redelivered) this.stats.redelivered++;
-        const reason = unsupportedReason(message);
-        if (reason !== null) this.#unsupported.set(message.content, reason);
-        this.#frames.push(new AmqpFrame(message.content, link, message, this.stats));
       },
       { noAck: false },
     );
