@@ -62,6 +62,7 @@ export class RedisHandler extends QueueHandler<string> {
   private readonly options: RedisHandlerOptions;
   private readonly ownClient: boolean;
   private client: Redis | null;
+  private unbuffered = false;
 
   constructor(options: RedisHandlerOptions = {}) {
     const flushThreshold = Math.max(1, options.flushThreshold ?? 128);
@@ -83,6 +84,20 @@ export class RedisHandler extends QueueHandler<string> {
     this.options = options;
     this.ownClient = options.client === undefined;
     this.client = options.client ?? null;
+  }
+
+  /**
+   * Logbook's `disable_buffering()`: from now on each record is pushed as soon
+   * as it is logged (records logged in the same tick still share one push).
+   */
+  disableBuffering(): void {
+    this.unbuffered = true;
+  }
+
+  /** Buffers the record; pushes at once after {@link RedisHandler.disableBuffering}. Never throws, never waits. */
+  override emit(record: LogRecord): void {
+    super.emit(record);
+    if (this.unbuffered) void this.flush();
   }
 
   /** The item for a record, as a dict (Logbook's `emit` builds the same one). */

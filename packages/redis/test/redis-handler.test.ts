@@ -154,6 +154,16 @@ describe('RedisHandler flushing', () => {
     }
   });
 
+  it('pushes each record at once after disableBuffering()', async () => {
+    const key = freshKey('unbuffered');
+    const handler = new RedisHandler({ host, port, key, flushTime: 60_000 });
+    handler.disableBuffering();
+    handler.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'now' }));
+    await until(async () => (await raw.llen(key)) === 1, 'the record pushed without waiting for the timer', 10_000);
+    await handler.close();
+    await raw.del(key);
+  });
+
   it('flushes on the timer (flushTime in ms)', async () => {
     const key = freshKey('timer');
     const handler = new RedisHandler({ host, port, key, flushTime: 200 });
