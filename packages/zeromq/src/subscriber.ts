@@ -86,15 +86,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     const socket: ZeroMQSubscriberSocket = this.multi ? new zmq.Pull(common) : new zmq.Subscriber(common);
     try {
       if (o.curve) this.releaseCurve = await applyCurve(zmq, socket, o.curve);
-      // A connection whose handshake failed (CURVE key refused) ends with a disconnect too: not a peer.
-      socket.events.on('handshake', () => this.changePeers(1));
-      for (const failure of ['handshake:error:protocol', 'handshake:error:auth', 'handshake:error:other'] as const) {
-        socket.events.on(failure, () => this.failedHandshakes++);
-      }
-      socket.events.on('disconnect', () => {
-        if (this.failedHandshakes > 0) this.failedHandshakes--;
-        else this.changePeers(-1);
-      });
+      this.observe(new zmq.Observer(socket));
       if (socket instanceof zmq.Subscriber) socket.subscribe();
       if (this.uri !== null) {
         if (this.multi) await socket.bind(this.uri);
@@ -113,6 +105,41 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     this.zmqSocket = socket;
     this.readLoop = this.read(socket);
     return socket;
+  }
+
+  /**
+   * Counts peers from the socket's monitor events. Reads the observer with
+   * `receive()` rather than `socket.events.on()`: zeromq's emitter mode keeps
+   * a `require` from the first module registry that used it (breaks under jest).
+   */
+  private observe(observer: Zmq.Observer): void {
+    void (async () => {
+      while (!observer.closed) {
+        let event: Zmq.Event;
+        try {
+          event = await observer.receive();
+        } catch {
+          return; // the socket (and with it the observer) closed
+        }
+        switch (event.type) {
+          case 'handshake':
+            this.changePeers(1);
+            break;
+          case 'handshake:error:protocol':
+          case 'handshake:error:auth':
+          case 'handshake:error:other':
+            // A connection whose handshake failed (CURVE key refused) ends with a disconnect too: not a peer.
+            this.failedHandshakes++;
+            break;
+          case 'disconnect':
+            if (this.failedHandshakes > 0) this.failedHandshakes--;
+            else this.changePeers(-1);
+            break;
+          default:
+            break;
+        }
+      }
+    })();
   }
 
   private changePeers(delta: number): void {
