@@ -27,6 +27,13 @@ export interface Endpoint {
    * {@link ChannelClosedError} when the channel is closed.
    */
   post(message: LogqMessage): Promise<void>;
+  /**
+   * Posts a message and says whether the channel is congested (for a process:
+   * Node's write queue is past its threshold, `send()` returned false).
+   * `written` resolves once the message is handed to the channel, or rejects
+   * with {@link ChannelClosedError}; it is always handled.
+   */
+  send(message: LogqMessage): { readonly congested: boolean; readonly written: Promise<void> };
   /** Posts without waiting; errors (a closed channel) are ignored. */
   postQuiet(message: LogqMessage): void;
   /** Listens for messages and for the channel's end. Returns the function that stops listening. */
@@ -57,6 +64,22 @@ class ProcessEndpoint implements Endpoint {
         reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`IPC send failed: ${String(error)}`, { cause: error }));
       }
     });
+  }
+
+  send(message: LogqMessage): { congested: boolean; written: Promise<void> } {
+    let congested = false;
+    const written = new Promise<void>((resolve, reject) => {
+      const done = (error: Error | null) => (error ? reject(new ChannelClosedError(`IPC channel closed: ${error.message}`, { cause: error })) : resolve());
+      try {
+        const target = this.emitter;
+        if (typeof target.send !== 'function') throw new ChannelClosedError('this process has no IPC channel');
+        congested = !(target instanceof ChildProcess ? target.send(message, done) : target.send(message, undefined, undefined, done));
+      } catch (error) {
+        reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`IPC send failed: ${String(error)}`, { cause: error }));
+      }
+    });
+    written.catch(() => {});
+    return { congested, written };
   }
 
   postQuiet(message: LogqMessage): void {
@@ -97,6 +120,12 @@ class PortEndpoint implements Endpoint {
     } catch (error) {
       return Promise.reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`postMessage failed: ${String(error)}`, { cause: error }));
     }
+  }
+
+  send(message: LogqMessage): { congested: boolean; written: Promise<void> } {
+    const written = this.post(message);
+    written.catch(() => {});
+    return { congested: false, written };
   }
 
   postQuiet(message: LogqMessage): void {

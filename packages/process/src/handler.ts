@@ -57,6 +57,8 @@ export class MultiProcessingHandler extends QueueHandler<string> {
   private refusal: Error | null = null;
   private stopListening: (() => void) | null = null;
   private idleCheck: NodeJS.Immediate | null = null;
+  /** Batches handed to Node's write queue whose write has not completed. */
+  private readonly writes = new Set<Promise<void>>();
 
   /**
    * @param queue - the queue to post to: its id, or the queue object (also a
@@ -122,11 +124,34 @@ export class MultiProcessingHandler extends QueueHandler<string> {
       if (this.requested < this.sent) this.requestCredit();
       await this.nextAnswer(signal);
     }
-    await this.endpoint.post({ logq: 'records', queue: this.queueId, handler: this.handlerId, frames: batch });
+    const { congested, written } = this.endpoint.send({ logq: 'records', queue: this.queueId, handler: this.handlerId, frames: batch });
+    if (congested) {
+      // The channel's backpressure: wait until the pipe has taken this batch.
+      await written;
+    } else {
+      // Handed to Node's write queue: go on, and let flush() wait for the write.
+      const count = batch.length;
+      const tracked = written.then(
+        () => {},
+        (error: unknown) => {
+          this.stats.sent -= count;
+          this.stats.dropped += count;
+          this.handleError(error);
+        },
+      );
+      this.writes.add(tracked);
+      void tracked.finally(() => this.writes.delete(tracked));
+    }
     this.sent += batch.length;
     // Ask ahead, so that the grant is back before the window is used up.
     if (this.sent - this.acked >= this.window / 2 && this.requested < this.acked) this.requestCredit();
     this.scheduleIdleCheck();
+  }
+
+  /** Resolves once every record buffered so far has been handed to the channel (written to the pipe, for a process). */
+  override async flush(): Promise<void> {
+    await super.flush();
+    while (this.writes.size > 0) await Promise.all([...this.writes]);
   }
 
   /** Stops listening on the channel (the channel itself belongs to the process). */
