@@ -176,14 +176,20 @@ export class RedisSubscriber extends FrameSubscriber {
   /** Reports the first error of each outage (ioredis reconnects by itself). */
   private watch(client: Redis): void {
     if (!this.ownClient && client === this.main) return;
+    let lost = false;
     client.on('error', (error: unknown) => {
+      lost = true;
       if (this.outage || this.closed) return;
       this.outage = true;
       this.reportError(new RedisTransportError(`connection to ${this.uri} lost; reconnecting`, redactError(error, this.target)));
     });
+    client.on('close', () => {
+      lost = true;
+    });
     client.on('ready', () => {
       // A read whose reply was lost left entries pending for this consumer: take them back now.
-      if (this.outage && client === this.main) this.ownPendingRead = false;
+      if (lost) this.ownPendingRead = false;
+      lost = false;
       this.outage = false;
     });
   }
