@@ -55,6 +55,14 @@ describe('passwords', () => {
     await subscriber.close();
   });
 
+  it('RedisHandler authenticates with its password option', async () => {
+    const key = freshKey('slim-auth');
+    const handler = new RedisHandler({ port, password: PASSWORD, key });
+    handler.handle(new LogRecord({ channel: 'x', level: Level.WARNING, msg: 'authenticated' }));
+    expect(await handler.close()).toEqual({ flushed: true, sent: 1, dropped: 0 });
+    expect(JSON.parse((await admin.lpop(key))!).message).toBe('authenticated');
+  });
+
   it('never shows a wrong password in errors (handler, subscriber, RedisHandler)', async () => {
     const wrong = 'wr0ng-passw0rd-xyz';
     const errors: unknown[] = [];
