@@ -17,7 +17,11 @@ afterAll(async () => {
 });
 
 /** kombu wants a database number in the URI path. */
-const kombuUrl = () => `${redis.url.replace(/\/+$/, '')}/0`;
+const kombuUrl = () => {
+  const url = new URL(redis.url);
+  if (url.pathname === '' || url.pathname === '/') url.pathname = '/0';
+  return url.toString();
+};
 
 describe('interop with Python Logbook MessageQueueHandler/Subscriber over kombu Redis', () => {
   it('logq reads what Python Logbook MessageQueueHandler writes, every field', async () => {
