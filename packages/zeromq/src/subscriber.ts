@@ -186,7 +186,10 @@ export class ZeroMQSubscriber extends FrameSubscriber {
         continue;
       }
       // Logbook reads one frame per recv(): each part of a multipart message is a frame.
-      for (const data of parts) await this.frames.put({ data });
+      for (const data of parts) {
+        const frame: RawFrame = { data };
+        if (!this.frames.tryPush(frame)) await this.frames.put(frame);
+      }
     }
   }
 
