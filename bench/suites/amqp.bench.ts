@@ -11,10 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { fmt, nsPerCall, sampleJson, writeSection } from './lib.js';
 
-const N = Number(process.env.LOGQ_BENCH_AMQP_N ?? 20_000);
+const N = Number(process.env.LOGQ_BENCH_AMQP_N ?? 10_000);
 const CONFIRM_EVERY = 1000;
 const PREFETCH = 256;
 const YIELD_EVERY = 1000;
+const ROUNDS = Number(process.env.LOGQ_BENCH_AMQP_ROUNDS ?? 3);
 /** kombu's properties, as both producers send them. */
 const PROPERTIES = { contentType: 'application/json', contentEncoding: 'utf-8', headers: {}, deliveryMode: 2, priority: 0 };
 
@@ -39,10 +40,12 @@ async function declare(channel: Channel, queue: string): Promise<void> {
 
 async function consume(path: Path, url: string, queue: string, n: number): Promise<void> {
   let count = 0;
+  let cpu = process.cpuUsage();
   if (path === 'logq') {
     const subscriber = new MessageQueueSubscriber(url, { queue, prefetch: PREFETCH });
     await subscriber.connect();
     process.stdout.write('ready\n');
+    cpu = process.cpuUsage();
     while (count < n) {
       const record = await subscriber.recv(10_000);
       if (record) count++;
@@ -62,26 +65,37 @@ async function consume(path: Path, url: string, queue: string, n: number): Promi
       if (count === n) done();
     });
     process.stdout.write('ready\n');
+    cpu = process.cpuUsage();
     await finished;
     await connection.close();
   }
-  process.stdout.write(`done ${count}\n`);
+  const used = process.cpuUsage(cpu);
+  process.stdout.write(`done ${count} cpu ${(used.user + used.system) / count}\n`);
 }
 
 // ---------------------------------------------------------------- producer side
 
-function startConsumer(path: Path, url: string, queue: string, n: number): { ready: Promise<void>; done: Promise<number> } {
+interface Done {
+  /** performance.now() when the consumer reported the last record. */
+  readonly at: number;
+  /** Consumer CPU time per record, in µs. */
+  readonly cpuMicros: number;
+}
+
+function startConsumer(path: Path, url: string, queue: string, n: number): { ready: Promise<void>; done: Promise<Done> } {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'consume', path, url, queue, String(n)], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
   let out = '';
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const done = new Promise<number>((resolve, reject) => {
+  const done = new Promise<Done>((resolve, reject) => {
     child.stdout!.on('data', (chunk: Buffer) => {
+      const at = performance.now();
       out += chunk.toString();
       if (out.includes('ready\n')) onReady();
-      if (out.includes('done ')) resolve(performance.now());
+      const m = /done \d+ cpu ([\d.]+)\n/.exec(out);
+      if (m) resolve({ at, cpuMicros: Number(m[1]) });
     });
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`consumer ${path} exited with ${code}`))));
   });
@@ -118,11 +132,21 @@ async function rawProduce(url: string, queue: string, confirms: boolean): Promis
   await connection.close();
 }
 
-async function endToEnd(path: Path, url: string): Promise<number> {
+interface Run {
+  /** Records per second, end to end. */
+  readonly rate: number;
+  /** Producer CPU time per record, in µs (from the first publish to the last confirm). */
+  readonly producerCpu: number;
+  /** Consumer CPU time per record, in µs. */
+  readonly consumerCpu: number;
+}
+
+async function endToEnd(path: Path, url: string): Promise<Run> {
   const queue = newQueue(path);
   const consumer = startConsumer(path, url, queue, N);
   await consumer.ready;
   const start = performance.now();
+  const cpu = process.cpuUsage();
   if (path === 'logq') {
     const handler = new MessageQueueHandler(url, { queue, maxBuffer: N * 2 });
     await logMany(handler);
@@ -131,13 +155,14 @@ async function endToEnd(path: Path, url: string): Promise<number> {
   } else {
     await rawProduce(url, queue, path === 'raw-confirm');
   }
-  const end = await consumer.done;
+  const used = process.cpuUsage(cpu);
+  const done = await consumer.done;
   const cleanup = await rawConnection(url);
   const channel = await cleanup.createChannel();
   await channel.deleteQueue(queue);
   await channel.deleteExchange(queue);
   await cleanup.close();
-  return N / ((end - start) / 1000);
+  return { rate: N / ((done.at - start) / 1000), producerCpu: (used.user + used.system) / N, consumerCpu: done.cpuMicros };
 }
 
 /** Caller-side cost of one log call with the handler pushed (the pump runs after the loop). */
@@ -187,17 +212,18 @@ async function main(): Promise<void> {
   try {
     const url = rabbit.url;
     const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord().toDict()));
-    // Warm up the broker and both clients on a small run (not measured).
-    const results: Record<Path, number[]> = { 'raw-confirm': [], logq: [], 'raw-noconfirm': [] };
-    // Interleaved, twice each: the machine drifts, so each path sees the same conditions.
-    for (const round of [1, 2]) {
+    const results: Record<Path, Run[]> = { 'raw-confirm': [], logq: [], 'raw-noconfirm': [] };
+    // Interleaved rounds: the machine drifts, so each path sees the same conditions.
+    for (let round = 1; round <= ROUNDS; round++) {
       for (const path of ['raw-confirm', 'logq', 'raw-noconfirm'] as const) {
-        const rate = await endToEnd(path, url);
-        results[path].push(rate);
-        console.log(`round ${round} ${path}: ${fmt(rate)} records/s`);
+        const run = await endToEnd(path, url);
+        results[path].push(run);
+        console.log(`round ${round} ${path}: ${fmt(run.rate)} records/s, CPU µs/record producer ${fmt(run.producerCpu, 1)} consumer ${fmt(run.consumerCpu, 1)}`);
       }
     }
-    const best = (path: Path) => Math.max(...results[path]);
+    const best = (path: Path) => Math.max(...results[path].map((r) => r.rate));
+    const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
+    const cpuOf = (path: Path, side: 'producerCpu' | 'consumerCpu') => median(results[path].map((r) => r[side]));
     const rawCaller = await rawCallerCost(url);
     const logqCaller = await callerCost(url);
     const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`;
@@ -205,11 +231,11 @@ async function main(): Promise<void> {
       'amqp',
       `## RabbitMQ (@logq/amqp, amqplib)
 
-| path | records/s | vs raw with confirms | vs raw without |
-|---|---:|---:|---:|
-| raw amqplib: publish, waitForConfirms every ${fmt(CONFIRM_EVERY)} → consume prefetch ${PREFETCH}, ack each, JSON.parse | ${fmt(best('raw-confirm'))} | 100% | ${ratio(best('raw-confirm'), best('raw-noconfirm'))} |
-| raw amqplib: publish without confirms → same consumer | ${fmt(best('raw-noconfirm'))} | ${ratio(best('raw-noconfirm'), best('raw-confirm'))} | 100% |
-| logq MessageQueueHandler (confirms, batches of 1000) → MessageQueueSubscriber (prefetch ${PREFETCH}, ack after recv) | ${fmt(best('logq'))} | **${ratio(best('logq'), best('raw-confirm'))}** | ${ratio(best('logq'), best('raw-noconfirm'))} |
+| path | records/s | vs raw with confirms | vs raw without | producer CPU µs/record | consumer CPU µs/record |
+|---|---:|---:|---:|---:|---:|
+| raw amqplib: publish, waitForConfirms every ${fmt(CONFIRM_EVERY)} → consume prefetch ${PREFETCH}, ack each, JSON.parse | ${fmt(best('raw-confirm'))} | 100% | ${ratio(best('raw-confirm'), best('raw-noconfirm'))} | ${fmt(cpuOf('raw-confirm', 'producerCpu'), 1)} | ${fmt(cpuOf('raw-confirm', 'consumerCpu'), 1)} |
+| raw amqplib: publish without confirms → same consumer | ${fmt(best('raw-noconfirm'))} | ${ratio(best('raw-noconfirm'), best('raw-confirm'))} | 100% | ${fmt(cpuOf('raw-noconfirm', 'producerCpu'), 1)} | ${fmt(cpuOf('raw-noconfirm', 'consumerCpu'), 1)} |
+| logq MessageQueueHandler (confirms, batches of 1000) → MessageQueueSubscriber (prefetch ${PREFETCH}, acks after recv, coalesced) | ${fmt(best('logq'))} | **${ratio(best('logq'), best('raw-confirm'))}** | ${ratio(best('logq'), best('raw-noconfirm'))} | ${fmt(cpuOf('logq', 'producerCpu'), 1)} | ${fmt(cpuOf('logq', 'consumerCpu'), 1)} |
 
 | caller-side cost per log call | ns |
 |---|---:|
@@ -219,8 +245,8 @@ async function main(): Promise<void> {
 Method: ${fmt(N)} persistent messages per path (logq ${recordBytes} bytes, raw ${Buffer.byteLength(sampleJson(0))} bytes of
 JSON, kombu's properties) into a durable queue on one local RabbitMQ node; the producer runs here, the consumer in a
 child process; end-to-end time is from the first publish or log call to the consumer having decoded the last record;
-each path ran twice, interleaved, and the better run is shown (runs: ${(['raw-confirm', 'logq', 'raw-noconfirm'] as const)
-        .map((p) => `${p} ${results[p].map((r) => fmt(r)).join(' / ')}`)
+each path ran ${ROUNDS} times, interleaved; records/s is the best run, CPU the median (runs: ${(['raw-confirm', 'logq', 'raw-noconfirm'] as const)
+        .map((p) => `${p} ${results[p].map((r) => fmt(r.rate)).join(' / ')}`)
         .join('; ')}). Both producers yield to the event loop every ${fmt(YIELD_EVERY)} records. Caller cost: mean wall time
 of ${fmt(N)} calls; logq's includes building the Logbook record, the network work happens later in its pump.`,
     );

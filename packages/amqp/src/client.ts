@@ -106,7 +106,7 @@ export function linkSettings(uri: string, options: MessageQueueConnectionOptions
     declare: options.declare ?? true,
     socketOptions: {
       timeout: Math.max(1, options.connectTimeoutMs ?? 10_000),
-      noDelay: true,
+      noDelay: false,
       clientProperties: { connection_name: options.connectionName ?? `logq ${owner}`, product: 'logq' },
       ...(secure ? tlsSocketOptions(options.tls ?? {}) : {}),
     },
