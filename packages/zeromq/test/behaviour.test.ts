@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Level, LogRecord, createHandler, createSubscriber } from '@logq/core';
 import { waitFor } from '@logq/core/testing';
-import { freePort } from '@logq/services';
+import { freePort, makeTempDir, removeTempDir } from '@logq/services';
 import * as zmq from 'zeromq';
 import { PeerTimeoutError, ZeroMQHandler, ZeroMQSocketError, ZeroMQSubscriber } from '../src/index.js';
 import { endpoint, waitForRawSubscriptions } from './helpers.js';
@@ -70,6 +70,58 @@ describe('high-water mark and overflow', () => {
     } finally {
       await handler.close({ timeoutMs: 1000 });
       await subscriber.close();
+    }
+  });
+  it('noDrop: false is libzmq\'s PUB behaviour: a stalled subscriber loses records that no counter shows', async () => {
+    const uri = await endpoint();
+    const handler = new ZeroMQHandler(uri, { sendHighWaterMark: 1, noDrop: false });
+    const stalled = new zmq.Subscriber({ receiveHighWaterMark: 1, receiveBufferSize: 4096, linger: 0 });
+    try {
+      stalled.subscribe();
+      stalled.connect(uri);
+      await handler.waitForPeers(1, { timeoutMs: 20_000 });
+      const total = 5_000;
+      const payload = 'x'.repeat(4096);
+      for (let i = 0; i < total; i++) handler.handle(record(payload, { seq: i }));
+      await handler.flush(); // never waits: libzmq drops what does not fit
+      expect(handler.stats.sent).toBe(total);
+      expect(handler.stats.dropped).toBe(0);
+      stalled.receiveTimeout = 1_000;
+      let received = 0;
+      try {
+        for (;;) {
+          await stalled.receive();
+          received++;
+        }
+      } catch {
+        // drained
+      }
+      expect(received).toBeLessThan(total);
+    } finally {
+      await handler.close({ timeoutMs: 100 });
+      stalled.close();
+    }
+  });
+});
+
+describe('ipc:// endpoints', () => {
+  it.each([
+    ['PUB/SUB', false],
+    ['PUSH/PULL (multi)', true],
+  ] as const)('%s over ipc://', async (_name, multi) => {
+    const dir = makeTempDir('zeromq-ipc');
+    const uri = `ipc://${dir}/logq.sock`;
+    const subscriber = new ZeroMQSubscriber(uri, { multi });
+    const handler = new ZeroMQHandler(uri, { multi });
+    try {
+      if (multi) await subscriber.open();
+      else await handler.waitForPeers(1, { timeoutMs: 20_000 });
+      handler.handle(record('over ipc ✓'));
+      expect((await subscriber.recv(20_000))?.message).toBe('over ipc ✓');
+    } finally {
+      await handler.close();
+      await subscriber.close();
+      removeTempDir(dir);
     }
   });
 });
