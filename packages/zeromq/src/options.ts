@@ -83,6 +83,6 @@ export interface ZeroMQSubscriberOptions extends SubscriberOptions, ZeroMQSocket
 export interface WaitForPeersOptions {
   /** How long to wait, in ms. @default 10000 */
   readonly timeoutMs?: number;
-  /** Gives up early. */
+  /** Gives up early (rejects with `PeerTimeoutError`). @default undefined */
   readonly signal?: AbortSignal;
 }
