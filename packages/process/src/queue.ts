@@ -132,11 +132,17 @@ export class ProcessQueue {
    * forever); null on timeout, abort or close. This is what
    * {@link MultiProcessingSubscriber} reads.
    */
-  async take(timeoutMs: number | null, signal?: AbortSignal): Promise<RawFrame | null> {
+  take(timeoutMs: number | null, signal?: AbortSignal): Promise<RawFrame | null> {
     const state = stateOf(this);
-    const frame = await state.frames.take(timeoutMs, signal);
-    if (state.parked.size > 0 && state.frames.length <= state.capacity / 2) grantParked(state);
-    return frame;
+    const ready = state.frames.poll();
+    if (ready !== null) {
+      afterTake(state);
+      return Promise.resolve(ready);
+    }
+    return state.frames.take(timeoutMs, signal).then((frame) => {
+      if (frame !== null) afterTake(state);
+      return frame;
+    });
   }
 
   /**
@@ -187,6 +193,11 @@ function requestCredit(queue: ProcessQueue, endpoint: Endpoint, message: CreditM
     state.parked.set(endpoint, handlers);
   }
   handlers.set(message.handler, Math.max(sent, handlers.get(message.handler) ?? 0));
+}
+
+/** Once a taker has made room (half the capacity), grants the credit requests that waited for it. */
+function afterTake(state: QueueState): void {
+  if (state.parked.size > 0 && state.frames.length <= state.capacity / 2) grantParked(state);
 }
 
 function grantParked(state: QueueState): void {
