@@ -98,6 +98,9 @@ export class MessageQueueHandler extends QueueHandler<string> {
   }
 }
 
+/** Logbook's alias of {@link MessageQueueHandler}. */
+export const RabbitMQHandler = MessageQueueHandler;
+
 /**
  * Publishes every payload of a batch and resolves once the broker confirmed
  * them all. Honours back-pressure (`publish()` returning false waits for

@@ -32,8 +32,3 @@ registerTransport(['amqp', 'amqps'], {
   createHandler: (uri, options) => new MessageQueueHandler(uri, options as MessageQueueHandlerOptions),
   createSubscriber: (uri, options) => new MessageQueueSubscriber(uri, options as MessageQueueSubscriberOptions),
 });
-
-/** Logbook's alias of {@link MessageQueueHandler}. */
-export const RabbitMQHandler = MessageQueueHandler;
-/** Logbook's alias of {@link MessageQueueSubscriber}. */
-export const RabbitMQSubscriber = MessageQueueSubscriber;

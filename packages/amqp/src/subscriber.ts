@@ -270,3 +270,6 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     );
   }
 }
+
+/** Logbook's alias of {@link MessageQueueSubscriber}. */
+export const RabbitMQSubscriber = MessageQueueSubscriber;
