@@ -11,7 +11,7 @@ import { fmt, nsPerCall, sampleJson, writeSection } from './lib.js';
 
 const N = 50_000;
 /** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
-const ROUNDS = 3;
+const ROUNDS = 2;
 /** Producers yield to the event loop every this many records, as an application does between requests. */
 const CHUNK = 1024;
 /** The same high-water mark on both sides (logq's default). */
@@ -19,7 +19,7 @@ const HWM = 10_000;
 /** The consumer gives up after this long without a record (to report losses instead of hanging). */
 const IDLE_MS = 5_000;
 
-type Path = 'raw-push' | 'logq-push' | 'raw-pub' | 'logq-pub';
+type Path = 'raw-push' | 'logq-push' | 'logq-push-multipart' | 'raw-pub' | 'logq-pub';
 
 const sleepImmediate = () => new Promise((resolve) => setImmediate(resolve));
 
@@ -50,7 +50,7 @@ async function consume(path: Path, uri: string, n: number): Promise<void> {
     }
     socket.close();
   } else {
-    const subscriber = new ZeroMQSubscriber(uri, { multi: path === 'logq-push' });
+    const subscriber = new ZeroMQSubscriber(uri, { multi: path !== 'logq-pub' });
     await subscriber.open();
     ready();
     while (count < n) {
@@ -133,10 +133,10 @@ async function endToEnd(path: Path): Promise<{ rate: number; lost: number }> {
     start = performance.now();
     await rawProduce(push);
     push.close();
-  } else if (path === 'logq-push') {
+  } else if (path === 'logq-push' || path === 'logq-push-multipart') {
     consumer = startConsumer(path, uri, N);
     await consumer.ready;
-    const handler = new ZeroMQHandler(uri, { multi: true, maxBuffer: N * 2 });
+    const handler = new ZeroMQHandler(uri, { multi: true, multipart: path === 'logq-push-multipart', maxBuffer: N * 2 });
     await handler.open();
     start = performance.now();
     await logMany(handler);
@@ -193,11 +193,12 @@ async function main(): Promise<void> {
   const best: Record<Path, { rate: number; lost: number }> = {
     'raw-push': { rate: 0, lost: 0 },
     'logq-push': { rate: 0, lost: 0 },
+    'logq-push-multipart': { rate: 0, lost: 0 },
     'raw-pub': { rate: 0, lost: 0 },
     'logq-pub': { rate: 0, lost: 0 },
   };
   for (let round = 0; round < ROUNDS; round++) {
-    for (const path of ['raw-push', 'logq-push', 'raw-pub', 'logq-pub'] as const) {
+    for (const path of ['raw-push', 'logq-push', 'logq-push-multipart', 'raw-pub', 'logq-pub'] as const) {
       const result = await endToEnd(path);
       if (result.rate > best[path].rate) best[path] = result;
       console.log(`${path}: ${fmt(result.rate)} records/s, lost ${result.lost}`);
@@ -218,6 +219,7 @@ async function main(): Promise<void> {
 |---|---:|---:|
 | raw zeromq: PUSH → PULL, one JSON frame per send, JSON.parse | ${fmt(best['raw-push'].rate)}${lost('raw-push')} | 100% |
 | logq ZeroMQHandler → ZeroMQSubscriber, \`multi: true\` (PUSH/PULL) | ${fmt(best['logq-push'].rate)}${lost('logq-push')} | ${ratio(best['logq-push'].rate, best['raw-push'].rate)} |
+| logq, \`multi: true, multipart: true\` (each batch one multipart message) | ${fmt(best['logq-push-multipart'].rate)}${lost('logq-push-multipart')} | ${ratio(best['logq-push-multipart'].rate, best['raw-push'].rate)} |
 | raw zeromq: XPUB (noDrop) → SUB, one JSON frame per send, JSON.parse | ${fmt(best['raw-pub'].rate)}${lost('raw-pub')} | 100% |
 | logq ZeroMQHandler → ZeroMQSubscriber, PUB/SUB (noDrop) | ${fmt(best['logq-pub'].rate)}${lost('logq-pub')} | ${ratio(best['logq-pub'].rate, best['raw-pub'].rate)} |
 

@@ -34,6 +34,8 @@ export class ZeroMQHandler extends QueueHandler<string> {
   readonly uri: string | null;
   /** Logbook's `multi`: PUSH/PULL instead of PUB/SUB. */
   readonly multi: boolean;
+  /** Whether batches go out as multipart messages (see the option). */
+  readonly multipart: boolean;
   private readonly zmqOptions: ZeroMQHandlerOptions;
   private zmqSocket: ZeroMQHandlerSocket | null = null;
   private opening: Promise<ZeroMQHandlerSocket> | null = null;
@@ -46,6 +48,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
     super(options);
     this.uri = uri;
     this.multi = options.multi ?? false;
+    this.multipart = options.multipart ?? false;
     this.zmqOptions = options;
     if (options.curve) validateCurve(options.curve);
   }
@@ -86,7 +89,8 @@ export class ZeroMQHandler extends QueueHandler<string> {
     const o = this.zmqOptions;
     const common = {
       linger: o.socketLingerMs ?? 1000,
-      sendHighWaterMark: o.sendHighWaterMark ?? 10_000,
+      // The HWM counts messages: with multipart batches, keep ~10000 records per peer too.
+      sendHighWaterMark: o.sendHighWaterMark ?? (this.multipart ? Math.max(1, Math.ceil(10_000 / this.batchSize)) : 10_000),
       ...(o.context ? { context: o.context } : {}),
     };
     let socket: ZeroMQHandlerSocket;
@@ -167,6 +171,11 @@ export class ZeroMQHandler extends QueueHandler<string> {
   protected async sendBatch(batch: readonly string[], signal: AbortSignal): Promise<void | number> {
     const socket = this.zmqSocket;
     if (!socket) throw new ClosedError('ZeroMQHandler socket is not open');
+    if (this.multipart && batch.length > 1) {
+      // One message, one record per part: atomic, so all of it or none is accepted.
+      await this.sendOne(socket, batch, signal);
+      return;
+    }
     for (let i = 0; i < batch.length; i++) {
       const frame = batch[i]!;
       for (let attempt = 0; ; attempt++) {
@@ -188,6 +197,20 @@ export class ZeroMQHandler extends QueueHandler<string> {
           this.handleError(error);
           return i;
         }
+      }
+    }
+  }
+
+  /** Sends one message, waiting while a noDrop PUB refuses it. */
+  private async sendOne(socket: ZeroMQHandlerSocket, message: string | readonly string[], signal: AbortSignal): Promise<void> {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await socket.send(message as string | string[]);
+        return;
+      } catch (error) {
+        if (!isFull(error) || signal.aborted || socket.closed) throw error;
+        await backoff(attempt, signal);
+        if (signal.aborted) throw error;
       }
     }
   }

@@ -344,3 +344,23 @@ describe('faults: the subscriber restarted mid-stream', () => {
     }
   });
 });
+
+describe('multipart batches', () => {
+  it('a batch goes out as one message with one record per part; the default is one message per record', async () => {
+    for (const multipart of [true, false]) {
+      const pull = new zmq.Pull({ linger: 0 });
+      await pull.bind(await endpoint());
+      const handler = new ZeroMQHandler(pull.lastEndpoint, { multi: true, multipart });
+      try {
+        for (let i = 0; i < 5; i++) handler.handle(record('part {0}', { seq: i }));
+        await handler.flush();
+        const parts = await pull.receive();
+        expect(parts).toHaveLength(multipart ? 5 : 1);
+        expect(parts.map((p) => JSON.parse(p.toString('utf8')).extra.seq)).toEqual(multipart ? [0, 1, 2, 3, 4] : [0]);
+      } finally {
+        await handler.close();
+        pull.close();
+      }
+    }
+  });
+});

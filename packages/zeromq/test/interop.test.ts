@@ -214,13 +214,15 @@ function nodeRecords(): LogRecord[] {
 const REFORMATTED = new Set(['time']);
 
 describe.each([
-  ['PUB/SUB', false],
-  ['PUSH/PULL (multi)', true],
-] as const)('logq ZeroMQHandler -> Python Logbook ZeroMQSubscriber over %s', (_name, multi) => {
+  ['PUB/SUB', false, false],
+  ['PUSH/PULL (multi)', true, false],
+  ['PUB/SUB, multipart batches', false, true],
+  ['PUSH/PULL (multi), multipart batches', true, true],
+] as const)('logq ZeroMQHandler -> Python Logbook ZeroMQSubscriber over %s', (_name, multi, multipart) => {
   it('Python receives every field', async () => {
     const uri = await endpoint();
     const records = nodeRecords();
-    const handler = new ZeroMQHandler(uri, { multi });
+    const handler = new ZeroMQHandler(uri, { multi, multipart });
     try {
       let py: Lines;
       if (multi) {
