@@ -1,0 +1,163 @@
+import { abortableSleep } from '@logq/core';
+import { type ClientSession, type Document, Long, ObjectId } from 'mongodb';
+import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs } from './reader.js';
+
+/** Settings of a {@link BroadcastReader}. */
+export interface BroadcastSettings {
+  readonly collection: string;
+  readonly startAt: 'now' | 'oldest';
+  readonly pollIntervalMs: number;
+  readonly maxAwaitTimeMs: number;
+  readonly resumeWindowMs: number;
+}
+
+/** Documents fetched per `getMore`. */
+const GET_MORE_BATCH = 1000;
+/** Seen ids are swept of entries older than the resume window every this many additions. */
+const SWEEP_EVERY = 4096;
+
+const noop = (): void => {};
+
+/**
+ * The broadcast mode: a tailable, awaitData cursor on a capped collection,
+ * driven with `find`/`getMore` commands in one explicit session.
+ *
+ * The position is the `_id` (ObjectId) time of the newest document seen.
+ * After a reconnect (server restart, cursor lost) the cursor is opened again
+ * on `_id >= that time - resumeWindowMs`, and documents seen already are
+ * skipped by id: nothing is replayed, and nothing is skipped unless a
+ * producer's clock lags by more than the window or the capped collection
+ * overwrote the documents meanwhile.
+ *
+ * The first `find` asks for one document: FerretDB keeps a tailable cursor
+ * open only when its first batch is full (MongoDB whenever it is not empty).
+ */
+export class BroadcastReader implements DocumentReader {
+  private readonly buffer: Document[] = [];
+  private cursorId: Long | null = null;
+  private session: ClientSession | null = null;
+  private fetching: Promise<void> | null = null;
+  /** Ids seen, with their `_id` time in seconds, for the resume window. */
+  private readonly seen = new Map<string, number>();
+  private additions = 0;
+  private newestSeconds: number;
+  private closed = false;
+
+  constructor(
+    private readonly connect: () => Promise<ReaderConnection>,
+    private readonly settings: BroadcastSettings,
+    private readonly report: (error: unknown) => void,
+  ) {
+    // 'now': from the second this subscriber was created (ObjectId times have one-second resolution).
+    this.newestSeconds = settings.startAt === 'oldest' ? 0 : Math.floor(Date.now() / 1000) + Math.ceil(settings.resumeWindowMs / 1000);
+  }
+
+  async next(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
+    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
+    let pause = 10;
+    for (;;) {
+      const doc = this.buffer.shift();
+      if (doc) return { doc, ack: noop, reject: noop };
+      if (signal.aborted || this.closed) return null;
+      const left = remainingMs(deadline);
+      const hadCursor = this.cursorId !== null;
+      this.fetching ??= this.fetch(left).finally(() => {
+        this.fetching = null;
+      });
+      try {
+        await raceAbort(this.fetching, signal);
+      } catch (error) {
+        this.report(error);
+        this.dropCursor();
+      }
+      if (this.buffer.length > 0) continue;
+      const after = remainingMs(deadline);
+      if (after === 0 || signal.aborted) return null;
+      // A live cursor waited on the server already; a dead one is polled.
+      if (!hadCursor || this.cursorId === null) {
+        await abortableSleep(after === null ? pause : Math.min(pause, after), signal);
+        pause = Math.min(this.settings.pollIntervalMs, pause * 2);
+      }
+    }
+  }
+
+  /** The filter that resumes after what was seen. */
+  private resumeFilter(): Document {
+    if (this.newestSeconds === 0) return {};
+    const from = Math.max(0, this.newestSeconds - Math.ceil(this.settings.resumeWindowMs / 1000));
+    return { _id: { $gte: ObjectId.createFromTime(from) } };
+  }
+
+  private async fetch(waitMs: number | null): Promise<void> {
+    const { client, db } = await this.connect();
+    this.session ??= client.startSession();
+    const options = { session: this.session, promoteLongs: false } as const;
+    if (this.cursorId === null) {
+      const reply = await db.command(
+        { find: this.settings.collection, filter: this.resumeFilter(), tailable: true, awaitData: true, batchSize: 1 },
+        options,
+      );
+      const cursor = reply.cursor as { id: Long; firstBatch: Document[] };
+      this.cursorId = isLive(cursor.id) ? cursor.id : null;
+      this.take(cursor.firstBatch);
+      if (this.cursorId === null || this.buffer.length > 0) return;
+    }
+    const maxTimeMS = Math.max(1, Math.min(waitMs ?? this.settings.maxAwaitTimeMs, this.settings.maxAwaitTimeMs));
+    const reply = await db.command(
+      { getMore: this.cursorId, collection: this.settings.collection, batchSize: GET_MORE_BATCH, maxTimeMS },
+      options,
+    );
+    const cursor = reply.cursor as { id: Long; nextBatch: Document[] };
+    if (!isLive(cursor.id)) this.cursorId = null;
+    this.take(cursor.nextBatch);
+  }
+
+  /** Buffers new documents, skipping those seen before a resume. */
+  private take(docs: readonly Document[]): void {
+    for (const doc of docs) {
+      const id = doc._id as unknown;
+      if (id instanceof ObjectId) {
+        const key = id.toHexString();
+        if (this.seen.has(key)) continue;
+        const seconds = id.getTimestamp().getTime() / 1000;
+        this.seen.set(key, seconds);
+        if (seconds > this.newestSeconds || this.newestSeconds === 0) this.newestSeconds = Math.max(seconds, this.newestSeconds);
+        if (++this.additions % SWEEP_EVERY === 0) this.sweep();
+      }
+      this.buffer.push(doc);
+    }
+  }
+
+  private sweep(): void {
+    const cutoff = this.newestSeconds - Math.ceil(this.settings.resumeWindowMs / 1000) - 1;
+    for (const [key, seconds] of this.seen) if (seconds < cutoff) this.seen.delete(key);
+  }
+
+  private dropCursor(): void {
+    this.cursorId = null;
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    await this.fetching?.catch(() => undefined);
+    const id = this.cursorId;
+    this.cursorId = null;
+    const session = this.session;
+    this.session = null;
+    try {
+      if (id !== null) {
+        const { db } = await this.connect();
+        await db.command({ killCursors: this.settings.collection, cursors: [id] }, { session: session ?? undefined });
+      }
+    } catch {
+      // The cursor dies with the connection anyway.
+    } finally {
+      await session?.endSession().catch(() => undefined);
+    }
+  }
+}
+
+function isLive(id: unknown): id is Long {
+  if (id instanceof Long) return !id.isZero();
+  return typeof id === 'number' ? id !== 0 : typeof id === 'bigint' ? id !== 0n : false;
+}

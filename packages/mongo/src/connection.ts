@@ -1,0 +1,122 @@
+import { describeError, redactUri } from '@logq/core';
+import { type Collection, type Db, type Document, MongoClient, MongoServerError } from 'mongodb';
+import { BOOKKEEPING_FIELD, TIMESTAMP_FIELD } from './documents.js';
+import { MongoConfigError, MongoTransportError } from './errors.js';
+import type { MongoCommonOptions, MongoFormat, MongoMode } from './options.js';
+
+/** Default size of the capped collection of broadcast mode. */
+export const DEFAULT_CAPPED_SIZE = 64 * 1024 * 1024;
+
+/** Resolved names and modes shared by the handler and the subscriber. */
+export interface MongoTarget {
+  readonly uri: string;
+  readonly database: string;
+  readonly collection: string;
+  readonly mode: MongoMode;
+  readonly format: MongoFormat;
+  readonly queue: string;
+  readonly cappedSize: number;
+  readonly ensureIndexes: boolean;
+}
+
+/** The database named in a MongoDB URI's path, or null. */
+export function uriDatabase(uri: string): string | null {
+  const m = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/i.exec(uri);
+  if (!m || !m[1]) return null;
+  const name = decodeURIComponent(m[1]);
+  return name === '' ? null : name;
+}
+
+/** Resolves the options against their defaults. */
+export function resolveTarget(uri: string, options: MongoCommonOptions): MongoTarget {
+  const format = options.format ?? 'logq';
+  const mode = options.mode ?? 'queue';
+  if (format === 'kombu' && mode === 'broadcast') {
+    throw new MongoConfigError("format: 'kombu' works in queue mode only (Logbook's MessageQueueHandler uses a kombu SimpleQueue)");
+  }
+  if (format !== 'logq' && format !== 'kombu') throw new MongoConfigError(`unknown format ${JSON.stringify(format)}`);
+  if (mode !== 'queue' && mode !== 'broadcast') throw new MongoConfigError(`unknown mode ${JSON.stringify(mode)}`);
+  const database = options.database ?? uriDatabase(uri) ?? (format === 'kombu' ? 'kombu_default' : 'logq');
+  const collection = options.collection ?? (format === 'kombu' ? 'messages' : 'logging');
+  if (collection === '') throw new MongoConfigError('collection must not be empty');
+  return {
+    uri,
+    database,
+    collection,
+    mode,
+    format,
+    queue: options.queue ?? 'logging',
+    cappedSize: options.cappedSize ?? DEFAULT_CAPPED_SIZE,
+    ensureIndexes: options.ensureIndexes ?? true,
+  };
+}
+
+/** A client made from the URI (owned) or given by the user (not owned). */
+export interface ClientHandle {
+  readonly client: MongoClient;
+  readonly owned: boolean;
+}
+
+/** Makes (or adopts) the client and connects it; errors never hold the password. */
+export async function openClient(target: MongoTarget, options: MongoCommonOptions): Promise<ClientHandle> {
+  if (options.client) {
+    await options.client.connect();
+    return { client: options.client, owned: false };
+  }
+  const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 5000, ...options.clientOptions });
+  try {
+    await client.connect();
+  } catch (cause) {
+    await client.close(true).catch(() => undefined);
+    throw new MongoTransportError(`cannot connect to ${redactUri(target.uri)}: ${describeError(cause)}`, { cause });
+  }
+  return { client, owned: true };
+}
+
+/** Whether an error is "the collection exists already". */
+function isNamespaceExists(error: unknown): boolean {
+  return error instanceof MongoServerError && (error.code === 48 || error.codeName === 'NamespaceExists');
+}
+
+/**
+ * Creates the collection (capped in broadcast mode) and the indexes that the
+ * subscriber's claims and ordinary queries need (level, channel, timestamp).
+ * Index creation that the server does not support is reported, not fatal.
+ */
+export async function ensureCollection(db: Db, target: MongoTarget, report: (error: unknown) => void): Promise<Collection<Document>> {
+  const collection = db.collection(target.collection);
+  if (!target.ensureIndexes) return collection;
+  if (target.mode === 'broadcast') {
+    try {
+      await db.createCollection(target.collection, { capped: true, size: target.cappedSize });
+    } catch (error) {
+      if (!isNamespaceExists(error)) throw error;
+    }
+  }
+  const indexes: { key: Document; name: string }[] = [];
+  if (target.format === 'kombu') {
+    // kombu's own index (kombu/transport/mongodb.py _ensure_indexes).
+    indexes.push({ key: { queue: 1, priority: 1, _id: 1 }, name: 'queue_1_priority_1__id_1' });
+  } else {
+    if (target.mode === 'queue') indexes.push({ key: { [`${BOOKKEEPING_FIELD}.state`]: 1, _id: 1 }, name: 'logq_state' });
+    indexes.push({ key: { level: 1 }, name: 'level_1' });
+    indexes.push({ key: { channel: 1 }, name: 'channel_1' });
+    indexes.push({ key: { [TIMESTAMP_FIELD]: 1 }, name: `${TIMESTAMP_FIELD}_1` });
+  }
+  try {
+    await collection.createIndexes(indexes);
+  } catch (error) {
+    report(new MongoTransportError(`could not create the indexes of ${target.database}.${target.collection}: ${describeError(error)}`, { cause: error }));
+  }
+  if (target.format === 'kombu') {
+    // kombu's consumers look up bindings in `messages.routing`; write it as kombu's SimpleQueue does.
+    const lookup = { exchange: target.queue, queue: target.queue, routing_key: target.queue, pattern: null };
+    await db.collection(`${target.collection}.routing`).updateOne(lookup, { $set: lookup }, { upsert: true });
+  }
+  return collection;
+}
+
+/** Closes an owned client; a user's client is left open. */
+export async function closeClient(handle: ClientHandle | null, force = false): Promise<void> {
+  if (handle?.owned) await handle.client.close(force);
+}

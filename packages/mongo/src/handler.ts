@@ -1,0 +1,104 @@
+import { type LogRecord, QueueHandler, type WireRecord } from '@logq/core';
+import { type Collection, type Document, MongoBulkWriteError, ObjectId } from 'mongodb';
+import { type ClientHandle, type MongoTarget, closeClient, ensureCollection, openClient, resolveTarget } from './connection.js';
+import { kombuDocument, recordDocument, recordTimeMs } from './documents.js';
+import type { MongoHandlerOptions } from './options.js';
+
+/** Duplicate key: the document is in the collection already (a retried batch that had been written). */
+const DUPLICATE_KEY = 11000;
+
+/**
+ * Sends records to a MongoDB collection (Logbook's queue handlers, on the
+ * official `mongodb` driver): one `insertMany` per batch, acknowledged by the
+ * server before `flush()` resolves. The log call only builds the document;
+ * it never waits and never throws. While the server is unreachable records
+ * are buffered (up to `maxBuffer`) and sent in order once it is back; a batch
+ * that was written before the connection broke is not written twice (its
+ * documents keep their `_id`, and duplicate keys count as delivered).
+ *
+ * With `format: 'kombu'` it writes what Python's kombu MongoDB transport
+ * reads (Logbook's `MessageQueueSubscriber('mongodb://...')`).
+ *
+ * @example
+ * const handler = new MongoHandler('mongodb://127.0.0.1:27017/app', { collection: 'logging' });
+ * using _ = handler.pushApplication();
+ */
+export class MongoHandler extends QueueHandler<Document> {
+  /** Database, collection, mode and format in use. */
+  readonly target: MongoTarget;
+  private readonly options: MongoHandlerOptions;
+  private readonly priority: number;
+  private clientHandle: ClientHandle | null = null;
+  private collection: Collection<Document> | null = null;
+  private lastBytes = 0;
+
+  constructor(uri: string, options: MongoHandlerOptions = {}) {
+    super({ batchSize: 512, ...options });
+    this.options = options;
+    this.target = resolveTarget(uri, options);
+    this.priority = options.priority ?? 0;
+  }
+
+  /** The document stored for a record (its dict's fields and `timestamp`, or kombu's message). */
+  exportDocument(record: LogRecord): Document {
+    return this.serialize(record);
+  }
+
+  protected override serialize(record: LogRecord): Document {
+    const dict = this.exportRecord(record) as WireRecord;
+    if (this.target.format === 'kombu') {
+      const json = JSON.stringify(dict);
+      this.lastBytes = json.length > 64 * 1024 ? Buffer.byteLength(json) : json.length;
+      return kombuDocument(json, this.target.queue, this.priority);
+    }
+    const { doc, bytes } = recordDocument(dict, recordTimeMs(record));
+    this.lastBytes = bytes;
+    return doc;
+  }
+
+  protected override payloadBytes(): number {
+    return this.lastBytes;
+  }
+
+  protected async connect(): Promise<void> {
+    if (!this.clientHandle) this.clientHandle = await openClient(this.target, this.options);
+    if (!this.collection) {
+      const db = this.clientHandle.client.db(this.target.database);
+      this.collection = await ensureCollection(db, this.target, (error) => this.handleError(error));
+    }
+  }
+
+  protected async sendBatch(batch: readonly Document[]): Promise<void> {
+    const collection = this.collection;
+    if (!collection) throw new Error('not connected');
+    // Ids are given here, once: a batch sent again after a failure keeps them,
+    // so documents that were written already are recognised (duplicate key).
+    for (const doc of batch) doc._id ??= new ObjectId();
+    let from = 0;
+    while (from < batch.length) {
+      const docs = from === 0 ? (batch as Document[]) : batch.slice(from);
+      try {
+        await collection.insertMany(docs, { ordered: true });
+        return;
+      } catch (error) {
+        // Ordered: documents before the failing one are written. A duplicate
+        // key means that one was written by an earlier attempt: go on after it.
+        if (!(error instanceof MongoBulkWriteError)) throw error;
+        const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+        const first = writeErrors[0];
+        if (!first || first.code !== DUPLICATE_KEY) throw error;
+        from += first.index + 1;
+      }
+    }
+  }
+
+  protected async disconnect(): Promise<void> {
+    // The driver reconnects by itself: keep the client across failures and
+    // release it only when the handler closes.
+    if (!this.closed) return;
+    const handle = this.clientHandle;
+    this.clientHandle = null;
+    this.collection = null;
+    await closeClient(handle);
+  }
+}

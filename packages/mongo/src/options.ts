@@ -1,0 +1,97 @@
+import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core';
+import type { MongoClient, MongoClientOptions } from 'mongodb';
+
+/**
+ * How records travel through the collection.
+ *
+ * - `'queue'`: a work queue. Each record is dispatched by exactly one
+ *   subscriber, which claims it atomically and deletes (or marks) it once
+ *   dispatched; a subscriber that dies mid-dispatch loses nothing (its claim
+ *   expires after `claimTimeoutMs`).
+ * - `'broadcast'`: a capped collection read through a tailable cursor. Every
+ *   subscriber sees every record written after it was created.
+ */
+export type MongoMode = 'queue' | 'broadcast';
+
+/**
+ * The document layout.
+ *
+ * - `'logq'`: one document per record whose fields are the record dict
+ *   (Logbook's `to_dict(json_safe=True)`), plus `timestamp` (a BSON Date) and
+ *   logq's bookkeeping under `_logq`.
+ * - `'kombu'`: kombu's MongoDB transport (`messages` collection, `payload`
+ *   holding kombu's JSON envelope, `queue`, `priority`), as Python Logbook's
+ *   `MessageQueueHandler('mongodb://...')` writes and reads it. Queue mode only.
+ */
+export type MongoFormat = 'logq' | 'kombu';
+
+/** What a work-queue subscriber does with a record once it was dispatched. */
+export type AckMode = 'delete' | 'mark';
+
+/** Options shared by {@link MongoHandlerOptions} and {@link MongoSubscriberOptions}. */
+export interface MongoCommonOptions {
+  /**
+   * The collection. @default `'logging'` (`'messages'` with `format: 'kombu'`,
+   * kombu's collection; the kombu queue name is `queue`)
+   */
+  readonly collection?: string;
+  /**
+   * The database. @default the URI's database, else `'logq'` (`'kombu_default'`
+   * with `format: 'kombu'`, as kombu does)
+   */
+  readonly database?: string;
+  /** Work queue or broadcast; see {@link MongoMode}. @default 'queue' */
+  readonly mode?: MongoMode;
+  /** Document layout; see {@link MongoFormat}. @default 'logq' */
+  readonly format?: MongoFormat;
+  /** The kombu queue name (`format: 'kombu'` only). @default 'logging' */
+  readonly queue?: string;
+  /**
+   * Size in bytes of the capped collection created in broadcast mode when it
+   * does not exist yet. @default 64 MiB
+   */
+  readonly cappedSize?: number;
+  /** Whether to create the collection and its indexes on connect. @default true */
+  readonly ensureIndexes?: boolean;
+  /**
+   * A connected or unconnected client to use instead of one made from the URI.
+   * It is not closed by logq (only clients that logq created are closed).
+   */
+  readonly client?: MongoClient;
+  /** Options for the client made from the URI. @default `{ serverSelectionTimeoutMS: 5000 }` */
+  readonly clientOptions?: MongoClientOptions;
+}
+
+/** Options of {@link MongoHandler}. */
+export interface MongoHandlerOptions extends QueueHandlerOptions, MongoCommonOptions {
+  /** Kombu message priority 0-9 (`format: 'kombu'`; stored reversed, as kombu does). @default 0 */
+  readonly priority?: number;
+}
+
+/** Options of {@link MongoSubscriber}. */
+export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOptions {
+  /** Queue mode: what an acknowledged record becomes. @default 'delete' */
+  readonly ackMode?: AckMode;
+  /** Queue mode: most records claimed in one round trip. @default 500 */
+  readonly prefetch?: number;
+  /**
+   * Queue mode: a claim older than this (its subscriber died or hangs) is
+   * released and the record dispatched again. A live subscriber renews its
+   * claims every third of this. @default 30000
+   */
+  readonly claimTimeoutMs?: number;
+  /** Longest pause between two polls of an empty queue (or a dead broadcast cursor), in ms. @default 200 */
+  readonly pollIntervalMs?: number;
+  /** Broadcast mode: longest server-side wait of one tailing round trip, in ms. @default 1000 */
+  readonly maxAwaitTimeMs?: number;
+  /**
+   * Broadcast mode: how far back (in ms of `_id` time) a reconnected cursor
+   * looks for records from producers whose clocks lag; records seen already
+   * are skipped. @default 10000
+   */
+  readonly resumeWindowMs?: number;
+  /** Broadcast mode: where a new subscriber starts. @default 'now' */
+  readonly startAt?: 'now' | 'oldest';
+  /** Name of this consumer in claims (queue mode). @default `host:pid:random` */
+  readonly consumerName?: string;
+}

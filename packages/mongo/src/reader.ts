@@ -1,0 +1,52 @@
+import type { Collection, Db, Document, MongoClient } from 'mongodb';
+
+/** One document taken from the collection, with what to do once it was dispatched (or found malformed). */
+export interface ReceivedDocument {
+  /** The document as stored. */
+  readonly doc: Document;
+  /** Acknowledges it (work queue: deletes or marks it; broadcast: nothing). */
+  ack(): void | Promise<void>;
+  /** Sets a malformed document aside (work queue: state `rejected`, never claimed again). */
+  reject(): void | Promise<void>;
+}
+
+/** The connection a reader works on, opened lazily by the subscriber. */
+export interface ReaderConnection {
+  readonly client: MongoClient;
+  readonly db: Db;
+  readonly collection: Collection<Document>;
+}
+
+/**
+ * What the subscriber needs from a mode: the next document (same timeout and
+ * abort contract as `SubscriberBase.nextDelivery`) and an orderly close.
+ */
+export interface DocumentReader {
+  next(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null>;
+  /** Releases what the reader holds (claims, cursors). The connection stays open. */
+  close(): Promise<void>;
+}
+
+/** Resolves with the promise's outcome, or with `undefined` as soon as `signal` aborts (the promise runs on). */
+export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<T | undefined> {
+  if (signal.aborted) return Promise.resolve(undefined);
+  return new Promise<T | undefined>((resolve, reject) => {
+    const onAbort = (): void => resolve(undefined);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error instanceof Error ? error : new Error(String(error)));
+      },
+    );
+  });
+}
+
+/** Remaining ms until `deadline` (null: forever). */
+export function remainingMs(deadline: number | null): number | null {
+  return deadline === null ? null : Math.max(0, deadline - Date.now());
+}

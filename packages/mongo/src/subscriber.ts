@@ -1,0 +1,135 @@
+import { type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
+import type { Document } from 'mongodb';
+import { BroadcastReader } from './broadcast.js';
+import { type ClientHandle, type MongoTarget, closeClient, ensureCollection, openClient, resolveTarget } from './connection.js';
+import { readRecordDocument, unwrapKombuDocument } from './documents.js';
+import type { MongoSubscriberOptions } from './options.js';
+import type { DocumentReader, ReaderConnection } from './reader.js';
+import { WorkQueueReader, defaultConsumerName } from './work-queue.js';
+
+const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+
+/**
+ * Receives records from a MongoDB collection (Logbook's queue subscribers).
+ *
+ * - `mode: 'queue'` (default): each record is dispatched by exactly one
+ *   subscriber; it is claimed atomically, and deleted (or marked `done`) once
+ *   dispatched. A subscriber that dies mid-dispatch loses nothing: its claim
+ *   expires after `claimTimeoutMs` and another subscriber takes the record.
+ * - `mode: 'broadcast'`: a capped collection read through a tailable,
+ *   awaitData cursor; every subscriber sees every record, and resumes after a
+ *   reconnect without replaying or skipping.
+ *
+ * A document that is not a record (missing `channel`, `level`, `msg`; a bad
+ * frame) is counted in `stats.malformed`, reported through `onError`, and set
+ * aside (state `rejected` in queue mode) without ending any loop.
+ *
+ * @example
+ * const subscriber = new MongoSubscriber('mongodb://127.0.0.1:27017/app', { collection: 'logging' });
+ * const controller = subscriber.dispatchInBackground(new StreamHandler(process.stdout));
+ */
+export class MongoSubscriber extends SubscriberBase {
+  /** Database, collection, mode and format in use. */
+  readonly target: MongoTarget;
+  private readonly options: MongoSubscriberOptions;
+  private readonly maxRecordBytes: number;
+  private readonly reader: DocumentReader;
+  private handle: ClientHandle | null = null;
+  private connection: Promise<ReaderConnection> | null = null;
+
+  constructor(uri: string, options: MongoSubscriberOptions = {}) {
+    super(options);
+    this.options = options;
+    this.target = resolveTarget(uri, options);
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    const connect = (): Promise<ReaderConnection> => this.connect();
+    const report = (error: unknown): void => this.reportError(error);
+    const pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 200);
+    this.reader =
+      this.target.mode === 'broadcast'
+        ? new BroadcastReader(
+            connect,
+            {
+              collection: this.target.collection,
+              startAt: options.startAt ?? 'now',
+              pollIntervalMs,
+              maxAwaitTimeMs: Math.max(1, options.maxAwaitTimeMs ?? 1000),
+              resumeWindowMs: Math.max(0, options.resumeWindowMs ?? 10_000),
+            },
+            report,
+          )
+        : new WorkQueueReader(
+            connect,
+            {
+              format: this.target.format,
+              queue: this.target.queue,
+              ackMode: options.ackMode ?? 'delete',
+              prefetch: Math.max(1, options.prefetch ?? 500),
+              claimTimeoutMs: Math.max(100, options.claimTimeoutMs ?? 30_000),
+              pollIntervalMs,
+              consumerName: options.consumerName ?? defaultConsumerName(),
+            },
+            report,
+          );
+  }
+
+  /** Opens the client and the collection once; a failed attempt is retried on the next receive. */
+  private connect(): Promise<ReaderConnection> {
+    this.connection ??= (async () => {
+      this.handle ??= await openClient(this.target, this.options);
+      const db = this.handle.client.db(this.target.database);
+      const collection = await ensureCollection(db, this.target, (error) => this.reportError(error));
+      return { client: this.handle.client, db, collection };
+    })().catch((error: unknown) => {
+      this.connection = null;
+      throw error;
+    });
+    return this.connection;
+  }
+
+  /** Turns a stored document into a record. @throws {RecordDecodeError} for a malformed one. */
+  decodeDocument(doc: Document): LogRecord {
+    if (this.target.format === 'kombu') {
+      return decodeRecord(unwrapKombuDocument(doc, this.maxRecordBytes), { maxRecordBytes: this.maxRecordBytes });
+    }
+    const read = readRecordDocument(doc);
+    if ('frame' in read) return decodeRecord(read.frame, { maxRecordBytes: this.maxRecordBytes });
+    return LogRecord.fromDict(validateWireDict(read.dict));
+  }
+
+  protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
+    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
+    for (;;) {
+      const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
+      const item = await this.reader.next(remaining, signal);
+      if (!item) return null;
+      this.stats.received++;
+      let record: LogRecord;
+      try {
+        record = this.decodeDocument(item.doc);
+      } catch (error) {
+        this.stats.malformed++;
+        this.reportError(error);
+        try {
+          await item.reject();
+        } catch (rejectError) {
+          this.reportError(rejectError);
+        }
+        if (signal.aborted) return null;
+        continue;
+      }
+      return { record, ack: () => item.ack() };
+    }
+  }
+
+  protected override async closeTransport(): Promise<void> {
+    try {
+      await this.reader.close();
+    } finally {
+      const handle = this.handle;
+      this.handle = null;
+      this.connection = null;
+      await closeClient(handle);
+    }
+  }
+}

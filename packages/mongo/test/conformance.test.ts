@@ -1,0 +1,48 @@
+import { afterAll, beforeAll } from '@jest/globals';
+import { describeTransportConformance } from '@logq/core/testing';
+import { MongoHandler, MongoSubscriber } from '../src/index.js';
+import { type TestServer, freshName, insertFrame, startTestServer } from './helpers.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+const quiet = (): void => {};
+
+describeTransportConformance('mongo work queue', {
+  createPair: async () => {
+    const database = 'conformance';
+    const collection = freshName('queue');
+    const uri = server.urlFor(database);
+    const handler = new MongoHandler(uri, { collection, onError: quiet });
+    const subscriber = new MongoSubscriber(uri, { collection, pollIntervalMs: 100 });
+    return {
+      handler,
+      subscriber,
+      injectRaw: (frame) => insertFrame(server.client, database, collection, frame),
+      dispose: () => server.client.db(database).collection(collection).drop().then(() => undefined, () => undefined),
+    };
+  },
+});
+
+describeTransportConformance('mongo broadcast', {
+  createPair: async () => {
+    const database = 'conformance';
+    const collection = freshName('broadcast');
+    const uri = server.urlFor(database);
+    // The capped collection exists before anything is inserted (injectRaw may come first).
+    await server.client.db(database).createCollection(collection, { capped: true, size: 64 * 1024 * 1024 });
+    const handler = new MongoHandler(uri, { collection, mode: 'broadcast', onError: quiet });
+    const subscriber = new MongoSubscriber(uri, { collection, mode: 'broadcast', pollIntervalMs: 100 });
+    return {
+      handler,
+      subscriber,
+      injectRaw: (frame) => insertFrame(server.client, database, collection, frame),
+      dispose: () => server.client.db(database).collection(collection).drop().then(() => undefined, () => undefined),
+    };
+  },
+});

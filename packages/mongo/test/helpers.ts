@@ -1,0 +1,48 @@
+import { type UsedService, useFerretDB } from '@logq/services';
+import { Binary, MongoClient } from 'mongodb';
+import { randomBytes } from 'node:crypto';
+
+/** A unique collection name for one test. */
+export function freshName(prefix = 'logq'): string {
+  return `${prefix}_${Date.now().toString(36)}_${randomBytes(4).toString('hex')}`;
+}
+
+/** The server for a test file, and a driver client on it for assertions. */
+export interface TestServer {
+  readonly service: UsedService;
+  readonly client: MongoClient;
+  readonly url: string;
+  /** The URL with a database path. */
+  urlFor(database: string): string;
+  stop(): Promise<void>;
+}
+
+export async function startTestServer(): Promise<TestServer> {
+  const service = await useFerretDB();
+  const client = new MongoClient(service.url, { serverSelectionTimeoutMS: 10_000 });
+  await client.connect();
+  return {
+    service,
+    client,
+    get url() {
+      return service.url;
+    },
+    urlFor(database: string) {
+      return `${service.url.replace(/\/+$/, '')}/${database}`;
+    },
+    async stop() {
+      await client.close(true).catch(() => undefined);
+      await service.stop();
+    },
+  };
+}
+
+/**
+ * Inserts a raw frame document where the subscriber reads: `{ _logq: { frame } }`,
+ * the form in which the handler stores records whose dict MongoDB cannot hold
+ * as fields. Text frames are strings, byte frames BSON binary.
+ */
+export async function insertFrame(client: MongoClient, database: string, collection: string, frame: string | Uint8Array): Promise<void> {
+  const value = typeof frame === 'string' ? frame : new Binary(Buffer.from(frame));
+  await client.db(database).collection(collection).insertOne({ _logq: { frame: value } });
+}
