@@ -21,6 +21,8 @@ export interface Endpoint {
   readonly emitter: object;
   /** Whether the channel can still carry messages. */
   readonly open: boolean;
+  /** Whether the channel encodes each message as JSON text (a process channel), rather than cloning it (a thread's). */
+  readonly encodesJson: boolean;
   /**
    * Posts a message; resolves once it is handed to the channel (written to the
    * pipe for a process, queued on the port for a thread). Rejects with
@@ -46,6 +48,8 @@ export interface Endpoint {
  * the pipe has been read (a child's `exit` can come before).
  */
 class ProcessEndpoint implements Endpoint {
+  readonly encodesJson = true;
+
   constructor(readonly emitter: ChildProcess | NodeJS.Process) {}
 
   get open(): boolean {
@@ -98,6 +102,7 @@ class ProcessEndpoint implements Endpoint {
 }
 
 class PortEndpoint implements Endpoint {
+  readonly encodesJson = false;
   private closed = false;
 
   constructor(

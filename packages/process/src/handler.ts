@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { LogqError, QueueHandler } from '@logq/core';
+import { type JsonObject, LogqError, type LogRecord, QueueHandler } from '@logq/core';
 import { type Endpoint, endpointOf, parentChannel } from './endpoint.js';
 import { ChannelClosedError, NoParentChannelError, QueueNotAttachedError } from './errors.js';
 import type { MultiProcessingHandlerOptions } from './options.js';
-import { type LogqMessage, isLogqMessage } from './protocol.js';
+import { type Frame, type LogqMessage, isLogqMessage } from './protocol.js';
 import { type QueueRef, queueIdOf } from './queue.js';
 
 interface Waiter {
@@ -38,7 +38,7 @@ interface Waiter {
  * The handler listens on the channel only while it waits for the parent, so
  * it never keeps the child alive once everything is sent.
  */
-export class MultiProcessingHandler extends QueueHandler<string> {
+export class MultiProcessingHandler extends QueueHandler<Frame> {
   /** The queue id named on every message, or null for the first queue attached to the channel. */
   readonly queueId: string | null;
   /** Records posted before the parent must grant more. */
@@ -46,6 +46,8 @@ export class MultiProcessingHandler extends QueueHandler<string> {
   /** How long to wait for the parent's answer to `hello`, in ms. */
   readonly connectTimeoutMs: number;
   private readonly endpoint: Endpoint;
+  /** Whether frames go as dicts (process channels, which JSON-encode each message) or as JSON text (threads). */
+  private readonly dictFrames: boolean;
   private readonly handlerId = randomBytes(6).toString('hex');
   private sent = 0;
   private acked = 0;
@@ -78,6 +80,32 @@ export class MultiProcessingHandler extends QueueHandler<string> {
       );
     }
     this.endpoint = endpointOf(channel);
+    this.dictFrames = this.endpoint.encodesJson;
+  }
+
+  /**
+   * The frame for one record, made in the log call: the wire dict itself on a
+   * process channel (Node encodes the whole message as JSON once, with no
+   * string escaped twice), its JSON text on a thread's channel.
+   */
+  protected override serialize(record: LogRecord): Frame {
+    const dict = this.exportRecord(record) as JsonObject;
+    return this.dictFrames ? dict : JSON.stringify(dict);
+  }
+
+  /**
+   * Size of a frame in bytes, for `maxRecordBytes`. For a dict, a lower bound
+   * from its long text fields (`msg`, `message`, `formatted_exception`), so
+   * that the check costs no encoding in the log call.
+   */
+  protected override payloadBytes(frame: Frame): number {
+    if (typeof frame === 'string') return super.payloadBytes(frame);
+    let size = 0;
+    for (const key of ['msg', 'message', 'formatted_exception']) {
+      const value = frame[key];
+      if (typeof value === 'string') size += value.length;
+    }
+    return size;
   }
 
   /** Says hello and waits for the parent to name the queue that takes this handler's records. */
@@ -118,7 +146,7 @@ export class MultiProcessingHandler extends QueueHandler<string> {
   }
 
   /** Waits for credit when the window is used up, then posts the batch as one message. */
-  protected async sendBatch(batch: readonly string[], signal: AbortSignal): Promise<void> {
+  protected async sendBatch(batch: readonly Frame[], signal: AbortSignal): Promise<void> {
     if (this.refusal) throw this.refusal;
     while (this.sent > this.acked && this.sent - this.acked + batch.length > this.window) {
       if (this.requested < this.sent) this.requestCredit();

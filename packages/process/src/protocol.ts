@@ -1,10 +1,13 @@
+import type { JsonObject } from '@logq/core';
+
 /**
  * The messages that `@logq/process` exchanges over an IPC channel. Each is a
  * plain object whose `logq` key names its kind, so that an application that
  * shares the channel can tell them from its own with {@link isLogqMessage}.
  *
  * Child to parent: `hello` (which queue?), `records` (a batch of frames, each
- * the JSON text of a record's Logbook dict), `credit` (may I send more?).
+ * a record's Logbook dict, as JSON text or as the object itself), `credit`
+ * (may I send more?).
  * Parent to child: `welcome`, `grant`, `refuse`.
  */
 
@@ -17,12 +20,21 @@ export interface HelloMessage {
   readonly handler: string;
 }
 
-/** A batch of records: each frame is the JSON text of one record's wire dict. */
+/**
+ * One record on the channel: its Logbook dict (`LogRecord.to_dict(json_safe=True)`),
+ * either as JSON text or as the object itself. A process channel already
+ * serializes each message as JSON, so handlers send the object there (the
+ * record is encoded once, not escaped a second time); a thread's channel
+ * clones strings fastest, so handlers send the text there.
+ */
+export type Frame = string | JsonObject;
+
+/** A batch of records. */
 export interface RecordsMessage {
   readonly logq: 'records';
   readonly queue: string | null;
   readonly handler: string;
-  readonly frames: readonly string[];
+  readonly frames: readonly Frame[];
 }
 
 /**

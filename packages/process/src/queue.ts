@@ -1,8 +1,11 @@
 import { randomBytes } from 'node:crypto';
-import { AsyncQueue, type RawFrame } from '@logq/core';
+import { AsyncQueue } from '@logq/core';
 import { type Endpoint, type IpcTarget, endpointOf } from './endpoint.js';
 import type { ProcessQueueOptions } from './options.js';
 import { type CreditMessage, type HelloMessage, type RecordsMessage, isLogqMessage } from './protocol.js';
+
+/** A frame as the queue holds it: JSON text or bytes, or a dict that the channel already parsed. */
+export type QueuedFrame = string | Uint8Array | Readonly<Record<string, unknown>>;
 
 /** A queue named in a handler: its id, or any object with the id (the queue itself, or a copy of it). */
 export type QueueRef = string | { readonly id: string };
@@ -19,7 +22,7 @@ export interface ProcessQueueStats {
 
 /** The inner state of a queue, kept out of the object so that copying it (workerData, JSON) gives `{ id }`. */
 interface QueueState {
-  readonly frames: AsyncQueue<RawFrame>;
+  readonly frames: AsyncQueue<QueuedFrame>;
   readonly capacity: number;
   readonly routers: Set<Router>;
   /** Credit requests waiting for room, per endpoint and handler id: the latest `sent`. */
@@ -66,7 +69,7 @@ export class ProcessQueue {
   constructor(options: ProcessQueueOptions = {}) {
     this.id = options.id ?? `logq-${randomBytes(8).toString('hex')}`;
     states.set(this, {
-      frames: new AsyncQueue<RawFrame>(),
+      frames: new AsyncQueue<QueuedFrame>(),
       capacity: Math.max(1, options.capacity ?? 10_000),
       routers: new Set(),
       parked: new Map(),
@@ -132,7 +135,7 @@ export class ProcessQueue {
    * forever); null on timeout, abort or close. This is what
    * {@link MultiProcessingSubscriber} reads.
    */
-  take(timeoutMs: number | null, signal?: AbortSignal): Promise<RawFrame | null> {
+  take(timeoutMs: number | null, signal?: AbortSignal): Promise<QueuedFrame | null> {
     const state = stateOf(this);
     const ready = state.frames.poll();
     if (ready !== null) {
@@ -173,7 +176,8 @@ function deliverRecords(queue: ProcessQueue, message: RecordsMessage): void {
   const state = stateOf(queue);
   const frames: readonly unknown[] = Array.isArray(message.frames) ? message.frames : [message.frames];
   for (const frame of frames) {
-    state.frames.push({ data: typeof frame === 'string' || frame instanceof Uint8Array ? frame : `[non-text frame: ${typeof frame}]` });
+    // Anything but text, bytes or an object is kept as a marker that fails to decode (counted as malformed).
+    state.frames.push(typeof frame === 'string' || (typeof frame === 'object' && frame !== null) ? (frame as QueuedFrame) : `[not a frame: ${typeof frame}]`);
   }
   state.stats.received += frames.length;
 }

@@ -1,12 +1,17 @@
-import { FrameSubscriber, type RawFrame } from '@logq/core';
+import { type DecodeOptions, type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
 import type { MultiProcessingSubscriberOptions } from './options.js';
-import { ProcessQueue } from './queue.js';
+import { ProcessQueue, type QueuedFrame } from './queue.js';
 
 /**
  * The parent's side of logq's IPC transport (Logbook's
  * `MultiProcessingSubscriber(queue)`): receives the records that children
  * post with {@link MultiProcessingHandler} through its {@link ProcessQueue},
  * which it creates when none is given (and then closes on `close()`).
+ *
+ * Every frame is validated as on the other transports: JSON text goes through
+ * `decodeRecord` (size limit, UTF-8, JSON, required keys), a dict that the
+ * channel already parsed through `validateWireDict`; a malformed frame is
+ * counted in `stats.malformed`, reported through `onError`, and skipped.
  *
  * @example
  * const subscriber = new MultiProcessingSubscriber();
@@ -15,9 +20,11 @@ import { ProcessQueue } from './queue.js';
  * subscriber.queue.attach(new Worker('./worker.js'));     // worker_threads
  * const controller = subscriber.dispatchInBackground(new StderrHandler());
  */
-export class MultiProcessingSubscriber extends FrameSubscriber {
+export class MultiProcessingSubscriber extends SubscriberBase {
   /** The queue read from; attach children to it. */
   readonly queue: ProcessQueue;
+  /** Decoding limits for frames that arrive as text. */
+  protected readonly decodeOptions: DecodeOptions;
   private readonly ownQueue: boolean;
 
   /**
@@ -27,10 +34,35 @@ export class MultiProcessingSubscriber extends FrameSubscriber {
     super(options);
     this.ownQueue = queue === undefined || queue === null;
     this.queue = queue ?? new ProcessQueue(options.queueOptions);
+    this.decodeOptions = { maxRecordBytes: options.maxRecordBytes };
   }
 
-  protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
-    return this.queue.take(timeoutMs, signal);
+  protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
+    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
+    for (;;) {
+      const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
+      const frame = await this.queue.take(remaining, signal);
+      if (frame === null) return null;
+      this.stats.received++;
+      try {
+        return { record: this.decode(frame), ack: noop };
+      } catch (error) {
+        this.stats.malformed++;
+        this.reportError(error);
+        if (signal.aborted) return null;
+      }
+    }
+  }
+
+  /** Decodes one frame: text or bytes with `decodeRecord`, a parsed dict with `validateWireDict`. */
+  protected decode(frame: QueuedFrame): LogRecord {
+    if (typeof frame === 'string' || frame instanceof Uint8Array) return decodeRecord(frame, this.decodeOptions);
+    // A dict parsed in another realm (a vm context, as under jest) would carry that realm's
+    // prototypes into the record: take it through JSON text instead.
+    if (Object.getPrototypeOf(frame) !== Object.prototype && Object.getPrototypeOf(frame) !== null) {
+      return decodeRecord(JSON.stringify(frame), this.decodeOptions);
+    }
+    return LogRecord.fromDict(validateWireDict(frame));
   }
 
   /** Closes the queue if this subscriber created it (a queue you passed in stays yours). */
@@ -38,3 +70,5 @@ export class MultiProcessingSubscriber extends FrameSubscriber {
     if (this.ownQueue) this.queue.close();
   }
 }
+
+function noop(): void {}

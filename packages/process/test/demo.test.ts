@@ -47,6 +47,13 @@ test('the demo runs by itself and its summary adds up', async () => {
   const lines = readFileSync(file, 'utf8').trim().split('\n');
   rmSync(file);
   expect(lines).toHaveLength(total);
-  const levels = new Set(lines.map((l) => (JSON.parse(l) as { level: number }).level));
+  const dicts = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+  const levels = new Set(dicts.map((d) => d.level as number));
+  // Records that crossed the pipe as dicts keep every field (here: the exception of a worker's ERROR).
+  const failed = dicts.find((d) => d.channel === 'demo.billing' && d.level === 14)!;
+  expect(failed).toMatchObject({ exception_name: 'SyntaxError', msg: 'job {} could not read its input', args: [3], message: 'job 3 could not read its input' });
+  expect(failed.formatted_exception).toMatch(/^SyntaxError: .*\n\s+at JSON\.parse/);
+  expect(typeof failed.process).toBe('number');
+  expect(failed.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);
   expect([...levels].sort((a, b) => a - b)).toEqual([9, 10, 11, 12, 13, 14, 15]);
 });
