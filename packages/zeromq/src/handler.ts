@@ -100,7 +100,6 @@ export class ZeroMQHandler extends QueueHandler<string> {
       const pub = new zmq.XPublisher(common);
       pub.noDrop = o.noDrop ?? true;
       pub.verbosity = 'allSubsUnsubs';
-      pub.receiveTimeout = SUBSCRIPTION_POLL_MS;
       socket = pub;
     }
     try {
@@ -136,6 +135,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
     const socket = await this.open();
     if (this.multi) return;
     const pub = socket as Zmq.XPublisher;
+    await this.readSubscriptions(pub, 0); // take in what has already arrived (including departures)
     await waitForCount(
       `${count} subscriber(s) on ${redactUri(this.uri ?? 'the PUB socket')}`,
       count,
@@ -146,10 +146,28 @@ export class ZeroMQHandler extends QueueHandler<string> {
     );
   }
 
-  /** Reads subscription messages for at most SUBSCRIPTION_POLL_MS (one read at a time, shared). */
-  private readSubscriptions(pub: Zmq.XPublisher): Promise<void> {
-    this.reading ??= (async () => {
+  /**
+   * PUB mode: reads the subscription changes that have reached the socket
+   * and resolves with the number of subscriptions now (0 in `multi` mode,
+   * where PUSH cannot tell). A subscriber that has just gone away is counted
+   * until its disconnection has reached the socket.
+   */
+  async countSubscribers(): Promise<number> {
+    const socket = await this.open();
+    if (this.multi) return 0;
+    await this.readSubscriptions(socket as Zmq.XPublisher, 0);
+    return this.subscriptionCount;
+  }
+
+  /**
+   * Reads subscription messages until none arrives for `waitMs` (one read at a
+   * time, shared; no receive is left pending longer than that).
+   */
+  private async readSubscriptions(pub: Zmq.XPublisher, waitMs = SUBSCRIPTION_POLL_MS): Promise<void> {
+    while (this.reading) await this.reading;
+    this.reading = (async () => {
       try {
+        pub.receiveTimeout = waitMs;
         for (;;) {
           const [message] = await pub.receive();
           if (message?.[0] === 1) this.subscriptionCount++;
@@ -161,7 +179,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
         this.reading = null;
       }
     })();
-    return this.reading;
+    await this.reading;
   }
 
   protected async connect(): Promise<void> {
