@@ -57,6 +57,19 @@ test('records from many fork, cluster and worker_threads children all arrive, in
   }
 });
 
+test.each<ChildKind>(['fork', 'cluster'])('a %s child with serialization: advanced (the V8 serializer) works the same', async (kind) => {
+  const subscriber = new MultiProcessingSubscriber();
+  try {
+    const child = startChild(kind, { mode: 'count', count: 2_000, name: 'advanced' }, (t) => subscriber.queue.attach(t), 'advanced');
+    const records = await collect(subscriber, (r) => r.length >= 2_000);
+    expect(await child.exited).toBe(0);
+    expect(byChild(records).get('advanced')).toEqual(Array.from({ length: 2_000 }, (_, i) => i));
+    expect(subscriber.stats.malformed).toBe(0);
+  } finally {
+    await subscriber.close();
+  }
+});
+
 test.each<[ChildKind, 'crash' | 'throw']>([
   ['fork', 'crash'],
   ['fork', 'throw'],

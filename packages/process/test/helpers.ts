@@ -34,7 +34,12 @@ export interface StartedChild {
 const childEntry = join(fixtures, 'child.ts');
 
 /** Starts test/fixtures/child.ts as a fork, cluster or worker_threads child. `attach` runs in the same tick. */
-export function startChild(kind: ChildKind, config: ChildConfig, attach: (target: ChildProcess | ClusterWorker | Worker) => void): StartedChild {
+export function startChild(
+  kind: ChildKind,
+  config: ChildConfig,
+  attach: (target: ChildProcess | ClusterWorker | Worker) => void,
+  serialization: 'json' | 'advanced' = 'json',
+): StartedChild {
   const reports: unknown[] = [];
   const onMessage = (message: unknown) => {
     if (typeof message === 'object' && message !== null && 'report' in message) reports.push(message);
@@ -56,13 +61,13 @@ export function startChild(kind: ChildKind, config: ChildConfig, attach: (target
   }
   const env = { ...process.env, LOGQ_TEST_CONFIG: JSON.stringify(config) };
   if (kind === 'fork') {
-    const child = fork(childEntry, [], { execArgv: tsExecArgv, env, stdio: ['ignore', 'inherit', config.mode === 'throw' ? 'ignore' : 'inherit', 'ipc'] });
+    const child = fork(childEntry, [], { execArgv: tsExecArgv, env, stdio: ['ignore', 'inherit', config.mode === 'throw' ? 'ignore' : 'inherit', 'ipc'], serialization });
     attach(child);
     child.on('message', onMessage);
     const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
     return { target: child, exited, reports };
   }
-  cluster.setupPrimary({ exec: childEntry, execArgv: tsExecArgv, silent: false });
+  cluster.setupPrimary({ exec: childEntry, execArgv: tsExecArgv, silent: false, serialization });
   const worker = cluster.fork(env);
   attach(worker);
   worker.on('message', onMessage);
