@@ -5,7 +5,7 @@
  * `MultiProcessingSubscriber`.
  * @packageDocumentation
  */
-export * from './endpoint.js';
+export { type IpcTarget, parentChannel } from './endpoint.js';
 export * from './errors.js';
 export * from './handler.js';
 export * from './options.js';

@@ -7,10 +7,10 @@ import {
   NoParentChannelError,
   ProcessQueue,
   QueueNotAttachedError,
-  endpointOf,
   isLogqMessage,
   parentChannel,
 } from '../src/index.js';
+import { endpointOf } from '../src/endpoint.js';
 
 const record = (msg: string) => new LogRecord({ channel: 'unit', level: Level.WARNING, msg });
 
