@@ -12,6 +12,9 @@ export type ZeroMQHandlerSocket = Zmq.XPublisher | Zmq.Push;
 /** How long one read of subscription messages waits, in ms (no read is left pending longer). */
 const SUBSCRIPTION_POLL_MS = 100;
 
+/** How often sending also takes in pending subscription changes, in ms. */
+const DRAIN_INTERVAL_MS = 5_000;
+
 /**
  * Logbook's `ZeroMQHandler`: sends each record as one frame of UTF-8 JSON
  * (`record.toDict()`, Logbook's `to_dict(json_safe=True)`).
@@ -43,6 +46,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
   private subscriptionCount = 0;
   private reading: Promise<void> | null = null;
   private closedForGood = false;
+  private lastDrain = Date.now();
 
   constructor(uri: string | null = null, options: ZeroMQHandlerOptions = {}) {
     super(options);
@@ -189,6 +193,12 @@ export class ZeroMQHandler extends QueueHandler<string> {
   protected async sendBatch(batch: readonly string[], signal: AbortSignal): Promise<void | number> {
     const socket = this.zmqSocket;
     if (!socket) throw new ClosedError('ZeroMQHandler socket is not open');
+    if (!this.multi && Date.now() - this.lastDrain > DRAIN_INTERVAL_MS) {
+      // libzmq keeps every subscription change for the application to read: take them in now
+      // and then, so that a long-lived publisher with coming and going subscribers holds none.
+      this.lastDrain = Date.now();
+      void this.readSubscriptions(socket as Zmq.XPublisher, 0);
+    }
     if (this.multipart && batch.length > 1) {
       // One message, one record per part: atomic, so all of it or none is accepted.
       await this.sendOne(socket, batch, signal);
