@@ -67,7 +67,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
     return this.zmqOptions.context ?? this.zmqSocket?.context ?? null;
   }
 
-  /** Subscriptions currently registered on the PUB socket (as last read by {@link waitForPeers}). */
+  /** Subscriptions registered on the PUB socket, as last read (see {@link countSubscribers}). */
   get subscribers(): number {
     return this.subscriptionCount;
   }
