@@ -94,6 +94,37 @@ describe('RabbitMQ stopped and started again mid-stream', () => {
   }, 300_000);
 });
 
+describe('connections closed by the broker (rabbitmqctl close_all_connections)', () => {
+  it('both sides reconnect, nothing is lost, and no error event goes unhandled', async () => {
+    const queue = freshQueue('logq-forced');
+    const n = 3_000;
+    const fast = { initialDelayMs: 50, maxDelayMs: 500 };
+    const handler = track.add(new MessageQueueHandler(server.url, { queue, onError: () => {}, reconnect: fast, batchSize: 100 }));
+    const subscriber = track.add(new MessageQueueSubscriber(server.url, { queue, onError: () => {}, reconnect: fast }));
+    await subscriber.connect();
+    const seen = new Set<number>();
+    let stop = false;
+    const receiving = (async () => {
+      while (!stop && seen.size < n) {
+        const record = await subscriber.recv(500);
+        if (record) seen.add(record.extra.seq as number);
+      }
+    })();
+    for (let i = 0; i < n / 2; i++) handler.handle(numberedRecord(i, 'forced'));
+    await waitFor(() => seen.size > 100, 'the first records', 60_000);
+    await server.ctl(['close_all_connections', 'logq fault test']);
+    for (let i = n / 2; i < n; i++) handler.handle(numberedRecord(i, 'forced'));
+    await handler.flush();
+    await waitFor(() => seen.size >= n, `all ${n} records (got ${seen.size})`, 120_000).finally(() => {
+      stop = true;
+    });
+    await receiving;
+    expect(seen.size).toBe(n);
+    expect(handler.stats.connections).toBeGreaterThanOrEqual(2);
+    expect(subscriber.stats.connections).toBeGreaterThanOrEqual(2);
+  }, 180_000);
+});
+
 describe('a subscriber process killed between receive and ack', () => {
   it('its record is redelivered to the next subscriber', async () => {
     const queue = freshQueue('logq-kill');
