@@ -112,7 +112,9 @@ export abstract class QueueHandler<P = string> extends Handler {
 
   /** Size of a payload in bytes, for `maxRecordBytes`. */
   protected payloadBytes(payload: P): number {
-    return typeof payload === 'string' || payload instanceof Uint8Array ? frameBytes(payload) : 0;
+    // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: skip the count when clearly small.
+    if (typeof payload === 'string') return payload.length * 3 <= this.maxRecordBytes ? payload.length : frameBytes(payload);
+    return payload instanceof Uint8Array ? payload.byteLength : 0;
   }
 
   /** Records waiting (buffered and in flight). */
@@ -212,6 +214,8 @@ export abstract class QueueHandler<P = string> extends Handler {
           continue;
         }
         this.inflight = 0;
+        // close() gave up meanwhile and counted this batch as dropped: leave the accounting to it.
+        if (signal.aborted) break;
         this.backoffMs = this.reconnect.initialDelayMs;
         this.head += accepted;
         this.stats.sent += accepted;

@@ -1,5 +1,6 @@
 import { isMainThread, threadId } from 'node:worker_threads';
-import { pyFormat, pyRepr } from './format.js';
+import { pyRepr } from './format.js';
+import { formatMessage } from './message-template.js';
 import { type JsonObject, type JsonValue, isJsonObject, toJsonSafe } from './json.js';
 import { levelName } from './levels.js';
 import { formatIsoTime, nowMicros, parseIsoTime } from './time.js';
@@ -187,7 +188,7 @@ export class LogRecord {
       text = this.msg;
     } else {
       try {
-        text = pyFormat(this.msg, this.args, this.kwargs);
+        text = formatMessage(this.msg, this.args, this.kwargs);
       } catch (error) {
         text =
           `Could not format message with provided arguments: ${error instanceof Error ? error.message : String(error)}\n` +
@@ -318,6 +319,12 @@ function safeArray(values: readonly unknown[]): JsonValue[] {
 
 function safeObject(values: Readonly<Record<string, unknown>>): JsonObject {
   const out: JsonObject = {};
+  // Fast path: no keys at all (the usual kwargs).
+  for (const _ in values) return copySafe(values, out);
+  return out;
+}
+
+function copySafe(values: Readonly<Record<string, unknown>>, out: JsonObject): JsonObject {
   for (const key of Object.keys(values)) out[key] = toJsonSafe(values[key]);
   return out;
 }

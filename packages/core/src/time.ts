@@ -12,11 +12,18 @@ export function nowMicros(): number {
 }
 
 /** Formats epoch microseconds as Logbook's ISO form with six fraction digits: `2026-11-25T16:23:26.073111Z`. */
+let lastSecond = Number.NaN;
+let lastPrefix = '';
+
 export function formatIsoTime(micros: number): string {
-  const ms = Math.floor(micros / 1000);
-  const frac = micros - Math.floor(micros / 1e6) * 1e6;
-  const base = new Date(ms).toISOString().slice(0, 19);
-  return `${base}.${String(frac).padStart(6, '0')}Z`;
+  const second = Math.floor(micros / 1e6);
+  const frac = micros - second * 1e6;
+  if (second !== lastSecond) {
+    // Records come in bursts within one second: the date part is computed once per second.
+    lastPrefix = new Date(second * 1000).toISOString().slice(0, 19);
+    lastSecond = second;
+  }
+  return `${lastPrefix}.${String(frac).padStart(6, '0')}Z`;
 }
 
 /**

@@ -64,6 +64,23 @@ describe('QueueHandler', () => {
     expect(openHandlers()).not.toContain(handler);
   });
 
+  it('a batch still in flight when close() gives up is counted once, as dropped', async () => {
+    const broker = new MemoryBroker();
+    class Slow extends MemoryQueueHandler {
+      protected override async sendBatch(batch: readonly string[]): Promise<void> {
+        await new Promise((r) => setTimeout(r, 300));
+        await super.sendBatch(batch);
+      }
+    }
+    const handler = new Slow(broker, { ...quiet, batchSize: 10 });
+    for (let i = 0; i < 25; i++) handler.handle(numberedRecord(i));
+    const result = await handler.close({ timeoutMs: 100 });
+    await new Promise((r) => setTimeout(r, 400)); // the slow send settles after the deadline
+    expect(result.flushed).toBe(false);
+    expect(handler.stats.sent + handler.stats.dropped).toBe(25);
+    expect(handler.pending).toBe(0);
+  });
+
   it('drops and reports records larger than maxRecordBytes', async () => {
     const broker = new MemoryBroker();
     const errors: unknown[] = [];
