@@ -1,6 +1,6 @@
 // Runs the README's demo (examples/demo/main.mjs) end to end, as `pnpm demo` does, and checks its summary.
 import { execFile } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 
@@ -10,8 +10,11 @@ const root = join(process.cwd(), '..', '..');
 jest.setTimeout(240_000);
 
 beforeAll(async () => {
-  // The demo imports the built packages by name, as a user's program would.
-  await run('pnpm', ['--filter', '@logq/core', '--filter', '@logq/process', 'build'], { cwd: root, timeout: 200_000 });
+  // The demo imports the built packages by name, as a user's program would. The workspace test run
+  // builds them before this test (turbo: @logq/process#test depends on the builds); when jest is run
+  // by hand on a fresh tree, build them here. Never rebuild otherwise: other tasks read dist/ meanwhile.
+  const built = ['core', 'process'].every((p) => existsSync(join(root, 'packages', p, 'dist/esm/index.js')));
+  if (!built) await run('pnpm', ['--filter', '@logq/core', '--filter', '@logq/process', 'build'], { cwd: root, timeout: 200_000 });
 });
 
 test('the demo runs by itself and its summary adds up', async () => {
