@@ -96,14 +96,17 @@ export class AsyncQueue<T> {
   }
 
   /**
-   * Takes the next item, waiting up to `timeoutMs` (0: not at all, null:
-   * forever). Resolves null on timeout, on abort, or when the queue is closed
+   * Takes the next item, waiting up to `timeoutMs` (0: only for I/O that is
+   * already pending, one event-loop turn; null: forever). Resolves null on timeout, on abort, or when the queue is closed
    * and empty.
    */
   take(timeoutMs: number | null = null, signal?: AbortSignal): Promise<T | null> {
     const ready = this.poll();
     if (ready !== null || this.length > 0) return Promise.resolve(ready);
-    if (timeoutMs === 0 || this.isClosed || signal?.aborted) return Promise.resolve(null);
+    if (this.isClosed || signal?.aborted) return Promise.resolve(null);
+    // Not waiting still gives pending I/O one turn, so that a `while (!(await recv(0)))` loop
+    // cannot starve the socket that would fill the queue.
+    if (timeoutMs === 0) return new Promise((resolve) => setImmediate(() => resolve(this.poll())));
     return new Promise<T | null>((resolve) => {
       let timer: NodeJS.Timeout | undefined;
       const waiter: Waiter<T> = {
