@@ -103,17 +103,48 @@ export async function ensureCollection(db: Db, target: MongoTarget, report: (err
     indexes.push({ key: { channel: 1 }, name: 'channel_1' });
     indexes.push({ key: { [TIMESTAMP_FIELD]: 1 }, name: `${TIMESTAMP_FIELD}_1` });
   }
-  try {
-    await collection.createIndexes(indexes);
-  } catch (error) {
-    report(new MongoTransportError(`could not create the indexes of ${target.database}.${target.collection}: ${describeError(error)}`, { cause: error }));
-  }
+  await createIndexes(collection, indexes, target, report);
   if (target.format === 'kombu') {
     // kombu's consumers look up bindings in `messages.routing`; write it as kombu's SimpleQueue does.
     const lookup = { exchange: target.queue, queue: target.queue, routing_key: target.queue, pattern: null };
     await db.collection(`${target.collection}.routing`).updateOne(lookup, { $set: lookup }, { upsert: true });
   }
   return collection;
+}
+
+/**
+ * Creates the indexes that are missing. FerretDB 1.24 drops the connection
+ * when two clients create indexes on one collection at the same time, so a
+ * failure is retried (after a short random pause) before it is reported.
+ */
+async function createIndexes(
+  collection: Collection<Document>,
+  indexes: readonly { key: Document; name: string }[],
+  target: MongoTarget,
+  report: (error: unknown) => void,
+): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const existing = await collection.listIndexes().toArray().then(
+        (list) => new Set(list.map((index) => String(index.name))),
+        (error: unknown) => {
+          // NamespaceNotFound: the collection does not exist yet.
+          if (error instanceof MongoServerError && error.code === 26) return new Set<string>();
+          throw error;
+        },
+      );
+      const missing = indexes.filter((index) => !existing.has(index.name));
+      if (missing.length > 0) await collection.createIndexes([...missing]);
+      return;
+    } catch (error) {
+      if (attempt < 4 && !(error instanceof MongoServerError)) {
+        await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
+        continue;
+      }
+      report(new MongoTransportError(`could not create the indexes of ${target.database}.${target.collection}: ${describeError(error)}`, { cause: error }));
+      return;
+    }
+  }
 }
 
 /** Closes an owned client; a user's client is left open. */

@@ -25,9 +25,6 @@ export type MongoMode = 'queue' | 'broadcast';
  */
 export type MongoFormat = 'logq' | 'kombu';
 
-/** What a work-queue subscriber does with a record once it was dispatched. */
-export type AckMode = 'delete' | 'mark';
-
 /** Options shared by {@link MongoHandlerOptions} and {@link MongoSubscriberOptions}. */
 export interface MongoCommonOptions {
   /**
@@ -70,14 +67,12 @@ export interface MongoHandlerOptions extends QueueHandlerOptions, MongoCommonOpt
 
 /** Options of {@link MongoSubscriber}. */
 export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOptions {
-  /** Queue mode: what an acknowledged record becomes. @default 'delete' */
-  readonly ackMode?: AckMode;
-  /** Queue mode: most records claimed in one round trip. @default 500 */
+  /** Queue mode: most records claimed in one round trip. @default 1000 */
   readonly prefetch?: number;
   /**
-   * Queue mode: a claim older than this (its subscriber died or hangs) is
-   * released and the record dispatched again. A live subscriber renews its
-   * claims every third of this. @default 30000
+   * Queue mode: the claims of a subscriber whose heartbeat is older than this
+   * (it died or hangs) are removed and its records dispatched again. A live
+   * subscriber beats every third of this. @default 30000
    */
   readonly claimTimeoutMs?: number;
   /** Longest pause between two polls of an empty queue (or a dead broadcast cursor), in ms. @default 200 */

@@ -63,8 +63,8 @@ export class MongoSubscriber extends SubscriberBase {
             {
               format: this.target.format,
               queue: this.target.queue,
-              ackMode: options.ackMode ?? 'delete',
-              prefetch: Math.max(1, options.prefetch ?? 500),
+              collection: this.target.collection,
+              prefetch: Math.max(1, options.prefetch ?? 1000),
               claimTimeoutMs: Math.max(100, options.claimTimeoutMs ?? 30_000),
               pollIntervalMs,
               consumerName: options.consumerName ?? defaultConsumerName(),

@@ -1,60 +1,66 @@
 import { abortableSleep } from '@logq/core';
-import { type Document, type Filter, ObjectId, type UpdateFilter } from 'mongodb';
-import { BOOKKEEPING_FIELD } from './documents.js';
+import { type Collection, type Document, type Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs } from './reader.js';
-import type { AckMode, MongoFormat } from './options.js';
+import type { MongoFormat } from './options.js';
 
-const STATE = `${BOOKKEEPING_FIELD}.state`;
-const BY = `${BOOKKEEPING_FIELD}.by`;
-const AT = `${BOOKKEEPING_FIELD}.at`;
 
 /** Settings of a {@link WorkQueueReader}. */
 export interface WorkQueueSettings {
   readonly format: MongoFormat;
   readonly queue: string;
-  readonly ackMode: AckMode;
+  readonly collection: string;
   readonly prefetch: number;
   readonly claimTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly consumerName: string;
 }
 
-/** Documents claimed in one round trip, under one token. */
+/** Documents claimed in one round trip. */
 interface ClaimBatch {
-  readonly token: string;
   /** The claimed ids, in delivery order. */
   readonly ids: unknown[];
-  /** Smallest and largest id when every id is an ObjectId (range filters scan less); else null. */
-  readonly range: { readonly min: ObjectId; readonly max: ObjectId } | null;
   /** Ids not yet acknowledged or rejected. */
   readonly open: Set<string>;
-  /** Ids acknowledged, waiting for the batched delete/mark. */
+  /** Ids acknowledged, waiting for the batched delete. */
   readonly acked: unknown[];
-  /** Whether it was finished (deleted/marked/released) on the server. */
-  settled: boolean;
 }
 
+/** Prefix of the `_id` of a consumer's heartbeat document in the claims collection. */
+const CONSUMER_PREFIX = 'logq.consumer:';
+/** Claims of acknowledged records are kept this long (a tombstone against a late claim of a record already gone). */
+const TOMBSTONE_MS = 2_000;
+/** Duplicate key. */
+const DUPLICATE_KEY = 11000;
+
 /**
- * The work-queue mode: claim-and-acknowledge on ordinary documents.
+ * The work-queue mode: claim-and-acknowledge with a claims collection.
  *
- * A claim takes up to `prefetch` ready documents in one go: it reads their
- * ids, sets `_logq: {state: 'claimed', by: token, at: now}` on those still
- * ready with one `updateMany` (each document's update is atomic, so two
- * subscribers never own the same one), and reads back the documents carrying
- * its token. Acknowledged documents are deleted (or marked `done`) in one
- * command per claim batch. A live subscriber renews its claims every third of
- * `claimTimeoutMs`; claims older than that (their subscriber died) are
- * released, so the records are dispatched again (at-least-once).
+ * Records stay untouched in the collection until they are acknowledged. To
+ * claim records, a subscriber reads the head of the collection and inserts
+ * one claim document per record into `<collection>.claims` with the record's
+ * `_id` as its own `_id`: the unique `_id` makes each claim atomic, so a
+ * record claimed by two subscribers at once goes to exactly one of them (the
+ * other gets a duplicate-key error for it). Acknowledged records are deleted
+ * (one command per claim batch), then their claims. Every subscriber keeps a
+ * heartbeat document in the claims collection; the claims of a subscriber
+ * whose heartbeat is older than `claimTimeoutMs` (it died mid-dispatch) are
+ * removed, and its records are dispatched again (at-least-once).
+ *
+ * Only inserts, reads of the head and one delete per batch touch the record
+ * collection: FerretDB 1.x (SQLite) runs every update as a scan of the whole
+ * collection per matched document, which makes update-based claims unusable
+ * on it.
  */
 export class WorkQueueReader implements DocumentReader {
   private readonly buffer: { doc: Document; batch: ClaimBatch }[] = [];
   private readonly batches = new Set<ClaimBatch>();
+  private readonly tombstones: { ids: unknown[]; at: number }[] = [];
   private claiming: Promise<void> | null = null;
   private flushing: Promise<void> = Promise.resolve();
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private lastReclaim = 0;
-  private sequence = 0;
+  private lastBeat = 0;
   private closed = false;
 
   constructor(
@@ -63,10 +69,14 @@ export class WorkQueueReader implements DocumentReader {
     private readonly report: (error: unknown) => void,
   ) {}
 
-  /** The filter of documents that no subscriber holds. */
-  private readyFilter(): Filter<Document> {
-    const ready: Filter<Document> = { [STATE]: { $exists: false } };
-    return this.settings.format === 'kombu' ? { queue: this.settings.queue, ...ready } : ready;
+  private async claims(): Promise<Collection<Document>> {
+    const { db } = await this.connect();
+    return db.collection(`${this.settings.collection}.claims`);
+  }
+
+  /** Documents that are records to claim (kombu: the messages of this queue). */
+  private recordFilter(): Filter<Document> {
+    return this.settings.format === 'kombu' ? { queue: this.settings.queue } : {};
   }
 
   async next(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
@@ -108,9 +118,10 @@ export class WorkQueueReader implements DocumentReader {
         if (done) return;
         done = true;
         batch.open.delete(key);
-        const { collection } = await this.connect();
-        // Set aside as a dead letter: kept for inspection, never claimed again.
-        await collection.updateOne({ _id: doc._id, [BY]: batch.token }, { $set: { [STATE]: 'rejected', [AT]: new Date() } });
+        // Set aside as a dead letter in `<collection>.rejected`, kept for inspection.
+        const { db } = await this.connect();
+        await db.collection(`${this.settings.collection}.rejected`).insertOne({ ...doc, _id: new ObjectId(), original_id: doc._id as unknown });
+        batch.acked.push(doc._id);
         if (batch.open.size === 0) this.scheduleFlush();
       },
     };
@@ -118,42 +129,74 @@ export class WorkQueueReader implements DocumentReader {
 
   private async claim(): Promise<void> {
     const { collection } = await this.connect();
+    const claims = await this.claims();
     await this.flushAcks();
+    await this.beat(claims);
     const now = Date.now();
     if (now - this.lastReclaim > this.settings.claimTimeoutMs / 2) {
       this.lastReclaim = now;
-      await this.reclaimExpired();
+      await this.reclaimExpired(claims);
     }
-    const found = await collection.find(this.readyFilter(), { projection: { _id: 1 }, limit: this.settings.prefetch }).toArray();
-    if (found.length === 0) return;
-    const token = `${this.settings.consumerName}:${++this.sequence}`;
-    const ids = found.map((d) => d._id as unknown);
-    const range = objectIdRange(ids);
-    const scope = idScope(range, ids);
-    await collection.updateMany({ ...scope, ...this.readyFilter() }, { $set: { [STATE]: 'claimed', [BY]: token, [AT]: new Date() } });
-    const docs = await collection.find({ ...scope, [BY]: token, [STATE]: 'claimed' }).toArray();
-    if (docs.length === 0) return;
-    docs.sort(this.settings.format === 'kombu' ? byPriorityThenId : byId);
-    const claimedIds = docs.map((d) => d._id as unknown);
-    const batch: ClaimBatch = {
-      token,
-      ids: claimedIds,
-      range: objectIdRange(claimedIds),
-      open: new Set(claimedIds.map(String)),
-      acked: [],
-      settled: false,
-    };
+    // The head of the queue; records that others hold are skipped by their claims.
+    const held = await claims.countDocuments({ by: { $exists: true } });
+    const candidates = await collection.find(this.recordFilter(), { limit: this.settings.prefetch + held }).toArray();
+    if (candidates.length === 0) return;
+    const at = new Date();
+    const claimDocs = candidates.map((doc) => ({ _id: doc._id as unknown, by: this.settings.consumerName, at }));
+    const lost = new Set<number>();
+    try {
+      await claims.insertMany(claimDocs as Document[], { ordered: false });
+    } catch (error) {
+      if (!(error instanceof MongoBulkWriteError)) throw error;
+      const writeErrors = Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors];
+      for (const writeError of writeErrors) {
+        if (writeError.code !== DUPLICATE_KEY) throw error;
+        lost.add(writeError.index);
+      }
+    }
+    const won = candidates.filter((_, index) => !lost.has(index)).slice(0, Math.max(this.settings.prefetch, 1));
+    const surplus = candidates.filter((_, index) => !lost.has(index)).slice(won.length);
+    if (surplus.length > 0) await claims.deleteMany({ _id: { $in: surplus.map((d) => d._id as unknown) }, by: this.settings.consumerName } as Filter<Document>);
+    if (won.length === 0) return;
+    if (this.settings.format === 'kombu') won.sort(byPriority);
+    const ids = won.map((d) => d._id as unknown);
+    const batch: ClaimBatch = { ids, open: new Set(ids.map(String)), acked: [] };
     this.batches.add(batch);
-    for (const doc of docs) this.buffer.push({ doc, batch });
+    for (const doc of won) this.buffer.push({ doc, batch });
     this.startHeartbeat();
     if (this.closed) await this.releaseHeld();
   }
 
-  /** Releases claims whose subscriber stopped renewing them. */
-  private async reclaimExpired(): Promise<void> {
-    const { collection } = await this.connect();
-    const cutoff = new Date(Date.now() - this.settings.claimTimeoutMs);
-    await collection.updateMany({ [STATE]: 'claimed', [AT]: { $lt: cutoff } }, releaseUpdate());
+  /** Writes this consumer's heartbeat (at most every tenth of the claim timeout). */
+  private async beat(claims: Collection<Document>, force = false): Promise<void> {
+    const now = Date.now();
+    if (!force && now - this.lastBeat < this.settings.claimTimeoutMs / 10) return;
+    this.lastBeat = now;
+    await claims.updateOne(
+      idIs(`${CONSUMER_PREFIX}${this.settings.consumerName}`),
+      { $set: { consumer: this.settings.consumerName, at: new Date(now) } },
+      { upsert: true },
+    );
+  }
+
+  /** Removes the claims of consumers whose heartbeat stopped, so their records are dispatched again. */
+  private async reclaimExpired(claims: Collection<Document>): Promise<void> {
+    const cutoff = Date.now() - this.settings.claimTimeoutMs;
+    const live = new Set<string>();
+    const deadBeats: unknown[] = [];
+    for (const beat of await claims.find({ consumer: { $exists: true } }).toArray()) {
+      const at = beat.at instanceof Date ? beat.at.getTime() : 0;
+      if (at >= cutoff) live.add(String(beat.consumer));
+      else deadBeats.push(beat._id);
+    }
+    live.add(this.settings.consumerName);
+    const stale: unknown[] = [];
+    for (const claim of await claims.find({ by: { $exists: true } }, { projection: { _id: 1, by: 1, at: 1 } }).toArray()) {
+      const at = claim.at instanceof Date ? claim.at.getTime() : 0;
+      if (!live.has(String(claim.by)) && at < cutoff) stale.push(claim._id);
+    }
+    if (stale.length > 0) await claims.deleteMany({ _id: { $in: stale } } as Filter<Document>);
+    if (deadBeats.length > 0) await claims.deleteMany({ _id: { $in: deadBeats } } as Filter<Document>);
   }
 
   private scheduleFlush(): void {
@@ -165,7 +208,7 @@ export class WorkQueueReader implements DocumentReader {
     this.flushTimer.unref();
   }
 
-  /** Deletes (or marks) the documents of every fully acknowledged batch. One command per batch. */
+  /** Deletes the records of every fully acknowledged batch (one command per batch), then old claims. */
   private flushAcks(): Promise<void> {
     this.flushing = this.flushing.catch(() => undefined).then(() => this.settleBatches(false));
     return this.flushing;
@@ -173,31 +216,39 @@ export class WorkQueueReader implements DocumentReader {
 
   private async settleBatches(partial: boolean): Promise<void> {
     for (const batch of [...this.batches]) {
-      if (batch.settled) continue;
       if (batch.open.size > 0 && !partial) continue;
       if (batch.acked.length > 0) {
         const { collection } = await this.connect();
-        const whole = batch.open.size === 0 && batch.acked.length === batch.ids.length && batch.range;
-        const scope = idScope(whole ? batch.range : null, batch.acked);
-        const filter = { ...scope, [BY]: batch.token, [STATE]: 'claimed' };
-        if (this.settings.ackMode === 'mark') {
-          await collection.updateMany(filter, { $set: { [STATE]: 'done', [AT]: new Date() } });
-        } else {
-          await collection.deleteMany(filter);
-        }
+        // By id ($in), never by range: with several producers, a range can hold
+        // records that this subscriber never read.
+        await collection.deleteMany({ ...idsIn(batch.acked), ...this.recordFilter() });
+        this.tombstones.push({ ids: [...batch.acked], at: Date.now() });
+        batch.acked.length = 0;
       }
-      if (batch.open.size === 0) {
-        batch.settled = true;
-        this.batches.delete(batch);
-      }
+      if (batch.open.size === 0) this.batches.delete(batch);
     }
-    if (this.batches.size === 0) this.stopHeartbeat();
+    await this.dropTombstones(partial);
+    if (this.batches.size === 0 && this.tombstones.length === 0) this.stopHeartbeat();
+  }
+
+  /** Deletes the claims of deleted records once they cannot matter any more. */
+  private async dropTombstones(all: boolean): Promise<void> {
+    const now = Date.now();
+    const due = this.tombstones.filter((t) => all || now - t.at >= TOMBSTONE_MS);
+    if (due.length === 0) return;
+    const ids = due.flatMap((t) => t.ids);
+    const claims = await this.claims();
+    await claims.deleteMany({ _id: { $in: ids }, by: this.settings.consumerName } as Filter<Document>);
+    for (const t of due) this.tombstones.splice(this.tombstones.indexOf(t), 1);
   }
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
     this.heartbeat = setInterval(() => {
-      this.renewClaims().catch((error: unknown) => this.report(error));
+      void (async () => {
+        await this.beat(await this.claims(), true);
+        await this.flushAcks();
+      })().catch((error: unknown) => this.report(error));
     }, Math.max(50, Math.floor(this.settings.claimTimeoutMs / 3)));
     this.heartbeat.unref();
   }
@@ -207,29 +258,16 @@ export class WorkQueueReader implements DocumentReader {
     this.heartbeat = null;
   }
 
-  /** Keeps the claims of held batches alive. */
-  private async renewClaims(): Promise<void> {
-    if (this.batches.size === 0) return;
-    const { collection } = await this.connect();
-    for (const batch of this.batches) {
-      if (batch.settled) continue;
-      const scope = idScope(batch.range, batch.ids);
-      await collection.updateMany({ ...scope, [BY]: batch.token, [STATE]: 'claimed' }, { $set: { [AT]: new Date() } });
-    }
-  }
-
-  /** Acknowledged records are settled; the rest (claimed, not acknowledged) go back to the queue. */
+  /** Acknowledged records are deleted; the claims of the rest (not acknowledged) are dropped, so they go back to the queue. */
   private async releaseHeld(): Promise<void> {
     this.buffer.length = 0;
     await this.flushing.catch(() => undefined);
     await this.settleBatches(true);
-    const { collection } = await this.connect();
-    for (const batch of [...this.batches]) {
-      const open = batch.ids.filter((id) => batch.open.has(String(id)));
-      if (open.length > 0) await collection.updateMany({ ...idScope(null, open), [BY]: batch.token, [STATE]: 'claimed' }, releaseUpdate());
-      batch.settled = true;
-      this.batches.delete(batch);
-    }
+    const claims = await this.claims();
+    await claims.deleteMany({ by: this.settings.consumerName });
+    await claims.deleteMany(idIs(`${CONSUMER_PREFIX}${this.settings.consumerName}`));
+    this.batches.clear();
+    this.tombstones.length = 0;
     this.stopHeartbeat();
   }
 
@@ -239,47 +277,25 @@ export class WorkQueueReader implements DocumentReader {
     this.flushTimer = null;
     this.stopHeartbeat();
     await this.claiming?.catch(() => undefined);
-    if (this.batches.size > 0) await this.releaseHeld();
+    if (this.lastBeat > 0) await this.releaseHeld();
   }
 }
 
-/** The filter of a set of ids: an `_id` range when given (one range scan), else `$in`. */
-function idScope(range: { readonly min: ObjectId; readonly max: ObjectId } | null, ids: readonly unknown[]): Filter<Document> {
-  return (range ? { _id: { $gte: range.min, $lte: range.max } } : { _id: { $in: ids } }) as Filter<Document>;
+/** The filter of a set of ids. */
+function idsIn(ids: readonly unknown[]): Filter<Document> {
+  return { _id: { $in: ids } } as unknown as Filter<Document>;
 }
 
-/** Puts claimed documents back in the queue. */
-function releaseUpdate(): UpdateFilter<Document> {
-  return { $unset: { [STATE]: '', [BY]: '', [AT]: '' } };
+/** The filter of one id of any type. */
+function idIs(id: unknown): Filter<Document> {
+  return { _id: id } as unknown as Filter<Document>;
 }
 
-/** The smallest and largest of a list of ObjectIds, or null when some id is not an ObjectId. */
-function objectIdRange(ids: readonly unknown[]): { min: ObjectId; max: ObjectId } | null {
-  let min: ObjectId | null = null;
-  let max: ObjectId | null = null;
-  for (const id of ids) {
-    if (!(id instanceof ObjectId)) return null;
-    if (!min || compareIds(id, min) < 0) min = id;
-    if (!max || compareIds(id, max) > 0) max = id;
-  }
-  return min && max ? { min, max } : null;
-}
-
-function compareIds(a: unknown, b: unknown): number {
-  if (a instanceof ObjectId && b instanceof ObjectId) return Buffer.compare(a.id, b.id);
-  const x = String(a);
-  const y = String(b);
-  return x < y ? -1 : x > y ? 1 : 0;
-}
-
-function byId(a: Document, b: Document): number {
-  return compareIds(a._id, b._id);
-}
-
-function byPriorityThenId(a: Document, b: Document): number {
+/** kombu's order: lower stored priority first (stable, so insertion order within a priority). */
+function byPriority(a: Document, b: Document): number {
   const pa = typeof a.priority === 'number' ? a.priority : 0;
   const pb = typeof b.priority === 'number' ? b.priority : 0;
-  return pa - pb || compareIds(a._id, b._id);
+  return pa - pb;
 }
 
 /** A consumer name unique enough for claim tokens: host, pid and random bits. */

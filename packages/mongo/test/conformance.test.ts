@@ -1,4 +1,3 @@
-import { afterAll, beforeAll } from '@jest/globals';
 import { describeTransportConformance } from '@logq/core/testing';
 import { MongoHandler, MongoSubscriber } from '../src/index.js';
 import { type TestServer, freshName, insertFrame, startTestServer } from './helpers.js';

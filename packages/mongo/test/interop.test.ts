@@ -1,0 +1,174 @@
+/**
+ * Interop with real Python Logbook: MessageQueueHandler / MessageQueueSubscriber
+ * on kombu's MongoDB transport (pymongo), from the virtualenv that
+ * @logq/services prepares, against the same server as logq.
+ */
+import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/core';
+import { sampleRecord } from '@logq/core/testing';
+import { runPython } from '@logq/services';
+import { MongoHandler, MongoSubscriber } from '../src/index.js';
+import { type TestServer, freshName, startTestServer } from './helpers.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+const PY_HANDLER = String.raw`
+import json, sys
+import logbook
+from logbook.queues import MessageQueueHandler
+
+uri, queue = sys.argv[1], sys.argv[2]
+
+class PrintingHandler(MessageQueueHandler):
+    def export_record(self, record):
+        d = super().export_record(record)
+        print(json.dumps(d), flush=True)
+        return d
+
+def inject(record):
+    record.extra['request_id'] = 'req-42'
+    record.extra['nested'] = {'list': [1, 2, {'x': 'ÿ'}]}
+
+handler = PrintingHandler(uri, queue=queue)
+log = logbook.Logger('python.interop ünïcode')
+with handler.applicationbound(), logbook.Processor(inject).applicationbound():
+    log.warning('Hello {0} and {name}: {1:.2f} — 日本語 🎉', 'wörld', 3.14159, name='ñame')
+    log.info('plain info')
+    log.debug('debug {}', [1, 2, 3])
+    log.critical('critical {x!r}', x='quoted')
+    try:
+        {}['missing key ☃']
+    except KeyError:
+        log.exception('failed with {0}', 'an exception')
+    log.notice('notice with kwargs only', user='ü', count=3)
+handler.close()
+`;
+
+const PY_SUBSCRIBER = String.raw`
+import calendar, json, sys
+from logbook.queues import MessageQueueSubscriber
+
+uri, queue, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
+sub = MessageQueueSubscriber(uri, queue=queue)
+for _ in range(count):
+    record = sub.recv(timeout=30)
+    d = record.to_dict(json_safe=True)
+    print(json.dumps({
+        'dict': d,
+        'message': record.message,
+        'level_name': record.level_name,
+        'time_iso': record.time.isoformat(),
+        'time_micros': calendar.timegm(record.time.timetuple()) * 1000000 + record.time.microsecond,
+        'exception_name': record.exception_name,
+        'formatted_exception': record.formatted_exception,
+    }), flush=True)
+sub.close()
+`;
+
+function lines(stdout: string): unknown[] {
+  return stdout
+    .split('\n')
+    .filter((line) => line.trim().startsWith('{'))
+    .map((line) => JSON.parse(line) as unknown);
+}
+
+describe("Python Logbook MessageQueueHandler('mongodb://...') → logq MongoSubscriber({ format: 'kombu' })", () => {
+  it('receives every record with every field exactly as Logbook exported it', async () => {
+    const database = freshName('kombu');
+    const queue = freshName('q');
+    const uri = server.urlFor(database);
+    const result = await runPython(PY_HANDLER, { args: [uri, queue], timeoutMs: 90_000 });
+    expect(result.stderr).not.toMatch(/Traceback/);
+    expect(result.code).toBe(0);
+    const sent = lines(result.stdout) as Record<string, unknown>[];
+    expect(sent).toHaveLength(6);
+
+    const subscriber = new MongoSubscriber(uri, { format: 'kombu', queue });
+    try {
+      const received: LogRecord[] = [];
+      for (let i = 0; i < sent.length; i++) {
+        const record = await subscriber.recv(15_000);
+        expect(record).not.toBeNull();
+        received.push(record!);
+      }
+      expect(await subscriber.recv(300)).toBeNull();
+      for (let i = 0; i < sent.length; i++) expect(received[i]!.toDict()).toEqual(sent[i]);
+      const [warning, info, debug, critical, exception, notice] = received as [LogRecord, LogRecord, LogRecord, LogRecord, LogRecord, LogRecord];
+      expect(warning.level).toBe(Level.WARNING);
+      expect(warning.channel).toBe('python.interop ünïcode');
+      expect(warning.message).toBe('Hello wörld and ñame: 3.14 — 日本語 🎉');
+      expect(warning.extra).toEqual({ request_id: 'req-42', nested: { list: [1, 2, { x: 'ÿ' }] } });
+      expect(info.level).toBe(Level.INFO);
+      expect(debug.message).toBe('debug [1, 2, 3]');
+      expect(critical.message).toBe("critical 'quoted'");
+      expect(exception.level).toBe(Level.ERROR);
+      expect(exception.formattedException).toMatch(/KeyError: 'missing key ☃'/);
+      expect(notice.kwargs).toEqual({ user: 'ü', count: 3 });
+      expect(warning.timeMicros).toBe(parseIsoTime(sent[0]!.time as string));
+      expect(subscriber.stats.malformed).toBe(0);
+      // Acknowledged messages are deleted, as kombu's own consumer leaves the collection.
+      await subscriber.close();
+      expect(await server.client.db(database).collection('messages').countDocuments({ queue })).toBe(0);
+    } finally {
+      await subscriber.close();
+      await server.client.db(database).dropDatabase();
+    }
+  }, 120_000);
+});
+
+describe("logq MongoHandler({ format: 'kombu' }) → Python Logbook MessageQueueSubscriber('mongodb://...')", () => {
+  it('Logbook receives every record with every field', async () => {
+    const database = freshName('kombu');
+    const queue = freshName('q');
+    const uri = server.urlFor(database);
+    const handler = new MongoHandler(uri, { format: 'kombu', queue });
+    const log = new Logger('node.interop ünïcode');
+    const records: LogRecord[] = [
+      sampleRecord(),
+      new LogRecord({ channel: 'node.interop', level: Level.INFO, msg: 'plain {0}', args: [1], timeMicros: 1_764_087_806_000_000 }),
+      new LogRecord({ channel: 'node.interop', level: Level.DEBUG, msg: 'µs {0}', args: ['x'], timeMicros: 1_764_087_806_000_001 }),
+    ];
+    for (const record of records) handler.handle(record);
+    const tap = new TestHandler({ bubble: true });
+    handler.applicationBound(() => tap.applicationBound(() => log.error('from a logger {0} {name}', 'ü', kw({ name: 'kw' }))));
+    expect(tap.records).toHaveLength(1);
+    records.push(tap.records[0]!);
+    await handler.flush();
+    await handler.close();
+
+    // kombu's own layout: a `messages` document with payload, queue and reversed priority.
+    const stored = await server.client.db(database).collection('messages').findOne({ queue });
+    expect(stored).toMatchObject({ queue, priority: 9 });
+    expect(typeof stored?.payload).toBe('string');
+
+    const result = await runPython(PY_SUBSCRIBER, { args: [uri, queue, '4'], timeoutMs: 90_000 });
+    expect(result.stderr).not.toMatch(/Traceback/);
+    expect(result.code).toBe(0);
+    const got = lines(result.stdout) as { dict: Record<string, unknown>; message: string; level_name: string; time_iso: string; time_micros: number; exception_name: string | null; formatted_exception: string | null }[];
+    expect(got).toHaveLength(4);
+    for (let i = 0; i < records.length; i++) {
+      const expected = records[i]!.toDict();
+      const { time: pyTime, ...pyRest } = got[i]!.dict;
+      const { time: ourTime, ...ourRest } = expected;
+      // Every field but time is identical; Logbook re-formats the time without
+      // zero padding (its defect), so compare the instant.
+      expect(pyRest).toEqual(ourRest);
+      expect(typeof pyTime).toBe('string');
+      expect(got[i]!.time_micros).toBe(records[i]!.timeMicros);
+      expect(parseIsoTime(ourTime)).toBe(records[i]!.timeMicros);
+      expect(got[i]!.message).toBe(records[i]!.message);
+    }
+    expect(got[0]!.level_name).toBe('WARNING');
+    expect(got[0]!.exception_name).toBe('TypeError');
+    expect(got[0]!.formatted_exception).toMatch(/TypeError: bad thing ü — ☃/);
+    expect(got[3]!.message).toBe('from a logger ü kw');
+    // kombu's consumer deleted what it took.
+    expect(await server.client.db(database).collection('messages').countDocuments({ queue })).toBe(0);
+    await server.client.db(database).dropDatabase();
+  }, 120_000);
+});
