@@ -73,7 +73,7 @@ export class BroadcastReader implements DocumentReader {
       if (this.buffer.length > 0) continue;
       const after = remainingMs(deadline);
       if (after === 0 || signal.aborted) return null;
-      // A live cursor waited on the server already; a dead one is polled.
+      // A live cursor waited on the server already; a dead or idle one is polled.
       if (!hadCursor || this.cursorId === null) {
         await abortableSleep(after === null ? pause : Math.min(pause, after), signal);
         pause = Math.min(this.settings.pollIntervalMs, pause * 2);
@@ -108,7 +108,10 @@ export class BroadcastReader implements DocumentReader {
       options,
     );
     const cursor = reply.cursor as { id: Long; nextBatch: Document[] };
-    if (!isLive(cursor.id)) this.cursorId = null;
+    // An idle cursor is opened again on the resume window: FerretDB 1.24 loses
+    // track of a tailable cursor's position once it has waited (it replays
+    // part of the collection and then skips the rest); seen ids are skipped.
+    if (!isLive(cursor.id) || cursor.nextBatch.length === 0) this.cursorId = null;
     this.take(cursor.nextBatch);
   }
 
