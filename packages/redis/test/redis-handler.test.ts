@@ -11,12 +11,16 @@ let redis: UsedService;
 let raw: Redis;
 let host: string;
 let port: number;
+let password: string | undefined;
 beforeAll(async () => {
   redis = await useRedis();
-  raw = rawClient(redis.url);
+  // RedisHandler, like Logbook's, takes host/port/password and uses database 0.
   const url = new URL(redis.url);
   host = url.hostname;
   port = Number(url.port || 6379);
+  password = url.password ? decodeURIComponent(url.password) : undefined;
+  url.pathname = '/0';
+  raw = rawClient(url.toString());
 }, 120_000);
 afterAll(async () => {
   raw?.disconnect();
@@ -38,7 +42,7 @@ async function popJson(key: string): Promise<Record<string, unknown>> {
 
 describe('RedisHandler (Logbook test_redis_handler)', () => {
   it('has Logbook defaults', async () => {
-    const handler = new RedisHandler({ port });
+    const handler = new RedisHandler({ port, password });
     expect(handler.key).toBe('redis');
     expect(handler.flushThreshold).toBe(128);
     expect(handler.flushTime).toBe(1000);
@@ -50,7 +54,7 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
 
   it('pushes the letters with key, extra fields and kwargs', async () => {
     await raw.del('redis');
-    const handler = new RedisHandler({ host, port, level: Level.INFO, bubble: true });
+    const handler = new RedisHandler({ host, port, password, level: Level.INFO, bubble: true });
     try {
       // Default key.
       logWith(handler, (log) => log.info(LETTERS));
@@ -72,7 +76,7 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
     }
 
     const key = freshKey('test_another_key');
-    const withExtra = new RedisHandler({ host, port, key, level: Level.INFO, extraFields: { type: 'test' }, bubble: true });
+    const withExtra = new RedisHandler({ host, port, password, key, level: Level.INFO, extraFields: { type: 'test' }, bubble: true });
     try {
       logWith(withExtra, (log) => log.info(LETTERS));
       let item = await popJson(key);
@@ -93,7 +97,7 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
 
   it('stores lpush items newest first (test_redis_handler_lpush)', async () => {
     const key = freshKey('lpushed');
-    const handler = new RedisHandler({ host, port, key, pushMethod: 'lpush', level: Level.INFO, bubble: true });
+    const handler = new RedisHandler({ host, port, password, key, pushMethod: 'lpush', level: Level.INFO, bubble: true });
     logWith(handler, (log) => {
       log.info('old item');
       log.info('new item');
@@ -109,7 +113,7 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
 
   it('stores rpush items oldest first (test_redis_handler_rpush)', async () => {
     const key = freshKey('rpushed');
-    const handler = new RedisHandler({ host, port, key, pushMethod: 'rpush', level: Level.INFO, bubble: true });
+    const handler = new RedisHandler({ host, port, password, key, pushMethod: 'rpush', level: Level.INFO, bubble: true });
     logWith(handler, (log) => {
       log.info('old item');
       log.info('new item');
@@ -131,7 +135,7 @@ describe('RedisHandler flushing', () => {
     monitor.on('monitor', (_time: string, args: string[]) => {
       if (args[0]?.toLowerCase() === 'rpush' && args[1] === key) pushes.push(args.length - 2);
     });
-    const handler = new RedisHandler({ host, port, key, flushThreshold: 10, flushTime: 60_000 });
+    const handler = new RedisHandler({ host, port, password, key, flushThreshold: 10, flushTime: 60_000 });
     try {
       const log = new Logger('flush');
       handler.applicationBound(() => {
@@ -156,7 +160,7 @@ describe('RedisHandler flushing', () => {
 
   it('pushes each record at once after disableBuffering()', async () => {
     const key = freshKey('unbuffered');
-    const handler = new RedisHandler({ host, port, key, flushTime: 60_000 });
+    const handler = new RedisHandler({ host, port, password, key, flushTime: 60_000 });
     handler.disableBuffering();
     handler.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'now' }));
     await until(async () => (await raw.llen(key)) === 1, 'the record pushed without waiting for the timer', 10_000);
@@ -166,7 +170,7 @@ describe('RedisHandler flushing', () => {
 
   it('flushes on the timer (flushTime in ms)', async () => {
     const key = freshKey('timer');
-    const handler = new RedisHandler({ host, port, key, flushTime: 200 });
+    const handler = new RedisHandler({ host, port, password, key, flushTime: 200 });
     const started = Date.now();
     handler.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'tick' }));
     await until(async () => (await raw.llen(key)) === 1, 'the timer flush', 10_000);
@@ -209,17 +213,17 @@ describe('RedisHandler item format', () => {
     const code = `
 import sys, logbook
 from logbook.queues import RedisHandler
-h = RedisHandler(host=sys.argv[1], port=int(sys.argv[2]), key=sys.argv[3], extra_fields={'type': 'app', 'ünï': 'cødé'}, flush_threshold=1)
+h = RedisHandler(host=sys.argv[1], port=int(sys.argv[2]), key=sys.argv[3], password=(sys.argv[4] or False), extra_fields={'type': 'app', 'ünï': 'cødé'}, flush_threshold=1)
 with logbook.NullHandler().applicationbound():
     with h:
         logbook.Logger('py').warning('Hello {0} äöü 🎉', 'x', user='bob', ratio=0.25, tags=['a', 'b'], nested={'k': None, 'ok': True})
         logbook.Logger('py').error('collide', type='kw-type', message='kw-message', extra_one=1)
 h.close()
 `;
-    const result = await runPython(code, { args: [host, String(port), pyKey] });
+    const result = await runPython(code, { args: [host, String(port), pyKey, password ?? ''] });
     expect(result.stderr).not.toMatch(/Traceback/);
     expect(result.code).toBe(0);
-    const handler = new RedisHandler({ host, port, key: jsKey, extraFields: { type: 'app', 'ünï': 'cødé' } });
+    const handler = new RedisHandler({ host, port, password, key: jsKey, extraFields: { type: 'app', 'ünï': 'cødé' } });
     handler.handle(
       new LogRecord({ channel: 'js', level: Level.WARNING, msg: 'Hello {0} äöü 🎉', args: ['x'], kwargs: { user: 'bob', ratio: 0.25, tags: ['a', 'b'], nested: { k: null, ok: true } } }),
     );
