@@ -11,8 +11,9 @@ set -euo pipefail
 
 FERRETDB_VERSION=v1.24.2
 FERRETDB_MODULE=github.com/FerretDB/FerretDB
-PY_REQUIREMENTS="logbook pyzmq kombu redis pymongo"
-PY_IMPORTS="import logbook, zmq, kombu, redis, pymongo"
+PY_REQUIREMENTS="logbook pyzmq kombu redis pymongo packaging"
+# kombu's Redis and MongoDB transports are imported too: they need more than kombu itself.
+PY_IMPORTS="import logbook, logbook.queues, zmq, kombu, redis, pymongo, packaging, kombu.transport.redis, kombu.transport.mongodb"
 
 CACHE="${LOGQ_CACHE:-$HOME/.cache/logq}"
 BIN_DIR="$CACHE/bin"
@@ -46,6 +47,7 @@ have_redis || packages+=(redis-server)
 { have_rabbit && have_epmd; } || packages+=(rabbitmq-server)
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
 have_venv || packages+=(python3-venv)
+command -v openssl >/dev/null 2>&1 || packages+=(openssl)
 
 if [ ${#packages[@]} -gt 0 ]; then
   SUDO=()

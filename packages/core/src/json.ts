@@ -23,6 +23,10 @@ function bytesToBase64(bytes: Uint8Array): string {
  *   `"[Circular]"`, and anything nested deeper than 64 levels `"[Too deep]"`.
  */
 export function toJsonSafe(value: unknown): JsonValue {
+  // Primitives need no cycle tracking: skip allocating the set for them (the common case).
+  if (typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number') return Number.isFinite(value) ? value : null;
+  if (value === null || value === undefined) return null;
   return convert(value, new Set(), 0);
 }
 
