@@ -69,6 +69,8 @@ export interface Callsite {
 
 const PROCESS_ID = process.pid;
 const THREAD_ID = threadId;
+// `process.title` is a native getter: read it once, not per record.
+const PROCESS_NAME = process.title;
 const THREAD_NAME = isMainThread ? 'MainThread' : `Worker-${threadId}`;
 
 /** The fields that {@link LogRecord.toDict} writes, in Logbook's order. */
@@ -102,7 +104,7 @@ export class LogRecord {
   /** Process id of the producer. */
   process: number | null = PROCESS_ID;
   /** Process name of the producer. */
-  processName: string | null = process.title;
+  processName: string | null = PROCESS_NAME;
   /** Thread id (worker_threads `threadId`; 0 on the main thread). */
   thread: number | null = THREAD_ID;
   /** Thread name (`MainThread` or `Worker-<id>`). */

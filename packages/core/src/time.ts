@@ -32,7 +32,18 @@ export function formatIsoTime(micros: number): string {
  * as Python reads what Logbook wrote), an offset may follow; no zone means UTC.
  * Returns epoch microseconds, or `null` when the text is not such a time.
  */
+let cachedPrefix = '';
+let cachedPrefixMs = 0;
+
 export function parseIsoTime(text: string): number | null {
+  // Fast path for the usual `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`: records of one second share the date part.
+  if (text.length >= 20 && text.charCodeAt(text.length - 1) === 90 /* Z */ && text.startsWith(cachedPrefix) && cachedPrefix !== '') {
+    const rest = text.slice(19, -1);
+    if (rest === '') return cachedPrefixMs * 1000;
+    if (rest.charCodeAt(0) === 46 /* . */ && /^\.\d+$/.test(rest)) {
+      return cachedPrefixMs * 1000 + Math.round(Number(`0${rest}`) * 1e6);
+    }
+  }
   const m = ISO_RE.exec(text);
   if (!m) return null;
   const [, y, mo, d, h, mi, s, frac, zone] = m;
@@ -44,5 +55,9 @@ export function parseIsoTime(text: string): number | null {
     ms -= sign * (Number(digits.slice(0, 2)) * 60 + Number(digits.slice(2))) * 60_000;
   }
   const fraction = frac ? Math.round(Number(`0.${frac}`) * 1e6) : 0;
+  if (zone === 'Z' && text.length >= 20 && text[4] === '-' && text[13] === ':') {
+    cachedPrefix = text.slice(0, 19);
+    cachedPrefixMs = ms;
+  }
   return ms * 1000 + fraction;
 }

@@ -96,4 +96,15 @@ describe('time', () => {
     expect(parseIsoTime('2025-11-25T16:23:26')).toBe(1_764_087_806_000_000);
     expect(parseIsoTime('yesterday')).toBeNull();
   });
+
+  it('parses records of the same second (the cached date part) exactly', () => {
+    const base = 1_764_087_806_000_000;
+    expect(parseIsoTime('2025-11-25T16:23:26.123456Z')).toBe(base + 123_456);
+    expect(parseIsoTime('2025-11-25T16:23:26.5Z')).toBe(base + 500_000);
+    expect(parseIsoTime('2025-11-25T16:23:26Z')).toBe(base);
+    expect(parseIsoTime('2025-11-25T16:23:26.000001Z')).toBe(base + 1);
+    expect(parseIsoTime('2025-11-25T16:23:26.x1Z')).toBeNull();
+    expect(parseIsoTime('2025-11-25T16:23:26.25+01:00')).toBe(base - 3_600_000_000 + 250_000);
+    expect(parseIsoTime('2025-11-25T16:23:27.25Z')).toBe(base + 1_250_000);
+  });
 });
