@@ -88,7 +88,8 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
   async recv(timeout?: number | null): Promise<LogRecord | null> {
     const delivery = await this.receive(timeout);
     if (!delivery) return null;
-    await this.acknowledge(delivery);
+    const acked = this.acknowledge(delivery);
+    if (acked) await acked;
     return delivery.record;
   }
 
@@ -100,7 +101,8 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
   async dispatchOnce(timeout?: number | null): Promise<boolean> {
     const delivery = await this.receive(timeout);
     if (!delivery) return false;
-    await this.dispatchDelivery(delivery);
+    const acked = this.dispatchDelivery(delivery);
+    if (acked) await acked;
     return true;
   }
 
@@ -119,7 +121,10 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
         await abortableSleep(LOOP_RETRY_MS, stop);
         continue;
       }
-      if (delivery) await this.dispatchDelivery(delivery);
+      if (delivery) {
+        const acked = this.dispatchDelivery(delivery);
+        if (acked) await acked;
+      }
     }
   }
 
@@ -169,15 +174,17 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
     callErrorHook(this.onError, error, record);
   }
 
-  private async dispatchDelivery(delivery: Delivery): Promise<void> {
+  private dispatchDelivery(delivery: Delivery): void | Promise<void> {
     dispatchRecord(delivery.record);
     this.stats.dispatched++;
-    await this.acknowledge(delivery);
+    return this.acknowledge(delivery);
   }
 
-  private async acknowledge(delivery: Delivery): Promise<void> {
+  /** Acknowledges; waits only when the transport's ack is asynchronous (saves a promise hop per record). */
+  private acknowledge(delivery: Delivery): void | Promise<void> {
     try {
-      await delivery.ack();
+      const result = delivery.ack();
+      if (result instanceof Promise) return result.catch((error: unknown) => this.reportError(error, delivery.record));
     } catch (error) {
       this.reportError(error, delivery.record);
     }
