@@ -1,0 +1,167 @@
+import { Level, LogRecord, createHandler, createSubscriber } from '@logq/core';
+import { numberedRecord, sampleRecord } from '@logq/core/testing';
+import { MongoConfigError, MongoHandler, MongoSubscriber, uriDatabase } from '../src/index.js';
+import { type TestServer, freshName, startTestServer } from './helpers.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+describe('records as documents', () => {
+  it('stores the record dict as fields, queryable by level, channel and time, with indexes', async () => {
+    const collection = freshName('docs');
+    const uri = server.urlFor('docs');
+    const handler = new MongoHandler(uri, { collection });
+    const record = sampleRecord();
+    handler.handle(record);
+    handler.handle(new LogRecord({ channel: 'other', level: Level.DEBUG, msg: 'debug', timeMicros: 1_000_000_000_000_000 }));
+    await handler.flush();
+    const col = server.client.db('docs').collection(collection);
+    const found = await col.find({ level: { $gte: Level.WARNING }, channel: record.channel }).toArray();
+    expect(found).toHaveLength(1);
+    const { _id, timestamp, ...fields } = found[0]!;
+    expect(fields).toEqual(record.toDict());
+    expect(timestamp).toEqual(new Date(Math.floor(record.timeMicros / 1000)));
+    expect(await col.countDocuments({ timestamp: { $lt: new Date('2010-01-01') } })).toBe(1);
+    const names = (await col.listIndexes().toArray()).map((i) => i.name);
+    expect(names).toEqual(expect.arrayContaining(['level_1', 'channel_1', 'timestamp_1']));
+    // And it decodes back to the very same dict.
+    const subscriber = new MongoSubscriber(uri, { collection });
+    expect((await subscriber.recv(10_000))?.toDict()).toEqual(record.toDict());
+    await subscriber.close();
+    await handler.close();
+  });
+
+  it('keeps a record whose keys MongoDB cannot store as its JSON frame, and reads it back', async () => {
+    const collection = freshName('keys');
+    const uri = server.urlFor('docs');
+    const handler = new MongoHandler(uri, { collection });
+    const record = new LogRecord({ channel: 'keys', level: Level.INFO, msg: 'odd keys', kwargs: { 'a.b': 1, $c: 2 }, extra: { 'x\u0000y': 3 } });
+    handler.handle(record);
+    await handler.flush();
+    expect(handler.stats.errors).toBe(0);
+    const doc = await server.client.db('docs').collection(collection).findOne({ channel: 'keys' });
+    expect(typeof doc?._logq?.frame).toBe('string');
+    const subscriber = new MongoSubscriber(uri, { collection });
+    expect((await subscriber.recv(10_000))?.toDict()).toEqual(record.toDict());
+    await subscriber.close();
+    await handler.close();
+  });
+});
+
+describe('work queue', () => {
+  it('two subscribers share the records: each dispatched exactly once', async () => {
+    const collection = freshName('share');
+    const uri = server.urlFor('share');
+    const handler = new MongoHandler(uri, { collection });
+    const a = new MongoSubscriber(uri, { collection, prefetch: 50 });
+    const b = new MongoSubscriber(uri, { collection, prefetch: 50 });
+    const n = 2000;
+    for (let i = 0; i < n; i++) handler.handle(numberedRecord(i));
+    await handler.flush();
+    const seen: number[] = [];
+    const drain = async (s: MongoSubscriber): Promise<number> => {
+      let count = 0;
+      for (;;) {
+        const r = await s.recv(1_500);
+        if (!r) return count;
+        seen.push(r.extra.seq as number);
+        count++;
+      }
+    };
+    const [ca, cb] = await Promise.all([drain(a), drain(b)]);
+    expect(new Set(seen).size).toBe(n);
+    expect(seen).toHaveLength(n);
+    expect(ca).toBeGreaterThan(0);
+    expect(cb).toBeGreaterThan(0);
+    await Promise.all([a.close(), b.close(), handler.close()]);
+    // Acknowledged records are deleted; no claim is left behind.
+    expect(await server.client.db('share').collection(collection).countDocuments()).toBe(0);
+    expect(await server.client.db('share').collection(`${collection}.claims`).countDocuments()).toBe(0);
+  }, 120_000);
+
+  it('close() gives unacknowledged claims back to the queue', async () => {
+    const collection = freshName('release');
+    const uri = server.urlFor('share');
+    const handler = new MongoHandler(uri, { collection });
+    for (let i = 0; i < 10; i++) handler.handle(numberedRecord(i));
+    await handler.flush();
+    const first = new MongoSubscriber(uri, { collection });
+    expect((await first.recv(10_000))?.extra.seq).toBe(0);
+    await first.close();
+    const second = new MongoSubscriber(uri, { collection });
+    const rest: number[] = [];
+    for (let r = await second.recv(10_000); r; r = await second.recv(500)) rest.push(r.extra.seq as number);
+    expect(rest).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
+    await second.close();
+    await handler.close();
+  });
+});
+
+describe('broadcast', () => {
+  it('every subscriber sees every record', async () => {
+    const collection = freshName('fanout');
+    const uri = server.urlFor('fanout');
+    const a = new MongoSubscriber(uri, { collection, mode: 'broadcast' });
+    const b = new MongoSubscriber(uri, { collection, mode: 'broadcast' });
+    const handler = new MongoHandler(uri, { collection, mode: 'broadcast' });
+    for (let i = 0; i < 300; i++) handler.handle(numberedRecord(i));
+    await handler.flush();
+    const collect = async (s: MongoSubscriber): Promise<number[]> => {
+      const out: number[] = [];
+      while (out.length < 300) {
+        const r = await s.recv(10_000);
+        if (!r) break;
+        out.push(r.extra.seq as number);
+      }
+      return out;
+    };
+    const expected = Array.from({ length: 300 }, (_, i) => i);
+    const [ga, gb] = await Promise.all([collect(a), collect(b)]);
+    expect(ga).toEqual(expected);
+    expect(gb).toEqual(expected);
+    const options = await server.client.db('fanout').listCollections({ name: collection }).toArray();
+    expect(options[0]?.options?.capped).toBe(true);
+    await Promise.all([a.close(), b.close(), handler.close()]);
+  }, 60_000);
+});
+
+describe('configuration', () => {
+  it('resolves mongodb:// through createHandler / createSubscriber', async () => {
+    const collection = freshName('resolve');
+    const uri = server.urlFor('resolve');
+    const handler = await createHandler(uri, { collection });
+    const subscriber = await createSubscriber(uri, { collection });
+    expect(handler).toBeInstanceOf(MongoHandler);
+    expect(subscriber).toBeInstanceOf(MongoSubscriber);
+    await handler.close();
+    await subscriber.close();
+  });
+
+  it('takes the database from the URI, and refuses kombu broadcast', () => {
+    expect(uriDatabase('mongodb://u:p@h:1/app?x=1')).toBe('app');
+    expect(uriDatabase('mongodb://h:1/')).toBeNull();
+    expect(new MongoHandler('mongodb://h:1/', { format: 'kombu' }).target.database).toBe('kombu_default');
+    expect(() => new MongoSubscriber('mongodb://h:1/', { format: 'kombu', mode: 'broadcast' })).toThrow(MongoConfigError);
+  });
+
+  it('never shows the password of the URI in errors', async () => {
+    const errors: unknown[] = [];
+    const handler = new MongoHandler('mongodb://logq:s3cret-pw@127.0.0.1:1/x', {
+      onError: (e) => errors.push(e),
+      clientOptions: { serverSelectionTimeoutMS: 300 },
+      reconnect: { initialDelayMs: 10, maxDelayMs: 20 },
+    });
+    handler.handle(numberedRecord(1));
+    const started = Date.now();
+    while (errors.length === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
+    const result = await handler.close({ timeoutMs: 100 });
+    expect(errors.length).toBeGreaterThan(0);
+    for (const e of errors) expect(String(e instanceof Error ? `${e.message} ${e.stack}` : e)).not.toContain('s3cret-pw');
+    expect(result.dropped).toBe(1);
+  });
+});
