@@ -63,7 +63,7 @@ export async function openClient(target: MongoTarget, options: MongoCommonOption
     await options.client.connect();
     return { client: options.client, owned: false };
   }
-  const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 5000, ...options.clientOptions });
+  const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions });
   try {
     await client.connect();
   } catch (cause) {

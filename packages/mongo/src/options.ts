@@ -55,7 +55,7 @@ export interface MongoCommonOptions {
    * It is not closed by logq (only clients that logq created are closed).
    */
   readonly client?: MongoClient;
-  /** Options for the client made from the URI. @default `{ serverSelectionTimeoutMS: 5000 }` */
+  /** Options for the client made from the URI. @default `{ serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60000 }` */
   readonly clientOptions?: MongoClientOptions;
 }
 

@@ -60,6 +60,7 @@ export class WorkQueueReader implements DocumentReader {
   private flushTimer: NodeJS.Timeout | null = null;
   private heartbeat: NodeJS.Timeout | null = null;
   private lastReclaim = 0;
+  private orphans = false;
   private lastBeat = 0;
   private closed = false;
 
@@ -128,8 +129,24 @@ export class WorkQueueReader implements DocumentReader {
   }
 
   private async claim(): Promise<void> {
+    try {
+      await this.claimOnce();
+    } catch (error) {
+      // The claims may have reached the server without their reply: release
+      // any claim of ours that no batch knows before claiming again.
+      this.orphans = true;
+      throw error;
+    }
+  }
+
+  private async claimOnce(): Promise<void> {
     const { collection } = await this.connect();
     const claims = await this.claims();
+    if (this.orphans) {
+      const known = [...this.batches].flatMap((b) => b.ids).concat(this.tombstones.flatMap((t) => t.ids));
+      await claims.deleteMany({ by: this.settings.consumerName, _id: { $nin: known } } as unknown as Filter<Document>);
+      this.orphans = false;
+    }
     await this.flushAcks();
     await this.beat(claims);
     const now = Date.now();
@@ -138,7 +155,7 @@ export class WorkQueueReader implements DocumentReader {
       await this.reclaimExpired(claims);
     }
     // The head of the queue; records that others hold are skipped by their claims.
-    const held = await claims.countDocuments({ by: { $exists: true } });
+    const held = await claims.countDocuments({ by: { $exists: true, $ne: this.settings.consumerName } });
     const candidates = await collection.find(this.recordFilter(), { limit: this.settings.prefetch + held }).toArray();
     if (candidates.length === 0) return;
     const at = new Date();

@@ -124,8 +124,8 @@ describe('broadcast', () => {
     const [ga, gb] = await Promise.all([collect(a), collect(b)]);
     expect(ga).toEqual(expected);
     expect(gb).toEqual(expected);
-    const options = await server.client.db('fanout').listCollections({ name: collection }).toArray();
-    expect(options[0]?.options?.capped).toBe(true);
+    const info = await server.client.db('fanout').listCollections({ name: collection }, { nameOnly: false }).toArray();
+    expect((info[0] as { options?: { capped?: boolean } } | undefined)?.options?.capped).toBe(true);
     await Promise.all([a.close(), b.close(), handler.close()]);
   }, 60_000);
 });
