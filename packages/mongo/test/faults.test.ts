@@ -97,5 +97,7 @@ it('work queue: a subscriber that dies mid-dispatch loses nothing (its claims ex
   }
   expect(seqs.sort()).toEqual([0, 1, 2, 3, 4]);
   await other.close();
+  // Release the "dead" one's client (its claims are gone already).
+  await dying.close();
   await handler.close();
 }, 60_000);
