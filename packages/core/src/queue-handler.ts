@@ -189,6 +189,11 @@ export abstract class QueueHandler<P = string> extends Handler {
         if (!this.connected) {
           try {
             await this.connect(signal);
+            if (signal.aborted) {
+              // close() gave up while this connect was in flight: release what it opened.
+              await this.safeDisconnect();
+              break;
+            }
             this.connected = true;
           } catch (error) {
             if (signal.aborted) break;

@@ -1,4 +1,4 @@
-import { type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
+import { ClosedError, type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
 import type { Document } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
 import { type ClientHandle, type MongoTarget, closeClient, ensureCollection, openClient, resolveTarget } from './connection.js';
@@ -76,7 +76,15 @@ export class MongoSubscriber extends SubscriberBase {
   /** Opens the client and the collection once; a failed attempt is retried on the next receive. */
   private connect(): Promise<ReaderConnection> {
     this.connection ??= (async () => {
-      this.handle ??= await openClient(this.target, this.options);
+      if (!this.handle) {
+        const opened = await openClient(this.target, this.options);
+        if (this.closed) {
+          // close() ran while the client was connecting: release it here, or it would keep the process alive.
+          await closeClient(opened, true);
+          throw new ClosedError('MongoSubscriber was closed while connecting');
+        }
+        this.handle = opened;
+      }
       const db = this.handle.client.db(this.target.database);
       const collection = await ensureCollection(db, this.target, (error) => this.reportError(error));
       return { client: this.handle.client, db, collection };
