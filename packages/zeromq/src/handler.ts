@@ -258,8 +258,15 @@ function isFull(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EAGAIN';
 }
 
-/** Yields to the event loop for the first retries, then sleeps up to 20 ms. */
+/** Immediate retries before the handler starts sleeping between them. */
+const IMMEDIATE_RETRIES = 64;
+
+/**
+ * Yields to the event loop for the first retries (a subscriber that is merely
+ * busy drains its queue within microseconds, and a sleep would leave the pipe
+ * idle), then sleeps up to 20 ms (a stalled subscriber must not cost a busy loop).
+ */
 function backoff(attempt: number, signal: AbortSignal): Promise<void> {
-  if (attempt < 3) return new Promise((resolve) => setImmediate(resolve));
-  return abortableSleep(Math.min(20, 2 ** (attempt - 3)), signal);
+  if (attempt < IMMEDIATE_RETRIES) return new Promise((resolve) => setImmediate(resolve));
+  return abortableSleep(Math.min(20, 2 ** (attempt - IMMEDIATE_RETRIES)), signal);
 }
