@@ -5,7 +5,7 @@
  */
 import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
-import { runPython } from '@logq/services';
+import { PY_MQ_HANDLER, PY_MQ_SUBSCRIBER, jsonLines, runPython } from '@logq/services';
 import { MongoHandler, MongoSubscriber } from '../src/index.js';
 import { type TestServer, freshName, startTestServer } from './helpers.js';
 
@@ -17,75 +17,15 @@ afterAll(async () => {
   await server?.stop();
 });
 
-const PY_HANDLER = String.raw`
-import json, sys
-import logbook
-from logbook.queues import MessageQueueHandler
-
-uri, queue = sys.argv[1], sys.argv[2]
-
-class PrintingHandler(MessageQueueHandler):
-    def export_record(self, record):
-        d = super().export_record(record)
-        print(json.dumps(d), flush=True)
-        return d
-
-def inject(record):
-    record.extra['request_id'] = 'req-42'
-    record.extra['nested'] = {'list': [1, 2, {'x': 'ÿ'}]}
-
-handler = PrintingHandler(uri, queue=queue)
-log = logbook.Logger('python.interop ünïcode')
-with handler.applicationbound(), logbook.Processor(inject).applicationbound():
-    log.warning('Hello {0} and {name}: {1:.2f} — 日本語 🎉', 'wörld', 3.14159, name='ñame')
-    log.info('plain info')
-    log.debug('debug {}', [1, 2, 3])
-    log.critical('critical {x!r}', x='quoted')
-    try:
-        {}['missing key ☃']
-    except KeyError:
-        log.exception('failed with {0}', 'an exception')
-    log.notice('notice with kwargs only', user='ü', count=3)
-handler.close()
-`;
-
-const PY_SUBSCRIBER = String.raw`
-import calendar, json, sys
-from logbook.queues import MessageQueueSubscriber
-
-uri, queue, count = sys.argv[1], sys.argv[2], int(sys.argv[3])
-sub = MessageQueueSubscriber(uri, queue=queue)
-for _ in range(count):
-    record = sub.recv(timeout=30)
-    d = record.to_dict(json_safe=True)
-    print(json.dumps({
-        'dict': d,
-        'message': record.message,
-        'level_name': record.level_name,
-        'time_iso': record.time.isoformat(),
-        'time_micros': calendar.timegm(record.time.timetuple()) * 1000000 + record.time.microsecond,
-        'exception_name': record.exception_name,
-        'formatted_exception': record.formatted_exception,
-    }), flush=True)
-sub.close()
-`;
-
-function lines(stdout: string): unknown[] {
-  return stdout
-    .split('\n')
-    .filter((line) => line.trim().startsWith('{'))
-    .map((line) => JSON.parse(line) as unknown);
-}
-
 describe("Python Logbook MessageQueueHandler('mongodb://...') → logq MongoSubscriber({ format: 'kombu' })", () => {
   it('receives every record with every field exactly as Logbook exported it', async () => {
     const database = freshName('kombu');
     const queue = freshName('q');
     const uri = server.urlFor(database);
-    const result = await runPython(PY_HANDLER, { args: [uri, queue], timeoutMs: 90_000 });
+    const result = await runPython(PY_MQ_HANDLER, { args: [uri, queue], timeoutMs: 90_000 });
     expect(result.stderr).not.toMatch(/Traceback/);
     expect(result.code).toBe(0);
-    const sent = lines(result.stdout) as Record<string, unknown>[];
+    const sent = jsonLines(result.stdout) as Record<string, unknown>[];
     expect(sent).toHaveLength(6);
 
     const subscriber = new MongoSubscriber(uri, { format: 'kombu', queue });
@@ -146,10 +86,10 @@ describe("logq MongoHandler({ format: 'kombu' }) → Python Logbook MessageQueue
     expect(stored).toMatchObject({ queue, priority: 9 });
     expect(typeof stored?.payload).toBe('string');
 
-    const result = await runPython(PY_SUBSCRIBER, { args: [uri, queue, '4'], timeoutMs: 90_000 });
+    const result = await runPython(PY_MQ_SUBSCRIBER, { args: [uri, queue, '4'], timeoutMs: 90_000 });
     expect(result.stderr).not.toMatch(/Traceback/);
     expect(result.code).toBe(0);
-    const got = lines(result.stdout) as { dict: Record<string, unknown>; message: string; level_name: string; time_iso: string; time_micros: number; exception_name: string | null; formatted_exception: string | null }[];
+    const got = jsonLines(result.stdout) as { dict: Record<string, unknown>; message: string; level_name: string; time_iso: string; time_micros: number; exception_name: string | null; formatted_exception: string | null }[];
     expect(got).toHaveLength(4);
     for (let i = 0; i < records.length; i++) {
       const expected = records[i]!.toDict();

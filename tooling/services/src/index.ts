@@ -7,3 +7,4 @@ export { startRabbitMQ, rabbitmqTools, type RabbitMQOptions, type RabbitMQServer
 export { startFerretDB, ferretdbPath, FERRETDB_VERSION, type FerretDBOptions } from './ferretdb.js';
 export { useRedis, useRabbitMQ, useFerretDB, type UsedService } from './use.js';
 export { pythonPath, runPython, spawnPython, type PythonOptions, type PythonResult } from './python.js';
+export * from './logbook-peers.js';
