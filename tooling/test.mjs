@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const results = mkdtempSync(join(tmpdir(), 'logq-test-results-'));
-const args = ['turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', ...process.argv.slice(2)];
+const args = ['turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)];
 const run = spawnSync('pnpm', ['exec', ...args], {
   stdio: 'inherit',
   env: { ...process.env, LOGQ_TEST_RESULTS: results, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },

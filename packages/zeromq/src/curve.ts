@@ -94,7 +94,7 @@ async function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: s
   let zap = zapHandlers.get(context);
   if (!zap) {
     const socket = new zmq.Reply({ context, linger: 0 });
-    zap = { socket, domains: new Map(), ready: socket.bind('inproc://zeromq.zap.01') };
+    zap = { socket, domains: new Map(), ready: bindZap(socket) };
     zapHandlers.set(context, zap);
     const started = zap;
     void zap.ready.then(
@@ -118,6 +118,24 @@ async function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: s
       current.socket.close();
     }
   };
+}
+
+/**
+ * Binds the ZAP endpoint. A ZAP handler of ours closed a moment ago releases the
+ * endpoint asynchronously inside libzmq, so "address in use" is retried for up to
+ * ~1 s; a ZAP handler bound by someone else still fails after that.
+ */
+async function bindZap(socket: Zmq.Reply): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await socket.bind('inproc://zeromq.zap.01');
+      return;
+    } catch (error) {
+      const inUse = typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EADDRINUSE';
+      if (!inUse || attempt >= 40 || socket.closed) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+  }
 }
 
 const textOf = (frame: Uint8Array | undefined): string => (frame ? Buffer.from(frame).toString('utf8') : '');
