@@ -6,10 +6,8 @@ import { Handler, LogRecord, Logger, kw } from '@logq/core';
 import { MessageQueueHandler, MessageQueueSubscriber } from '@logq/amqp';
 import { useRabbitMQ } from '@logq/services';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
-import { fmt, nsPerCall, sampleJson, writeSection } from './lib.js';
+import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
 
 const N = Number(process.env.LOGQ_BENCH_AMQP_N ?? 10_000);
 const CONFIRM_EVERY = 1000;
@@ -83,23 +81,9 @@ interface Done {
 }
 
 function startConsumer(path: Path, url: string, queue: string, n: number): { ready: Promise<void>; done: Promise<Done> } {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'consume', path, url, queue, String(n)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const done = new Promise<Done>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      const at = performance.now();
-      out += chunk.toString();
-      if (out.includes('ready\n')) onReady();
-      const m = /done \d+ cpu ([\d.]+)\n/.exec(out);
-      if (m) resolve({ at, cpuMicros: Number(m[1]) });
-    });
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`consumer ${path} exited with ${code}`))));
-  });
-  return { ready, done };
+  const consumer = spawnConsumer(import.meta.url, ['consume', path, url, queue, String(n)]);
+  const done = consumer.done.then(({ at, line }) => ({ at, cpuMicros: Number(/^done \d+ cpu ([\d.]+)$/.exec(line)![1]) }));
+  return { ready: consumer.ready, done };
 }
 
 const log = new Logger('bench.service');

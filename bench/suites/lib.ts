@@ -1,4 +1,5 @@
 // Helpers shared by the benchmark suites.
+import { spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -35,4 +36,35 @@ export function writeSection(name: string, markdown: string): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, `${markdown.trim()}\n`);
   console.log(markdown);
+}
+
+/** What a consumer child reported at its end: when its "done …" line arrived, and the line. */
+export interface ConsumerDone {
+  readonly at: number;
+  readonly line: string;
+}
+
+/**
+ * Starts a consumer in a child process: the suite file itself (`suiteUrl`, its
+ * `import.meta.url`) with `args`, under the same node flags. The child prints
+ * `ready` once it listens and one `done …` line at its end.
+ */
+export function spawnConsumer(suiteUrl: string, args: readonly string[]): { ready: Promise<void>; done: Promise<ConsumerDone> } {
+  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(suiteUrl), ...args], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  let out = '';
+  let onReady: () => void = () => undefined;
+  const ready = new Promise<void>((resolve) => (onReady = resolve));
+  const done = new Promise<ConsumerDone>((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      const at = performance.now();
+      out += chunk.toString();
+      if (out.includes('ready\n')) onReady();
+      const m = /^done .*$/m.exec(out);
+      if (m && out.includes('\n', m.index)) resolve({ at, line: m[0] });
+    });
+    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`consumer ${args.join(' ')} exited with ${code}`))));
+  });
+  return { ready, done };
 }

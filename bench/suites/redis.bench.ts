@@ -4,11 +4,9 @@
 import { Handler, LogRecord, Logger, decodeRecord, kw, Level } from '@logq/core';
 import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { useRedis } from '@logq/services';
-import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
-import { fmt, nsPerCall, sampleJson, writeSection } from './lib.js';
+import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
 
 const N = 50_000;
 /** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
@@ -87,21 +85,8 @@ async function consume(path: Path, url: string, key: string, n: number): Promise
 // ---------------------------------------------------------------- producer side
 
 function startConsumer(path: Path, url: string, key: string, n: number): { ready: Promise<void>; done: Promise<number> } {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'consume', path, url, key, String(n)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const done = new Promise<number>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready\n')) onReady();
-      if (out.includes('done ')) resolve(performance.now());
-    });
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`consumer ${path} exited with ${code}`))));
-  });
-  return { ready, done };
+  const consumer = spawnConsumer(import.meta.url, ['consume', path, url, key, String(n)]);
+  return { ready: consumer.ready, done: consumer.done.then(({ at }) => at) };
 }
 
 const log = new Logger('bench.service');

@@ -4,10 +4,8 @@
 import { Handler, LogRecord, Logger, kw } from '@logq/core';
 import { ZeroMQHandler, ZeroMQSubscriber } from '@logq/zeromq';
 import { freePort } from '@logq/services';
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
 import * as zmq from 'zeromq';
-import { fmt, nsPerCall, sampleJson, writeSection } from './lib.js';
+import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
 
 const N = 50_000;
 /** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
@@ -67,22 +65,9 @@ async function consume(path: Path, uri: string, n: number): Promise<void> {
 // ---------------------------------------------------------------- producer side
 
 function startConsumer(path: Path, uri: string, n: number): { ready: Promise<void>; done: Promise<{ at: number; count: number }> } {
-  const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(import.meta.url), 'consume', path, uri, String(n)], {
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
-  let out = '';
-  let onReady: () => void = () => undefined;
-  const ready = new Promise<void>((resolve) => (onReady = resolve));
-  const done = new Promise<{ at: number; count: number }>((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      out += chunk.toString();
-      if (out.includes('ready\n')) onReady();
-      const m = /done (\d+)/.exec(out);
-      if (m) resolve({ at: performance.now(), count: Number(m[1]) });
-    });
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`consumer ${path} exited with ${code}`))));
-  });
-  return { ready, done };
+  const consumer = spawnConsumer(import.meta.url, ['consume', path, uri, String(n)]);
+  const done = consumer.done.then(({ at, line }) => ({ at, count: Number(/^done (\d+)/.exec(line)![1]) }));
+  return { ready: consumer.ready, done };
 }
 
 const log = new Logger('bench.service');
