@@ -1,6 +1,7 @@
 import { RecordDecodeError } from './errors.js';
 import { isJsonObject } from './json.js';
 import { LogRecord, type WireRecord } from './record.js';
+import { recordJson } from './record-json.js';
 
 /** Frames larger than this many bytes are rejected before parsing, by default. */
 export const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
@@ -13,9 +14,12 @@ export interface DecodeOptions {
 
 const textDecoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Encodes a record as the JSON text of its wire dict. Never throws. */
+/**
+ * Encodes a record as the JSON text of its wire dict: exactly
+ * `JSON.stringify(record.toDict())`, written without building the dict.
+ */
 export function encodeRecord(record: LogRecord): string {
-  return JSON.stringify(record.toDict());
+  return recordJson(record);
 }
 
 /** Encodes a wire dict (e.g. a record already exported) as JSON text. */
@@ -66,5 +70,5 @@ export function decodeRecord(frame: string | Uint8Array, options: DecodeOptions 
   } catch (cause) {
     throw new RecordDecodeError(`frame is not JSON: ${text.length > 60 ? `${text.slice(0, 60)}…` : text}`, { cause });
   }
-  return LogRecord.fromDict(validateWireDict(parsed));
+  return LogRecord.fromDict(validateWireDict(parsed), true);
 }

@@ -1,4 +1,4 @@
-import { DEFAULT_MAX_RECORD_BYTES, frameBytes } from './codec.js';
+import { DEFAULT_MAX_RECORD_BYTES, encodeRecord, frameBytes } from './codec.js';
 import { ClosedError, LogqError } from './errors.js';
 import { type CloseOptions, type CloseResult, Handler, type HandlerOptions } from './handler.js';
 import type { LogRecord, WireRecord } from './record.js';
@@ -107,7 +107,16 @@ export abstract class QueueHandler<P = string> extends Handler {
 
   /** The payload for one record: JSON text of {@link exportRecord} by default. */
   protected serialize(record: LogRecord): P {
-    return JSON.stringify(this.exportRecord(record)) as unknown as P;
+    return this.exportJson(record) as unknown as P;
+  }
+
+  /**
+   * The JSON text of {@link exportRecord}. When a subclass does not override
+   * `exportRecord`, the record's wire JSON is written directly
+   * ({@link encodeRecord}), without building the dict.
+   */
+  protected exportJson(record: LogRecord): string {
+    return this.exportRecord === QueueHandler.prototype.exportRecord ? encodeRecord(record) : JSON.stringify(this.exportRecord(record));
   }
 
   /** Size of a payload in bytes, for `maxRecordBytes`. */

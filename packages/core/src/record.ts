@@ -74,7 +74,7 @@ const PROCESS_NAME = process.title;
 const THREAD_NAME = isMainThread ? 'MainThread' : `Worker-${threadId}`;
 
 /** The fields that {@link LogRecord.toDict} writes, in Logbook's order. */
-const KNOWN_KEYS = new Set([
+export const WIRE_RECORD_KEYS: ReadonlySet<string> = new Set([
   'channel', 'level', 'msg', 'args', 'kwargs', 'extra', 'message', 'time', 'process', 'process_name',
   'thread', 'thread_name', 'greenlet', 'func_name', 'filename', 'module', 'lineno', 'exception_name',
   'exception_message', 'formatted_exception', 'frame_correction', 'heavy_initialized', 'information_pulled',
@@ -252,7 +252,10 @@ export class LogRecord {
       information_pulled: this.informationPulled,
     };
     if (this.unknownFields) {
-      for (const key of Object.keys(this.unknownFields)) dict[key] = this.unknownFields[key] as JsonValue;
+      for (const key of Object.keys(this.unknownFields)) {
+        // A known key set in `unknownFields` by hand does not override the record's own field.
+        if (!WIRE_RECORD_KEYS.has(key)) dict[key] = this.unknownFields[key] as JsonValue;
+      }
     }
     return dict;
   }
@@ -261,20 +264,21 @@ export class LogRecord {
    * Builds a record from a wire dict (Logbook's `LogRecord.from_dict`). The
    * dict must already be validated (see `decodeRecord`); missing optional
    * fields get Logbook's defaults, unknown keys are kept.
+   *
+   * @param dict - the wire dict.
+   * @param adopt - true when the caller hands the dict over: its `args`,
+   *   `kwargs` and `extra` become the record's own instead of being copied
+   *   (`decodeRecord` does this with the dict it has just parsed).
    */
-  static fromDict(dict: Readonly<Record<string, unknown>>): LogRecord {
+  static fromDict(dict: Readonly<Record<string, unknown>>, adopt = false): LogRecord {
     const timeText = typeof dict.time === 'string' ? dict.time : null;
     const parsed = timeText === null ? null : parseIsoTime(timeText);
     const msg = typeof dict.msg === 'string' ? dict.msg : String(dict.message ?? '');
-    const record = new LogRecord({
-      channel: String(dict.channel),
-      level: Number(dict.level),
-      msg,
-      args: Array.isArray(dict.args) ? dict.args : [],
-      kwargs: isJsonObject(dict.kwargs) ? dict.kwargs : {},
-      extra: isJsonObject(dict.extra) ? dict.extra : {},
-      timeMicros: parsed ?? nowMicros(),
-    });
+    const record = new LogRecord({ channel: String(dict.channel), level: Number(dict.level), msg, timeMicros: parsed ?? nowMicros() });
+    const { args, kwargs, extra } = dict;
+    if (Array.isArray(args)) record.args = adopt ? args : [...(args as unknown[])];
+    if (isJsonObject(kwargs)) record.kwargs = adopt ? kwargs : { ...kwargs };
+    if (isJsonObject(extra)) record.extra = adopt ? extra : { ...extra };
     if (parsed !== null && timeText !== null) record.rawTime = timeText;
     if (typeof dict.message === 'string') record.message = dict.message;
     record.process = numberOrNull(dict.process);
@@ -292,13 +296,38 @@ export class LogRecord {
     record.frameCorrection = typeof dict.frame_correction === 'number' ? dict.frame_correction : 0;
     record.heavyInitialized = dict.heavy_initialized !== false;
     record.informationPulled = dict.information_pulled !== false;
-    for (const key of Object.keys(dict)) {
-      if (KNOWN_KEYS.has(key)) continue;
-      record.unknownFields ??= {};
-      record.unknownFields[key] = toJsonSafe(dict[key]);
+    if (countKeys(dict) > countWireFields(dict)) {
+      for (const key of Object.keys(dict)) {
+        if (WIRE_RECORD_KEYS.has(key)) continue;
+        record.unknownFields ??= {};
+        record.unknownFields[key] = toJsonSafe(dict[key]);
+      }
     }
     return record;
   }
+}
+
+/** How many enumerable keys `dict` has (counting is much cheaper than listing them). */
+function countKeys(dict: Readonly<Record<string, unknown>>): number {
+  let keys = 0;
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  for (const _ in dict) keys++;
+  return keys;
+}
+
+function has(value: unknown): number {
+  return value === undefined ? 0 : 1;
+}
+
+/** How many wire fields `dict` holds (read by name: far cheaper than looking up keys from a list). */
+function countWireFields(d: Readonly<Record<string, unknown>>): number {
+  return (
+    has(d.channel) + has(d.level) + has(d.msg) + has(d.args) + has(d.kwargs) + has(d.extra) + has(d.message) +
+    has(d.time) + has(d.process) + has(d.process_name) + has(d.thread) + has(d.thread_name) + has(d.greenlet) +
+    has(d.func_name) + has(d.filename) + has(d.module) + has(d.lineno) + has(d.exception_name) +
+    has(d.exception_message) + has(d.formatted_exception) + has(d.frame_correction) + has(d.heavy_initialized) +
+    has(d.information_pulled)
+  );
 }
 
 function numberOrNull(value: unknown): number | null {

@@ -37,12 +37,10 @@ let cachedPrefixMs = 0;
 
 export function parseIsoTime(text: string): number | null {
   // Fast path for the usual `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`: records of one second share the date part.
-  if (text.length >= 20 && text.charCodeAt(text.length - 1) === 90 /* Z */ && text.startsWith(cachedPrefix) && cachedPrefix !== '') {
-    const rest = text.slice(19, -1);
-    if (rest === '') return cachedPrefixMs * 1000;
-    if (rest.charCodeAt(0) === 46 /* . */ && /^\.\d+$/.test(rest)) {
-      return cachedPrefixMs * 1000 + Math.round(Number(`0${rest}`) * 1e6);
-    }
+  if (cachedPrefix !== '' && text.charCodeAt(text.length - 1) === 90 /* Z */ && text.startsWith(cachedPrefix)) {
+    if (text.length === 20) return cachedPrefixMs * 1000;
+    const micros = text.length === 27 && text.charCodeAt(19) === 46 /* . */ ? sixDigits(text, 20) : -1;
+    if (micros >= 0) return cachedPrefixMs * 1000 + micros;
   }
   const m = ISO_RE.exec(text);
   if (!m) return null;
@@ -60,4 +58,15 @@ export function parseIsoTime(text: string): number | null {
     cachedPrefixMs = ms;
   }
   return ms * 1000 + fraction;
+}
+
+/** The number written by the six ASCII digits at `from`, or -1 when one is not a digit. */
+function sixDigits(text: string, from: number): number {
+  let value = 0;
+  for (let i = from; i < from + 6; i++) {
+    const digit = text.charCodeAt(i) - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
 }

@@ -89,8 +89,7 @@ export class MultiProcessingHandler extends QueueHandler<Frame> {
    * string escaped twice), its JSON text on a thread's channel.
    */
   protected override serialize(record: LogRecord): Frame {
-    const dict = this.exportRecord(record) as JsonObject;
-    return this.dictFrames ? dict : JSON.stringify(dict);
+    return this.dictFrames ? (this.exportRecord(record) as JsonObject) : this.exportJson(record);
   }
 
   /**

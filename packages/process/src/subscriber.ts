@@ -62,7 +62,8 @@ export class MultiProcessingSubscriber extends SubscriberBase {
     if (Object.getPrototypeOf(frame) !== Object.prototype && Object.getPrototypeOf(frame) !== null) {
       return decodeRecord(JSON.stringify(frame), this.decodeOptions);
     }
-    return LogRecord.fromDict(validateWireDict(frame));
+    // The dict arrived through the channel: it is this subscriber's own, the record can keep its parts.
+    return LogRecord.fromDict(validateWireDict(frame), true);
   }
 
   /** Closes the queue if this subscriber created it (a queue you passed in stays yours). */
