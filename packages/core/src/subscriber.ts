@@ -74,10 +74,15 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
    * Receives the next delivery without acknowledging it. `timeoutMs`: 0 returns
    * at once, null/undefined waits forever. Resolves null on timeout, abort or close.
    */
-  async receive(timeoutMs?: number | null, signal?: AbortSignal): Promise<Delivery | null> {
-    if (this.closed) return null;
-    const combined = signal ? AbortSignal.any([signal, this.closeController.signal]) : this.closeController.signal;
-    return this.nextDelivery(normalizeTimeout(timeoutMs), combined);
+  receive(timeoutMs?: number | null, signal?: AbortSignal): Promise<Delivery | null> {
+    // Not `async`: the transport's promise is handed on as is, one promise hop less per record.
+    if (this.closed) return Promise.resolve(null);
+    try {
+      const combined = signal ? AbortSignal.any([signal, this.closeController.signal]) : this.closeController.signal;
+      return this.nextDelivery(normalizeTimeout(timeoutMs), combined);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /**
@@ -225,9 +230,10 @@ export abstract class FrameSubscriber extends SubscriberBase {
   }
 
   protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
-    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
+    // No clock reads for the usual "wait forever" and "don't wait".
+    const deadline = timeoutMs === null || timeoutMs === 0 ? null : Date.now() + timeoutMs;
     for (;;) {
-      const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
+      const remaining = deadline === null ? timeoutMs : Math.max(0, deadline - Date.now());
       const frame = await this.receiveFrame(remaining, signal);
       if (!frame) return null;
       this.stats.received++;
