@@ -1,5 +1,5 @@
 // Cost of one log call through the handler stack, beside pino writing to /dev/null.
-import { Handler, Logger, NullHandler, ThreadedWrapperHandler, type LogRecord } from '@logq/core';
+import { Handler, Logger, NullHandler, ThreadedWrapperHandler, encodeRecord, type LogRecord } from '@logq/core';
 import { once } from 'node:events';
 import pino from 'pino';
 import { fmt, nsPerCall, writeSection } from './lib.js';
@@ -36,7 +36,7 @@ const rows: [string, number][] = [];
   const sink = new CountingHandler();
   const encoding = new (class extends Handler {
     emit(record: LogRecord): void {
-      sink.count += JSON.stringify(record.toDict()).length > 0 ? 1 : 0;
+      sink.count += encodeRecord(record).length > 0 ? 1 : 0;
     }
   })();
   using _ = encoding.pushApplication();
