@@ -65,7 +65,8 @@ export class RedisQueueHandler extends QueueHandler<string> {
   }
 
   protected override serialize(record: LogRecord): string {
-    const json = JSON.stringify(this.exportRecord(record));
+    // Core's serializer: the record's wire JSON (written directly unless exportRecord is overridden).
+    const json = super.serialize(record);
     if (this.wireFormat !== 'kombu') return json;
     const size = Buffer.byteLength(json);
     if (size > this.maxRecordBytes) throw new RecordTooLargeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); dropped`);
@@ -74,7 +75,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
 
   protected override payloadBytes(payload: string): number {
     // kombu envelopes were measured (without their base64 growth) in serialize.
-    return this.wireFormat === 'kombu' ? 0 : super.payloadBytes(payload);
+    if (this.wireFormat === 'kombu') return 0;
+    // The exact size, which also flattens the string: core writes the JSON by concatenation, and a
+    // concatenated string kept in the buffer until the pump sends it costs the garbage collector
+    // (and ioredis, which measures each value) about as much again as encoding it.
+    return Buffer.byteLength(payload);
   }
 
   protected async connect(signal: AbortSignal): Promise<void> {

@@ -18,11 +18,15 @@ const NON_BLOCKING_CAP_MS = 1_000;
  *
  * **List mode** (default): takes up to `batchSize` records per round trip
  * with `LPOP key count` and waits with BLPOP (on a connection of its own)
- * only when the list is empty. Records taken but not yet returned by
- * `recv()` stay in a local queue; `close()` puts them back at the head of
- * the list. A record is gone from Redis once taken: if the subscriber's
- * process dies, the records it had taken and not dispatched (at most
- * `batchSize` plus what its local queue held) are lost — at-most-once.
+ * only when the list is empty. When the last LPOP came back full (the list
+ * holds more) and half of what it took has been received, the next LPOP
+ * (for the other half) is already on its way, so the round trip overlaps
+ * with decoding and dispatch; the subscriber never holds more than
+ * `batchSize` records, counting an LPOP in flight. Records taken but not yet
+ * returned by `recv()` stay in a local queue; `close()` puts them back at
+ * the head of the list. A record is gone from Redis once taken: if the
+ * subscriber's process dies, the records it had taken and not dispatched (at
+ * most `batchSize`) are lost — at-most-once.
  *
  * **Stream mode**: reads through a consumer group (`XREADGROUP ... COUNT
  * BLOCK`), acknowledges each record (XACK, batched) after it was
@@ -56,6 +60,14 @@ export class RedisSubscriber extends FrameSubscriber {
   private main: Redis | null;
   private blocking: Redis | null = null;
   private blockingId: number | null = null;
+  /** List mode: the last LPOP came back full, so the list likely holds more: fetch ahead (see {@link prefetchBelow}). */
+  private backlog = false;
+  /** List mode: the LPOP in flight, if any. */
+  private listPop: Promise<number> | null = null;
+  /** List mode: a BLPOP is in flight (it may bring one record). */
+  private blockingPop = false;
+  /** List mode: with a backlog, the next LPOP goes out once fewer records than this are queued locally. */
+  private readonly prefetchBelow: number;
   private readonly local = new AsyncQueue<RawFrame>();
   private demand = 0;
   private looping: Promise<void> | null = null;
@@ -84,6 +96,7 @@ export class RedisSubscriber extends FrameSubscriber {
     this.group = options.group ?? 'logq';
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
     this.batchSize = Math.max(1, options.batchSize ?? 256);
+    this.prefetchBelow = Math.ceil(this.batchSize / 2);
     this.blockMs = Math.max(10, options.blockMs ?? 1_000);
     this.minIdleMs = Math.max(0, options.minIdleMs ?? 30_000);
     this.claimIntervalMs = Math.max(10, options.claimIntervalMs ?? Math.min(this.minIdleMs, 5_000));
@@ -102,9 +115,19 @@ export class RedisSubscriber extends FrameSubscriber {
     return super.decode(data);
   }
 
-  protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
+  protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
     const ready = this.local.poll();
-    if (ready !== null || this.closed) return ready;
+    if (ready !== null) {
+      // List mode: fetch the next batch while this one is being decoded and dispatched.
+      if (this.backlog && this.looping === null && this.local.length < this.prefetchBelow) this.ensureLoop();
+      return Promise.resolve(ready);
+    }
+    if (this.closed) return Promise.resolve(null);
+    return this.waitFrame(timeoutMs, signal);
+  }
+
+  /** receiveFrame when nothing is queued locally. */
+  private async waitFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
     if (timeoutMs === 0) {
       // One non-blocking look at Redis; whatever it takes lands in the local queue.
       let timer: NodeJS.Timeout | undefined;
@@ -134,15 +157,19 @@ export class RedisSubscriber extends FrameSubscriber {
     });
   }
 
-  /** Fetches from Redis while someone waits and nothing is queued locally. */
+  /**
+   * Fetches from Redis while someone waits and nothing is queued locally, and
+   * (list mode) while the list has a backlog and less than half a batch is queued.
+   */
   private async loop(): Promise<void> {
     const stop = this.closeController.signal;
-    while (!stop.aborted && this.demand > 0 && this.local.length === 0) {
+    while (!stop.aborted && ((this.demand > 0 && this.local.length === 0) || (this.backlog && this.local.length < this.prefetchBelow))) {
       try {
         const got = await this.fetch(false);
         if (got === 0 && this.demand > 0 && !stop.aborted) await this.fetch(true);
         this.failures = 0;
       } catch (error) {
+        this.backlog = false;
         if (stop.aborted) break;
         if (error instanceof RedisTransportError && /NOGROUP/.test(error.message)) this.groupReady = false;
         this.reportError(error);
@@ -168,6 +195,10 @@ export class RedisSubscriber extends FrameSubscriber {
         this.blocking = this.main!.duplicate({ lazyConnect: true, maxRetriesPerRequest: null });
         guardSockets(this.blocking);
       }
+      // A new connection has a new id.
+      this.blocking.on('close', () => {
+        this.blockingId = null;
+      });
       this.watch(this.blocking);
     }
     return this.blocking;
@@ -206,23 +237,44 @@ export class RedisSubscriber extends FrameSubscriber {
   }
 
   private async fetchList(block: boolean): Promise<number> {
-    const fromRight = this.wireFormat === 'kombu';
     if (!block) {
-      const client = this.client();
-      const items = fromRight ? await client.rpopBuffer(this.key, this.batchSize) : await client.lpopBuffer(this.key, this.batchSize);
-      if (!items) return 0;
-      const list = Array.isArray(items) ? items : [items];
-      for (const data of list) this.local.push({ data });
-      return list.length;
+      // One LPOP at a time: a second look joins the one in flight.
+      this.listPop ??= this.popList().finally(() => {
+        this.listPop = null;
+      });
+      return this.listPop;
     }
+    this.backlog = false;
     const blocking = this.blockingClient();
-    const id = blocking.client('ID') as Promise<number>;
-    const pop = fromRight ? blocking.brpopBuffer(this.key, this.blockMs / 1000) : blocking.blpopBuffer(this.key, this.blockMs / 1000);
-    this.blockingId = await id;
-    const reply = await pop;
-    if (!reply) return 0;
-    this.local.push({ data: reply[1] });
-    return 1;
+    // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection.
+    const id = this.blockingId === null ? (blocking.client('ID') as Promise<number>) : null;
+    const pop = this.wireFormat === 'kombu' ? blocking.brpopBuffer(this.key, this.blockMs / 1000) : blocking.blpopBuffer(this.key, this.blockMs / 1000);
+    this.blockingPop = true;
+    try {
+      if (id !== null) this.blockingId = await id;
+      const reply = await pop;
+      if (!reply) return 0;
+      this.local.push({ data: reply[1] });
+      return 1;
+    } finally {
+      this.blockingPop = false;
+    }
+  }
+
+  /** LPOP (kombu: RPOP) of what is left of batchSize: queued locally plus in flight never exceeds it (the most a crash loses). */
+  private async popList(): Promise<number> {
+    const count = this.batchSize - this.local.length - (this.blockingPop ? 1 : 0);
+    if (count <= 0) return 0;
+    const client = this.client();
+    const items = this.wireFormat === 'kombu' ? await client.rpopBuffer(this.key, count) : await client.lpopBuffer(this.key, count);
+    if (!items) {
+      this.backlog = false;
+      return 0;
+    }
+    const list = Array.isArray(items) ? items : [items];
+    this.backlog = list.length >= count;
+    for (const data of list) this.local.push({ data });
+    return list.length;
   }
 
   private async ensureGroup(client: Redis): Promise<void> {
@@ -360,6 +412,8 @@ export class RedisSubscriber extends FrameSubscriber {
     this.blocking?.disconnect();
     if (this.ackTimer) clearImmediate(this.ackTimer);
     if (main !== null && main.status === 'ready') {
+      // An LPOP of a recv(0) may still be in flight: what it takes goes back too.
+      if (this.listPop !== null) await withTimeout(this.listPop, 2_000).catch(() => undefined);
       if (this.mode === 'stream') await withTimeout(this.flushAcks(), 2_000).catch(() => undefined);
       else await this.returnTaken(main);
     }
