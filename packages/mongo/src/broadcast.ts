@@ -31,6 +31,13 @@ const noop = (): void => {};
  *
  * The first `find` asks for one document: FerretDB keeps a tailable cursor
  * open only when its first batch is full (MongoDB whenever it is not empty).
+ *
+ * On MongoDB the cursor is `awaitData` (the server waits up to
+ * `maxAwaitTimeMs` for new documents). On FerretDB it is not: FerretDB 1.24
+ * loses an awaitData cursor's position once it has waited (it replays part of
+ * the collection, then skips the rest), while a plain tailable cursor keeps
+ * its position across empty `getMore`s; the reader polls it instead (every
+ * 10 ms, backing off to `pollIntervalMs` while nothing comes).
  */
 export class BroadcastReader implements DocumentReader {
   private readonly buffer: Document[] = [];
@@ -41,6 +48,8 @@ export class BroadcastReader implements DocumentReader {
   private readonly seen = new Map<string, number>();
   private additions = 0;
   private newestSeconds: number;
+  /** Whether the server waits on `getMore` (MongoDB) or the reader polls (FerretDB); known after connecting. */
+  private awaitData: boolean | null = null;
   private closed = false;
 
   constructor(
@@ -73,8 +82,8 @@ export class BroadcastReader implements DocumentReader {
       if (this.buffer.length > 0) continue;
       const after = remainingMs(deadline);
       if (after === 0 || signal.aborted) return null;
-      // A live cursor waited on the server already; a dead or idle one is polled.
-      if (!hadCursor || this.cursorId === null) {
+      // A live awaitData cursor waited on the server already; others are polled.
+      if (!this.awaitData || !hadCursor || this.cursorId === null) {
         await abortableSleep(after === null ? pause : Math.min(pause, after), signal);
         pause = Math.min(this.settings.pollIntervalMs, pause * 2);
       }
@@ -92,9 +101,14 @@ export class BroadcastReader implements DocumentReader {
     const { client, db } = await this.connect();
     this.session ??= client.startSession();
     const options = { session: this.session, promoteLongs: false } as const;
+    if (this.awaitData === null) {
+      const info = await db.admin().command({ buildInfo: 1 }, options);
+      this.awaitData = !('ferretdbVersion' in info);
+    }
+    const awaitData = this.awaitData;
     if (this.cursorId === null) {
       const reply = await db.command(
-        { find: this.settings.collection, filter: this.resumeFilter(), tailable: true, awaitData: true, batchSize: 1 },
+        { find: this.settings.collection, filter: this.resumeFilter(), tailable: true, awaitData, batchSize: 1 },
         options,
       );
       const cursor = reply.cursor as { id: Long; firstBatch: Document[] };
@@ -104,14 +118,12 @@ export class BroadcastReader implements DocumentReader {
     }
     const maxTimeMS = Math.max(1, Math.min(waitMs ?? this.settings.maxAwaitTimeMs, this.settings.maxAwaitTimeMs));
     const reply = await db.command(
-      { getMore: this.cursorId, collection: this.settings.collection, batchSize: GET_MORE_BATCH, maxTimeMS },
+      { getMore: this.cursorId, collection: this.settings.collection, batchSize: GET_MORE_BATCH, ...(awaitData ? { maxTimeMS } : {}) },
       options,
     );
     const cursor = reply.cursor as { id: Long; nextBatch: Document[] };
-    // An idle cursor is opened again on the resume window: FerretDB 1.24 loses
-    // track of a tailable cursor's position once it has waited (it replays
-    // part of the collection and then skips the rest); seen ids are skipped.
-    if (!isLive(cursor.id) || cursor.nextBatch.length === 0) this.cursorId = null;
+    // A dead cursor is opened again on the resume window; seen ids are skipped.
+    if (!isLive(cursor.id)) this.cursorId = null;
     this.take(cursor.nextBatch);
   }
 

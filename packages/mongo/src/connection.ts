@@ -1,6 +1,6 @@
 import { describeError, redactUri } from '@logq/core';
 import { type Collection, type Db, type Document, MongoClient, MongoServerError } from 'mongodb';
-import { BOOKKEEPING_FIELD, TIMESTAMP_FIELD } from './documents.js';
+import { TIMESTAMP_FIELD } from './documents.js';
 import { MongoConfigError, MongoTransportError } from './errors.js';
 import type { MongoCommonOptions, MongoFormat, MongoMode } from './options.js';
 
@@ -79,8 +79,9 @@ function isNamespaceExists(error: unknown): boolean {
 }
 
 /**
- * Creates the collection (capped in broadcast mode) and the indexes that the
- * subscriber's claims and ordinary queries need (level, channel, timestamp).
+ * Creates the collection (capped in broadcast mode) and the indexes that
+ * ordinary queries need (level, channel, timestamp). Each index costs every
+ * insert; the work queue needs none (its claims live in `<collection>.claims`).
  * Index creation that the server does not support is reported, not fatal.
  */
 export async function ensureCollection(db: Db, target: MongoTarget, report: (error: unknown) => void): Promise<Collection<Document>> {
@@ -98,7 +99,6 @@ export async function ensureCollection(db: Db, target: MongoTarget, report: (err
     // kombu's own index (kombu/transport/mongodb.py _ensure_indexes).
     indexes.push({ key: { queue: 1, priority: 1, _id: 1 }, name: 'queue_1_priority_1__id_1' });
   } else {
-    if (target.mode === 'queue') indexes.push({ key: { [`${BOOKKEEPING_FIELD}.state`]: 1, _id: 1 }, name: 'logq_state' });
     indexes.push({ key: { level: 1 }, name: 'level_1' });
     indexes.push({ key: { channel: 1 }, name: 'channel_1' });
     indexes.push({ key: { [TIMESTAMP_FIELD]: 1 }, name: `${TIMESTAMP_FIELD}_1` });

@@ -3,10 +3,9 @@ import { randomUUID } from 'node:crypto';
 import { Binary, type Document, Long } from 'mongodb';
 
 /**
- * logq's bookkeeping field. Absent (or without `state`) on a record that is
- * ready; `{ state: 'claimed', by, at }` while a subscriber holds it;
- * `{ state: 'done', at }` once dispatched with `ackMode: 'mark'`. A record
- * whose dict cannot be stored as fields keeps its JSON frame in `_logq.frame`.
+ * logq's reserved field: a record whose dict cannot be stored as fields
+ * keeps its JSON frame in `_logq.frame`. (Work-queue claims are kept in
+ * `<collection>.claims`, not in the records.)
  */
 export const BOOKKEEPING_FIELD = '_logq';
 

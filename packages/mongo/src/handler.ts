@@ -1,4 +1,4 @@
-import { type LogRecord, QueueHandler, type WireRecord } from '@logq/core';
+import { type LogRecord, QueueHandler, type WireRecord, encodeRecord } from '@logq/core';
 import { type Collection, type Document, MongoBulkWriteError, ObjectId } from 'mongodb';
 import { type ClientHandle, type MongoTarget, closeClient, ensureCollection, openClient, resolveTarget } from './connection.js';
 import { kombuDocument, recordDocument, recordTimeMs } from './documents.js';
@@ -45,13 +45,13 @@ export class MongoHandler extends QueueHandler<Document> {
   }
 
   protected override serialize(record: LogRecord): Document {
-    const dict = this.exportRecord(record) as WireRecord;
     if (this.target.format === 'kombu') {
-      const json = JSON.stringify(dict);
+      // The record's wire JSON straight from core's encoder unless exportRecord is overridden.
+      const json = this.exportRecord === QueueHandler.prototype.exportRecord ? encodeRecord(record) : JSON.stringify(this.exportRecord(record));
       this.lastBytes = json.length > 64 * 1024 ? Buffer.byteLength(json) : json.length;
       return kombuDocument(json, this.target.queue, this.priority);
     }
-    const { doc, bytes } = recordDocument(dict, recordTimeMs(record));
+    const { doc, bytes } = recordDocument(this.exportRecord(record) as WireRecord, recordTimeMs(record));
     this.lastBytes = bytes;
     return doc;
   }

@@ -77,7 +77,10 @@ export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOp
   readonly claimTimeoutMs?: number;
   /** Longest pause between two polls of an empty queue (or a dead broadcast cursor), in ms. @default 200 */
   readonly pollIntervalMs?: number;
-  /** Broadcast mode: longest server-side wait of one tailing round trip, in ms. @default 1000 */
+  /**
+   * Broadcast mode: longest server-side wait of one tailing round trip, in ms
+   * (MongoDB; on FerretDB the cursor is polled, see `pollIntervalMs`). @default 1000
+   */
   readonly maxAwaitTimeMs?: number;
   /**
    * Broadcast mode: how far back (in ms of `_id` time) a reconnected cursor

@@ -6,7 +6,7 @@ export interface ReceivedDocument {
   readonly doc: Document;
   /** Acknowledges it (work queue: deletes or marks it; broadcast: nothing). */
   ack(): void | Promise<void>;
-  /** Sets a malformed document aside (work queue: state `rejected`, never claimed again). */
+  /** Sets a malformed document aside (work queue: moved to `<collection>.rejected`). */
   reject(): void | Promise<void>;
 }
 

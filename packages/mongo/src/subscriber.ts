@@ -22,7 +22,7 @@ const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
  *
  * A document that is not a record (missing `channel`, `level`, `msg`; a bad
  * frame) is counted in `stats.malformed`, reported through `onError`, and set
- * aside (state `rejected` in queue mode) without ending any loop.
+ * aside (moved to `<collection>.rejected` in queue mode) without ending any loop.
  *
  * @example
  * const subscriber = new MongoSubscriber('mongodb://127.0.0.1:27017/app', { collection: 'logging' });

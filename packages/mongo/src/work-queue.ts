@@ -62,6 +62,10 @@ export class WorkQueueReader implements DocumentReader {
   private lastReclaim = 0;
   private orphans = false;
   private lastBeat = 0;
+  /** Acknowledged ids whose delete is in flight. */
+  private inDelete = 0;
+  /** When the running read of the head started (null: none running). */
+  private readStartedAt: number | null = null;
   private closed = false;
 
   constructor(
@@ -140,14 +144,20 @@ export class WorkQueueReader implements DocumentReader {
   }
 
   private async claimOnce(): Promise<void> {
-    const { collection } = await this.connect();
     const claims = await this.claims();
     if (this.orphans) {
       const known = [...this.batches].flatMap((b) => b.ids).concat(this.tombstones.flatMap((t) => t.ids));
       await claims.deleteMany({ by: this.settings.consumerName, _id: { $nin: known } } as unknown as Filter<Document>);
       this.orphans = false;
     }
+    // What was acknowledged is deleted before the head is read (running both
+    // at once was measured slower on FerretDB: they contend for its SQLite).
     await this.flushAcks();
+    await this.claimHead(claims);
+  }
+
+  private async claimHead(claims: Collection<Document>): Promise<void> {
+    const { collection } = await this.connect();
     await this.beat(claims);
     const now = Date.now();
     if (now - this.lastReclaim > this.settings.claimTimeoutMs / 2) {
@@ -155,9 +165,22 @@ export class WorkQueueReader implements DocumentReader {
       await this.reclaimExpired(claims);
     }
     // The head of the queue; records that others hold are skipped by their claims.
+    // Our own acknowledged records not yet deleted are at the head too.
     const held = await claims.countDocuments({ by: { $exists: true, $ne: this.settings.consumerName } });
-    const candidates = await collection.find(this.recordFilter(), { limit: this.settings.prefetch + held }).toArray();
-    if (candidates.length === 0) return;
+    const limit = this.settings.prefetch + held + this.undeleted();
+    this.readStartedAt = Date.now();
+    let candidates: Document[];
+    try {
+      // One reply for the whole head (the driver's default first batch is 101 documents).
+      candidates = await collection.find(this.recordFilter(), { limit, batchSize: limit }).toArray();
+      if (candidates.length === 0) return;
+      await this.claimCandidates(claims, candidates);
+    } finally {
+      this.readStartedAt = null;
+    }
+  }
+
+  private async claimCandidates(claims: Collection<Document>, candidates: Document[]): Promise<void> {
     const at = new Date();
     const claimDocs = candidates.map((doc) => ({ _id: doc._id as unknown, by: this.settings.consumerName, at }));
     const lost = new Set<number>();
@@ -182,6 +205,13 @@ export class WorkQueueReader implements DocumentReader {
     for (const doc of won) this.buffer.push({ doc, batch });
     this.startHeartbeat();
     if (this.closed) await this.releaseHeld();
+  }
+
+  /** Records of ours acknowledged and not deleted yet (still in the collection). */
+  private undeleted(): number {
+    let count = this.inDelete;
+    for (const batch of this.batches) count += batch.acked.length;
+    return count;
   }
 
   /** Writes this consumer's heartbeat (at most every tenth of the claim timeout). */
@@ -236,11 +266,19 @@ export class WorkQueueReader implements DocumentReader {
       if (batch.open.size > 0 && !partial) continue;
       if (batch.acked.length > 0) {
         const { collection } = await this.connect();
-        // By id ($in), never by range: with several producers, a range can hold
-        // records that this subscriber never read.
-        await collection.deleteMany({ ...idsIn(batch.acked), ...this.recordFilter() });
-        this.tombstones.push({ ids: [...batch.acked], at: Date.now() });
-        batch.acked.length = 0;
+        const ids = batch.acked.splice(0);
+        this.inDelete += ids.length;
+        try {
+          // By id ($in), never by range: with several producers, a range can hold
+          // records that this subscriber never read.
+          await collection.deleteMany({ ...idsIn(ids), ...this.recordFilter() });
+        } catch (error) {
+          batch.acked.unshift(...ids);
+          throw error;
+        } finally {
+          this.inDelete -= ids.length;
+        }
+        this.tombstones.push({ ids, at: Date.now() });
       }
       if (batch.open.size === 0) this.batches.delete(batch);
     }
@@ -251,7 +289,10 @@ export class WorkQueueReader implements DocumentReader {
   /** Deletes the claims of deleted records once they cannot matter any more. */
   private async dropTombstones(all: boolean): Promise<void> {
     const now = Date.now();
-    const due = this.tombstones.filter((t) => all || now - t.at >= TOMBSTONE_MS);
+    // A read of the head that started before a record was deleted may still
+    // claim it: its tombstone stays until that read is over.
+    const started = this.readStartedAt;
+    const due = this.tombstones.filter((t) => all || (now - t.at >= TOMBSTONE_MS && (started === null || t.at <= started)));
     if (due.length === 0) return;
     const ids = due.flatMap((t) => t.ids);
     const claims = await this.claims();

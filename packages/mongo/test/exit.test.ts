@@ -1,0 +1,75 @@
+/**
+ * A process whose MongoHandler and MongoSubscriber are closed exits by itself:
+ * nothing (client, heartbeat timer, cursor session) keeps its event loop alive.
+ */
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { type TestServer, freshName, startTestServer } from './helpers.js';
+
+let server: TestServer;
+beforeAll(async () => {
+  server = await startTestServer();
+}, 120_000);
+afterAll(async () => {
+  await server?.stop();
+});
+
+const tsxLoader = pathToFileURL(createRequire(join(__dirname, '../../../bench/package.json')).resolve('tsx')).href;
+
+interface ChildResult {
+  readonly code: number | null;
+  readonly stdout: string;
+  readonly stderr: string;
+}
+
+/** Runs an ES module snippet in a child node (TS sources through tsx); rejects if it has not exited within `timeoutMs`. */
+function runNode(code: string, timeoutMs: number): Promise<ChildResult> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--conditions=@logq/source', '--import', tsxLoader, '--input-type=module', '-e', code], {
+      cwd: join(__dirname, '..'),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`child did not exit within ${timeoutMs} ms (a handle keeps it alive)\n${stdout}\n${stderr}`));
+    }, timeoutMs);
+    child.on('exit', (exitCode) => {
+      clearTimeout(timer);
+      resolve({ code: exitCode, stdout, stderr });
+    });
+  });
+}
+
+describe('a process with a closed handler and a closed subscriber exits by itself', () => {
+  it.each(['queue', 'broadcast'] as const)('mode %s', async (mode) => {
+    const uri = server.urlFor('exit');
+    const collection = freshName(`exit_${mode}`);
+    // No process.exit anywhere: the child ends only when its event loop is empty.
+    const code = `
+      import { Level, LogRecord } from '@logq/core';
+      import { MongoHandler, MongoSubscriber } from '@logq/mongo';
+      const options = { collection: ${JSON.stringify(collection)}, mode: ${JSON.stringify(mode)} };
+      const subscriber = new MongoSubscriber(${JSON.stringify(uri)}, options);
+      await subscriber.recv(0); // connected (and the capped collection created) before anything is logged
+      const handler = new MongoHandler(${JSON.stringify(uri)}, options);
+      for (let i = 0; i < 20; i++) handler.handle(new LogRecord({ channel: 'exit', level: Level.INFO, msg: 'r' + i }));
+      await handler.flush();
+      let received = 0;
+      while (received < 20 && (await subscriber.recv(30000))) received++;
+      const closed = await handler.close({ timeoutMs: 10000 });
+      await subscriber.close();
+      console.log(JSON.stringify({ received, ...closed }));
+    `;
+    const result = await runNode(code, 90_000);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    expect(summary).toMatchObject({ received: 20, flushed: true, sent: 20, dropped: 0 });
+  }, 120_000);
+});
