@@ -47,6 +47,8 @@ export class ZeroMQHandler extends QueueHandler<string> {
   private reading: Promise<void> | null = null;
   private closedForGood = false;
   private lastDrain = Date.now();
+  /** When the current run of sends began (performance.now()), or -1 once the event loop has turned. */
+  private runStart = -1;
 
   constructor(uri: string | null = null, options: ZeroMQHandlerOptions = {}) {
     super(options);
@@ -93,6 +95,9 @@ export class ZeroMQHandler extends QueueHandler<string> {
     const o = this.zmqOptions;
     const common = {
       linger: o.socketLingerMs ?? 1000,
+      // send() settles at once (sent, or EAGAIN when full) instead of zeromq.js's default, which
+      // resolves only 512 sends per event-loop turn and so lets a busy logger outrun the pump.
+      sendTimeout: 0,
       // The HWM counts messages: with multipart batches, keep ~10000 records per peer too.
       sendHighWaterMark: o.sendHighWaterMark ?? (this.multipart ? Math.max(1, Math.ceil(10_000 / this.batchSize)) : 10_000),
       ...(o.context ? { context: o.context } : {}),
@@ -201,46 +206,83 @@ export class ZeroMQHandler extends QueueHandler<string> {
     }
     if (this.multipart && batch.length > 1) {
       // One message, one record per part: atomic, so all of it or none is accepted.
+      await this.yieldWhenLong();
       await this.sendOne(socket, batch, signal);
       return;
     }
+    await this.yieldWhenLong();
     for (let i = 0; i < batch.length; i++) {
       const frame = batch[i]!;
-      for (let attempt = 0; ; attempt++) {
-        try {
-          await socket.send(frame);
-          break;
-        } catch (error) {
-          // A PUB with noDrop refuses (EAGAIN) while a subscriber's queue is full, and libzmq
-          // offers no event for "writable again": wait a little and try the same frame again.
-          // The records meanwhile wait in the handler's buffer, whose overflow is counted.
-          if (isFull(error) && !signal.aborted && !socket.closed) {
-            await backoff(attempt, signal);
-            if (!signal.aborted) continue;
-          }
-          // Closing (the deadline passed): close() counts the whole batch as dropped, so
-          // none of it may be counted as sent (the first i frames may still leave within linger).
+      try {
+        // sendTimeout 0: the promise is settled already (one microtask, no event-loop turn).
+        await socket.send(frame);
+        continue;
+      } catch (error) {
+        if (!isFull(error) || signal.aborted || socket.closed) {
           if (i === 0 || signal.aborted) throw error;
-          // The first i frames are with libzmq: report and let the pump retry the rest.
           this.handleError(error);
           return i;
         }
       }
+      try {
+        await this.sendOne(socket, frame, signal, 1);
+      } catch (error) {
+        // Closing (the deadline passed): close() counts the whole batch as dropped, so
+        // none of it may be counted as sent (the first i frames may still leave within linger).
+        if (i === 0 || signal.aborted) throw error;
+        // The first i frames are with libzmq: report and let the pump retry the rest.
+        this.handleError(error);
+        return i;
+      }
     }
   }
 
-  /** Sends one message, waiting while a noDrop PUB refuses it. */
-  private async sendOne(socket: ZeroMQHandlerSocket, message: string | readonly string[], signal: AbortSignal): Promise<void> {
-    for (let attempt = 0; ; attempt++) {
+  /**
+   * Sends one message that the socket may refuse for now (EAGAIN: full),
+   * waiting until it takes it. `refused`: attempts already refused. PUSH:
+   * zeromq.js waits for the socket to become writable (no polling). PUB with
+   * noDrop: libzmq has no "writable again" event for it, so the same message
+   * is tried again, at once and then after short pauses; the records
+   * meanwhile wait in the handler's buffer, whose overflow is counted.
+   */
+  private async sendOne(socket: ZeroMQHandlerSocket, message: string | readonly string[], signal: AbortSignal, refused = 0): Promise<void> {
+    for (let attempt = refused; ; attempt++) {
+      if (attempt > 0) {
+        if (this.multi) {
+          await sendWhenWritable(socket, message);
+          return;
+        }
+        if (attempt > 1) {
+          await backoff(attempt - 2, signal);
+          // close() gave up meanwhile and counts this batch as dropped: send none of it.
+          if (signal.aborted) throw new ClosedError('ZeroMQHandler closed while the socket was full');
+        }
+        takeInCommands(socket);
+      }
       try {
         await socket.send(message as string | string[]);
         return;
       } catch (error) {
         if (!isFull(error) || signal.aborted || socket.closed) throw error;
-        await backoff(attempt, signal);
-        if (signal.aborted) throw error;
       }
     }
+  }
+
+  /**
+   * Yields to the event loop once this run of sends (within one event-loop
+   * turn) has lasted {@link STARVATION_LIMIT_MS}: a long backlog must not hold up the application.
+   */
+  private yieldWhenLong(): Promise<void> | undefined {
+    const now = performance.now();
+    if (this.runStart < 0) {
+      this.runStart = now;
+      setImmediate(() => {
+        this.runStart = -1;
+      });
+      return undefined;
+    }
+    if (now - this.runStart < STARVATION_LIMIT_MS) return undefined;
+    return new Promise((resolve) => setImmediate(resolve));
   }
 
   protected async disconnect(): Promise<void> {
@@ -258,6 +300,9 @@ function isFull(error: unknown): boolean {
   return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EAGAIN';
 }
 
+/** Longest run of sends, in ms, before the handler lets the event loop turn. */
+const STARVATION_LIMIT_MS = 10;
+
 /** Immediate retries before the handler starts sleeping between them. */
 const IMMEDIATE_RETRIES = 64;
 
@@ -269,4 +314,28 @@ const IMMEDIATE_RETRIES = 64;
 function backoff(attempt: number, signal: AbortSignal): Promise<void> {
   if (attempt < IMMEDIATE_RETRIES) return new Promise((resolve) => setImmediate(resolve));
   return abortableSleep(Math.min(20, 2 ** (attempt - IMMEDIATE_RETRIES)), signal);
+}
+
+/**
+ * Makes libzmq take in what its I/O thread reported (such as "the peer has read
+ * more, the pipe has room again"): reading ZMQ_EVENTS processes pending
+ * commands at once, whereas a send with ZMQ_DONTWAIT does so at most about
+ * once per millisecond, and so may refuse a message for a pipe that has room.
+ */
+function takeInCommands(socket: ZeroMQHandlerSocket): void {
+  if (!socket.closed) void socket.writable;
+}
+
+/**
+ * Sends with zeromq.js waiting for the socket to become writable (sendTimeout
+ * -1 for this one send), then restores the immediate mode. The send ends when
+ * the message is queued, or when the socket is closed (rejects).
+ */
+async function sendWhenWritable(socket: ZeroMQHandlerSocket, message: string | readonly string[]): Promise<void> {
+  socket.sendTimeout = -1;
+  try {
+    await socket.send(message as string | string[]);
+  } finally {
+    if (!socket.closed) socket.sendTimeout = 0;
+  }
 }
