@@ -75,11 +75,7 @@ export class RedisQueueHandler extends QueueHandler<string> {
 
   protected override payloadBytes(payload: string): number {
     // kombu envelopes were measured (without their base64 growth) in serialize.
-    if (this.wireFormat === 'kombu') return 0;
-    // The exact size, which also flattens the string: core writes the JSON by concatenation, and a
-    // concatenated string kept in the buffer until the pump sends it costs the garbage collector
-    // (and ioredis, which measures each value) about as much again as encoding it.
-    return Buffer.byteLength(payload);
+    return this.wireFormat === 'kombu' ? 0 : super.payloadBytes(payload);
   }
 
   protected async connect(signal: AbortSignal): Promise<void> {
