@@ -20,8 +20,8 @@ export type ZeroMQSubscriberSocket = Zmq.Subscriber | Zmq.Pull;
  *
  * The socket is opened at construction (as Logbook does). A background read
  * loop moves frames into a queue of at most `prefetch` frames and pauses while
- * it is full, so a slow consumer holds the sender back instead of growing
- * memory. `recv(timeout)` takes milliseconds and returns null on timeout
+ * it is full (until half of it has been taken), so a slow consumer holds the
+ * sender back instead of growing memory. `recv(timeout)` takes milliseconds and returns null on timeout
  * (Logbook's raises on `recv(0)`); a frame taken from the socket is never lost
  * by a timeout or a stopped dispatch loop.
  */
@@ -31,7 +31,11 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   /** Logbook's `multi`: PULL instead of SUB. */
   readonly multi: boolean;
   private readonly zmqOptions: ZeroMQSubscriberOptions;
-  private readonly frames: AsyncQueue<RawFrame>;
+  private readonly frames = new AsyncQueue<RawFrame>();
+  /** Most frames read ahead; the read loop pauses at this many. */
+  private readonly prefetch: number;
+  /** Wakes the paused read loop (set while it waits for room). */
+  private wakeReader: (() => void) | null = null;
   private zmqSocket: ZeroMQSubscriberSocket | null = null;
   private readonly opening: Promise<ZeroMQSubscriberSocket>;
   private releaseCurve: () => void = () => {};
@@ -46,7 +50,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     this.multi = options.multi ?? false;
     this.zmqOptions = options;
     if (options.curve) validateCurve(options.curve);
-    this.frames = new AsyncQueue<RawFrame>({ limit: Math.max(1, options.prefetch ?? 1000) });
+    this.prefetch = Math.max(1, options.prefetch ?? 1000);
     this.opening = this.createSocket();
     this.opening.catch(() => undefined); // reported to whoever awaits open() or receives
   }
@@ -173,35 +177,71 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     );
   }
 
-  /** Moves frames from the socket into the prefetch queue, pausing while it is full. */
+  /**
+   * Moves frames from the socket into the prefetch queue, pausing while it is
+   * full. While messages are queued in libzmq it reads them with receiveTimeout
+   * 0 (each receive settles at once, without the ZMQ_EVENTS check that
+   * zeromq.js makes otherwise); once the socket is empty it waits for the next
+   * message with zeromq.js's poller. It lets the event loop turn every
+   * {@link READS_PER_TURN} messages, as zeromq.js does.
+   */
   private async read(socket: ZeroMQSubscriberSocket): Promise<void> {
+    let immediate = false;
+    let inRow = 0;
     while (!this.closed && !socket.closed) {
+      if (this.frames.length >= this.prefetch) {
+        await new Promise<void>((resolve) => (this.wakeReader = resolve));
+        continue;
+      }
       let parts: Buffer[];
       try {
         parts = await socket.receive();
       } catch (error) {
         if (this.closed || socket.closed) return;
+        if (immediate && isEmpty(error)) {
+          // Nothing queued: wait for the next message instead of polling.
+          socket.receiveTimeout = -1;
+          immediate = false;
+          continue;
+        }
         this.reportError(error);
         await abortableSleep(100, this.closeController.signal);
         continue;
       }
       // Logbook reads one frame per recv(): each part of a multipart message is a frame.
-      for (const data of parts) {
-        const frame: RawFrame = { data };
-        if (!this.frames.tryPush(frame)) await this.frames.put(frame);
+      for (let i = 0; i < parts.length; i++) this.frames.push({ data: parts[i]! });
+      if (!immediate) {
+        if (socket.closed) return;
+        socket.receiveTimeout = 0;
+        immediate = true;
+      }
+      if (++inRow >= READS_PER_TURN) {
+        inRow = 0;
+        await new Promise((resolve) => setImmediate(resolve));
       }
     }
   }
 
   protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
-    const ready = this.frames.poll();
-    if (ready) return ready;
-    await this.opening;
-    return this.frames.take(timeoutMs, signal);
+    let frame = this.frames.poll();
+    if (!frame) {
+      await this.opening;
+      frame = await this.frames.take(timeoutMs, signal);
+    }
+    // The read loop paused at `prefetch` frames: let it go on once half of them are taken.
+    if (this.wakeReader && this.frames.length <= this.prefetch >> 1) this.resumeReader();
+    return frame;
+  }
+
+  private resumeReader(): void {
+    const wake = this.wakeReader;
+    this.wakeReader = null;
+    wake?.();
   }
 
   protected override async closeTransport(): Promise<void> {
     this.frames.close();
+    this.resumeReader();
     for (const wake of this.peerWaiters.splice(0)) wake();
     const socket = this.zmqSocket ?? (await this.opening.catch(() => null));
     this.zmqSocket = null;
@@ -209,4 +249,11 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     this.releaseCurve();
     await this.readLoop;
   }
+}
+
+/** Messages read in a row before the read loop lets the event loop turn (zeromq.js's own limit). */
+const READS_PER_TURN = 512;
+
+function isEmpty(error: unknown): boolean {
+  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EAGAIN';
 }
