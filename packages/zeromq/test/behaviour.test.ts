@@ -376,3 +376,61 @@ describe('multipart batches', () => {
     }
   });
 });
+
+describe('sending and reading in runs', () => {
+  it('a long backlog goes out in runs that let the event loop turn, in order and complete', async () => {
+    const pull = new zmq.Pull({ linger: 0, receiveHighWaterMark: 0 });
+    await pull.bind(await endpoint());
+    // Unbounded queues: libzmq never refuses, so only the handler's own limit can make it yield.
+    const handler = new ZeroMQHandler(pull.lastEndpoint, { multi: true, sendHighWaterMark: 0, maxBuffer: 50_000 });
+    try {
+      await handler.open();
+      const n = 30_000;
+      for (let i = 0; i < n; i++) handler.handle(record('backlog {0}', { seq: i }));
+      let turns = 0;
+      let flushed = false;
+      const flushing = handler.flush().then(() => (flushed = true));
+      const countTurns = () => {
+        if (flushed) return;
+        turns++;
+        setImmediate(countTurns);
+      };
+      setImmediate(countTurns);
+      await flushing;
+      // 30,000 sends take well over the 10 ms run limit on any machine: the loop turned meanwhile.
+      expect(turns).toBeGreaterThan(0);
+      expect(handler.stats.sent).toBe(n);
+      pull.receiveTimeout = 20_000;
+      for (let i = 0; i < n; i++) {
+        const [frame] = await pull.receive();
+        if (JSON.parse(frame!.toString('utf8')).extra.seq !== i) throw new Error(`record ${i} out of order`);
+      }
+    } finally {
+      await handler.close({ timeoutMs: 1000 });
+      pull.close();
+    }
+  });
+
+  it('the subscriber reads bursts with gaps between them, and an empty socket is no error', async () => {
+    const errors: unknown[] = [];
+    const uri = await endpoint();
+    const subscriber = new ZeroMQSubscriber(uri, { multi: true, prefetch: 7, onError: (e) => errors.push(e) });
+    const handler = new ZeroMQHandler(uri, { multi: true });
+    try {
+      await subscriber.open();
+      let seq = 0;
+      for (let burst = 0; burst < 4; burst++) {
+        expect(await subscriber.recv(0)).toBeNull();
+        const size = [1, 50, 3, 200][burst]!;
+        for (let i = 0; i < size; i++) handler.handle(record('burst {0}', { seq: seq + i }));
+        for (let i = 0; i < size; i++) expect((await subscriber.recv(20_000))?.extra.seq).toBe(seq++);
+        await new Promise((r) => setTimeout(r, 50)); // the socket is empty now
+      }
+      expect(errors).toEqual([]);
+      expect(subscriber.stats.errors).toBe(0);
+    } finally {
+      await handler.close({ timeoutMs: 1000 });
+      await subscriber.close();
+    }
+  });
+});
