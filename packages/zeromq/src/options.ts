@@ -84,8 +84,9 @@ export interface ZeroMQSubscriberOptions extends SubscriberOptions, ZeroMQSocket
   readonly receiveHighWaterMark?: number;
   /**
    * Frames read from the socket ahead of `recv`. When this many wait, reading
-   * pauses (the socket's own queue then fills and the publisher is held back);
-   * nothing is buffered without bound.
+   * pauses until half of them have been taken (the socket's own queue then
+   * fills and the publisher is held back); nothing is buffered without bound.
+   * A multipart message is read whole, one frame per part.
    * @default 1000
    */
   readonly prefetch?: number;
