@@ -60,9 +60,11 @@ export interface RecordDocument {
  * `timestamp` (a Date) unless the dict has a `timestamp` key of its own. A
  * dict with keys MongoDB cannot store (or a nested `_id`/`_logq` clash) is
  * kept whole as its JSON text in `_logq.frame`, beside `channel`, `level`
- * and `timestamp` so it can still be queried by those.
+ * and `timestamp` so it can still be queried by those. With `owned`, the
+ * dict is the caller's to give away (a fresh `toDict()`) and becomes the
+ * document itself.
  */
-export function recordDocument(dict: WireRecord, timeMs: number): RecordDocument {
+export function recordDocument(dict: WireRecord, timeMs: number, owned = false): RecordDocument {
   const otherKeys = Object.keys(dict).length > 23;
   const big = roughChars(dict) > SMALL_RECORD_CHARS;
   const storable =
@@ -77,8 +79,11 @@ export function recordDocument(dict: WireRecord, timeMs: number): RecordDocument
       bytes,
     };
   }
-  const doc: Document = { ...dict };
-  if (!(TIMESTAMP_FIELD in dict)) doc[TIMESTAMP_FIELD] = new Date(timeMs);
+  if (TIMESTAMP_FIELD in dict) return { doc: owned ? dict : { ...dict }, bytes };
+  // A dict of our own (fresh from toDict) takes the field directly: a spread
+  // copy given one more key falls out of V8's fast properties (~3 µs a record).
+  const doc: Document = owned ? dict : { ...dict };
+  doc[TIMESTAMP_FIELD] = new Date(timeMs);
   return { doc, bytes };
 }
 

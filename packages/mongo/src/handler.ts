@@ -51,7 +51,9 @@ export class MongoHandler extends QueueHandler<Document> {
       this.lastBytes = json.length > 64 * 1024 ? Buffer.byteLength(json) : json.length;
       return kombuDocument(json, this.target.queue, this.priority);
     }
-    const { doc, bytes } = recordDocument(this.exportRecord(record) as WireRecord, recordTimeMs(record));
+    // exportRecord not overridden: the dict is a fresh toDict() of our own.
+    const owned = this.exportRecord === QueueHandler.prototype.exportRecord;
+    const { doc, bytes } = recordDocument(this.exportRecord(record) as WireRecord, recordTimeMs(record), owned);
     this.lastBytes = bytes;
     return doc;
   }

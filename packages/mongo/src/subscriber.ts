@@ -102,7 +102,8 @@ export class MongoSubscriber extends SubscriberBase {
     }
     const read = readRecordDocument(doc);
     if ('frame' in read) return decodeRecord(read.frame, { maxRecordBytes: this.maxRecordBytes });
-    return LogRecord.fromDict(validateWireDict(read.dict));
+    // The dict was built for this call from a document read for it: the record adopts its args, kwargs and extra.
+    return LogRecord.fromDict(validateWireDict(read.dict), true);
   }
 
   protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
