@@ -26,9 +26,17 @@ const sleepImmediate = () => new Promise((resolve) => setImmediate(resolve));
 async function consume(path: Path, uri: string, n: number): Promise<void> {
   let count = 0;
   let valid = 0;
-  const ready = () => process.stdout.write('ready\n');
-  // Reported as soon as the last record is decoded (closing the socket is not part of the time).
-  const done = (received: number, decoded: number) => process.stdout.write(`done ${received} ${decoded}\n`);
+  let cpu = process.cpuUsage();
+  const ready = () => {
+    cpu = process.cpuUsage();
+    process.stdout.write('ready\n');
+  };
+  // Reported as soon as the last record is decoded (closing the socket is not part of the time),
+  // with the CPU time (µs, all threads: libzmq's I/O thread too) spent since ready.
+  const done = (received: number, decoded: number) => {
+    const used = process.cpuUsage(cpu);
+    process.stdout.write(`done ${received} ${decoded} ${used.user + used.system}\n`);
+  };
   if (path === 'raw-push' || path === 'raw-pub') {
     const socket = path === 'raw-push' ? new zmq.Pull({ receiveHighWaterMark: HWM, linger: 0 }) : new zmq.Subscriber({ receiveHighWaterMark: HWM, linger: 0 });
     if (socket instanceof zmq.Subscriber) {
@@ -67,9 +75,12 @@ async function consume(path: Path, uri: string, n: number): Promise<void> {
 
 // ---------------------------------------------------------------- producer side
 
-function startConsumer(path: Path, uri: string, n: number): { ready: Promise<void>; done: Promise<{ at: number; count: number }> } {
+function startConsumer(path: Path, uri: string, n: number): { ready: Promise<void>; done: Promise<{ at: number; count: number; cpuUs: number }> } {
   const consumer = spawnConsumer(import.meta.url, ['consume', path, uri, String(n)]);
-  const done = consumer.done.then(({ at, line }) => ({ at, count: Number(/^done (\d+)/.exec(line)![1]) }));
+  const done = consumer.done.then(({ at, line }) => {
+    const [, count, , cpuUs] = line.split(' ');
+    return { at, count: Number(count), cpuUs: Number(cpuUs) };
+  });
   return { ready: consumer.ready, done };
 }
 
@@ -109,9 +120,18 @@ async function waitForSubscription(pub: zmq.XPublisher): Promise<void> {
   await pub.receive();
 }
 
-async function endToEnd(path: Path): Promise<{ rate: number; lost: number }> {
+/** One end-to-end run: records/s, records lost, and CPU µs per record of the producer (this process) and the consumer. */
+interface Run {
+  rate: number;
+  lost: number;
+  producerUs: number;
+  consumerUs: number;
+}
+
+async function endToEnd(path: Path): Promise<Run> {
   const uri = `tcp://127.0.0.1:${await freePort()}`;
   let start = 0;
+  let cpu = process.cpuUsage();
   let consumer: ReturnType<typeof startConsumer>;
   if (path === 'raw-push') {
     consumer = startConsumer(path, uri, N);
@@ -119,6 +139,7 @@ async function endToEnd(path: Path): Promise<{ rate: number; lost: number }> {
     const push = new zmq.Push({ sendHighWaterMark: HWM, linger: 5_000 });
     push.connect(uri);
     start = performance.now();
+    cpu = process.cpuUsage();
     await rawProduce(push);
     push.close();
   } else if (path === 'logq-push' || path === 'logq-push-multipart') {
@@ -127,6 +148,7 @@ async function endToEnd(path: Path): Promise<{ rate: number; lost: number }> {
     const handler = new ZeroMQHandler(uri, { multi: true, multipart: path === 'logq-push-multipart', maxBuffer: N * 2 });
     await handler.open();
     start = performance.now();
+    cpu = process.cpuUsage();
     await logMany(handler);
     await handler.close({ timeoutMs: 60_000 });
   } else if (path === 'raw-pub') {
@@ -137,6 +159,7 @@ async function endToEnd(path: Path): Promise<{ rate: number; lost: number }> {
     await consumer.ready;
     await waitForSubscription(pub);
     start = performance.now();
+    cpu = process.cpuUsage();
     await rawProduce(pub);
     pub.close();
   } else {
@@ -146,12 +169,14 @@ async function endToEnd(path: Path): Promise<{ rate: number; lost: number }> {
     await consumer.ready;
     await handler.waitForPeers(1, { timeoutMs: 30_000 });
     start = performance.now();
+    cpu = process.cpuUsage();
     await logMany(handler);
     await handler.close({ timeoutMs: 60_000 });
   }
-  const { at, count } = await consumer.done;
+  const { at, count, cpuUs } = await consumer.done;
+  const used = process.cpuUsage(cpu);
   const end = count < N ? at - IDLE_MS : at;
-  return { rate: count / ((end - start) / 1000), lost: N - count };
+  return { rate: count / ((end - start) / 1000), lost: N - count, producerUs: (used.user + used.system) / N, consumerUs: cpuUs / Math.max(1, count) };
 }
 
 async function callerCost(): Promise<number> {
@@ -179,18 +204,19 @@ const rawBuffer: string[] = [];
 
 async function main(): Promise<void> {
   const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord().toDict()));
-  const best: Record<Path, { rate: number; lost: number }> = {
-    'raw-push': { rate: 0, lost: 0 },
-    'logq-push': { rate: 0, lost: 0 },
-    'logq-push-multipart': { rate: 0, lost: 0 },
-    'raw-pub': { rate: 0, lost: 0 },
-    'logq-pub': { rate: 0, lost: 0 },
-  };
+  const paths = ['raw-push', 'logq-push', 'logq-push-multipart', 'raw-pub', 'logq-pub'] as const;
+  // Per path: the best rate (with its losses) and the least CPU per record over the rounds.
+  const best = Object.fromEntries(paths.map((p) => [p, { rate: 0, lost: 0, producerUs: Infinity, consumerUs: Infinity }])) as Record<Path, Run>;
   for (let round = 0; round < ROUNDS; round++) {
-    for (const path of ['raw-push', 'logq-push', 'logq-push-multipart', 'raw-pub', 'logq-pub'] as const) {
+    for (const path of paths) {
       const result = await endToEnd(path);
-      if (result.rate > best[path].rate) best[path] = result;
-      console.log(`${path}: ${fmt(result.rate)} records/s, lost ${result.lost}`);
+      const b = best[path];
+      if (result.rate > b.rate) Object.assign(b, { rate: result.rate, lost: result.lost });
+      b.producerUs = Math.min(b.producerUs, result.producerUs);
+      b.consumerUs = Math.min(b.consumerUs, result.consumerUs);
+      console.log(
+        `${path}: ${fmt(result.rate)} records/s, lost ${result.lost}, CPU µs/record producer ${fmt(result.producerUs, 1)} consumer ${fmt(result.consumerUs, 1)}`,
+      );
     }
   }
   const rawCaller = nsPerCall(N, (i) => {
@@ -200,24 +226,27 @@ async function main(): Promise<void> {
   const logqCaller = await callerCost();
   const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`;
   const lost = (p: Path) => (best[p].lost > 0 ? ` (lost ${fmt(best[p].lost)})` : '');
+  const row = (p: Path, label: string, raw: Path) =>
+    `| ${label} | ${fmt(best[p].rate)}${lost(p)} | ${ratio(best[p].rate, best[raw].rate)} | ${fmt(best[p].producerUs, 1)} | ${fmt(best[p].consumerUs, 1)} |`;
   writeSection(
     'zeromq',
     `## ZeroMQ (@logq/zeromq, zeromq ${zmq.version})
 
-| path | records/s | vs raw |
-|---|---:|---:|
-| raw zeromq: PUSH → PULL, one JSON frame per send, JSON.parse | ${fmt(best['raw-push'].rate)}${lost('raw-push')} | 100% |
-| logq ZeroMQHandler → ZeroMQSubscriber, \`multi: true\` (PUSH/PULL) | ${fmt(best['logq-push'].rate)}${lost('logq-push')} | ${ratio(best['logq-push'].rate, best['raw-push'].rate)} |
-| logq, \`multi: true, multipart: true\` (each batch one multipart message) | ${fmt(best['logq-push-multipart'].rate)}${lost('logq-push-multipart')} | ${ratio(best['logq-push-multipart'].rate, best['raw-push'].rate)} |
-| raw zeromq: XPUB (noDrop) → SUB, one JSON frame per send, JSON.parse | ${fmt(best['raw-pub'].rate)}${lost('raw-pub')} | 100% |
-| logq ZeroMQHandler → ZeroMQSubscriber, PUB/SUB (noDrop) | ${fmt(best['logq-pub'].rate)}${lost('logq-pub')} | ${ratio(best['logq-pub'].rate, best['raw-pub'].rate)} |
+| path | records/s | vs raw | CPU µs/record: producer | consumer |
+|---|---:|---:|---:|---:|
+${row('raw-push', 'raw zeromq: PUSH → PULL, one JSON frame per send, JSON.parse', 'raw-push')}
+${row('logq-push', 'logq ZeroMQHandler → ZeroMQSubscriber, \`multi: true\` (PUSH/PULL)', 'raw-push')}
+${row('logq-push-multipart', 'logq, \`multi: true, multipart: true\` (each batch one multipart message)', 'raw-push')}
+${row('raw-pub', 'raw zeromq: XPUB (noDrop) → SUB, one JSON frame per send, JSON.parse', 'raw-pub')}
+${row('logq-pub', 'logq ZeroMQHandler → ZeroMQSubscriber, PUB/SUB (noDrop)', 'raw-pub')}
 
 | caller-side cost per log call | ns |
 |---|---:|
 | raw: JSON.stringify of the record dict + array push | ${fmt(rawCaller)} |
 | logq: \`log.info(...)\` → ZeroMQHandler | ${fmt(logqCaller)} |
 
-Method: best of ${ROUNDS} runs (raw and logq alternating) of ${fmt(N)} records of ${recordBytes} bytes (logq) /
+Method: best of ${ROUNDS} runs (raw and logq alternating; CPU: the least of the runs, all threads of the process,
+libzmq's I/O thread included) of ${fmt(N)} records of ${recordBytes} bytes (logq) /
 ${Buffer.byteLength(sampleJson(0))} bytes (raw) per path over tcp on 127.0.0.1, send/receive HWM ${fmt(HWM)} on both; the producer
 runs here and the consumer in a child process, and every consumer turns each frame into an object (raw: \`JSON.parse\`;
 logq: a \`LogRecord\` from \`subscriber.recv()\`); end-to-end time is from the first send or log call to the consumer
