@@ -37,7 +37,9 @@ const noop = (): void => {};
  * loses an awaitData cursor's position once it has waited (it replays part of
  * the collection, then skips the rest), while a plain tailable cursor keeps
  * its position across empty `getMore`s; the reader polls it instead (every
- * 10 ms, backing off to `pollIntervalMs` while nothing comes).
+ * 10 ms, backing off to `pollIntervalMs` while nothing comes). FerretDB scans
+ * the whole collection for every `getMore`, so an idle reader also waits at
+ * least twice as long as its last empty `getMore` took.
  */
 export class BroadcastReader implements DocumentReader {
   private readonly buffer: Document[] = [];
@@ -50,6 +52,8 @@ export class BroadcastReader implements DocumentReader {
   private newestSeconds: number;
   /** Whether the server waits on `getMore` (MongoDB) or the reader polls (FerretDB); known after connecting. */
   private awaitData: boolean | null = null;
+  /** How long the last empty `getMore` of a polled cursor took, in ms. */
+  private emptyPollMs = 0;
   private closed = false;
 
   constructor(
@@ -84,7 +88,11 @@ export class BroadcastReader implements DocumentReader {
       if (after === 0 || signal.aborted) return null;
       // A live awaitData cursor waited on the server already; others are polled.
       if (!this.awaitData || !hadCursor || this.cursorId === null) {
-        await abortableSleep(after === null ? pause : Math.min(pause, after), signal);
+        // An empty poll scans the whole capped collection on FerretDB: wait at
+        // least twice as long as it took, so an idle subscriber keeps the server
+        // at most a third busy however large the collection is.
+        const wait = Math.max(pause, 2 * this.emptyPollMs);
+        await abortableSleep(after === null ? wait : Math.min(wait, after), signal);
         pause = Math.min(this.settings.pollIntervalMs, pause * 2);
       }
     }
@@ -117,6 +125,7 @@ export class BroadcastReader implements DocumentReader {
       if (this.cursorId === null || this.buffer.length > 0) return;
     }
     const maxTimeMS = Math.max(1, Math.min(waitMs ?? this.settings.maxAwaitTimeMs, this.settings.maxAwaitTimeMs));
+    const started = performance.now();
     const reply = await db.command(
       { getMore: this.cursorId, collection: this.settings.collection, batchSize: GET_MORE_BATCH, ...(awaitData ? { maxTimeMS } : {}) },
       options,
@@ -124,6 +133,7 @@ export class BroadcastReader implements DocumentReader {
     const cursor = reply.cursor as { id: Long; nextBatch: Document[] };
     // A dead cursor is opened again on the resume window; seen ids are skipped.
     if (!isLive(cursor.id)) this.cursorId = null;
+    this.emptyPollMs = !awaitData && cursor.nextBatch.length === 0 ? performance.now() - started : 0;
     this.take(cursor.nextBatch);
   }
 
