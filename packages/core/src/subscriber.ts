@@ -224,6 +224,15 @@ export abstract class FrameSubscriber extends SubscriberBase {
   /** Receives the next raw frame; see the `SubscriberBase` contract. */
   protected abstract receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null>;
 
+  /**
+   * A frame that is already here (taken from the broker and queued locally),
+   * or null: no waiting. Transports that queue frames implement it so that a
+   * record already received costs no promise round trip; the default has none.
+   */
+  protected pollFrame(): RawFrame | null {
+    return null;
+  }
+
   /** Decodes a frame into a record; override for other envelopes (e.g. kombu's). */
   protected decode(data: string | Uint8Array): LogRecord {
     return decodeRecord(data, this.decodeOptions);
@@ -233,8 +242,7 @@ export abstract class FrameSubscriber extends SubscriberBase {
     // No clock reads for the usual "wait forever" and "don't wait".
     const deadline = timeoutMs === null || timeoutMs === 0 ? null : Date.now() + timeoutMs;
     for (;;) {
-      const remaining = deadline === null ? timeoutMs : Math.max(0, deadline - Date.now());
-      const frame = await this.receiveFrame(remaining, signal);
+      const frame = this.pollFrame() ?? (await this.receiveFrame(deadline === null ? timeoutMs : Math.max(0, deadline - Date.now()), signal));
       if (!frame) return null;
       this.stats.received++;
       let record: LogRecord;

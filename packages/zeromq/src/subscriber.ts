@@ -222,15 +222,22 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     }
   }
 
+  protected override pollFrame(): RawFrame | null {
+    const frame = this.frames.poll();
+    if (frame) this.afterTake();
+    return frame ?? null;
+  }
+
   protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
-    let frame = this.frames.poll();
-    if (!frame) {
-      await this.opening;
-      frame = await this.frames.take(timeoutMs, signal);
-    }
-    // The read loop paused at `prefetch` frames: let it go on once half of them are taken.
-    if (this.wakeReader && this.frames.length <= this.prefetch >> 1) this.resumeReader();
+    await this.opening;
+    const frame = await this.frames.take(timeoutMs, signal);
+    this.afterTake();
     return frame;
+  }
+
+  /** The read loop paused at `prefetch` frames: let it go on once half of them are taken. */
+  private afterTake(): void {
+    if (this.wakeReader && this.frames.length <= this.prefetch >> 1) this.resumeReader();
   }
 
   private resumeReader(): void {

@@ -87,6 +87,10 @@ export class MemorySubscriber extends FrameSubscriber {
     this.source = broker.queue(options.queue ?? 'logging');
   }
 
+  protected override pollFrame(): RawFrame | null {
+    return this.source.poll();
+  }
+
   protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
     return this.source.take(timeoutMs, signal);
   }
