@@ -157,6 +157,10 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     return ready;
   }
 
+  protected override pollFrame(): RawFrame | null {
+    return this.#frames.poll();
+  }
+
   protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
     this.#start();
     if (timeoutMs === 0 && this.#frames.length === 0) {
