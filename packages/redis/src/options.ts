@@ -71,7 +71,11 @@ export interface RedisSubscriberOptions extends SubscriberOptions, RedisConnecti
   readonly mode?: RedisQueueMode;
   /** Item envelope; `'kombu'` needs `mode: 'list'`. @default 'logq' */
   readonly format?: RedisQueueFormat;
-  /** Most records taken from Redis in one round trip (`LPOP key count`, `XREADGROUP COUNT`). @default 256 */
+  /**
+   * Most records taken from Redis in one round trip (`LPOP key count`, `XREADGROUP COUNT`). List mode:
+   * also the most records the subscriber holds (queued locally or in an LPOP in flight), so the most a crash loses.
+   * @default 256
+   */
   readonly batchSize?: number;
   /** Longest single blocking call (BLPOP / XREADGROUP BLOCK), in ms; waits longer are made of several. @default 1000 */
   readonly blockMs?: number;
