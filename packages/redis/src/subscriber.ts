@@ -115,13 +115,16 @@ export class RedisSubscriber extends FrameSubscriber {
     return super.decode(data);
   }
 
-  protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
+  protected override pollFrame(): RawFrame | null {
     const ready = this.local.poll();
-    if (ready !== null) {
-      // List mode: fetch the next batch while this one is being decoded and dispatched.
-      if (this.backlog && this.looping === null && this.local.length < this.prefetchBelow) this.ensureLoop();
-      return Promise.resolve(ready);
-    }
+    // List mode: fetch the next batch while this one is being decoded and dispatched.
+    if (ready !== null && this.backlog && this.looping === null && this.local.length < this.prefetchBelow) this.ensureLoop();
+    return ready;
+  }
+
+  protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
+    const ready = this.pollFrame();
+    if (ready !== null) return Promise.resolve(ready);
     if (this.closed) return Promise.resolve(null);
     return this.waitFrame(timeoutMs, signal);
   }
