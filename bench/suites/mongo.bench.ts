@@ -229,8 +229,12 @@ async function main(): Promise<void> {
   const client = new MongoClient(url);
   await client.connect();
   const best = { bare: 0, raw: 0, inflight2: 0, logq: 0, rawQueue: 0, queue: 0, rawBroadcast: 0, broadcast: 0 };
+  let last = performance.now();
   const max = (key: keyof typeof best, value: number): void => {
     best[key] = Math.max(best[key], value);
+    const now = performance.now();
+    console.error(`mongo: ${key} ${fmt(value)} records/s (${((now - last) / 1000).toFixed(1)} s)`);
+    last = now;
   };
   try {
     for (let round = 0; round < ROUNDS; round++) {

@@ -1,5 +1,5 @@
 import { abortableSleep } from '@logq/core';
-import { type ClientSession, type Document, Long, ObjectId } from 'mongodb';
+import { type ClientSession, type Document, Long, MongoServerError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs } from './reader.js';
 
 /** Settings of a {@link BroadcastReader}. */
@@ -110,7 +110,15 @@ export class BroadcastReader implements DocumentReader {
     this.session ??= client.startSession();
     const options = { session: this.session, promoteLongs: false } as const;
     if (this.awaitData === null) {
-      const info = await db.admin().command({ buildInfo: 1 }, options);
+      // A server that refuses buildInfo, or answers it not as FerretDB, is taken
+      // for MongoDB; a network error is thrown (and the question asked again).
+      const info = await db
+        .admin()
+        .command({ buildInfo: 1 }, options)
+        .catch((error: unknown) => {
+          if (error instanceof MongoServerError) return {};
+          throw error;
+        });
       this.awaitData = !('ferretdbVersion' in info);
     }
     const awaitData = this.awaitData;

@@ -57,20 +57,31 @@ export interface ClientHandle {
   readonly owned: boolean;
 }
 
-/** Makes (or adopts) the client and connects it; errors never hold the password. */
-export async function openClient(target: MongoTarget, options: MongoCommonOptions): Promise<ClientHandle> {
-  if (options.client) {
-    await options.client.connect();
-    return { client: options.client, owned: false };
+/**
+ * Makes the client from the URI (owned) or takes the user's (not owned),
+ * without connecting it: the caller can close it while it connects.
+ */
+export function createClient(target: MongoTarget, options: MongoCommonOptions): ClientHandle {
+  if (options.client) return { client: options.client, owned: false };
+  return {
+    client: new MongoClient(target.uri, { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions }),
+    owned: true,
+  };
+}
+
+/** Connects a client; errors never hold the password; an owned client that fails is closed. */
+export async function connectClient(handle: ClientHandle, target: MongoTarget): Promise<ClientHandle> {
+  if (!handle.owned) {
+    await handle.client.connect();
+    return handle;
   }
-  const client = new MongoClient(target.uri, { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions });
   try {
-    await client.connect();
+    await handle.client.connect();
   } catch (cause) {
-    await client.close(true).catch(() => undefined);
+    await handle.client.close(true).catch(() => undefined);
     throw new MongoTransportError(`cannot connect to ${redactUri(target.uri)}: ${describeError(cause)}`, { cause });
   }
-  return { client, owned: true };
+  return handle;
 }
 
 /** Whether an error is "the collection exists already". */

@@ -1,6 +1,6 @@
 import { type LogRecord, QueueHandler, type WireRecord, encodeRecord } from '@logq/core';
 import { type Collection, type Document, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { type ClientHandle, type MongoTarget, closeClient, ensureCollection, openClient, resolveTarget } from './connection.js';
+import { type ClientHandle, type MongoTarget, closeClient, connectClient, createClient, ensureCollection, resolveTarget } from './connection.js';
 import { kombuDocument, recordDocument, recordTimeMs } from './documents.js';
 import type { MongoHandlerOptions } from './options.js';
 
@@ -29,6 +29,8 @@ export class MongoHandler extends QueueHandler<Document> {
   private readonly options: MongoHandlerOptions;
   private readonly priority: number;
   private clientHandle: ClientHandle | null = null;
+  /** The client while it connects, so that close() can end its server selection. */
+  private connecting: ClientHandle | null = null;
   private collection: Collection<Document> | null = null;
   private lastBytes = 0;
 
@@ -63,7 +65,16 @@ export class MongoHandler extends QueueHandler<Document> {
   }
 
   protected async connect(): Promise<void> {
-    if (!this.clientHandle) this.clientHandle = await openClient(this.target, this.options);
+    if (!this.clientHandle) {
+      const handle = createClient(this.target, this.options);
+      this.connecting = handle;
+      try {
+        await connectClient(handle, this.target);
+      } finally {
+        this.connecting = null;
+      }
+      this.clientHandle = handle;
+    }
     if (!this.collection) {
       const db = this.clientHandle.client.db(this.target.database);
       this.collection = await ensureCollection(db, this.target, (error) => this.handleError(error));
@@ -98,6 +109,10 @@ export class MongoHandler extends QueueHandler<Document> {
     // The driver reconnects by itself: keep the client across failures and
     // release it only when the handler closes.
     if (!this.closed) return;
+    // close() gave up on a connect in flight: end it now rather than after its server selection timeout.
+    const pending = this.connecting;
+    this.connecting = null;
+    await closeClient(pending, true);
     const handle = this.clientHandle;
     this.clientHandle = null;
     this.collection = null;

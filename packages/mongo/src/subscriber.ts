@@ -1,7 +1,7 @@
 import { ClosedError, type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
 import type { Document } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
-import { type ClientHandle, type MongoTarget, closeClient, ensureCollection, openClient, resolveTarget } from './connection.js';
+import { type ClientHandle, type MongoTarget, closeClient, connectClient, createClient, ensureCollection, resolveTarget } from './connection.js';
 import { readRecordDocument, unwrapKombuDocument } from './documents.js';
 import type { MongoSubscriberOptions } from './options.js';
 import type { DocumentReader, ReaderConnection } from './reader.js';
@@ -35,6 +35,8 @@ export class MongoSubscriber extends SubscriberBase {
   private readonly maxRecordBytes: number;
   private readonly reader: DocumentReader;
   private handle: ClientHandle | null = null;
+  /** The client while it connects, so that close() can end its server selection. */
+  private connecting: ClientHandle | null = null;
   private connection: Promise<ReaderConnection> | null = null;
 
   constructor(uri: string, options: MongoSubscriberOptions = {}) {
@@ -77,7 +79,13 @@ export class MongoSubscriber extends SubscriberBase {
   private connect(): Promise<ReaderConnection> {
     this.connection ??= (async () => {
       if (!this.handle) {
-        const opened = await openClient(this.target, this.options);
+        const opened = createClient(this.target, this.options);
+        this.connecting = opened;
+        try {
+          await connectClient(opened, this.target);
+        } finally {
+          this.connecting = null;
+        }
         if (this.closed) {
           // close() ran while the client was connecting: release it here, or it would keep the process alive.
           await closeClient(opened, true);
@@ -132,6 +140,10 @@ export class MongoSubscriber extends SubscriberBase {
   }
 
   protected override async closeTransport(): Promise<void> {
+    // A connect in flight is ended now (its receive resolves null), not after its server selection timeout.
+    const pending = this.connecting;
+    this.connecting = null;
+    await closeClient(pending, true);
     try {
       await this.reader.close();
     } finally {

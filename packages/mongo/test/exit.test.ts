@@ -72,4 +72,28 @@ describe('a process with a closed handler and a closed subscriber exits by itsel
     const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
     expect(summary).toMatchObject({ received: 20, flushed: true, sent: 20, dropped: 0 });
   }, 120_000);
+
+  it('closed while still connecting to a server that is not there', async () => {
+    // Nothing listens on the port, and server selection would go on for 10 minutes:
+    // close() must end the connects in flight instead of waiting for them.
+    const uri = 'mongodb://127.0.0.1:9/absent';
+    const code = `
+      import { Level, LogRecord } from '@logq/core';
+      import { MongoHandler, MongoSubscriber } from '@logq/mongo';
+      const options = { collection: 'nowhere', onError: () => {}, clientOptions: { serverSelectionTimeoutMS: 600000 } };
+      const subscriber = new MongoSubscriber(${JSON.stringify(uri)}, options);
+      const received = subscriber.recv(null);
+      const handler = new MongoHandler(${JSON.stringify(uri)}, options);
+      for (let i = 0; i < 5; i++) handler.handle(new LogRecord({ channel: 'exit', level: Level.INFO, msg: 'r' + i }));
+      await new Promise((resolve) => setTimeout(resolve, 500)); // both are connecting now
+      const closed = await handler.close({ timeoutMs: 200 });
+      await subscriber.close();
+      console.log(JSON.stringify({ received: await received, ...closed }));
+    `;
+    const result = await runNode(code, 60_000);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+    expect(summary).toMatchObject({ received: null, flushed: false, sent: 0, dropped: 5 });
+  }, 120_000);
 });
