@@ -99,15 +99,8 @@ export function recordJson(record: LogRecord): string {
     `{"channel":${recurring(record.channel)},"level":${safeJson(record.level)},"msg":${msgJson}` +
     `,"args":${arrayJson(record.args)},"kwargs":${objectJson(record.kwargs)},"extra":${objectJson(record.extra)}` +
     `,"message":${formatted ? safeJson(message) : msgJson},"time":${safeJson(record.isoTime)}` +
-    `,"process":${nullableNumber(record.process)},"process_name":${recurring(record.processName)}` +
-    `,"thread":${nullableNumber(record.thread)},"thread_name":${recurring(record.threadName)}` +
-    `,"greenlet":${nullableNumber(record.greenlet)},"func_name":${nullableString(record.funcName)}` +
-    `,"filename":${nullableString(record.filename)},"module":${nullableString(record.module)}` +
-    `,"lineno":${nullableNumber(record.lineno)},"exception_name":${nullableString(record.exceptionName)}` +
-    `,"exception_message":${nullableString(record.exceptionMessage)}` +
-    `,"formatted_exception":${nullableString(record.formattedException)}` +
-    `,"frame_correction":${safeJson(record.frameCorrection)},"heavy_initialized":${safeJson(record.heavyInitialized)}` +
-    `,"information_pulled":${safeJson(record.informationPulled)}`;
+    originJson(record) +
+    callsiteAndErrorJson(record);
   const unknown = record.unknownFields;
   if (unknown) {
     for (const key of Object.keys(unknown)) {
@@ -116,6 +109,46 @@ export function recordJson(record: LogRecord): string {
     }
   }
   return flatten(`${out}}`);
+}
+
+// Fewer pieces, less work: the process and thread fields are the same for every
+// record a process makes, and a record without call site or error has a fixed tail.
+let origin: { process: number | null; processName: string | null; thread: number | null; threadName: string | null; greenlet: number | null; json: string } | null = null;
+
+/** `,"process":…` to `"greenlet":…`: the text of the last record whose fields were the same, or new text. */
+function originJson(record: LogRecord): string {
+  const { process, processName, thread, threadName, greenlet } = record;
+  if (origin !== null && origin.process === process && origin.processName === processName && origin.thread === thread && origin.threadName === threadName && origin.greenlet === greenlet) {
+    return origin.json;
+  }
+  const json =
+    `,"process":${nullableNumber(process)},"process_name":${recurring(processName)}` +
+    `,"thread":${nullableNumber(thread)},"thread_name":${recurring(threadName)},"greenlet":${nullableNumber(greenlet)}`;
+  origin = { process, processName, thread, threadName, greenlet, json: flatten(json) };
+  return json;
+}
+
+const PLAIN_TAIL =
+  ',"func_name":null,"filename":null,"module":null,"lineno":null,"exception_name":null,"exception_message":null' +
+  ',"formatted_exception":null,"frame_correction":0,"heavy_initialized":true,"information_pulled":true';
+
+/** `,"func_name":…` to `"information_pulled":…`. */
+function callsiteAndErrorJson(record: LogRecord): string {
+  if (
+    record.funcName === null && record.filename === null && record.module === null && record.lineno === null &&
+    record.exceptionName === null && record.exceptionMessage === null && record.formattedException === null &&
+    record.frameCorrection === 0 && record.heavyInitialized === true && record.informationPulled === true
+  ) {
+    return PLAIN_TAIL;
+  }
+  return (
+    `,"func_name":${nullableString(record.funcName)},"filename":${nullableString(record.filename)}` +
+    `,"module":${nullableString(record.module)},"lineno":${nullableNumber(record.lineno)}` +
+    `,"exception_name":${nullableString(record.exceptionName)},"exception_message":${nullableString(record.exceptionMessage)}` +
+    `,"formatted_exception":${nullableString(record.formattedException)}` +
+    `,"frame_correction":${safeJson(record.frameCorrection)},"heavy_initialized":${safeJson(record.heavyInitialized)}` +
+    `,"information_pulled":${safeJson(record.informationPulled)}`
+  );
 }
 
 /**

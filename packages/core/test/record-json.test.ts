@@ -26,8 +26,21 @@ describe('encodeRecord', () => {
           error: fc.option(fc.constantFrom(new TypeError('bad "input"\n'), 'a string', 42), { nil: undefined }),
         }),
         fc.option(fc.dictionary(key, fc.jsonValue(), { maxKeys: 3 }), { nil: null }),
-        (init, unknown) => {
-          const record = new LogRecord(init);
+        fc.record(
+          {
+            process: fc.option(fc.integer(), { nil: null }),
+            processName: fc.option(fc.string({ unit: 'binary' }), { nil: null }),
+            thread: fc.option(fc.integer({ min: 0, max: 3 }), { nil: null }),
+            threadName: fc.option(fc.constantFrom('MainThread', 'Worker-1', 'a"b'), { nil: null }),
+            funcName: fc.option(fc.string(), { nil: null }),
+            lineno: fc.option(fc.integer(), { nil: null }),
+            frameCorrection: fc.integer({ min: -2, max: 2 }),
+            informationPulled: fc.boolean(),
+          },
+          { requiredKeys: [] },
+        ),
+        (init, unknown, fields) => {
+          const record = Object.assign(new LogRecord(init), fields);
           record.unknownFields = unknown as LogRecord['unknownFields'];
           const expected = JSON.stringify(record.toDict());
           const text = encodeRecord(record);
