@@ -7,7 +7,7 @@
 import { LogRecord, Logger } from '@logq/core';
 import { MongoHandler, MongoSubscriber } from '@logq/mongo';
 import { useFerretDB } from '@logq/services';
-import { type Document, Long, MongoBulkWriteError, MongoClient, ObjectId } from 'mongodb';
+import { type Document, type IndexDescription, Long, MongoBulkWriteError, MongoClient, ObjectId } from 'mongodb';
 import { randomBytes } from 'node:crypto';
 import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
 
@@ -24,7 +24,7 @@ const CAPPED = 64 * 1024 * 1024;
 const name = (what: string) => `bench_${what}_${randomBytes(4).toString('hex')}`;
 
 /** The indexes MongoHandler creates (issue #7: level, channel, time). */
-const INDEXES = [
+const INDEXES: IndexDescription[] = [
   { key: { level: 1 }, name: 'level_1' },
   { key: { channel: 1 }, name: 'channel_1' },
   { key: { timestamp: 1 }, name: 'timestamp_1' },
