@@ -16,7 +16,7 @@ const N = Number(process.env.LOGQ_BENCH_MONGO_N ?? 10_000);
 const E2E_N = Number(process.env.LOGQ_BENCH_MONGO_E2E_N ?? 3_000);
 /** Each path runs this many rounds, alternating raw and logq (the machine is shared); the best run counts. */
 const ROUNDS = Number(process.env.LOGQ_BENCH_MONGO_ROUNDS ?? 3);
-const E2E_ROUNDS = Number(process.env.LOGQ_BENCH_MONGO_E2E_ROUNDS ?? 2);
+const E2E_ROUNDS = Number(process.env.LOGQ_BENCH_MONGO_E2E_ROUNDS ?? 3);
 const BATCH = 512;
 /** Records the raw work-queue consumer takes per round (MongoSubscriber's default prefetch). */
 const PREFETCH = 1000;

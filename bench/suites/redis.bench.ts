@@ -10,7 +10,7 @@ import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.j
 
 const N = 50_000;
 /** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
-const ROUNDS = 3;
+const ROUNDS = 5;
 const PUSH_CHUNK = 128;
 const PIPELINE = 1024;
 const POP = 1000;

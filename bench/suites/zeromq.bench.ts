@@ -9,7 +9,7 @@ import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.j
 
 const N = 50_000;
 /** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
-const ROUNDS = 3;
+const ROUNDS = 5;
 /** Producers yield to the event loop every this many records, as an application does between requests. */
 const CHUNK = 1024;
 /** The same high-water mark on both sides (logq's default). */
