@@ -13,6 +13,8 @@ export interface BroadcastSettings {
 
 /** Documents fetched per `getMore`. */
 const GET_MORE_BATCH = 1000;
+/** Longest wait after an empty poll that was slow (FerretDB scanning a large collection), in ms. */
+const MAX_IDLE_WAIT_MS = 5_000;
 /** Seen ids are swept of entries older than the resume window every this many additions. */
 const SWEEP_EVERY = 4096;
 
@@ -39,7 +41,7 @@ const noop = (): void => {};
  * its position across empty `getMore`s; the reader polls it instead (every
  * 10 ms, backing off to `pollIntervalMs` while nothing comes). FerretDB scans
  * the whole collection for every `getMore`, so an idle reader also waits at
- * least twice as long as its last empty `getMore` took.
+ * least twice as long as its last empty `getMore` took (at most 5 s).
  */
 export class BroadcastReader implements DocumentReader {
   private readonly buffer: Document[] = [];
@@ -89,9 +91,9 @@ export class BroadcastReader implements DocumentReader {
       // A live awaitData cursor waited on the server already; others are polled.
       if (!this.awaitData || !hadCursor || this.cursorId === null) {
         // An empty poll scans the whole capped collection on FerretDB: wait at
-        // least twice as long as it took, so an idle subscriber keeps the server
-        // at most a third busy however large the collection is.
-        const wait = Math.max(pause, 2 * this.emptyPollMs);
+        // least twice as long as it took (up to 5 s), so an idle subscriber
+        // keeps the server at most a third busy unless the collection is huge.
+        const wait = Math.max(pause, Math.min(2 * this.emptyPollMs, MAX_IDLE_WAIT_MS));
         await abortableSleep(after === null ? wait : Math.min(wait, after), signal);
         pause = Math.min(this.settings.pollIntervalMs, pause * 2);
       }
