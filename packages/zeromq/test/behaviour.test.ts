@@ -1,10 +1,7 @@
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { Level, LogRecord, createHandler, createSubscriber } from '@logq/core';
 import { waitFor } from '@logq/core/testing';
-import { freePort, makeTempDir, removeTempDir } from '@logq/services';
+import { freePort, makeTempDir, removeTempDir, runNodeSnippet } from '@logq/services';
 import * as zmq from 'zeromq';
 import { PeerTimeoutError, ZeroMQHandler, ZeroMQSocketError, ZeroMQSubscriber } from '../src/index.js';
 import { endpoint, waitForRawSubscriptions } from './helpers.js';
@@ -181,29 +178,7 @@ describe('slow joiner and peers', () => {
   });
 });
 
-const tsxLoader = pathToFileURL(createRequire(join(__dirname, '../../../bench/package.json')).resolve('tsx')).href;
-
-function runNode(code: string, timeoutMs: number): Promise<{ code: number | null; stdout: string; stderr: string; ms: number }> {
-  return new Promise((resolve, reject) => {
-    const started = Date.now();
-    const child = spawn(process.execPath, ['--conditions=@logq/source', '--import', tsxLoader, '--input-type=module', '-e', code], {
-      cwd: join(__dirname, '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child did not exit within ${timeoutMs} ms\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ code: exitCode, stdout, stderr, ms: Date.now() - started });
-    });
-  });
-}
+const runNode = (code: string, timeoutMs: number) => runNodeSnippet(code, { cwd: join(__dirname, '..'), timeoutMs });
 
 describe('linger: a process whose subscriber is gone still exits', () => {
   it.each([

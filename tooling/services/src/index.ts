@@ -8,3 +8,4 @@ export { startFerretDB, ferretdbPath, FERRETDB_VERSION, type FerretDBOptions } f
 export { useRedis, useRabbitMQ, useFerretDB, type UsedService } from './use.js';
 export { pythonPath, runPython, spawnPython, type PythonOptions, type PythonResult } from './python.js';
 export * from './logbook-peers.js';
+export { runNodeSnippet, type NodeSnippetOptions, type NodeSnippetResult } from './node-snippet.js';
