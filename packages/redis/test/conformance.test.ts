@@ -1,19 +1,8 @@
 import { describeTransportConformance } from '@logq/core/testing';
-import { type UsedService, useRedis } from '@logq/services';
-import type { Redis } from 'ioredis';
 import { RedisQueueHandler, RedisSubscriber, kombuEnvelope } from '../src/index.js';
-import { freshKey, rawClient } from './helpers.js';
+import { freshKey, redisForThisFile } from './helpers.js';
 
-let redis: UsedService;
-let raw: Redis;
-beforeAll(async () => {
-  redis = await useRedis();
-  raw = rawClient(redis.url);
-}, 120_000);
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 const quiet = () => undefined;
 
@@ -24,10 +13,10 @@ describeTransportConformance('redis list', {
       handler: new RedisQueueHandler(redis.url, { key }),
       subscriber: new RedisSubscriber(redis.url, { key }),
       injectRaw: async (frame) => {
-        await raw.rpush(key, Buffer.from(frame));
+        await redis.raw.rpush(key, Buffer.from(frame));
       },
       dispose: async () => {
-        await raw.del(key);
+        await redis.raw.del(key);
       },
     };
   },
@@ -40,10 +29,10 @@ describeTransportConformance('redis stream', {
       handler: new RedisQueueHandler(redis.url, { key, mode: 'stream' }),
       subscriber: new RedisSubscriber(redis.url, { key, mode: 'stream', onError: undefined }),
       injectRaw: async (frame) => {
-        await raw.xadd(key, '*', 'record', Buffer.from(frame));
+        await redis.raw.xadd(key, '*', 'record', Buffer.from(frame));
       },
       dispose: async () => {
-        await raw.del(key);
+        await redis.raw.del(key);
       },
     };
   },
@@ -60,10 +49,10 @@ describeTransportConformance('redis list, kombu format', {
         // Garbage inside a well-formed kombu envelope, as a broken producer would send.
         const body = typeof frame === 'string' ? frame : Buffer.from(frame).toString('latin1');
         const message = typeof frame === 'string' ? kombuEnvelope(body, key, key, 'base64') : JSON.stringify({ body: Buffer.from(frame).toString('base64'), 'content-type': 'application/json', properties: { body_encoding: 'base64', delivery_tag: 'x' } });
-        await raw.lpush(key, message);
+        await redis.raw.lpush(key, message);
       },
       dispose: async () => {
-        await raw.del(key, `_kombu.binding.${key}`, `_kombu.binding_permanent.${key}`);
+        await redis.raw.del(key, `_kombu.binding.${key}`, `_kombu.binding_permanent.${key}`);
       },
     };
   },

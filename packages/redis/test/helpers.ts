@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { type UsedService, useRedis } from '@logq/services';
 import { Redis } from 'ioredis';
 
 /** A key no other test uses. */
@@ -26,4 +27,46 @@ export async function until(condition: () => boolean | Promise<boolean>, what: s
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
     await new Promise((r) => setTimeout(r, 25));
   }
+}
+
+/** The Redis of a test file and a plain client on it. */
+export interface FileRedis {
+  /** The server's URL. */
+  readonly url: string;
+  /** A plain client for the test's own checks. */
+  readonly raw: Redis;
+  /** The service (stop/restart when this file started it). */
+  readonly service: UsedService;
+}
+
+/**
+ * Starts a Redis (or takes LOGQ_REDIS_URL) before the file's tests and a
+ * plain client on it, and releases both after them.
+ */
+export function redisForThisFile(): FileRedis {
+  let service: UsedService | undefined;
+  let raw: Redis | undefined;
+  beforeAll(async () => {
+    service = await useRedis();
+    raw = rawClient(service.url);
+  }, 120_000);
+  afterAll(async () => {
+    raw?.disconnect();
+    await service?.stop();
+  });
+  const ready = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error('Redis is not started yet (use it inside a test or hook)');
+    return value;
+  };
+  return {
+    get url() {
+      return ready(service).url;
+    },
+    get raw() {
+      return ready(raw);
+    },
+    get service() {
+      return ready(service);
+    },
+  };
 }

@@ -1,25 +1,15 @@
 import { encodeRecord } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
-import { type UsedService, useRedis } from '@logq/services';
 import type { Redis } from 'ioredis';
 import { RedisSubscriber } from '../src/index.js';
-import { freshKey, rawClient, until } from './helpers.js';
+import { freshKey, redisForThisFile, until } from './helpers.js';
 
-let redis: UsedService;
-let raw: Redis;
-beforeAll(async () => {
-  redis = await useRedis();
-  raw = rawClient(redis.url);
-}, 120_000);
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 /** A list holding records 0..n-1, head first. */
 async function fillList(n: number): Promise<string> {
   const key = freshKey('prefetch');
-  const pipeline = raw.pipeline();
+  const pipeline = redis.raw.pipeline();
   for (let i = 0; i < n; i += 128) {
     pipeline.rpush(key, ...Array.from({ length: Math.min(128, n - i) }, (_, k) => encodeRecord(numberedRecord(i + k))));
   }
@@ -39,12 +29,12 @@ describe('RedisSubscriber list mode, fetching ahead', () => {
         expect(record?.extra.seq).toBe(received);
         received++;
         // Taken from Redis (LLEN has dropped) and not yet returned by recv: what a crash would lose.
-        const held = n - (await raw.llen(key)) - received;
+        const held = n - (await redis.raw.llen(key)) - received;
         expect(held).toBeLessThanOrEqual(batchSize);
       }
     } finally {
       await subscriber.close();
-      await raw.del(key);
+      await redis.raw.del(key);
     }
   }, 60_000);
 
@@ -56,15 +46,15 @@ describe('RedisSubscriber list mode, fetching ahead', () => {
     try {
       for (let i = 0; i <= batchSize / 2; i++) expect((await subscriber.recv(10_000))?.extra.seq).toBe(i);
       // 51 received, 49 queued: the other 51 of batchSize are fetched ahead.
-      await until(async () => (await raw.llen(key)) === n - batchSize - (batchSize / 2 + 1), 'the LPOP ahead', 10_000);
+      await until(async () => (await redis.raw.llen(key)) === n - batchSize - (batchSize / 2 + 1), 'the LPOP ahead', 10_000);
       await until(() => subscriber.buffered === batchSize, 'its records queued', 10_000);
       // close() puts every record it holds back at the head of the list, in order.
       await subscriber.close();
-      const left = (await raw.lrange(key, 0, -1)).map((s) => JSON.parse(s).extra.seq as number);
+      const left = (await redis.raw.lrange(key, 0, -1)).map((s) => JSON.parse(s).extra.seq as number);
       expect(left).toEqual(Array.from({ length: n - (batchSize / 2 + 1) }, (_, i) => i + batchSize / 2 + 1));
     } finally {
       await subscriber.close();
-      await raw.del(key);
+      await redis.raw.del(key);
     }
   }, 60_000);
 
@@ -73,15 +63,15 @@ describe('RedisSubscriber list mode, fetching ahead', () => {
     const subscriber = new RedisSubscriber(redis.url, { key, batchSize: 100 });
     try {
       for (let i = 0; i < 29; i++) expect((await subscriber.recv(10_000))?.extra.seq).toBe(i);
-      await raw.rpush(key, encodeRecord(numberedRecord(30)));
+      await redis.raw.rpush(key, encodeRecord(numberedRecord(30)));
       await new Promise((resolve) => setTimeout(resolve, 200));
       // Nobody is waiting and the last LPOP was short: the new record stays in Redis.
-      expect(await raw.llen(key)).toBe(1);
+      expect(await redis.raw.llen(key)).toBe(1);
       expect((await subscriber.recv(10_000))?.extra.seq).toBe(29);
       expect((await subscriber.recv(10_000))?.extra.seq).toBe(30);
     } finally {
       await subscriber.close();
-      await raw.del(key);
+      await redis.raw.del(key);
     }
   }, 60_000);
 });

@@ -1,21 +1,10 @@
 import { Handler, type LogRecord, TestHandler } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
-import { type UsedService, useRedis } from '@logq/services';
-import type { Redis } from 'ioredis';
 import { RedisQueueHandler, RedisSubscriber } from '../src/index.js';
 import { spawnTs } from './support/child.js';
-import { freshKey, rawClient, until } from './helpers.js';
+import { freshKey, redisForThisFile, until } from './helpers.js';
 
-let redis: UsedService;
-let raw: Redis;
-beforeAll(async () => {
-  redis = await useRedis();
-  raw = rawClient(redis.url);
-}, 120_000);
-afterAll(async () => {
-  raw?.disconnect();
-  await redis?.stop();
-});
+const redis = redisForThisFile();
 
 /** Collects the `extra.seq` of every record it handles. */
 class SeqCollector extends Handler {
@@ -26,7 +15,7 @@ class SeqCollector extends Handler {
 }
 
 async function pendingCount(key: string, group = 'logq'): Promise<number> {
-  const summary = (await raw.xpending(key, group)) as [number, ...unknown[]];
+  const summary = (await redis.raw.xpending(key, group)) as [number, ...unknown[]];
   return Number(summary[0]);
 }
 
@@ -55,7 +44,7 @@ describe('RedisSubscriber stream mode', () => {
       await Promise.all(controllers.map((c) => c.stop()));
       await Promise.all(subscribers.map((s) => s.close()));
       await handler.close();
-      await raw.del(key);
+      await redis.raw.del(key);
     }
   }, 120_000);
 
@@ -65,7 +54,7 @@ describe('RedisSubscriber stream mode', () => {
     const handler = new RedisQueueHandler(redis.url, { key, mode: 'stream' });
     for (let i = 0; i < n; i++) handler.handle(numberedRecord(i));
     await handler.close();
-    expect(await raw.xlen(key)).toBe(n);
+    expect(await redis.raw.xlen(key)).toBe(n);
 
     // The victim reads a batch of 100, dispatches 30 of them, and is SIGKILLed.
     const victim = spawnTs('victim.ts', [redis.url, key, 'victim', '30']);
@@ -79,7 +68,7 @@ describe('RedisSubscriber stream mode', () => {
     void code;
     const victimSeqs = out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
     expect(victimSeqs).toHaveLength(30);
-    const consumers = (await raw.xinfo('CONSUMERS', key, 'logq')) as unknown[][];
+    const consumers = (await redis.raw.xinfo('CONSUMERS', key, 'logq')) as unknown[][];
     const victimInfo = consumers.map((c) => Object.fromEntries(toPairs(c))).find((c) => c.name === 'victim');
     expect(Number(victimInfo?.pending)).toBeGreaterThanOrEqual(70);
 
@@ -96,7 +85,7 @@ describe('RedisSubscriber stream mode', () => {
     } finally {
       await controller.stop();
       await survivor.close();
-      await raw.del(key);
+      await redis.raw.del(key);
     }
   }, 120_000);
 
@@ -106,20 +95,20 @@ describe('RedisSubscriber stream mode', () => {
     const errors: unknown[] = [];
     const subscriber = new RedisSubscriber(redis.url, { key, mode: 'stream', deadLetterKey: dlq, onError: (e) => errors.push(e) });
     try {
-      await raw.xadd(key, '*', 'record', 'not json');
-      await raw.xadd(key, '*', 'other', 'no record field');
-      await raw.xadd(key, '*', 'record', JSON.stringify(numberedRecord(7).toDict()));
+      await redis.raw.xadd(key, '*', 'record', 'not json');
+      await redis.raw.xadd(key, '*', 'other', 'no record field');
+      await redis.raw.xadd(key, '*', 'record', JSON.stringify(numberedRecord(7).toDict()));
       const record = await subscriber.recv(10_000);
       expect(record?.extra.seq).toBe(7);
       expect(subscriber.stats.malformed).toBe(2);
       expect(errors).toHaveLength(2);
-      await until(async () => (await raw.xlen(dlq)) === 2, 'two dead letters');
-      const dead = await raw.xrange(dlq, '-', '+');
+      await until(async () => (await redis.raw.xlen(dlq)) === 2, 'two dead letters');
+      const dead = await redis.raw.xrange(dlq, '-', '+');
       expect(dead[0]![1]).toEqual(['record', 'not json', 'source', key, 'id', expect.any(String)]);
       await until(async () => (await pendingCount(key)) === 0, 'malformed entries acknowledged');
     } finally {
       await subscriber.close();
-      await raw.del(key, dlq);
+      await redis.raw.del(key, dlq);
     }
   }, 60_000);
 
@@ -128,8 +117,8 @@ describe('RedisSubscriber stream mode', () => {
     const handler = new RedisQueueHandler(redis.url, { key, mode: 'stream', maxLen: 100 });
     for (let i = 0; i < 2000; i++) handler.handle(numberedRecord(i));
     await handler.close();
-    expect(await raw.xlen(key)).toBeLessThan(500);
-    await raw.del(key);
+    expect(await redis.raw.xlen(key)).toBeLessThan(500);
+    await redis.raw.del(key);
   });
 
   it('a consumer restarted under the same name gets its own pending entries back first', async () => {
@@ -149,7 +138,7 @@ describe('RedisSubscriber stream mode', () => {
       expect(seqs).toEqual([0, 1, 2, 3, 4]);
     } finally {
       await again.close();
-      await raw.del(key);
+      await redis.raw.del(key);
     }
   }, 60_000);
 });
