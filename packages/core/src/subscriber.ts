@@ -259,12 +259,22 @@ export abstract class FrameSubscriber extends SubscriberBase {
         if (signal.aborted) return null;
         continue;
       }
-      return { record, ack: frame.ack ? () => frame.ack!() : noop };
+      return new FrameDelivery(record, frame);
     }
   }
 }
 
-function noop(): void {}
+/** A decoded frame and its acknowledgement: one object per record. */
+class FrameDelivery implements Delivery {
+  constructor(
+    readonly record: LogRecord,
+    private readonly frame: RawFrame,
+  ) {}
+
+  ack(): void | Promise<void> {
+    return this.frame.ack?.();
+  }
+}
 
 /** Turns the public timeout (undefined/null: forever; negative: 0) into the internal one. */
 export function normalizeTimeout(timeout: number | null | undefined): number | null {
