@@ -1,5 +1,5 @@
 import { abortableSleep } from '@logq/core';
-import { type ClientSession, type Document, Long, MongoServerError, ObjectId } from 'mongodb';
+import { type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs } from './reader.js';
 
 /** Settings of a {@link BroadcastReader}. */
@@ -47,6 +47,7 @@ export class BroadcastReader implements DocumentReader {
   private readonly buffer: Document[] = [];
   private cursorId: Long | null = null;
   private session: ClientSession | null = null;
+  private sessionClient: MongoClient | null = null;
   private fetching: Promise<void> | null = null;
   /** Ids seen, with their `_id` time in seconds, for the resume window. */
   private readonly seen = new Map<string, number>();
@@ -109,7 +110,16 @@ export class BroadcastReader implements DocumentReader {
 
   private async fetch(waitMs: number | null): Promise<void> {
     const { client, db } = await this.connect();
-    this.session ??= client.startSession();
+    // A session of a client that the subscriber replaced is dropped with it.
+    if (this.session && this.sessionClient !== client) {
+      void this.session.endSession().catch(() => undefined);
+      this.session = null;
+      this.cursorId = null;
+    }
+    if (!this.session) {
+      this.session = client.startSession();
+      this.sessionClient = client;
+    }
     const options = { session: this.session, promoteLongs: false } as const;
     if (this.awaitData === null) {
       // A server that refuses buildInfo, or answers it not as FerretDB, is taken

@@ -1,5 +1,5 @@
 import { ClosedError, type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
-import type { Document } from 'mongodb';
+import { type Document, MongoServerSelectionError } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
 import { type ClientHandle, type MongoTarget, closeClient, connectClient, createClient, ensureCollection, resolveTarget } from './connection.js';
 import { readRecordDocument, unwrapKombuDocument } from './documents.js';
@@ -8,6 +8,8 @@ import type { DocumentReader, ReaderConnection } from './reader.js';
 import { WorkQueueReader, defaultConsumerName } from './work-queue.js';
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+/** A client of ours whose server selection has failed this long is replaced. */
+const RENEW_AFTER_MS = 15_000;
 
 /**
  * Receives records from a MongoDB collection (Logbook's queue subscribers).
@@ -38,6 +40,8 @@ export class MongoSubscriber extends SubscriberBase {
   /** The client while it connects, so that close() can end its server selection. */
   private connecting: ClientHandle | null = null;
   private connection: Promise<ReaderConnection> | null = null;
+  /** When server selection started failing (null: it works). */
+  private selectionFailingSince: number | null = null;
 
   constructor(uri: string, options: MongoSubscriberOptions = {}) {
     super(options);
@@ -45,7 +49,10 @@ export class MongoSubscriber extends SubscriberBase {
     this.target = resolveTarget(uri, options);
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     const connect = (): Promise<ReaderConnection> => this.connect();
-    const report = (error: unknown): void => this.reportError(error);
+    const report = (error: unknown): void => {
+      this.noteSelectionFailure(error);
+      this.reportError(error);
+    };
     const pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 200);
     this.reader =
       this.target.mode === 'broadcast'
@@ -73,6 +80,28 @@ export class MongoSubscriber extends SubscriberBase {
             },
             report,
           );
+  }
+
+  /**
+   * The driver's monitor can stay stuck after the server restarted (seen with
+   * FerretDB: server selection failed for minutes with the first error while
+   * the server was back). A client of ours whose server selection has failed
+   * for longer than {@link RENEW_AFTER_MS} is closed; the next receive opens
+   * a new one. Claims and the broadcast position live in this object and the
+   * server, not in the client, so nothing is lost or replayed.
+   */
+  private noteSelectionFailure(error: unknown): void {
+    if (!(error instanceof MongoServerSelectionError) && !(error instanceof Error && error.cause instanceof MongoServerSelectionError)) {
+      return;
+    }
+    const now = Date.now();
+    this.selectionFailingSince ??= now;
+    const handle = this.handle;
+    if (now - this.selectionFailingSince < RENEW_AFTER_MS || !handle?.owned || this.closed) return;
+    this.selectionFailingSince = null;
+    this.handle = null;
+    this.connection = null;
+    void closeClient(handle, true).catch(() => undefined);
   }
 
   /** Opens the client and the collection once; a failed attempt is retried on the next receive. */
@@ -121,6 +150,7 @@ export class MongoSubscriber extends SubscriberBase {
       const item = await this.reader.next(remaining, signal);
       if (!item) return null;
       this.stats.received++;
+      this.selectionFailingSince = null;
       let record: LogRecord;
       try {
         record = this.decodeDocument(item.doc);
