@@ -1,14 +1,8 @@
 import { describeTransportConformance } from '@logq/core/testing';
 import { MongoHandler, MongoSubscriber } from '../src/index.js';
-import { type TestServer, freshName, insertFrame, startTestServer } from './helpers.js';
+import { freshName, insertFrame, serverForThisFile } from './helpers.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForThisFile();
 
 const quiet = (): void => {};
 

@@ -2,49 +2,13 @@
  * A process whose MongoHandler and MongoSubscriber are closed exits by itself:
  * nothing (client, heartbeat timer, cursor session) keeps its event loop alive.
  */
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { type TestServer, freshName, startTestServer } from './helpers.js';
+import { runNodeSnippet } from '@logq/services';
+import { freshName, serverForThisFile } from './helpers.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForThisFile();
 
-const tsxLoader = pathToFileURL(createRequire(join(__dirname, '../../../bench/package.json')).resolve('tsx')).href;
-
-interface ChildResult {
-  readonly code: number | null;
-  readonly stdout: string;
-  readonly stderr: string;
-}
-
-/** Runs an ES module snippet in a child node (TS sources through tsx); rejects if it has not exited within `timeoutMs`. */
-function runNode(code: string, timeoutMs: number): Promise<ChildResult> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--conditions=@logq/source', '--import', tsxLoader, '--input-type=module', '-e', code], {
-      cwd: join(__dirname, '..'),
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`child did not exit within ${timeoutMs} ms (a handle keeps it alive)\n${stdout}\n${stderr}`));
-    }, timeoutMs);
-    child.on('exit', (exitCode) => {
-      clearTimeout(timer);
-      resolve({ code: exitCode, stdout, stderr });
-    });
-  });
-}
+const runNode = (code: string, timeoutMs: number) => runNodeSnippet(code, { cwd: join(__dirname, '..'), timeoutMs });
 
 describe('a process with a closed handler and a closed subscriber exits by itself', () => {
   it.each(['queue', 'broadcast'] as const)('mode %s', async (mode) => {

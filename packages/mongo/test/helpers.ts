@@ -37,6 +37,34 @@ export async function startTestServer(): Promise<TestServer> {
   };
 }
 
+/** Starts the server before the file's tests and stops it after them; usable inside tests and hooks. */
+export function serverForThisFile(): TestServer {
+  let server: TestServer | undefined;
+  beforeAll(async () => {
+    server = await startTestServer();
+  }, 120_000);
+  afterAll(async () => {
+    await server?.stop();
+  });
+  const current = (): TestServer => {
+    if (!server) throw new Error('the server is not started yet (use it inside a test or hook)');
+    return server;
+  };
+  return {
+    get service() {
+      return current().service;
+    },
+    get client() {
+      return current().client;
+    },
+    get url() {
+      return current().url;
+    },
+    urlFor: (database) => current().urlFor(database),
+    stop: () => current().stop(),
+  };
+}
+
 /**
  * Inserts a raw frame document where the subscriber reads: `{ _logq: { frame } }`,
  * the form in which the handler stores records whose dict MongoDB cannot hold

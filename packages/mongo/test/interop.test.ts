@@ -7,15 +7,9 @@ import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/c
 import { sampleRecord } from '@logq/core/testing';
 import { PY_MQ_HANDLER, PY_MQ_SUBSCRIBER, jsonLines, runPython } from '@logq/services';
 import { MongoHandler, MongoSubscriber } from '../src/index.js';
-import { type TestServer, freshName, startTestServer } from './helpers.js';
+import { freshName, serverForThisFile } from './helpers.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForThisFile();
 
 describe("Python Logbook MessageQueueHandler('mongodb://...') → logq MongoSubscriber({ format: 'kombu' })", () => {
   it('receives every record with every field exactly as Logbook exported it', async () => {

@@ -1,15 +1,9 @@
 import { Level, LogRecord, createHandler, createSubscriber } from '@logq/core';
 import { numberedRecord, sampleRecord } from '@logq/core/testing';
 import { MongoConfigError, MongoHandler, MongoSubscriber, uriDatabase } from '../src/index.js';
-import { type TestServer, freshName, startTestServer } from './helpers.js';
+import { freshName, serverForThisFile } from './helpers.js';
 
-let server: TestServer;
-beforeAll(async () => {
-  server = await startTestServer();
-}, 120_000);
-afterAll(async () => {
-  await server?.stop();
-});
+const server = serverForThisFile();
 
 describe('records as documents', () => {
   it('stores the record dict as fields, queryable by level, channel and time, with indexes', async () => {
