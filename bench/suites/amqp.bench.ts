@@ -2,12 +2,12 @@
 // log call, each beside raw amqplib doing the same work with the same
 // ~540-byte JSON in the same run: publishing with confirms (what logq does:
 // flush() means the broker has it) and without.
-import { Handler, LogRecord, Logger, kw } from '@logq/core';
+import { Handler, Logger, kw } from '@logq/core';
 import { MessageQueueHandler, MessageQueueSubscriber } from '@logq/amqp';
 import { useRabbitMQ } from '@logq/services';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
+import { captureRecord, fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
 
 const N = Number(process.env.LOGQ_BENCH_AMQP_N ?? 10_000);
 const CONFIRM_EVERY = 1000;
@@ -180,22 +180,11 @@ async function dropQueue(url: string, queue: string): Promise<void> {
   await connection.close();
 }
 
-function captureRecord(): LogRecord {
-  let captured: LogRecord | null = null;
-  const probe = new (class extends Handler {
-    emit(record: LogRecord): void {
-      captured = record;
-    }
-  })();
-  probe.applicationBound(() => logOne(1));
-  return captured!;
-}
-
 async function main(): Promise<void> {
   const rabbit = await useRabbitMQ();
   try {
     const url = rabbit.url;
-    const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord().toDict()));
+    const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord(() => logOne(1)).toDict()));
     const results: Record<Path, Run[]> = { 'raw-confirm': [], logq: [], 'raw-noconfirm': [] };
     // Interleaved rounds: the machine drifts, so each path sees the same conditions.
     for (let round = 1; round <= ROUNDS; round++) {

@@ -1,4 +1,5 @@
 // Helpers shared by the benchmark suites.
+import { Handler, type LogRecord } from '@logq/core';
 import { spawn } from 'node:child_process';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -67,4 +68,17 @@ export function spawnConsumer(suiteUrl: string, args: readonly string[]): { read
     child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`consumer ${args.join(' ')} exited with ${code}`))));
   });
   return { ready, done };
+}
+
+/** The record that `log` makes: a probe handler catches what one log call creates. */
+export function captureRecord(log: () => void): LogRecord {
+  let captured: LogRecord | null = null;
+  const probe = new (class extends Handler {
+    emit(record: LogRecord): void {
+      captured = record;
+    }
+  })();
+  probe.applicationBound(log);
+  if (captured === null) throw new Error('the log call made no record');
+  return captured;
 }

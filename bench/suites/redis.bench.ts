@@ -1,12 +1,12 @@
 // @logq/redis end to end (producer here, consumer in a child process) and per
 // log call, each beside the raw ioredis client doing the same work with the
 // same ~540-byte JSON in the same run.
-import { Handler, LogRecord, Logger, decodeRecord, encodeRecord, kw, Level } from '@logq/core';
+import { LogRecord, Logger, decodeRecord, encodeRecord, kw, Level } from '@logq/core';
 import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { useRedis } from '@logq/services';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
+import { captureRecord, fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
 
 const N = 50_000;
 /** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
@@ -197,7 +197,7 @@ async function main(): Promise<void> {
   const redis = await useRedis();
   try {
     const url = redis.url;
-    const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord().toDict()));
+    const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord(() => logOne(1)).toDict()));
     const results: Record<string, number> = {};
     let slimRaw = 0;
     let slim = 0;
@@ -273,17 +273,6 @@ pipeline; logq's handler sends in the background, one pipeline at a time). Calle
 }
 
 const rawBuffer: string[] = [];
-
-function captureRecord(): LogRecord {
-  let captured: LogRecord | null = null;
-  const probe = new (class extends Handler {
-    emit(record: LogRecord): void {
-      captured = record;
-    }
-  })();
-  probe.applicationBound(() => logOne(1));
-  return captured!;
-}
 
 if (process.argv[2] === 'consume') {
   const [, , , path, url, key, n] = process.argv;

@@ -1,11 +1,11 @@
 // @logq/zeromq end to end (producer here, consumer in a child process), PUSH/PULL and PUB/SUB,
 // and the caller-side cost per log call, each beside the raw zeromq socket sending the same
 // ~540-byte JSON in the same run.
-import { Handler, LogRecord, Logger, kw } from '@logq/core';
+import { Logger, kw } from '@logq/core';
 import { ZeroMQHandler, ZeroMQSubscriber } from '@logq/zeromq';
 import { freePort } from '@logq/services';
 import * as zmq from 'zeromq';
-import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
+import { captureRecord, fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
 
 const N = 50_000;
 /** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
@@ -189,21 +189,10 @@ async function callerCost(): Promise<number> {
   return ns;
 }
 
-function captureRecord(): LogRecord {
-  let captured: LogRecord | null = null;
-  const probe = new (class extends Handler {
-    emit(record: LogRecord): void {
-      captured = record;
-    }
-  })();
-  probe.applicationBound(() => logOne(1));
-  return captured!;
-}
-
 const rawBuffer: string[] = [];
 
 async function main(): Promise<void> {
-  const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord().toDict()));
+  const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord(() => logOne(1)).toDict()));
   const paths = ['raw-push', 'logq-push', 'logq-push-multipart', 'raw-pub', 'logq-pub'] as const;
   // Per path: the best rate (with its losses) and the least CPU per record over the rounds.
   const best = Object.fromEntries(paths.map((p) => [p, { rate: 0, lost: 0, producerUs: Infinity, consumerUs: Infinity }])) as Record<Path, Run>;
