@@ -4,7 +4,7 @@
  */
 import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
-import { PY_MQ_HANDLER, PY_MQ_SUBSCRIBER, type UsedService, jsonLines, runPython } from '@logq/services';
+import { PY_MQ_HANDLER, type UsedService, assertLogbookReceived, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
 import { MessageQueueHandler, MessageQueueSubscriber } from '../src/index.js';
 import { RawClient, broker, freshQueue } from './helpers.js';
 
@@ -86,24 +86,8 @@ describe('logq MessageQueueHandler → Python Logbook MessageQueueSubscriber', (
     await handler.flush();
     await handler.close();
 
-    const result = await runPython(PY_MQ_SUBSCRIBER, { args: [kombuUri, queue, '4'], timeoutMs: 90_000 });
-    expect(result.stderr).not.toMatch(/Traceback/);
-    expect(result.code).toBe(0);
-    const got = jsonLines(result.stdout) as { dict: Record<string, unknown>; message: string; level_name: string; time_iso: string; time_micros: number; exception_name: string | null; formatted_exception: string | null }[];
-    expect(got).toHaveLength(4);
-    for (let i = 0; i < records.length; i++) {
-      const expected = records[i]!.toDict();
-      const { time: pyTime, ...pyRest } = got[i]!.dict;
-      const { time: ourTime, ...ourRest } = expected;
-      // Every field but time is identical. Logbook parsed the time to the same
-      // instant; its to_dict() re-formats it without zero padding (a Logbook
-      // defect: '.073111' comes out as '.73111'), so compare the instant.
-      expect(pyRest).toEqual(ourRest);
-      expect(typeof pyTime).toBe('string');
-      expect(got[i]!.time_micros).toBe(records[i]!.timeMicros);
-      expect(parseIsoTime(ourTime)).toBe(records[i]!.timeMicros);
-      expect(got[i]!.message).toBe(records[i]!.message);
-    }
+    const got = await receiveWithLogbook(kombuUri, queue, 4);
+    assertLogbookReceived(got, records);
     expect(got[0]!.level_name).toBe('WARNING');
     expect(got[0]!.exception_name).toBe('TypeError');
     expect(got[0]!.formatted_exception).toMatch(/TypeError: bad thing ü — ☃/);

@@ -5,7 +5,7 @@
  */
 import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
-import { PY_MQ_HANDLER, PY_MQ_SUBSCRIBER, jsonLines, runPython } from '@logq/services';
+import { PY_MQ_HANDLER, assertLogbookReceived, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
 import { MongoHandler, MongoSubscriber } from '../src/index.js';
 import { freshName, serverForThisFile } from './helpers.js';
 
@@ -80,23 +80,8 @@ describe("logq MongoHandler({ format: 'kombu' }) → Python Logbook MessageQueue
     expect(stored).toMatchObject({ queue, priority: 9 });
     expect(typeof stored?.payload).toBe('string');
 
-    const result = await runPython(PY_MQ_SUBSCRIBER, { args: [uri, queue, '4'], timeoutMs: 90_000 });
-    expect(result.stderr).not.toMatch(/Traceback/);
-    expect(result.code).toBe(0);
-    const got = jsonLines(result.stdout) as { dict: Record<string, unknown>; message: string; level_name: string; time_iso: string; time_micros: number; exception_name: string | null; formatted_exception: string | null }[];
-    expect(got).toHaveLength(4);
-    for (let i = 0; i < records.length; i++) {
-      const expected = records[i]!.toDict();
-      const { time: pyTime, ...pyRest } = got[i]!.dict;
-      const { time: ourTime, ...ourRest } = expected;
-      // Every field but time is identical; Logbook re-formats the time without
-      // zero padding (its defect), so compare the instant.
-      expect(pyRest).toEqual(ourRest);
-      expect(typeof pyTime).toBe('string');
-      expect(got[i]!.time_micros).toBe(records[i]!.timeMicros);
-      expect(parseIsoTime(ourTime)).toBe(records[i]!.timeMicros);
-      expect(got[i]!.message).toBe(records[i]!.message);
-    }
+    const got = await receiveWithLogbook(uri, queue, 4);
+    assertLogbookReceived(got, records);
     expect(got[0]!.level_name).toBe('WARNING');
     expect(got[0]!.exception_name).toBe('TypeError');
     expect(got[0]!.formatted_exception).toMatch(/TypeError: bad thing ü — ☃/);

@@ -1,3 +1,7 @@
+import { type LogRecord, parseIsoTime } from '@logq/core';
+import assert from 'node:assert/strict';
+import { runPython } from './python.js';
+
 // Python Logbook peers for interop tests of every transport that Logbook reaches through kombu
 // (MessageQueueHandler / MessageQueueSubscriber with amqp://, redis://, mongodb:// URIs).
 
@@ -71,4 +75,49 @@ export function jsonLines(stdout: string): unknown[] {
     .split('\n')
     .filter((line) => line.trim().startsWith('{'))
     .map((line) => JSON.parse(line) as unknown);
+}
+
+/** What {@link PY_MQ_SUBSCRIBER} printed for one record it received. */
+export interface LogbookReceived {
+  /** Logbook's `to_dict(json_safe=True)`. */
+  readonly dict: Record<string, unknown>;
+  readonly message: string;
+  readonly level_name: string;
+  readonly time_iso: string;
+  readonly time_micros: number;
+  readonly exception_name: string | null;
+  readonly exception_message: string | null;
+  readonly formatted_exception: string | null;
+}
+
+/**
+ * Receives `count` records with Python Logbook's `MessageQueueSubscriber(uri, queue)`.
+ * Rejects when Python fails (with its stderr) or receives another number of records.
+ */
+export async function receiveWithLogbook(uri: string, queue: string, count: number, timeoutMs = 90_000): Promise<LogbookReceived[]> {
+  const result = await runPython(PY_MQ_SUBSCRIBER, { args: [uri, queue, String(count)], timeoutMs });
+  if (result.code !== 0 || /Traceback/.test(result.stderr)) {
+    throw new Error(`Logbook's MessageQueueSubscriber failed (exit ${result.code}):\n${result.stderr}`);
+  }
+  const got = jsonLines(result.stdout) as LogbookReceived[];
+  assert.equal(got.length, count, `Logbook received ${got.length} of ${count} records`);
+  return got;
+}
+
+/**
+ * Asserts that Logbook received exactly `sent`, in order: every field of each
+ * dict equal, and the time the same instant. (Logbook re-formats the time
+ * without zero padding, a Logbook defect: '.073111' comes out as '.73111'.)
+ */
+export function assertLogbookReceived(got: readonly LogbookReceived[], sent: readonly LogRecord[]): void {
+  assert.equal(got.length, sent.length);
+  sent.forEach((record, i) => {
+    const { time: pyTime, ...pyRest } = got[i]!.dict;
+    const { time: ourTime, ...ourRest } = record.toDict();
+    assert.deepEqual(pyRest, ourRest, `record ${i}: fields differ`);
+    assert.equal(typeof pyTime, 'string');
+    assert.equal(got[i]!.time_micros, record.timeMicros, `record ${i}: time`);
+    assert.equal(parseIsoTime(ourTime), record.timeMicros, `record ${i}: our time text`);
+    assert.equal(got[i]!.message, record.message, `record ${i}: message`);
+  });
 }
