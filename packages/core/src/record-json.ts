@@ -51,16 +51,8 @@ export function safeJson(value: unknown): string {
   }
 }
 
-function nullableString(value: string | null): string {
-  return value === null ? 'null' : safeJson(value);
-}
-
 function recurring(value: unknown): string {
   return typeof value === 'string' ? recurringString(value) : value === null ? 'null' : safeJson(value);
-}
-
-function nullableNumber(value: number | null): string {
-  return value === null ? 'null' : safeJson(value);
 }
 
 /** An array as `toDict` exports it (each element made JSON-safe). */
@@ -122,10 +114,10 @@ function originJson(record: LogRecord): string {
     return origin.json;
   }
   const json =
-    `,"process":${nullableNumber(process)},"process_name":${recurring(processName)}` +
-    `,"thread":${nullableNumber(thread)},"thread_name":${recurring(threadName)},"greenlet":${nullableNumber(greenlet)}`;
+    `,"process":${safeJson(process)},"process_name":${recurring(processName)}` +
+    `,"thread":${safeJson(thread)},"thread_name":${recurring(threadName)},"greenlet":${safeJson(greenlet)}`;
   origin = { process, processName, thread, threadName, greenlet, json: flatten(json) };
-  return json;
+  return origin.json;
 }
 
 const PLAIN_TAIL =
@@ -142,10 +134,10 @@ function callsiteAndErrorJson(record: LogRecord): string {
     return PLAIN_TAIL;
   }
   return (
-    `,"func_name":${nullableString(record.funcName)},"filename":${nullableString(record.filename)}` +
-    `,"module":${nullableString(record.module)},"lineno":${nullableNumber(record.lineno)}` +
-    `,"exception_name":${nullableString(record.exceptionName)},"exception_message":${nullableString(record.exceptionMessage)}` +
-    `,"formatted_exception":${nullableString(record.formattedException)}` +
+    `,"func_name":${safeJson(record.funcName)},"filename":${safeJson(record.filename)}` +
+    `,"module":${safeJson(record.module)},"lineno":${safeJson(record.lineno)}` +
+    `,"exception_name":${safeJson(record.exceptionName)},"exception_message":${safeJson(record.exceptionMessage)}` +
+    `,"formatted_exception":${safeJson(record.formattedException)}` +
     `,"frame_correction":${safeJson(record.frameCorrection)},"heavy_initialized":${safeJson(record.heavyInitialized)}` +
     `,"information_pulled":${safeJson(record.informationPulled)}`
   );
