@@ -4,7 +4,8 @@
  */
 import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
-import { PY_MQ_HANDLER, type UsedService, assertLogbookReceived, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
+import { PY_MQ_HANDLER, type UsedService, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
+import { assertLogbookReceived } from '@logq/services/logbook-assert';
 import { MessageQueueHandler, MessageQueueSubscriber } from '../src/index.js';
 import { RawClient, broker, freshQueue } from './helpers.js';
 

@@ -5,7 +5,8 @@
  */
 import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
-import { PY_MQ_HANDLER, assertLogbookReceived, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
+import { PY_MQ_HANDLER, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
+import { assertLogbookReceived } from '@logq/services/logbook-assert';
 import { MongoHandler, MongoSubscriber } from '../src/index.js';
 import { freshName, serverForThisFile } from './helpers.js';
 
