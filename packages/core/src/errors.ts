@@ -1,3 +1,5 @@
+import { redactSecrets } from './redact.js';
+
 /**
  * Base class of every error that logq raises. Sets `name` to the subclass name
  * and keeps the underlying `cause`.
@@ -17,19 +19,6 @@ export class TransportNotFoundError extends LogqError {}
 
 /** An operation was attempted on a handler or subscriber that has been closed. */
 export class ClosedError extends LogqError {}
-
-/**
- * Removes the password from every URI found in `text` (`amqp://user:secret@host` becomes
- * `amqp://user:***@host`), so that secrets never reach an error message or a log line.
- */
-export function redactSecrets(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]*)@/gi, '$1***@');
-}
-
-/** Returns `uri` with any password replaced by `***`. Alias of {@link redactSecrets} for one URI. */
-export function redactUri(uri: string): string {
-  return redactSecrets(uri);
-}
 
 /** A short, secret-free description of any thrown value, for error hooks and stderr lines. */
 export function describeError(error: unknown): string {

@@ -21,6 +21,7 @@ export * from './nested-setup.js';
 export * from './processor.js';
 export * from './queue-handler.js';
 export * from './record.js';
+export * from './redact.js';
 export * from './resolver.js';
 export * from './shutdown.js';
 export * from './stack.js';

@@ -1,4 +1,5 @@
-import { TransportNotFoundError, redactUri } from './errors.js';
+import { TransportNotFoundError } from './errors.js';
+import { redactUri } from './redact.js';
 import type { Handler } from './handler.js';
 import type { SubscriberBase } from './subscriber.js';
 

@@ -9,6 +9,10 @@ export interface NodeSnippetOptions {
   readonly cwd: string;
   /** The child must have exited by then, else it is killed and the promise rejects. */
   readonly timeoutMs: number;
+  /** Sends `signal` to the child once its stdout contains `whenStdoutIncludes` (e.g. a SIGTERM test). */
+  readonly signal?: { readonly name: NodeJS.Signals; readonly whenStdoutIncludes: string };
+  /** Extra environment variables for the child. */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** How a snippet's child process ended. */
@@ -18,6 +22,8 @@ export interface NodeSnippetResult {
   readonly stderr: string;
   /** Wall time from spawn to exit, in ms. */
   readonly ms: number;
+  /** The signal that ended the child, if one did. */
+  readonly signal: NodeJS.Signals | null;
 }
 
 /** tsx's loader, found through this package (a dependency of it) as seen from `cwd`. */
@@ -37,19 +43,27 @@ export function runNodeSnippet(code: string, options: NodeSnippetOptions): Promi
     const started = Date.now();
     const child = spawn(process.execPath, ['--conditions=@logq/source', '--import', tsxLoader(options.cwd), '--input-type=module', '-e', code], {
       cwd: options.cwd,
+      env: { ...process.env, ...options.env },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let signalled = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (options.signal && !signalled && stdout.includes(options.signal.whenStdoutIncludes)) {
+        signalled = true;
+        child.kill(options.signal.name);
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
       reject(new Error(`child did not exit within ${options.timeoutMs} ms (a handle keeps it alive)\n${stdout}\n${stderr}`));
     }, options.timeoutMs);
-    child.on('exit', (exitCode) => {
+    child.on('exit', (exitCode, exitSignal) => {
       clearTimeout(timer);
-      resolve({ code: exitCode, stdout, stderr, ms: Date.now() - started });
+      resolve({ code: exitCode, stdout, stderr, ms: Date.now() - started, signal: exitSignal });
     });
   });
 }

@@ -3,6 +3,7 @@
  * @packageDocumentation
  */
 export * from './checks.js';
+export * from './garbage.js';
 export * from './memory.js';
 export * from './sample.js';
 export * from './suite.js';
