@@ -13,7 +13,7 @@ import { type StreamEntry, asBuffers, parseClaimReply, parseReadReply } from './
 const NON_BLOCKING_CAP_MS = 1_000;
 
 /** List mode: most items of the first pop after the list was empty (their sizes are not known yet). */
-const FIRST_POP = 4;
+const FIRST_POP = 1;
 
 /**
  * Receives records that {@link RedisQueueHandler} or Python Logbook's
@@ -25,7 +25,7 @@ const FIRST_POP = 4;
  * `RPOP`, the end kombu consumers take from) and waits with BLPOP/BRPOP (on
  * a connection of its own) only when the list is empty. A batch is bounded in
  * count (`batchSize`) and in bytes (`batchBytes`, judged from the items just
- * read; the first pop after the list was empty takes at most 4). When the
+ * read; the first pop after the list was empty takes one item). When the
  * last pop came back full and half of it has been received, the next one is
  * already on its way. Records taken but not yet returned stay in a local
  * queue; `close()` puts them back at the head of the list. A record is gone
