@@ -290,8 +290,10 @@ export class RedisSubscriber extends FrameSubscriber {
     // The list was empty: the sizes of what comes next are not known.
     this.popWindow = Math.min(this.popWindow, FIRST_POP);
     const blocking = this.blockingLink();
+    // A cluster client sends nothing before it knows the topology.
+    await blocking.connect();
     // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection (written with the pop).
-    const id = this.blockingId === null ? blocking.send(undefined, ['CLIENT', 'ID']) : null;
+    const id = this.blockingId === null ? blocking.send(this.key, ['CLIENT', 'ID']) : null;
     const pop = blocking.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'BRPOP' : 'BLPOP', this.key, String(this.blockMs / 1000)]);
     this.blockingPop = true;
     try {
@@ -392,8 +394,9 @@ export class RedisSubscriber extends FrameSubscriber {
     }
     await this.flushAcks();
     const blocking = this.blockingLink();
+    await blocking.connect();
     const wait = Math.min(this.blockMs, this.claimIntervalMs);
-    const id = blocking.send(undefined, ['CLIENT', 'ID']);
+    const id = blocking.send(this.key, ['CLIENT', 'ID']);
     const read = this.readGroup(blocking, '>', wait);
     this.blockingId = Number(await id);
     return this.queueEntries(parseReadReply(await read, STREAM_FIELD));
@@ -483,7 +486,7 @@ export class RedisSubscriber extends FrameSubscriber {
     const blocking = this.#blocking;
     if (blocking !== null && this.blockingId !== null && main !== null && main.ready) {
       try {
-        await withTimeout(main.send(undefined, ['CLIENT', 'UNBLOCK', String(this.blockingId)]), 1_000);
+        await withTimeout(main.send(this.key, ['CLIENT', 'UNBLOCK', String(this.blockingId)]), 1_000);
       } catch {
         // fall through to dropping it
       }
