@@ -1,7 +1,10 @@
 import { Secret, redactUri, scrubError } from '@logq/core';
-import { RESP_TYPES, createClient, type RedisClientOptions } from 'redis';
+import { RESP_TYPES, createClient, createSentinel, type RedisClientOptions } from 'redis';
 import { RedisTransportError } from './errors.js';
-import type { NodeRedisClient, NodeRedisCluster, RedisConnectionOptions } from './options.js';
+import type { NodeRedisClient, NodeRedisCluster, NodeRedisSentinel, RedisConnectionOptions } from './options.js';
+
+type AnyClient = NodeRedisClient | NodeRedisCluster | NodeRedisSentinel;
+type Kind = 'client' | 'cluster' | 'sentinel';
 
 /** One argument of a Redis command. */
 export type RedisArg = string | Buffer;
@@ -35,6 +38,16 @@ export function targetSecrets(target: RedisTarget): string[] {
   if (password) out.push(password);
   const uri = target.uri?.reveal();
   if (uri !== undefined) {
+    // user:password@ of any form, redis+sentinel:// with several hosts too.
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^@/]*)@/i.exec(uri);
+    if (m?.[1]) {
+      out.push(m[1]);
+      try {
+        out.push(decodeURIComponent(m[1]));
+      } catch {
+        // not %-encoded
+      }
+    }
     try {
       const parsed = new URL(uri);
       if (parsed.password) out.push(decodeURIComponent(parsed.password), parsed.password);
@@ -50,8 +63,10 @@ export function transportError(what: string, cause: unknown, target: RedisTarget
   return new RedisTransportError(what, scrubError(cause, targetSecrets(target)));
 }
 
-function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRedisCluster {
-  return Array.isArray((client as Partial<NodeRedisCluster>).masters);
+function kindOf(client: AnyClient): Kind {
+  if (Array.isArray((client as Partial<NodeRedisCluster>).masters)) return 'cluster';
+  if (typeof (client as Partial<NodeRedisSentinel>).acquire === 'function') return 'sentinel';
+  return 'client';
 }
 
 /**
@@ -60,16 +75,16 @@ function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRe
  * logq owns, close.
  */
 export class RedisLink {
-  readonly #client: NodeRedisClient | NodeRedisCluster;
-  readonly #cluster: boolean;
+  readonly #client: AnyClient;
+  readonly #kind: Kind;
   /** logq created it, so logq closes it and may unref its socket. */
   readonly owned: boolean;
   #holds = 0;
   #connecting: Promise<unknown> | null = null;
 
-  constructor(client: NodeRedisClient | NodeRedisCluster, owned: boolean) {
+  constructor(client: AnyClient, owned: boolean) {
     this.#client = client;
-    this.#cluster = isCluster(client);
+    this.#kind = kindOf(client);
     this.owned = owned;
     // An idle connection that logq owns never keeps the process alive.
     if (owned) this.#unref();
@@ -113,13 +128,15 @@ export class RedisLink {
 
   /** Sends a command; `key` routes it on a cluster. Replies with strings. */
   send(key: RedisArg | undefined, args: RedisArg[]): Promise<unknown> {
-    if (this.#cluster) return (this.#client as NodeRedisCluster).sendCommand(key, false, args);
+    if (this.#kind === 'cluster') return (this.#client as NodeRedisCluster).sendCommand(key, false, args);
+    if (this.#kind === 'sentinel') return (this.#client as NodeRedisSentinel).sendCommand(false, args);
     return (this.#client as NodeRedisClient).sendCommand(args);
   }
 
   /** Sends a command whose bulk-string replies come as Buffers. */
   sendForBuffers(key: RedisArg | undefined, args: RedisArg[]): Promise<unknown> {
-    if (this.#cluster) return (this.#client as NodeRedisCluster).sendCommand(key, false, args, BUFFERS);
+    if (this.#kind === 'cluster') return (this.#client as NodeRedisCluster).sendCommand(key, false, args, BUFFERS);
+    if (this.#kind === 'sentinel') return (this.#client as NodeRedisSentinel).sendCommand(false, args, BUFFERS);
     return (this.#client as NodeRedisClient).sendCommand(args, BUFFERS);
   }
 
@@ -149,7 +166,7 @@ export class RedisLink {
   /** Drops the connection at once; queued commands reject. Never throws. */
   destroy(): void {
     try {
-      if (this.#client.isOpen) this.#client.destroy();
+      if (this.#client.isOpen) void Promise.resolve(this.#client.destroy()).catch(() => undefined);
     } catch {
       // already gone
     }
@@ -179,8 +196,9 @@ export class RedisLink {
  * false is for handlers: the core QueueHandler owns reconnection and
  * buffering, so commands must fail fast while disconnected.
  */
-export function createOwnedClient(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): NodeRedisClient {
+export function createOwnedClient(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): NodeRedisClient | NodeRedisSentinel {
   const uri = target.uri?.reveal();
+  if (uri !== undefined && /^rediss?\+sentinel:/i.test(uri)) return createSentinelClient(uri, options, autoReconnect);
   const useTls = options.tls !== undefined || (uri !== undefined && /^rediss:/i.test(uri));
   const given = options.clientOptions ?? {};
   const socket = {
@@ -198,6 +216,37 @@ export function createOwnedClient(target: RedisTarget, options: RedisConnectionO
     disableOfflineQueue: !autoReconnect,
   };
   return createClient(merged) as unknown as NodeRedisClient;
+}
+
+/**
+ * A node-redis Sentinel client for `redis+sentinel://[user:password@]host:port[,host:port...]/master[/db]`
+ * (the password is the data nodes'; sentinels are reached without one).
+ */
+function createSentinelClient(uri: string, options: RedisConnectionOptions, autoReconnect: boolean): NodeRedisSentinel {
+  const m = /^(rediss?)\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)\/([^/]+)(?:\/(\d+))?\/?$/i.exec(uri);
+  if (!m) throw new RedisTransportError(`not a redis+sentinel:// URI (redis+sentinel://[user:password@]host:port[,host:port]/master[/db]): ${redactUri(uri)}`);
+  const [, scheme, user, password, hosts, name, db] = m;
+  const sentinelRootNodes = hosts!.split(',').map((hp) => {
+    const i = hp.lastIndexOf(':');
+    return i === -1 ? { host: hp, port: 26379 } : { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
+  });
+  const given = options.clientOptions ?? {};
+  const socket = {
+    ...given.socket,
+    ...(scheme!.toLowerCase() === 'rediss' || options.tls !== undefined ? { ...options.tls, tls: true as const } : {}),
+    connectTimeout: options.connectTimeoutMs ?? 10_000,
+    reconnectStrategy: autoReconnect ? (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000) : (false as const),
+  };
+  return createSentinel({
+    name: decodeURIComponent(name!),
+    sentinelRootNodes,
+    nodeClientOptions: {
+      ...(user ? { username: decodeURIComponent(user) } : {}),
+      ...(password ? { password: decodeURIComponent(password) } : {}),
+      ...(db !== undefined ? { database: Number(db) } : {}),
+      socket: socket as RedisClientOptions['socket'],
+    },
+  }) as unknown as NodeRedisSentinel;
 }
 
 /** A link on a new client for `target` that swallows socket errors (callers report failures themselves). */

@@ -15,6 +15,7 @@ export type {
   NodeRedisClient,
   NodeRedisCluster,
   NodeRedisCommandOptions,
+  NodeRedisSentinel,
   RedisConnectionOptions,
   RedisHandlerOptions,
   RedisQueueFormat,
@@ -29,7 +30,7 @@ export { RedisSubscriber } from './subscriber.js';
 
 // `createHandler(uri, { queue })` / `createSubscriber(uri, { queue })` (what Logbook's
 // MessageQueueHandler/MessageQueueSubscriber pass): kombu's format on the list `queue`.
-registerTransport(['redis', 'rediss'], {
+registerTransport(['redis', 'rediss', 'redis+sentinel', 'rediss+sentinel'], {
   packageName: '@logq/redis',
   createHandler: (uri, options) => new RedisQueueHandler(uri, options as RedisQueueHandlerOptions),
   createSubscriber: (uri, options) => new RedisSubscriber(uri, options as RedisSubscriberOptions),

@@ -72,16 +72,44 @@ export interface NodeRedisCluster {
   destroy(): void;
 }
 
+/**
+ * The part of a node-redis Sentinel client (`createSentinel()` from `redis`)
+ * that logq uses: commands go to the current master, found through the
+ * sentinels (and found again after a failover).
+ */
+export interface NodeRedisSentinel {
+  /** Whether `connect()` was called and the client is not closed. */
+  readonly isOpen: boolean;
+  /** Whether the client is ready. */
+  readonly isReady: boolean;
+  /** Leases a client of the master (tells a Sentinel client from the others). */
+  acquire(): Promise<unknown>;
+  /** Connects. */
+  connect(): Promise<unknown>;
+  /** Sends one command to the master. */
+  sendCommand(isReadonly: boolean | undefined, args: (string | Buffer)[], options?: NodeRedisCommandOptions): Promise<unknown>;
+  /** A new Sentinel client with the same options. */
+  duplicate(): NodeRedisSentinel;
+  /** Listens for `error`. */
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Stops listening. */
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Closes after pending commands. */
+  close(): Promise<void>;
+  /** Closes at once. */
+  destroy(): unknown;
+}
+
 /** Connection options shared by every Redis handler and subscriber. */
 export interface RedisConnectionOptions {
   /**
-   * A node-redis client (or cluster) to use instead of one made from the URI.
+   * A node-redis client, cluster or Sentinel client to use instead of one made from the URI.
    * logq never closes it (it closes only what it created, e.g. the duplicate
    * it makes for blocking pops); connect it yourself or let logq call
    * `connect()` on it.
    * @default undefined (a client is made from the URI and closed on close())
    */
-  readonly client?: NodeRedisClient | NodeRedisCluster;
+  readonly client?: NodeRedisClient | NodeRedisCluster | NodeRedisSentinel;
   /**
    * Options for the clients logq creates, passed to node-redis's
    * `createClient` (e.g. `database`, `username`, `name`). logq's own
