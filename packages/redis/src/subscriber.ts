@@ -72,7 +72,7 @@ export class RedisSubscriber extends FrameSubscriber {
   #main: RedisLink | null;
   #blocking: RedisLink | null = null;
   private blockingId: number | null = null;
-  /** List mode: most items of the next pop, from the sizes of the items just read (bytes-bounded read-ahead). */
+  /** Most items of the next pop or stream read, from the sizes of the items just read (bytes-bounded read-ahead). */
   private popWindow = FIRST_POP;
   /** List mode: the last pop came back full, so the list likely holds more: fetch ahead (see {@link prefetchBelow}). */
   private backlog = false;
@@ -362,9 +362,24 @@ export class RedisSubscriber extends FrameSubscriber {
     this.groupReady = true;
   }
 
-  private readGroup(link: RedisLink, from: string, blockMs?: number): Promise<unknown> {
+  /** Stream mode: entries per read, bounded like list pops (batchSize, and batchBytes judged from the entries just read). */
+  private readCount(): number {
+    return Math.max(1, Math.min(this.batchSize, this.popWindow));
+  }
+
+  private async readGroup(link: RedisLink, from: string, count: number, blockMs?: number): Promise<StreamEntry[]> {
     const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
-    return link.sendForBuffers(this.key, ['XREADGROUP', 'GROUP', this.group, this.consumer, 'COUNT', String(this.batchSize), ...block, 'STREAMS', this.key, from]);
+    const reply = await link.sendForBuffers(this.key, ['XREADGROUP', 'GROUP', this.group, this.consumer, 'COUNT', String(count), ...block, 'STREAMS', this.key, from]);
+    const entries = parseReadReply(reply, STREAM_FIELD);
+    this.sizeWindow(entries);
+    return entries;
+  }
+
+  /** Sizes the next read from the largest entry just read (an empty read: the next takes one). */
+  private sizeWindow(entries: readonly StreamEntry[]): void {
+    let largest = 0;
+    for (const entry of entries) if (entry.data !== null && entry.data.length > largest) largest = entry.data.length;
+    this.popWindow = entries.length === 0 ? FIRST_POP : Math.max(1, Math.min(this.batchSize, Math.floor(this.batchBytes / Math.max(1, largest))));
   }
 
   private async fetchStream(main: RedisLink, block: boolean): Promise<number> {
@@ -373,9 +388,10 @@ export class RedisSubscriber extends FrameSubscriber {
       let queued = 0;
       if (!this.ownPendingRead) {
         // Entries this consumer name took in an earlier life and never acknowledged.
-        const entries = parseReadReply(await this.readGroup(main, this.ownPendingFrom), STREAM_FIELD);
+        const count = this.readCount();
+        const entries = await this.readGroup(main, this.ownPendingFrom, count);
         queued += this.queueEntries(entries);
-        if (entries.length < this.batchSize) {
+        if (entries.length < count) {
           this.ownPendingRead = true;
           this.ownPendingFrom = '0';
         } else {
@@ -388,25 +404,26 @@ export class RedisSubscriber extends FrameSubscriber {
         if (queued > 0) return queued;
       }
       const acks = this.flushAcks();
-      const reply = await this.readGroup(main, '>');
+      const entries = await this.readGroup(main, '>', this.readCount());
       await acks;
-      return this.queueEntries(parseReadReply(reply, STREAM_FIELD));
+      return this.queueEntries(entries);
     }
     await this.flushAcks();
     const blocking = this.blockingLink();
     await blocking.connect();
     const wait = Math.min(this.blockMs, this.claimIntervalMs);
     const id = blocking.send(this.key, ['CLIENT', 'ID']);
-    const read = this.readGroup(blocking, '>', wait);
+    const read = this.readGroup(blocking, '>', this.readCount(), wait);
     this.blockingId = Number(await id);
-    return this.queueEntries(parseReadReply(await read, STREAM_FIELD));
+    return this.queueEntries(await read);
   }
 
   /** Claims entries idle longer than minIdleMs in any consumer of the group. */
   private async claim(main: RedisLink): Promise<number> {
     this.lastClaim = Date.now();
-    const reply = await main.sendForBuffers(this.key, ['XAUTOCLAIM', this.key, this.group, this.consumer, String(this.minIdleMs), this.claimCursor, 'COUNT', String(this.batchSize)]);
+    const reply = await main.sendForBuffers(this.key, ['XAUTOCLAIM', this.key, this.group, this.consumer, String(this.minIdleMs), this.claimCursor, 'COUNT', String(this.readCount())]);
     const { cursor, entries } = parseClaimReply(reply, STREAM_FIELD);
+    if (entries.length > 0) this.sizeWindow(entries);
     this.claimCursor = cursor;
     // More to look at: come back at once rather than after the interval.
     if (cursor !== '0-0') this.lastClaim = 0;
