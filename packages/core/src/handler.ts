@@ -37,6 +37,11 @@ export interface HandlerOptions {
 export interface CloseOptions {
   /** How long to try to deliver what is buffered, in ms. @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * How the report of undelivered records describes the deadline (default:
+   * `after <timeoutMs> ms`); the exit flush says `within the exit deadline of …`.
+   */
+  readonly reason?: string;
 }
 
 /** What happened when a handler closed. */
