@@ -54,6 +54,13 @@ export interface CloseResult {
   readonly dropped: number;
 }
 
+/**
+ * Marks handlers whose `emit` only queues a record and which count
+ * `stats.sent` themselves once it is delivered (`QueueHandler`): a wrapper
+ * handing records to such a handler leaves the counting to it.
+ */
+export const COUNTS_OWN_DELIVERIES: unique symbol = Symbol.for('logq.countsOwnDeliveries') as never;
+
 /** The process-wide and per-async-context stacks of handlers. */
 export const handlerStack = new ObjectStack<Handler>();
 

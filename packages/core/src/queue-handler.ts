@@ -1,6 +1,6 @@
 import { DEFAULT_MAX_RECORD_BYTES, encodeRecord, frameBytes } from './codec.js';
 import { ClosedError, LogqError } from './errors.js';
-import { type CloseOptions, type CloseResult, Handler, type HandlerOptions } from './handler.js';
+import { COUNTS_OWN_DELIVERIES, type CloseOptions, type CloseResult, Handler, type HandlerOptions } from './handler.js';
 import type { LogRecord, WireRecord } from './record.js';
 import { trackHandler, untrackHandler } from './open-handlers.js';
 import { abortableSleep } from './subscriber.js';
@@ -60,6 +60,8 @@ export class RecordTooLargeError extends LogqError {}
  * @typeParam P - the payload type handed to `sendBatch`.
  */
 export abstract class QueueHandler<P = string> extends Handler {
+  /** `stats.sent` grows when the broker has a record, not when it is emitted. */
+  readonly [COUNTS_OWN_DELIVERIES] = true;
   private buffer: P[] = [];
   private head = 0;
   private inflight = 0;
