@@ -6,6 +6,7 @@
 export * from './async-queue.js';
 export * from './codec.js';
 export * from './dispatch.js';
+export * from './drop-report.js';
 export * from './error-hook.js';
 export * from './errors.js';
 export * from './exit-flush.js';

@@ -3,6 +3,8 @@ import { ClosedError, LogqError } from './errors.js';
 import { COUNTS_OWN_DELIVERIES, type CloseOptions, type CloseResult, Handler, type HandlerOptions } from './handler.js';
 import type { LogRecord, WireRecord } from './record.js';
 import { trackHandler, untrackHandler } from './open-handlers.js';
+import { DropReporter } from './drop-report.js';
+import { RingBuffer } from './ring-buffer.js';
 import { abortableSleep } from './subscriber.js';
 
 /** What a full buffer gives up: the record being logged, or the oldest buffered one. */
@@ -62,9 +64,13 @@ export class RecordTooLargeError extends LogqError {}
 export abstract class QueueHandler<P = string> extends Handler {
   /** `stats.sent` grows when the broker has a record, not when it is emitted. */
   readonly [COUNTS_OWN_DELIVERIES] = true;
-  private buffer: P[] = [];
-  private head = 0;
+  /** Records not yet handed to the transport (the batch in flight is held by the pump). */
+  private readonly buffer = new RingBuffer<P>();
   private inflight = 0;
+  private readonly drops = new DropReporter(
+    (error) => this.handleError(error),
+    (count) => `${this.constructor.name}: buffer full (maxBuffer ${this.maxBuffer}, overflow '${this.overflow}'); ${count} record(s) dropped`,
+  );
   private pumping = false;
   private connected = false;
   private backoffMs: number;
@@ -141,7 +147,7 @@ export abstract class QueueHandler<P = string> extends Handler {
 
   /** Records waiting (buffered and in flight). */
   get pending(): number {
-    return this.buffer.length - this.head;
+    return this.buffer.length + this.inflight;
   }
 
   /** Buffers the record for the pump. Never throws, never waits. */
@@ -177,9 +183,10 @@ export abstract class QueueHandler<P = string> extends Handler {
   private enqueue(payload: P): void {
     if (this.pending >= this.maxBuffer) {
       this.stats.dropped++;
-      if (this.overflow === 'drop-newest' || this.pending - this.inflight <= 0) return;
-      // drop-oldest: the oldest record not already handed to the transport.
-      this.buffer.splice(this.head + this.inflight, 1);
+      this.drops.dropped();
+      // drop-oldest: the oldest record not already handed to the transport (O(1)).
+      if (this.overflow === 'drop-newest' || this.buffer.length === 0) return;
+      this.buffer.shift();
     }
     this.buffer.push(payload);
     this.stats.buffered = this.pending;
@@ -188,7 +195,7 @@ export abstract class QueueHandler<P = string> extends Handler {
 
   private schedule(): void {
     if (this.pumping) return;
-    if (this.lingerMs > 0 && this.pending - this.inflight < this.batchSize && this.flushWaiters.length === 0 && !this.closed) {
+    if (this.lingerMs > 0 && this.buffer.length < this.batchSize && this.flushWaiters.length === 0 && !this.closed) {
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = null;
         void this.pump();
@@ -224,8 +231,8 @@ export abstract class QueueHandler<P = string> extends Handler {
             continue;
           }
         }
-        const count = Math.min(this.batchSize, this.pending);
-        const batch = this.buffer.slice(this.head, this.head + count);
+        const batch = this.buffer.takeFront(this.batchSize);
+        const count = batch.length;
         this.inflight = count;
         let accepted: number;
         try {
@@ -234,6 +241,8 @@ export abstract class QueueHandler<P = string> extends Handler {
         } catch (error) {
           this.inflight = 0;
           if (signal.aborted) break;
+          // The whole batch goes back to the front, to be sent again after a reconnect.
+          this.buffer.unshiftAll(batch);
           this.handleError(error);
           this.connected = false;
           await this.safeDisconnect();
@@ -244,20 +253,14 @@ export abstract class QueueHandler<P = string> extends Handler {
         // close() gave up meanwhile and counted this batch as dropped: leave the accounting to it.
         if (signal.aborted) break;
         this.backoffMs = this.reconnect.initialDelayMs;
-        this.head += accepted;
+        if (accepted < count) this.buffer.unshiftAll(batch.slice(accepted));
         this.stats.sent += accepted;
-        if (this.head > 4096 && this.head * 2 > this.buffer.length) {
-          this.buffer = this.buffer.slice(this.head);
-          this.head = 0;
-        }
         this.stats.buffered = this.pending;
         if (this.lingerMs > 0 && !this.closed && this.flushWaiters.length === 0 && this.pending < this.batchSize) break;
       }
     } finally {
       this.pumping = false;
       if (this.pending === 0) {
-        this.buffer = [];
-        this.head = 0;
         for (const wake of this.flushWaiters.splice(0)) wake();
         this.updateKeepAlive();
       } else if (!signal.aborted) {
@@ -339,11 +342,12 @@ export abstract class QueueHandler<P = string> extends Handler {
     if (left > 0) {
       this.stats.dropped += left;
       this.handleError(new LogqError(`${this.constructor.name} closed with ${left} record(s) undelivered ${reason ?? `after ${timeoutMs} ms`}; counted as dropped`));
-      this.buffer = [];
-      this.head = 0;
+      this.buffer.clear();
+      this.inflight = 0;
       this.stats.buffered = 0;
       for (const wake of this.flushWaiters.splice(0)) wake();
     }
+    this.drops.flush();
     await this.safeDisconnect();
     this.connected = false;
     untrackHandler(this);

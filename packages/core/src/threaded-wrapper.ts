@@ -1,4 +1,6 @@
 import { AsyncQueue } from './async-queue.js';
+import { DropReporter } from './drop-report.js';
+import { callErrorHook } from './error-hook.js';
 import { LogqError } from './errors.js';
 import type { CloseOptions, CloseResult, Filter, HandlerStats } from './handler.js';
 import { COUNTS_OWN_DELIVERIES, Handler } from './handler.js';
@@ -14,7 +16,8 @@ type Job =
  * Wraps a slow handler (mail, HTTP) so that emits go into an in-process queue
  * drained in the background and never delay the caller (Logbook's
  * `ThreadedWrapperHandler`). `maxsize = 0` is unbounded; when the queue is
- * full, records are dropped and counted. Batches from `emitBatch` are kept
+ * full, records are dropped and counted (and reported through the error
+ * hook: soon after the first drop, then at most once a minute, with the count). Batches from `emitBatch` are kept
  * whole. An error from the wrapped handler goes to its error hook and never
  * ends the drain loop. `level`, `levelName`, `filter`, `bubble` and
  * `formatter` read and write the wrapped handler's.
@@ -36,6 +39,10 @@ export class ThreadedWrapperHandler extends Handler implements WrapperHandler {
   private ownDropped = 0;
   private ownErrors = 0;
   private closeResult: Promise<CloseResult> | null = null;
+  private readonly drops = new DropReporter(
+    (error) => this.handleError(error),
+    (count) => `ThreadedWrapperHandler: queue full (maxsize ${this.maxsize}); ${count} record(s) dropped`,
+  );
 
   constructor(
     /** The wrapped handler. */
@@ -44,6 +51,8 @@ export class ThreadedWrapperHandler extends Handler implements WrapperHandler {
     readonly maxsize = 0,
   ) {
     super();
+    // The wrapper's own reports (queue full, deadline) go to the wrapped handler's hook.
+    this.onError = (error, record) => callErrorHook(this.handler.onError, error, record);
     this.stats = this.wrapperStats();
     this.queue = new AsyncQueue<Job>({ limit: maxsize });
     this.controller = new TWHThreadController(this);
@@ -83,6 +92,7 @@ export class ThreadedWrapperHandler extends Handler implements WrapperHandler {
   private enqueue(job: Job, count: number): void {
     if (this.closed || !this.queue.tryPush(job)) {
       this.ownDropped += count;
+      if (!this.closed) this.drops.dropped(count);
       return;
     }
     this.queuedRecords += count;
@@ -123,6 +133,7 @@ export class ThreadedWrapperHandler extends Handler implements WrapperHandler {
         this.handleError(new LogqError(`ThreadedWrapperHandler closed with ${left} record(s) still queued ${options.reason ?? `after ${timeoutMs} ms`}; counted as dropped`));
       }
     }
+    this.drops.flush();
     let inner: CloseResult | null = null;
     try {
       inner = await this.handler.close({ ...options, timeoutMs: Math.max(0, timeoutMs - (Date.now() - started)) });
