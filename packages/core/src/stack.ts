@@ -6,6 +6,21 @@ interface Entry<T> {
 }
 
 let nextSeq = 0;
+const allStacks = new Set<{ outsideContext<R>(fn: () => R): R }>();
+
+/**
+ * Runs `fn`, and the async work it starts, with every context stack (handlers
+ * and processors) empty: only application-bound objects apply, as in a new
+ * Logbook thread.
+ */
+export function outsideContexts<R>(fn: () => R): R {
+  let run = fn;
+  for (const stack of allStacks) {
+    const inner = run;
+    run = () => stack.outsideContext(inner);
+  }
+  return run();
+}
 
 /**
  * Logbook's stack manager: an application-wide stack plus a stack bound to the
@@ -16,6 +31,15 @@ export class ObjectStack<T> {
   private application: readonly Entry<T>[] = [];
   private readonly context = new AsyncLocalStorage<readonly Entry<T>[]>();
   private mergedFor: { app: readonly Entry<T>[]; ctx: readonly Entry<T>[] | undefined; items: readonly T[] } | null = null;
+
+  constructor() {
+    allStacks.add(this);
+  }
+
+  /** Runs `fn`, and the async work it starts, with this stack's context part empty. */
+  outsideContext<R>(fn: () => R): R {
+    return this.context.exit(fn);
+  }
 
   /** Pushes `item` for the whole process; disposing the result pops it. */
   pushApplication(item: T): Disposable {
