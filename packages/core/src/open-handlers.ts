@@ -1,7 +1,8 @@
 import type { CloseOptions, CloseResult, Handler } from './handler.js';
 import { ensureExitFlush } from './exit-flush.js';
+import { shared } from './global-state.js';
 
-const open = new Set<Handler>();
+const open = shared('openHandlers', () => new Set<Handler>());
 
 /**
  * The key under which a wrapper (e.g. `ThreadedWrapperHandler`) lists the

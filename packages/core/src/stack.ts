@@ -1,12 +1,14 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { shared } from './global-state.js';
 
 interface Entry<T> {
   readonly item: T;
   readonly seq: number;
 }
 
-let nextSeq = 0;
-const allStacks = new Set<{ outsideContext<R>(fn: () => R): R }>();
+// Shared by every copy of core in the process (see global-state.ts).
+const order = shared('stackOrder', () => ({ nextSeq: 0 }));
+const allStacks = shared('contextStacks', () => new Set<{ outsideContext<R>(fn: () => R): R }>());
 
 /**
  * Runs `fn`, and the async work it starts, with every context stack (handlers
@@ -43,7 +45,7 @@ export class ObjectStack<T> {
 
   /** Pushes `item` for the whole process; disposing the result pops it. */
   pushApplication(item: T): Disposable {
-    this.application = [...this.application, { item, seq: nextSeq++ }];
+    this.application = [...this.application, { item, seq: order.nextSeq++ }];
     return { [Symbol.dispose]: () => this.popApplication(item) };
   }
 
@@ -60,7 +62,7 @@ export class ObjectStack<T> {
    */
   pushContext(item: T): Disposable {
     const current = this.context.getStore() ?? [];
-    this.context.enterWith([...current, { item, seq: nextSeq++ }]);
+    this.context.enterWith([...current, { item, seq: order.nextSeq++ }]);
     return { [Symbol.dispose]: () => this.popContext(item) };
   }
 
@@ -79,7 +81,7 @@ export class ObjectStack<T> {
   /** Runs `fn` (and all async work it starts) with `item` pushed on its own context stack. */
   contextBound<R>(item: T, fn: () => R): R {
     const current = this.context.getStore() ?? [];
-    return this.context.run([...current, { item, seq: nextSeq++ }], fn);
+    return this.context.run([...current, { item, seq: order.nextSeq++ }], fn);
   }
 
   /** The active items, newest push first, application and context merged. */
