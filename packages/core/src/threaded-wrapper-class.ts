@@ -1,7 +1,7 @@
 import { AsyncQueue } from './async-queue.js';
 import { DropReporter } from './drop-report.js';
 import { callErrorHook } from './error-hook.js';
-import { LogqError } from './errors.js';
+import { ClosedError, LogqError } from './errors.js';
 import type { CloseOptions, CloseResult, Filter, HandlerStats } from './handler.js';
 import { COUNTS_OWN_DELIVERIES, Handler } from './handler.js';
 import { WRAPPED_HANDLERS, type WrapperHandler, trackHandler, untrackHandler } from './open-handlers.js';
@@ -97,9 +97,14 @@ export class ThreadedWrapperHandler<H extends Handler = Handler> extends Handler
   }
 
   private enqueue(job: Job, count: number): void {
-    if (this.closed || !this.queue.tryPush(job)) {
+    if (this.closed) {
       this.ownDropped += count;
-      if (!this.closed) this.drops.dropped(count);
+      this.handleError(new ClosedError(`ThreadedWrapperHandler is closed; ${count} record(s) dropped`), job.kind === 'one' ? job.record : job.records[0]);
+      return;
+    }
+    if (!this.queue.tryPush(job)) {
+      this.ownDropped += count;
+      this.drops.dropped(count);
       return;
     }
     this.queuedRecords += count;
