@@ -293,8 +293,8 @@ export class RedisSubscriber extends FrameSubscriber {
     // A cluster client sends nothing before it knows the topology.
     await blocking.connect();
     // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection (written with the pop).
-    const id = this.blockingId === null ? blocking.send(this.key, ['CLIENT', 'ID']) : null;
-    const pop = blocking.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'BRPOP' : 'BLPOP', this.key, String(this.blockMs / 1000)]);
+    const id = this.blockingId === null ? settledLater(blocking.send(this.key, ['CLIENT', 'ID'])) : null;
+    const pop = settledLater(blocking.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'BRPOP' : 'BLPOP', this.key, String(this.blockMs / 1000)]));
     this.blockingPop = true;
     try {
       if (id !== null) this.blockingId = Number(await id);
@@ -412,8 +412,8 @@ export class RedisSubscriber extends FrameSubscriber {
     const blocking = this.blockingLink();
     await blocking.connect();
     const wait = Math.min(this.blockMs, this.claimIntervalMs);
-    const id = blocking.send(this.key, ['CLIENT', 'ID']);
-    const read = this.readGroup(blocking, '>', this.readCount(), wait);
+    const id = settledLater(blocking.send(this.key, ['CLIENT', 'ID']));
+    const read = settledLater(this.readGroup(blocking, '>', this.readCount(), wait));
     this.blockingId = Number(await id);
     return this.queueEntries(await read);
   }
@@ -546,6 +546,16 @@ export class RedisSubscriber extends FrameSubscriber {
   override toString(): string {
     return `${this.constructor.name}(${this.uri}, ${this.key})`;
   }
+}
+
+/**
+ * Marks a promise as handled now, for one that is awaited after another (a
+ * command written with the one awaited first): if the first fails, this one's
+ * rejection is not an unhandled rejection. Awaiting it still throws.
+ */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
