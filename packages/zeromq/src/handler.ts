@@ -1,5 +1,6 @@
 import { ClosedError, QueueHandler, abortableSleep, redactSecrets, redactUri } from '@logq/core';
 import type * as Zmq from 'zeromq';
+import { bindRetrying } from './bind.js';
 import { applyCurve, validateCurve } from './curve.js';
 import { ZeroMQSocketError } from './errors.js';
 import { type ZeroMQModule, loadZeroMQ } from './load.js';
@@ -115,7 +116,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
       if (o.curve) this.releaseCurve = await applyCurve(zmq, socket, o.curve);
       if (this.uri !== null) {
         if (this.multi) socket.connect(this.uri);
-        else await socket.bind(this.uri);
+        else await bindRetrying(socket, this.uri);
       }
     } catch (error) {
       socket.close();

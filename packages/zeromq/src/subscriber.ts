@@ -1,5 +1,6 @@
 import { AsyncQueue, ClosedError, FrameSubscriber, type RawFrame, abortableSleep, redactSecrets, redactUri } from '@logq/core';
 import type * as Zmq from 'zeromq';
+import { bindRetrying } from './bind.js';
 import { applyCurve, validateCurve } from './curve.js';
 import { ZeroMQSocketError } from './errors.js';
 import { loadZeroMQ } from './load.js';
@@ -93,7 +94,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
       this.observe(new zmq.Observer(socket));
       if (socket instanceof zmq.Subscriber) socket.subscribe();
       if (this.uri !== null) {
-        if (this.multi) await socket.bind(this.uri);
+        if (this.multi) await bindRetrying(socket, this.uri, this.closeController.signal);
         else socket.connect(this.uri);
       }
     } catch (error) {
