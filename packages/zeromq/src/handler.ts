@@ -1,6 +1,7 @@
 import { ClosedError, QueueHandler, abortableSleep, redactSecrets, redactUri } from '@logq/core';
 import type * as Zmq from 'zeromq';
 import { bindRetrying } from './bind.js';
+import { closeWhenSent } from './close.js';
 import { applyCurve, validateCurve } from './curve.js';
 import { ZeroMQSocketError } from './errors.js';
 import { type ZeroMQModule, loadZeroMQ } from './load.js';
@@ -42,6 +43,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
   readonly multipart: boolean;
   private readonly zmqOptions: ZeroMQHandlerOptions;
   private zmqSocket: ZeroMQHandlerSocket | null = null;
+  private zmq: ZeroMQModule | null = null;
   private opening: Promise<ZeroMQHandlerSocket> | null = null;
   private releaseCurve: () => void = () => {};
   private subscriptionCount = 0;
@@ -93,9 +95,10 @@ export class ZeroMQHandler extends QueueHandler<string> {
 
   private async createSocket(): Promise<ZeroMQHandlerSocket> {
     const zmq: ZeroMQModule = await loadZeroMQ();
+    this.zmq = zmq;
     const o = this.zmqOptions;
     const common = {
-      linger: o.socketLingerMs ?? 1000,
+      linger: this.socketLingerMs,
       // send() settles at once (sent, or EAGAIN when full) instead of zeromq.js's default, which
       // resolves only 512 sends per event-loop turn and so lets a busy logger outrun the pump.
       sendTimeout: 0,
@@ -291,9 +294,15 @@ export class ZeroMQHandler extends QueueHandler<string> {
     this.zmqSocket = null;
     this.opening = null;
     if (this.closed) this.closedForGood = true;
-    if (socket && !socket.closed) socket.close();
+    // Resolves once libzmq has written what it holds (or the linger ran out): a process that ends
+    // by a signal right after close() (a SIGTERM shutdown) loses nothing that was handed over.
+    if (socket && this.zmq) await closeWhenSent(this.zmq, socket, this.socketLingerMs);
     this.releaseCurve();
     this.releaseCurve = () => {};
+  }
+
+  private get socketLingerMs(): number {
+    return this.zmqOptions.socketLingerMs ?? 1000;
   }
 }
 
