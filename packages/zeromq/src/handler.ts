@@ -253,7 +253,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
     for (let attempt = refused; ; attempt++) {
       if (attempt > 0) {
         if (this.multi) {
-          await sendWhenWritable(socket, message);
+          await sendWhenWritable(socket, message, signal);
           return;
         }
         if (attempt > 1) {
@@ -323,7 +323,8 @@ const IMMEDIATE_RETRIES = 64;
  */
 function backoff(attempt: number, signal: AbortSignal): Promise<void> {
   if (attempt < IMMEDIATE_RETRIES) return new Promise((resolve) => setImmediate(resolve));
-  return abortableSleep(Math.min(20, 2 ** (attempt - IMMEDIATE_RETRIES)), signal);
+  // Unref'd: a stalled subscriber does not keep the process alive by itself (core's exit flush gives it a deadline).
+  return abortableSleep(Math.min(20, 2 ** (attempt - IMMEDIATE_RETRIES)), signal, true);
 }
 
 /**
@@ -336,16 +337,29 @@ function takeInCommands(socket: ZeroMQHandlerSocket): void {
   if (!socket.closed) void socket.writable;
 }
 
+/** How long one send waits for a full PUSH socket to become writable, in ms. */
+const WRITABLE_WAIT_MS = 50;
+
 /**
- * Sends with zeromq.js waiting for the socket to become writable (sendTimeout
- * -1 for this one send), then restores the immediate mode. The send ends when
- * the message is queued, or when the socket is closed (rejects).
+ * Sends with zeromq.js waiting for the socket to become writable, then
+ * restores the immediate mode. A waiting send keeps the process alive, so it
+ * waits at most {@link WRITABLE_WAIT_MS} at a time, with an unref'd pause
+ * between waits: a process whose peer has stalled still reaches `beforeExit`,
+ * where core's exit flush gives it a deadline (core's exit contract).
+ * Rejects when the socket is closed or `signal` aborts.
  */
-async function sendWhenWritable(socket: ZeroMQHandlerSocket, message: string | readonly string[]): Promise<void> {
-  socket.sendTimeout = -1;
-  try {
-    await socket.send(message as string | string[]);
-  } finally {
-    if (!socket.closed) socket.sendTimeout = 0;
+async function sendWhenWritable(socket: ZeroMQHandlerSocket, message: string | readonly string[], signal: AbortSignal): Promise<void> {
+  for (;;) {
+    socket.sendTimeout = WRITABLE_WAIT_MS;
+    try {
+      await socket.send(message as string | string[]);
+      return;
+    } catch (error) {
+      if (!isFull(error) || signal.aborted || socket.closed) throw error;
+    } finally {
+      if (!socket.closed) socket.sendTimeout = 0;
+    }
+    await abortableSleep(1, signal, true);
+    if (signal.aborted) throw new ClosedError('ZeroMQHandler closed while the socket was full');
   }
 }

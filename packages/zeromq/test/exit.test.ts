@@ -4,8 +4,9 @@
 // while it receives, and a closed one does not.
 import { join } from 'node:path';
 import { runNodeSnippet } from '@logq/services';
+import * as zmq from 'zeromq';
 import { ZeroMQHandler, ZeroMQSubscriber } from '../src/index.js';
-import { endpoint } from './helpers.js';
+import { endpoint, waitForRawSubscriptions } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -27,12 +28,12 @@ async function collect(subscriber: ZeroMQSubscriber, n: number, quietMs = 20_000
 }
 
 /** The child's side: a handler pushed for the application, and a logger. */
-function child(uri: string, multi: boolean, options: { hooks: boolean; body: string }): string {
+function child(uri: string, multi: boolean, options: { hooks: boolean; body: string; handlerOptions?: string }): string {
   return `
     import { Logger, installShutdownHooks } from '@logq/core';
     import { ZeroMQHandler } from '@logq/zeromq';
     ${options.hooks ? 'installShutdownHooks();' : ''}
-    const handler = new ZeroMQHandler(${JSON.stringify(uri)}, { multi: ${multi} });
+    const handler = new ZeroMQHandler(${JSON.stringify(uri)}, { multi: ${multi}, ${options.handlerOptions ?? ''} });
     handler.pushApplication();
     // PUB/SUB: records sent before a subscription arrives are not for that subscriber.
     ${multi ? '' : 'await handler.waitForPeers(1, { timeoutMs: 60_000 });'}
@@ -96,6 +97,46 @@ describe.each(MODES)('a child logging through ZeroMQHandler over %s', (_name, mu
       expect(seen.size).toBe(10_000);
     } finally {
       await subscriber.close();
+    }
+  });
+});
+
+describe.each(MODES)('a child whose peer over %s has stalled', (_name, multi) => {
+  it('exits by itself after the exit flush deadline, counting what it could not send', async () => {
+    // A raw peer that never reads, with the smallest queues: the child's socket fills and stays full.
+    const uri = await endpoint();
+    const stalled = multi ? new zmq.Pull({ receiveHighWaterMark: 1, receiveBufferSize: 4096, linger: 0 }) : new zmq.XPublisher({ linger: 0 });
+    let sub: zmq.Subscriber | null = null;
+    try {
+      if (multi) {
+        await stalled.bind(uri);
+      } else {
+        // PUB/SUB: the child binds; a raw SUB that never reads connects to it.
+        sub = new zmq.Subscriber({ receiveHighWaterMark: 1, receiveBufferSize: 4096, linger: 0 });
+        sub.subscribe();
+        sub.connect(uri);
+      }
+      const result = await runNodeSnippet(
+        child(uri, multi, {
+          hooks: false,
+          handlerOptions: `sendHighWaterMark: 1, onError: (e) => console.log('ERROR ' + e.message)`,
+          body: `
+            const big = 'x'.repeat(64 * 1024);
+            for (let i = 0; i < 1000; i++) log.info('record {0} {1}', i, big); // 64 MB: more than any socket buffer
+            console.log('MAIN_DONE ' + Date.now());
+          `,
+        }),
+        { cwd, timeoutMs: 90_000 },
+      );
+      const exitedAt = Date.now();
+      expect(result.code).toBe(0);
+      // core's exit flush waits 5 s, then closes the handler (its socket lingers 1 s).
+      expect(exitedAt - Number(/MAIN_DONE (\d+)/.exec(result.stdout)?.[1])).toBeLessThan(10_000);
+      // What was not sent is counted and reported, not lost silently.
+      expect(result.stdout).toMatch(/ERROR .*closed with \d+ record\(s\) undelivered/);
+    } finally {
+      stalled.close();
+      sub?.close();
     }
   });
 });
