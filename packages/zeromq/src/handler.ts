@@ -1,8 +1,9 @@
-import { ClosedError, QueueHandler, abortableSleep, redactSecrets, redactUri } from '@logq/core';
+import { ClosedError, type LogRecord, QueueHandler, abortableSleep, scrubError } from '@logq/core';
 import type * as Zmq from 'zeromq';
 import { bindRetrying } from './bind.js';
 import { closeWhenSent } from './close.js';
 import { applyCurve, validateCurve } from './curve.js';
+import { SocketSecrets, withoutCurve } from './secrets.js';
 import { ZeroMQSocketError } from './errors.js';
 import { type ZeroMQModule, loadZeroMQ } from './load.js';
 import type { WaitForPeersOptions, ZeroMQHandlerOptions } from './options.js';
@@ -35,13 +36,17 @@ const DRAIN_INTERVAL_MS = 5_000;
  * `stats.dropped`.
  */
 export class ZeroMQHandler extends QueueHandler<string> {
-  /** The endpoint bound (PUB) or connected to (PUSH); null: none (bind or connect `socket` yourself). */
-  readonly uri: string | null;
+  /** The endpoint bound (PUB) or connected to (PUSH); null: none (bind or connect `socket` yourself). (a password in it shown as `***`). */
+  get uri(): string | null {
+    return this.secrets.uri;
+  }
   /** Logbook's `multi`: PUSH/PULL instead of PUB/SUB. */
   readonly multi: boolean;
   /** Whether batches go out as multipart messages (see the option). */
   readonly multipart: boolean;
-  private readonly zmqOptions: ZeroMQHandlerOptions;
+  private readonly zmqOptions: Omit<ZeroMQHandlerOptions, 'curve'>;
+  /** The raw URI and the CURVE keys, hidden from inspect, JSON and String(). */
+  private readonly secrets: SocketSecrets;
   private zmqSocket: ZeroMQHandlerSocket | null = null;
   private zmq: ZeroMQModule | null = null;
   private opening: Promise<ZeroMQHandlerSocket> | null = null;
@@ -55,10 +60,10 @@ export class ZeroMQHandler extends QueueHandler<string> {
 
   constructor(uri: string | null = null, options: ZeroMQHandlerOptions = {}) {
     super(options);
-    this.uri = uri;
     this.multi = options.multi ?? false;
     this.multipart = options.multipart ?? false;
-    this.zmqOptions = options;
+    this.zmqOptions = withoutCurve(options);
+    this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
   }
 
@@ -116,15 +121,20 @@ export class ZeroMQHandler extends QueueHandler<string> {
       socket = pub;
     }
     try {
-      if (o.curve) this.releaseCurve = await applyCurve(zmq, socket, o.curve);
-      if (this.uri !== null) {
-        if (this.multi) socket.connect(this.uri);
-        else await bindRetrying(socket, this.uri);
+      const curve = this.secrets.revealCurve();
+      if (curve) this.releaseCurve = await applyCurve(zmq, socket, curve);
+      const uri = this.secrets.revealUri();
+      if (uri !== null) {
+        if (this.multi) socket.connect(uri);
+        else await bindRetrying(socket, uri);
       }
     } catch (error) {
       socket.close();
       this.releaseCurve();
-      throw new ZeroMQSocketError(redactSecrets(`ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`), { cause: error });
+      throw scrubError(
+        new ZeroMQSocketError(`ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${this.uri ?? ''}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+        this.secrets.scrubList(),
+      );
     }
     if (this.closedForGood) {
       socket.close();
@@ -150,7 +160,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
     const pub = socket as Zmq.XPublisher;
     await this.readSubscriptions(pub, 0); // take in what has already arrived (including departures)
     await waitForCount(
-      `${count} subscriber(s) on ${redactUri(this.uri ?? 'the PUB socket')}`,
+      `${count} subscriber(s) on ${this.uri ?? 'the PUB socket'}`,
       count,
       () => this.subscriptionCount,
       () => this.readSubscriptions(pub),
@@ -193,6 +203,11 @@ export class ZeroMQHandler extends QueueHandler<string> {
       }
     })();
     await this.reading;
+  }
+
+  /** Reports an error with the URI's password and the CURVE secret key scrubbed from it (and its causes). */
+  override handleError(error: unknown, record?: LogRecord): void {
+    super.handleError(scrubError(error, this.secrets?.scrubList()), record);
   }
 
   protected async connect(): Promise<void> {

@@ -1,7 +1,8 @@
-import { AsyncQueue, ClosedError, FrameSubscriber, type RawFrame, abortableSleep, redactSecrets, redactUri } from '@logq/core';
+import { AsyncQueue, ClosedError, FrameSubscriber, type LogRecord, type RawFrame, abortableSleep, scrubError } from '@logq/core';
 import type * as Zmq from 'zeromq';
 import { bindRetrying } from './bind.js';
 import { applyCurve, validateCurve } from './curve.js';
+import { SocketSecrets, withoutCurve } from './secrets.js';
 import { ZeroMQSocketError } from './errors.js';
 import { loadZeroMQ } from './load.js';
 import type { WaitForPeersOptions, ZeroMQSubscriberOptions } from './options.js';
@@ -27,11 +28,15 @@ export type ZeroMQSubscriberSocket = Zmq.Subscriber | Zmq.Pull;
  * by a timeout or a stopped dispatch loop.
  */
 export class ZeroMQSubscriber extends FrameSubscriber {
-  /** The endpoint connected to (SUB) or bound (PULL); null: none. */
-  readonly uri: string | null;
+  /** The endpoint connected to (SUB) or bound (PULL); null: none. (a password in it shown as `***`). */
+  get uri(): string | null {
+    return this.secrets.uri;
+  }
   /** Logbook's `multi`: PULL instead of SUB. */
   readonly multi: boolean;
-  private readonly zmqOptions: ZeroMQSubscriberOptions;
+  private readonly zmqOptions: Omit<ZeroMQSubscriberOptions, 'curve'>;
+  /** The raw URI and the CURVE keys, hidden from inspect, JSON and String(). */
+  private readonly secrets: SocketSecrets;
   private readonly frames = new AsyncQueue<RawFrame>();
   /** Most frames read ahead; the read loop pauses at this many. */
   private readonly prefetch: number;
@@ -47,9 +52,9 @@ export class ZeroMQSubscriber extends FrameSubscriber {
 
   constructor(uri: string | null = null, options: ZeroMQSubscriberOptions = {}) {
     super(options);
-    this.uri = uri;
     this.multi = options.multi ?? false;
-    this.zmqOptions = options;
+    this.zmqOptions = withoutCurve(options);
+    this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
     this.prefetch = Math.max(1, options.prefetch ?? 1000);
     this.opening = this.createSocket();
@@ -90,17 +95,22 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     };
     const socket: ZeroMQSubscriberSocket = this.multi ? new zmq.Pull(common) : new zmq.Subscriber(common);
     try {
-      if (o.curve) this.releaseCurve = await applyCurve(zmq, socket, o.curve);
+      const curve = this.secrets.revealCurve();
+      if (curve) this.releaseCurve = await applyCurve(zmq, socket, curve);
       this.observe(new zmq.Observer(socket));
       if (socket instanceof zmq.Subscriber) socket.subscribe();
-      if (this.uri !== null) {
-        if (this.multi) await bindRetrying(socket, this.uri, this.closeController.signal);
-        else socket.connect(this.uri);
+      const uri = this.secrets.revealUri();
+      if (uri !== null) {
+        if (this.multi) await bindRetrying(socket, uri, this.closeController.signal);
+        else socket.connect(uri);
       }
     } catch (error) {
       socket.close();
       this.releaseCurve();
-      throw new ZeroMQSocketError(redactSecrets(`ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`), { cause: error });
+      throw scrubError(
+        new ZeroMQSocketError(`ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${this.uri ?? ''}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+        this.secrets.scrubList(),
+      );
     }
     if (this.closed) {
       socket.close();
@@ -161,7 +171,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   async waitForPeers(count = 1, options: WaitForPeersOptions = {}): Promise<void> {
     await this.open();
     await waitForCount(
-      `${count} peer(s) of ${redactUri(this.uri ?? 'the subscriber')}`,
+      `${count} peer(s) of ${this.uri ?? 'the subscriber'}`,
       count,
       () => this.peerCount,
       (signal) =>
@@ -221,6 +231,11 @@ export class ZeroMQSubscriber extends FrameSubscriber {
         await new Promise((resolve) => setImmediate(resolve));
       }
     }
+  }
+
+  /** Reports an error with the URI's password and the CURVE secret key scrubbed from it (and its causes). */
+  protected override reportError(error: unknown, record?: LogRecord): void {
+    super.reportError(scrubError(error, this.secrets?.scrubList()), record);
   }
 
   protected override pollFrame(): RawFrame | null {
