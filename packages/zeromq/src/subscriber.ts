@@ -1,4 +1,4 @@
-import { AsyncQueue, ClosedError, FrameSubscriber, type LogRecord, type RawFrame, abortableSleep, scrubError } from '@logq/core';
+import { AsyncQueue, ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, type LogRecord, type RawFrame, RecordDecodeError, abortableSleep, scrubError } from '@logq/core';
 import type * as Zmq from 'zeromq';
 import { bindRetrying } from './bind.js';
 import { applyCurve, validateCurve } from './curve.js';
@@ -40,6 +40,12 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   private readonly frames = new AsyncQueue<RawFrame>();
   /** Most frames read ahead; the read loop pauses at this many. */
   private readonly prefetch: number;
+  /** Most bytes read ahead; the read loop pauses at this many. */
+  private readonly prefetchBytes: number;
+  /** Bytes of the frames in the prefetch queue. */
+  private queuedBytes = 0;
+  /** Frames larger than this are rejected as they are read, never queued. */
+  private readonly maxFrameBytes: number;
   /** Wakes the paused read loop (set while it waits for room). */
   private wakeReader: (() => void) | null = null;
   private zmqSocket: ZeroMQSubscriberSocket | null = null;
@@ -57,6 +63,8 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
     this.prefetch = Math.max(1, options.prefetch ?? 1000);
+    this.maxFrameBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.prefetchBytes = Math.max(1, options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxFrameBytes));
     this.opening = this.createSocket();
     this.opening.catch(() => undefined); // reported to whoever awaits open() or receives
   }
@@ -200,7 +208,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     let immediate = false;
     let inRow = 0;
     while (!this.closed && !socket.closed) {
-      if (this.frames.length >= this.prefetch) {
+      if (this.frames.length >= this.prefetch || this.queuedBytes >= this.prefetchBytes) {
         await new Promise<void>((resolve) => (this.wakeReader = resolve));
         continue;
       }
@@ -220,7 +228,16 @@ export class ZeroMQSubscriber extends FrameSubscriber {
         continue;
       }
       // Logbook reads one frame per recv(): each part of a multipart message is a frame.
-      for (let i = 0; i < parts.length; i++) this.frames.push({ data: parts[i]! });
+      for (let i = 0; i < parts.length; i++) {
+        const data = parts[i]!;
+        if (data.length > this.maxFrameBytes) {
+          // Rejected now, never queued: a flood of huge frames costs one frame's memory at a time.
+          this.rejectOversized(data.length);
+          continue;
+        }
+        this.queuedBytes += data.length;
+        this.frames.push({ data });
+      }
       if (!immediate) {
         if (socket.closed) return;
         socket.receiveTimeout = 0;
@@ -240,20 +257,31 @@ export class ZeroMQSubscriber extends FrameSubscriber {
 
   protected override pollFrame(): RawFrame | null {
     const frame = this.frames.poll();
-    if (frame) this.afterTake();
-    return frame ?? null;
+    if (frame) this.afterTake(frame);
+    return frame;
   }
 
   protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
     await this.opening;
     const frame = await this.frames.take(timeoutMs, signal);
-    this.afterTake();
+    if (frame) this.afterTake(frame);
     return frame;
   }
 
-  /** The read loop paused at `prefetch` frames: let it go on once half of them are taken. */
-  private afterTake(): void {
-    if (this.wakeReader && this.frames.length <= this.prefetch >> 1) this.resumeReader();
+  /** A frame over `maxRecordBytes`: counted as received and malformed, and reported, as decoding would. */
+  private rejectOversized(bytes: number): void {
+    this.stats.received++;
+    this.stats.malformed++;
+    this.reportError(new RecordDecodeError(`frame of ${bytes} bytes exceeds maxRecordBytes (${this.maxFrameBytes})`));
+  }
+
+  /**
+   * The read loop paused at `prefetch` frames or `prefetchBytes` bytes: let it go on once
+   * half of each is taken.
+   */
+  private afterTake(frame: RawFrame): void {
+    this.queuedBytes -= frame.data.length;
+    if (this.wakeReader && this.frames.length <= this.prefetch >> 1 && this.queuedBytes <= this.prefetchBytes / 2) this.resumeReader();
   }
 
   private resumeReader(): void {
