@@ -130,8 +130,9 @@ describe.each(MODES)('a child whose peer over %s has stalled', (_name, multi) =>
       );
       const exitedAt = Date.now();
       expect(result.code).toBe(0);
-      // core's exit flush waits 5 s, then closes the handler (its socket lingers 1 s).
-      expect(exitedAt - Number(/MAIN_DONE (\d+)/.exec(result.stdout)?.[1])).toBeLessThan(10_000);
+      // core's exit flush waits 5 s, then closes the handler (its socket lingers 1 s, plus 1 s for libzmq
+      // to report it released): about 7 s; the rest is room for a loaded machine.
+      expect(exitedAt - Number(/MAIN_DONE (\d+)/.exec(result.stdout)?.[1])).toBeLessThan(15_000);
       // What was not sent is counted and reported, not lost silently.
       expect(result.stdout).toMatch(/ERROR .*closed with \d+ record\(s\) undelivered/);
     } finally {
