@@ -36,7 +36,7 @@ const DRAIN_INTERVAL_MS = 5_000;
  * `stats.dropped`.
  */
 export class ZeroMQHandler extends QueueHandler<string> {
-  /** The endpoint bound (PUB) or connected to (PUSH); null: none (bind or connect `socket` yourself). (a password in it shown as `***`). */
+  /** The endpoint bound (PUB) or connected to (PUSH), a password in it shown as `***`; null: none (bind or connect `socket` yourself). */
   get uri(): string | null {
     return this.secrets.uri;
   }

@@ -28,7 +28,7 @@ export type ZeroMQSubscriberSocket = Zmq.Subscriber | Zmq.Pull;
  * by a timeout or a stopped dispatch loop.
  */
 export class ZeroMQSubscriber extends FrameSubscriber {
-  /** The endpoint connected to (SUB) or bound (PULL); null: none. (a password in it shown as `***`). */
+  /** The endpoint connected to (SUB) or bound (PULL), a password in it shown as `***`; null: none. */
   get uri(): string | null {
     return this.secrets.uri;
   }
