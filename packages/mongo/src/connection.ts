@@ -19,17 +19,29 @@ export interface MongoTarget {
   readonly ensureIndexes: boolean;
 }
 
-/** The database named in a MongoDB URI's path, or null. */
+/**
+ * The database named in a MongoDB URI's path, or null, read as pymongo's
+ * `parse_uri` (and so kombu) reads it: `+` and `%XX` unquoted, and a
+ * `db.collection` path names the database `db`.
+ */
 export function uriDatabase(uri: string): string | null {
   const m = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/i.exec(uri);
   if (!m || !m[1]) return null;
-  const name = decodeURIComponent(m[1]);
+  let name: string;
+  try {
+    name = decodeURIComponent(m[1].replace(/\+/g, ' '));
+  } catch {
+    throw new MongoConfigError('the database in the URI path is not valid percent-encoding');
+  }
+  const dot = name.indexOf('.');
+  if (dot >= 0) name = name.slice(0, dot);
   return name === '' ? null : name;
 }
 
 /** Resolves the options against their defaults. */
 export function resolveTarget(uri: string, options: MongoCommonOptions): MongoTarget {
-  const format = options.format ?? 'logq';
+  // kombu's layout (Logbook's MessageQueueHandler) unless asked otherwise; it has no broadcast.
+  const format = options.format ?? (options.mode === 'broadcast' ? 'logq' : 'kombu');
   const mode = options.mode ?? 'queue';
   if (format === 'kombu' && mode === 'broadcast') {
     throw new MongoConfigError("format: 'kombu' works in queue mode only (Logbook's MessageQueueHandler uses a kombu SimpleQueue)");

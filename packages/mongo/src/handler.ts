@@ -16,12 +16,14 @@ const DUPLICATE_KEY = 11000;
  * that was written before the connection broke is not written twice (its
  * documents keep their `_id`, and duplicate keys count as delivered).
  *
- * With `format: 'kombu'` it writes what Python's kombu MongoDB transport
- * reads (Logbook's `MessageQueueSubscriber('mongodb://...')`).
+ * By default it writes kombu's MongoDB transport format with Logbook's names
+ * (database from the URI, `messages` collection, queue `logging`), which
+ * Python Logbook's `MessageQueueSubscriber('mongodb://...')` reads; with
+ * `format: 'logq'` it stores queryable record documents instead.
  *
  * @example
- * const handler = new MongoHandler('mongodb://127.0.0.1:27017/app', { collection: 'logging' });
- * using _ = handler.pushApplication();
+ * const handler = new MongoHandler('mongodb://127.0.0.1:27017/logging');
+ * handler.pushApplication();
  */
 export class MongoHandler extends QueueHandler<Document> {
   /** Database, collection, mode and format in use. */

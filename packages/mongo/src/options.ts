@@ -16,32 +16,35 @@ export type MongoMode = 'queue' | 'broadcast';
 /**
  * The document layout.
  *
- * - `'logq'`: one document per record whose fields are the record dict
- *   (Logbook's `to_dict(json_safe=True)`), plus `timestamp` (a BSON Date) and
- *   logq's bookkeeping under `_logq`.
- * - `'kombu'`: kombu's MongoDB transport (`messages` collection, `payload`
- *   holding kombu's JSON envelope, `queue`, `priority`), as Python Logbook's
- *   `MessageQueueHandler('mongodb://...')` writes and reads it. Queue mode only.
+ * - `'kombu'` (the default in queue mode): kombu's MongoDB transport
+ *   (`messages` collection, `payload` holding kombu's JSON envelope, `queue`,
+ *   `priority`), as Python Logbook's `MessageQueueHandler('mongodb://...')`
+ *   writes and `MessageQueueSubscriber('mongodb://...')` reads it, so both
+ *   sides' defaults read each other. Queue mode only.
+ * - `'logq'` (the default in broadcast mode): one queryable document per
+ *   record whose fields are the record dict (Logbook's
+ *   `to_dict(json_safe=True)`), plus `timestamp` (a BSON Date).
  */
 export type MongoFormat = 'logq' | 'kombu';
 
 /** Options shared by {@link MongoHandlerOptions} and {@link MongoSubscriberOptions}. */
 export interface MongoCommonOptions {
   /**
-   * The collection. @default `'logging'` (`'messages'` with `format: 'kombu'`,
-   * kombu's collection; the kombu queue name is `queue`)
+   * The collection. @default `'messages'` (kombu's, the queue being `queue`);
+   * `'logging'` with `format: 'logq'`
    */
   readonly collection?: string;
   /**
-   * The database. @default the URI's database, else `'logq'` (`'kombu_default'`
-   * with `format: 'kombu'`, as kombu does)
+   * The database. @default the URI's database as kombu reads it
+   * (`mongodb://host/logging` → `logging`), else `'kombu_default'` (kombu's);
+   * `'logq'` with `format: 'logq'`
    */
   readonly database?: string;
   /** Work queue or broadcast; see {@link MongoMode}. @default 'queue' */
   readonly mode?: MongoMode;
-  /** Document layout; see {@link MongoFormat}. @default 'logq' */
+  /** Document layout; see {@link MongoFormat}. @default 'kombu' ('logq' with `mode: 'broadcast'`) */
   readonly format?: MongoFormat;
-  /** The kombu queue name (`format: 'kombu'` only). @default 'logging' */
+  /** The kombu queue name (`format: 'kombu'` only), Logbook's `queue=` argument. @default 'logging' */
   readonly queue?: string;
   /**
    * Size in bytes of the capped collection created in broadcast mode when it

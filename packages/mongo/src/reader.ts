@@ -6,7 +6,7 @@ export interface ReceivedDocument {
   readonly doc: Document;
   /** Acknowledges it (work queue: deletes or marks it; broadcast: nothing). */
   ack(): void | Promise<void>;
-  /** Sets a malformed document aside (work queue: moved to `<collection>.rejected`). */
+  /** Sets a malformed document aside (work queue: moved to `<collection>.malformed`, as it is). */
   reject(): void | Promise<void>;
 }
 

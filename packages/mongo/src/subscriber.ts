@@ -24,10 +24,14 @@ const RENEW_AFTER_MS = 15_000;
  *
  * A document that is not a record (missing `channel`, `level`, `msg`; a bad
  * frame) is counted in `stats.malformed`, reported through `onError`, and set
- * aside (moved to `<collection>.rejected` in queue mode) without ending any loop.
+ * aside (moved to `<collection>.malformed` in queue mode, never deleted) without ending any loop.
+ *
+ * By default it reads kombu's MongoDB transport format with Logbook's names
+ * (database from the URI, `messages` collection, queue `logging`): what
+ * Python Logbook's `MessageQueueHandler('mongodb://...')` writes.
  *
  * @example
- * const subscriber = new MongoSubscriber('mongodb://127.0.0.1:27017/app', { collection: 'logging' });
+ * const subscriber = new MongoSubscriber('mongodb://127.0.0.1:27017/logging');
  * const controller = subscriber.dispatchInBackground(new StreamHandler(process.stdout));
  */
 export class MongoSubscriber extends SubscriberBase {

@@ -1,5 +1,5 @@
 import { abortableSleep } from '@logq/core';
-import { type Collection, type Document, type Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
+import { type Collection, type Document, type Filter, MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs } from './reader.js';
 import type { MongoFormat } from './options.js';
 
@@ -123,9 +123,22 @@ export class WorkQueueReader implements DocumentReader {
         if (done) return;
         done = true;
         batch.open.delete(key);
-        // Set aside as a dead letter in `<collection>.rejected`, kept for inspection.
+        // Moved aside as it is (same _id, same size, so it fits) into
+        // `<collection>.malformed`, never dropped: on a shared queue it may be
+        // another program's message. A retried move finds it there already.
         const { db } = await this.connect();
-        await db.collection(`${this.settings.collection}.rejected`).insertOne({ ...doc, _id: new ObjectId(), original_id: doc._id as unknown });
+        try {
+          await db.collection(malformedCollection(this.settings.collection)).insertOne({ ...doc });
+        } catch (error) {
+          if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) {
+            // Not moved: give it back to the queue (drop our claim) rather than delete it.
+            const claims = await this.claims();
+            batch.ids.splice(batch.ids.indexOf(doc._id), 1);
+            await claims.deleteOne({ _id: doc._id as unknown, by: this.settings.consumerName } as Filter<Document>).catch(() => undefined);
+            if (batch.open.size === 0) this.scheduleFlush();
+            throw error;
+          }
+        }
         batch.acked.push(doc._id);
         if (batch.open.size === 0) this.scheduleFlush();
       },
@@ -354,6 +367,11 @@ function byPriority(a: Document, b: Document): number {
   const pa = typeof a.priority === 'number' ? a.priority : 0;
   const pb = typeof b.priority === 'number' ? b.priority : 0;
   return pa - pb;
+}
+
+/** Where the work queue moves documents that are not records: `<collection>.malformed`. */
+export function malformedCollection(collection: string): string {
+  return `${collection}.malformed`;
 }
 
 /** A consumer name unique enough for claim tokens: host, pid and random bits. */

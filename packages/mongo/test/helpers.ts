@@ -74,3 +74,19 @@ export async function insertFrame(client: MongoClient, database: string, collect
   const value = typeof frame === 'string' ? frame : new Binary(Buffer.from(frame));
   await client.db(database).collection(collection).insertOne({ _logq: { frame: value } });
 }
+
+/**
+ * Inserts a raw frame as the body of a kombu message on `queue` in the
+ * `messages` collection, where the default (kombu) subscriber reads: the
+ * envelope Logbook's MessageQueueHandler writes, with the frame's bytes as body.
+ */
+export async function insertKombuFrame(client: MongoClient, database: string, frame: string | Uint8Array, queue = 'logging'): Promise<void> {
+  const payload = JSON.stringify({
+    body: Buffer.from(frame).toString('base64'),
+    'content-encoding': 'utf-8',
+    'content-type': 'application/json',
+    headers: {},
+    properties: { delivery_mode: 2, delivery_info: { exchange: queue, routing_key: queue }, priority: 0, body_encoding: 'base64', delivery_tag: randomBytes(8).toString('hex') },
+  });
+  await client.db(database).collection('messages').insertOne({ payload, queue, priority: 9 });
+}
