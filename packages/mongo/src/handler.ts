@@ -34,13 +34,20 @@ export class MongoHandler extends QueueHandler<Document> {
   /** The client while it connects, so that close() can end its server selection. */
   private connecting: ClientHandle | null = null;
   private collection: Collection<Document> | null = null;
+  /** The collection and its indexes were made (on the first connect): a reconnect skips that. */
+  private ensured = false;
   private lastBytes = 0;
+  /** A batch is being sent. */
+  private sending = false;
+  private idleTimer: NodeJS.Timeout | null = null;
+  private readonly idleCloseMs: number;
 
   constructor(uri: string, options: MongoHandlerOptions = {}) {
     super({ batchSize: 512, ...options });
     this.options = options;
     this.target = resolveTarget(uri, options);
     this.priority = options.priority ?? 0;
+    this.idleCloseMs = Math.max(0, options.idleCloseMs ?? 1000);
   }
 
   /** The document stored for a record (its dict's fields and `timestamp`, or kombu's message). */
@@ -79,11 +86,49 @@ export class MongoHandler extends QueueHandler<Document> {
     }
     if (!this.collection) {
       const db = this.clientHandle.client.db(this.target.database);
-      this.collection = await ensureCollection(db, this.target, (error) => this.handleError(error));
+      if (this.ensured) {
+        this.collection = db.collection(this.target.collection);
+      } else {
+        this.collection = await ensureCollection(db, this.target, (error) => this.handleError(error));
+        this.ensured = true;
+      }
     }
   }
 
   protected async sendBatch(batch: readonly Document[]): Promise<void> {
+    this.sending = true;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
+    try {
+      // The client was released while idle: open it again.
+      if (!this.collection) await this.connect();
+      await this.insertBatch(batch);
+    } finally {
+      this.sending = false;
+      this.scheduleIdleClose();
+    }
+  }
+
+  /**
+   * The driver keeps sockets and monitor timers that hold the event loop open
+   * (it has no unref): a client of ours with nothing to send for
+   * `idleCloseMs` is closed, so a process whose main has returned exits once
+   * its records are delivered. The next record opens it again.
+   */
+  private scheduleIdleClose(): void {
+    if (this.closed || !this.clientHandle?.owned || this.idleTimer) return;
+    this.idleTimer = setTimeout(() => {
+      this.idleTimer = null;
+      if (this.sending || this.pending > 0 || this.closed) return;
+      const handle = this.clientHandle;
+      this.clientHandle = null;
+      this.collection = null;
+      void closeClient(handle).catch(() => undefined);
+    }, this.idleCloseMs);
+    this.idleTimer.unref();
+  }
+
+  private async insertBatch(batch: readonly Document[]): Promise<void> {
     const collection = this.collection;
     if (!collection) throw new Error('not connected');
     // Ids are given here, once: a batch sent again after a failure keeps them,
@@ -111,6 +156,8 @@ export class MongoHandler extends QueueHandler<Document> {
     // The driver reconnects by itself: keep the client across failures and
     // release it only when the handler closes.
     if (!this.closed) return;
+    if (this.idleTimer) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     // close() gave up on a connect in flight: end it now rather than after its server selection timeout.
     const pending = this.connecting;
     this.connecting = null;

@@ -66,6 +66,13 @@ export interface MongoCommonOptions {
 export interface MongoHandlerOptions extends QueueHandlerOptions, MongoCommonOptions {
   /** Kombu message priority 0-9 (`format: 'kombu'`; stored reversed, as kombu does). @default 0 */
   readonly priority?: number;
+  /**
+   * A client that logq made from the URI is closed after this many ms with
+   * nothing to send (and opened again by the next record), so that it never
+   * keeps a process alive whose main has returned: the driver's sockets and
+   * timers cannot be unref'd. A `client` of yours is never closed. @default 1000
+   */
+  readonly idleCloseMs?: number;
 }
 
 /** Options of {@link MongoSubscriber}. */

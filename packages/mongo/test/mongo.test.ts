@@ -96,6 +96,27 @@ describe('work queue', () => {
   });
 });
 
+describe('an idle handler', () => {
+  it('releases its client after idleCloseMs and opens a new one for the next record', async () => {
+    const database = freshName('idle');
+    const uri = server.urlFor(database);
+    const handler = new MongoHandler(uri, { idleCloseMs: 50 });
+    handler.handle(numberedRecord(1));
+    await handler.flush();
+    const opened = (handler as unknown as { clientHandle: unknown }).clientHandle;
+    expect(opened).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((handler as unknown as { clientHandle: unknown }).clientHandle).toBeNull();
+    handler.handle(numberedRecord(2));
+    await handler.flush();
+    expect((handler as unknown as { clientHandle: unknown }).clientHandle).not.toBe(opened);
+    expect(await handler.close()).toMatchObject({ flushed: true, sent: 2, dropped: 0 });
+    expect(handler.stats.errors).toBe(0);
+    expect(await server.client.db(database).collection('messages').countDocuments({ queue: 'logging' })).toBe(2);
+    await server.client.db(database).dropDatabase();
+  });
+});
+
 describe('a shared kombu queue', () => {
   it('moves what it cannot decode aside to messages.malformed, reports it, and delivers the next record', async () => {
     const database = freshName('shared');
