@@ -1,8 +1,8 @@
 import { DEFAULT_MAX_RECORD_BYTES, encodeRecord, frameBytes } from './codec.js';
 import { ClosedError, LogqError } from './errors.js';
-import { type CloseOptions, type CloseResult, Handler, type HandlerOptions } from './handler.js';
+import { COUNTS_OWN_DELIVERIES, type CloseOptions, type CloseResult, Handler, type HandlerOptions } from './handler.js';
 import type { LogRecord, WireRecord } from './record.js';
-import { trackHandler, untrackHandler } from './shutdown.js';
+import { trackHandler, untrackHandler } from './open-handlers.js';
 import { abortableSleep } from './subscriber.js';
 
 /** What a full buffer gives up: the record being logged, or the oldest buffered one. */
@@ -48,9 +48,20 @@ export class RecordTooLargeError extends LogqError {}
  * override `serialize` (the payload for one record; default: the JSON text of
  * {@link QueueHandler.exportRecord}).
  *
+ * Exit contract for transports: **unref your sockets and timers; core keeps
+ * the process alive while flushing.** A QueueHandler holds a ref'd timer
+ * exactly while a `flush()` or `close()` is in progress and never while idle,
+ * and core flushes every open handler when the process is about to end
+ * (`beforeExit`, see `configureExitFlush`), so an application whose main
+ * returns delivers what it logged and then exits by itself, with or without
+ * `installShutdownHooks()`. (A subscriber keeps the process alive while it
+ * receives: that is its own business.)
+ *
  * @typeParam P - the payload type handed to `sendBatch`.
  */
 export abstract class QueueHandler<P = string> extends Handler {
+  /** `stats.sent` grows when the broker has a record, not when it is emitted. */
+  readonly [COUNTS_OWN_DELIVERIES] = true;
   private buffer: P[] = [];
   private head = 0;
   private inflight = 0;
@@ -61,6 +72,8 @@ export abstract class QueueHandler<P = string> extends Handler {
   private lingerTimer: NodeJS.Timeout | null = null;
   private readonly stopController = new AbortController();
   private closeResult: Promise<CloseResult> | null = null;
+  private closing = false;
+  private keepAlive: NodeJS.Timeout | null = null;
   /** Buffer capacity. */
   readonly maxBuffer: number;
   /** Overflow policy. */
@@ -246,6 +259,7 @@ export abstract class QueueHandler<P = string> extends Handler {
         this.buffer = [];
         this.head = 0;
         for (const wake of this.flushWaiters.splice(0)) wake();
+        this.updateKeepAlive();
       } else if (!signal.aborted) {
         this.schedule();
       }
@@ -255,7 +269,8 @@ export abstract class QueueHandler<P = string> extends Handler {
   private async backoff(signal: AbortSignal): Promise<void> {
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.reconnect.maxDelayMs, this.backoffMs * 2);
-    await abortableSleep(delay * (0.8 + Math.random() * 0.4), signal);
+    // Unref'd: a handler waiting to reconnect keeps the process alive only while someone flushes it.
+    await abortableSleep(delay * (0.8 + Math.random() * 0.4), signal, true);
   }
 
   private async safeDisconnect(): Promise<void> {
@@ -270,6 +285,7 @@ export abstract class QueueHandler<P = string> extends Handler {
   override flush(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+    this.updateKeepAlive();
     if (!this.pumping) {
       this.pumping = true;
       queueMicrotask(() => void this.pump());
@@ -278,17 +294,37 @@ export abstract class QueueHandler<P = string> extends Handler {
   }
 
   /**
+   * Keeps the process alive (a ref'd timer) exactly while a flush or close is
+   * in progress, and never while idle: transports unref their sockets and
+   * timers, and the process still waits for what a flush is delivering.
+   */
+  private updateKeepAlive(): void {
+    const busy = this.flushWaiters.length > 0 || this.closing;
+    if (busy && !this.keepAlive) {
+      this.keepAlive = setInterval(() => {}, 0x7fffffff);
+    } else if (!busy && this.keepAlive) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = null;
+    }
+  }
+
+  /**
    * Flushes with a deadline, then releases the connection so the process can
    * exit. New records are dropped (and counted) from now on. Idempotent:
    * later calls return the first result.
    */
   override close(options: CloseOptions = {}): Promise<CloseResult> {
-    this.closeResult ??= this.doClose(options.timeoutMs ?? 5000);
+    this.closeResult ??= this.doClose(options.timeoutMs ?? 5000, options.reason).finally(() => {
+      this.closing = false;
+      this.updateKeepAlive();
+    });
     return this.closeResult;
   }
 
-  private async doClose(timeoutMs: number): Promise<CloseResult> {
+  private async doClose(timeoutMs: number, reason: string | undefined): Promise<CloseResult> {
     this.closed = true;
+    this.closing = true;
+    this.updateKeepAlive();
     let timer: NodeJS.Timeout | undefined;
     const flushed = await Promise.race([
       this.flush().then(() => true),
@@ -302,7 +338,7 @@ export abstract class QueueHandler<P = string> extends Handler {
     const left = this.pending;
     if (left > 0) {
       this.stats.dropped += left;
-      this.handleError(new LogqError(`${this.constructor.name} closed with ${left} record(s) undelivered after ${timeoutMs} ms`));
+      this.handleError(new LogqError(`${this.constructor.name} closed with ${left} record(s) undelivered ${reason ?? `after ${timeoutMs} ms`}; counted as dropped`));
       this.buffer = [];
       this.head = 0;
       this.stats.buffered = 0;
