@@ -46,8 +46,9 @@ const noop = (): void => {};
 export class BroadcastReader implements DocumentReader {
   private readonly buffer: Document[] = [];
   private cursorId: Long | null = null;
-  private session: ClientSession | null = null;
-  private sessionClient: MongoClient | null = null;
+  // #private: a session refers to its client, which holds the URI with its password.
+  #session: ClientSession | null = null;
+  #sessionClient: MongoClient | null = null;
   private fetching: Promise<void> | null = null;
   /** Ids seen, with their `_id` time in seconds, for the resume window. */
   private readonly seen = new Map<string, number>();
@@ -111,16 +112,16 @@ export class BroadcastReader implements DocumentReader {
   private async fetch(waitMs: number | null): Promise<void> {
     const { client, db } = await this.connect();
     // A session of a client that the subscriber replaced is dropped with it.
-    if (this.session && this.sessionClient !== client) {
-      void this.session.endSession().catch(() => undefined);
-      this.session = null;
+    if (this.#session && this.#sessionClient !== client) {
+      void this.#session.endSession().catch(() => undefined);
+      this.#session = null;
       this.cursorId = null;
     }
-    if (!this.session) {
-      this.session = client.startSession();
-      this.sessionClient = client;
+    if (!this.#session) {
+      this.#session = client.startSession();
+      this.#sessionClient = client;
     }
-    const options = { session: this.session, promoteLongs: false } as const;
+    const options = { session: this.#session, promoteLongs: false } as const;
     if (this.awaitData === null) {
       // A server that refuses buildInfo, or answers it not as FerretDB, is taken
       // for MongoDB; a network error is thrown (and the question asked again).
@@ -187,8 +188,8 @@ export class BroadcastReader implements DocumentReader {
     await this.fetching?.catch(() => undefined);
     const id = this.cursorId;
     this.cursorId = null;
-    const session = this.session;
-    this.session = null;
+    const session = this.#session;
+    this.#session = null;
     try {
       if (id !== null) {
         const { db } = await this.connect();

@@ -1,7 +1,7 @@
 import { ClosedError, type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
 import { type Document, MongoServerSelectionError } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
-import { type ClientHandle, type MongoTarget, closeClient, connectClient, createClient, ensureCollection, resolveTarget } from './connection.js';
+import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
 import { readRecordDocument, unwrapKombuDocument } from './documents.js';
 import type { MongoSubscriberOptions } from './options.js';
 import type { DocumentReader, ReaderConnection } from './reader.js';
@@ -35,21 +35,26 @@ const RENEW_AFTER_MS = 15_000;
  * const controller = subscriber.dispatchInBackground(new StreamHandler(process.stdout));
  */
 export class MongoSubscriber extends SubscriberBase {
-  /** Database, collection, mode and format in use. */
+  /** Database, collection, mode and format in use (the URI without its password). */
   readonly target: MongoTarget;
-  private readonly options: MongoSubscriberOptions;
-  private readonly maxRecordBytes: number;
-  private readonly reader: DocumentReader;
-  private handle: ClientHandle | null = null;
+  // The client and what refers to it are #private: it holds the URI with its password, and
+  // util.inspect / JSON.stringify never show #private fields.
+  readonly #creds: Credentials;
+  readonly #options: MongoSubscriberOptions;
+  #handle: ClientHandle | null = null;
   /** The client while it connects, so that close() can end its server selection. */
-  private connecting: ClientHandle | null = null;
-  private connection: Promise<ReaderConnection> | null = null;
+  #connecting: ClientHandle | null = null;
+  #connection: Promise<ReaderConnection> | null = null;
+  private readonly maxRecordBytes: number;
+  // #private: its timers are circular structures that JSON.stringify(subscriber) would throw on.
+  readonly #reader: DocumentReader;
   /** When server selection started failing (null: it works). */
   private selectionFailingSince: number | null = null;
 
   constructor(uri: string, options: MongoSubscriberOptions = {}) {
     super(options);
-    this.options = options;
+    this.#options = options;
+    this.#creds = credentials(uri, options);
     this.target = resolveTarget(uri, options);
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     const connect = (): Promise<ReaderConnection> => this.connect();
@@ -58,7 +63,7 @@ export class MongoSubscriber extends SubscriberBase {
       this.reportError(error);
     };
     const pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 200);
-    this.reader =
+    this.#reader =
       this.target.mode === 'broadcast'
         ? new BroadcastReader(
             connect,
@@ -100,40 +105,45 @@ export class MongoSubscriber extends SubscriberBase {
     }
     const now = Date.now();
     this.selectionFailingSince ??= now;
-    const handle = this.handle;
+    const handle = this.#handle;
     if (now - this.selectionFailingSince < RENEW_AFTER_MS || !handle?.owned || this.closed) return;
     this.selectionFailingSince = null;
-    this.handle = null;
-    this.connection = null;
+    this.#handle = null;
+    this.#connection = null;
     void closeClient(handle, true).catch(() => undefined);
   }
 
   /** Opens the client and the collection once; a failed attempt is retried on the next receive. */
   private connect(): Promise<ReaderConnection> {
-    this.connection ??= (async () => {
-      if (!this.handle) {
-        const opened = createClient(this.target, this.options);
-        this.connecting = opened;
+    this.#connection ??= (async () => {
+      if (!this.#handle) {
+        const opened = createClient(this.#creds, this.#options);
+        this.#connecting = opened;
         try {
-          await connectClient(opened, this.target);
+          await connectClient(opened, this.target, this.#creds);
         } finally {
-          this.connecting = null;
+          this.#connecting = null;
         }
         if (this.closed) {
           // close() ran while the client was connecting: release it here, or it would keep the process alive.
           await closeClient(opened, true);
           throw new ClosedError('MongoSubscriber was closed while connecting');
         }
-        this.handle = opened;
+        this.#handle = opened;
       }
-      const db = this.handle.client.db(this.target.database);
+      const db = this.#handle.client.db(this.target.database);
       const collection = await ensureCollection(db, this.target, (error) => this.reportError(error));
-      return { client: this.handle.client, db, collection };
+      return { client: this.#handle.client, db, collection };
     })().catch((error: unknown) => {
-      this.connection = null;
+      this.#connection = null;
       throw error;
     });
-    return this.connection;
+    return this.#connection;
+  }
+
+  /** Reports an error without any password of the URI or the client options. */
+  protected override reportError(error: unknown, record?: LogRecord): void {
+    super.reportError(scrubbed(error, this.#creds), record);
   }
 
   /** Turns a stored document into a record. @throws {RecordDecodeError} for a malformed one. */
@@ -151,7 +161,7 @@ export class MongoSubscriber extends SubscriberBase {
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
     for (;;) {
       const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
-      const item = await this.reader.next(remaining, signal);
+      const item = await this.#reader.next(remaining, signal);
       if (!item) return null;
       this.stats.received++;
       this.selectionFailingSince = null;
@@ -175,15 +185,15 @@ export class MongoSubscriber extends SubscriberBase {
 
   protected override async closeTransport(): Promise<void> {
     // A connect in flight is ended now (its receive resolves null), not after its server selection timeout.
-    const pending = this.connecting;
-    this.connecting = null;
+    const pending = this.#connecting;
+    this.#connecting = null;
     await closeClient(pending, true);
     try {
-      await this.reader.close();
+      await this.#reader.close();
     } finally {
-      const handle = this.handle;
-      this.handle = null;
-      this.connection = null;
+      const handle = this.#handle;
+      this.#handle = null;
+      this.#connection = null;
       await closeClient(handle);
     }
   }

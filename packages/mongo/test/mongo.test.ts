@@ -1,5 +1,6 @@
 import { Level, LogRecord, createHandler, createSubscriber } from '@logq/core';
-import { numberedRecord, sampleRecord } from '@logq/core/testing';
+import { numberedRecord, sampleRecord, waitFor } from '@logq/core/testing';
+import { MongoClient } from 'mongodb';
 import { MongoConfigError, MongoHandler, MongoSubscriber, uriDatabase } from '../src/index.js';
 import { freshName, serverForThisFile } from './helpers.js';
 
@@ -100,18 +101,23 @@ describe('an idle handler', () => {
   it('releases its client after idleCloseMs and opens a new one for the next record', async () => {
     const database = freshName('idle');
     const uri = server.urlFor(database);
-    const handler = new MongoHandler(uri, { idleCloseMs: 50 });
-    handler.handle(numberedRecord(1));
-    await handler.flush();
-    const opened = (handler as unknown as { clientHandle: unknown }).clientHandle;
-    expect(opened).not.toBeNull();
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect((handler as unknown as { clientHandle: unknown }).clientHandle).toBeNull();
-    handler.handle(numberedRecord(2));
-    await handler.flush();
-    expect((handler as unknown as { clientHandle: unknown }).clientHandle).not.toBe(opened);
-    expect(await handler.close()).toMatchObject({ flushed: true, sent: 2, dropped: 0 });
-    expect(handler.stats.errors).toBe(0);
+    const connects = jest.spyOn(MongoClient.prototype, 'connect');
+    const closes = jest.spyOn(MongoClient.prototype, 'close');
+    try {
+      const handler = new MongoHandler(uri, { idleCloseMs: 50 });
+      handler.handle(numberedRecord(1));
+      await handler.flush();
+      expect(connects).toHaveBeenCalledTimes(1);
+      await waitFor(() => closes.mock.calls.length === 1, 'the idle client closed', 5_000);
+      handler.handle(numberedRecord(2));
+      await handler.flush();
+      expect(connects).toHaveBeenCalledTimes(2);
+      expect(await handler.close()).toMatchObject({ flushed: true, sent: 2, dropped: 0 });
+      expect(handler.stats.errors).toBe(0);
+    } finally {
+      connects.mockRestore();
+      closes.mockRestore();
+    }
     expect(await server.client.db(database).collection('messages').countDocuments({ queue: 'logging' })).toBe(2);
     await server.client.db(database).dropDatabase();
   });
