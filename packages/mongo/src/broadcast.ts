@@ -1,6 +1,6 @@
 import { abortableSleep } from '@logq/core';
-import { type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
-import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs } from './reader.js';
+import { BSON, type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
+import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
 
 /** Settings of a {@link BroadcastReader}. */
 export interface BroadcastSettings {
@@ -9,6 +9,8 @@ export interface BroadcastSettings {
   readonly pollIntervalMs: number;
   readonly maxAwaitTimeMs: number;
   readonly resumeWindowMs: number;
+  /** Most BSON bytes asked for in one `getMore` (judged by the largest document of the previous reply). */
+  readonly maxReadAheadBytes: number;
 }
 
 /** Documents fetched per `getMore`. */
@@ -44,7 +46,9 @@ const noop = (): void => {};
  * least twice as long as its last empty `getMore` took (at most 5 s).
  */
 export class BroadcastReader implements DocumentReader {
-  private readonly buffer: Document[] = [];
+  private readonly buffer: { doc: Document; bytes: number }[] = [];
+  /** Largest document of the last non-empty reply (0: none yet). */
+  private largestDoc = 0;
   private cursorId: Long | null = null;
   // #private: a session refers to its client, which holds the URI with its password.
   #session: ClientSession | null = null;
@@ -73,8 +77,8 @@ export class BroadcastReader implements DocumentReader {
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
     let pause = 10;
     for (;;) {
-      const doc = this.buffer.shift();
-      if (doc) return { doc, ack: noop, reject: noop };
+      const item = this.buffer.shift();
+      if (item) return { doc: item.doc, bytes: item.bytes, ack: noop, reject: noop };
       if (signal.aborted || this.closed) return null;
       const left = remainingMs(deadline);
       const hadCursor = this.cursorId !== null;
@@ -148,7 +152,12 @@ export class BroadcastReader implements DocumentReader {
     const maxTimeMS = Math.max(1, Math.min(waitMs ?? this.settings.maxAwaitTimeMs, this.settings.maxAwaitTimeMs));
     const started = performance.now();
     const reply = await db.command(
-      { getMore: this.cursorId, collection: this.settings.collection, batchSize: GET_MORE_BATCH, ...(awaitData ? { maxTimeMS } : {}) },
+      {
+        getMore: this.cursorId,
+        collection: this.settings.collection,
+        batchSize: replyDocuments(GET_MORE_BATCH, this.settings.maxReadAheadBytes, this.largestDoc, 16),
+        ...(awaitData ? { maxTimeMS } : {}),
+      },
       options,
     );
     const cursor = reply.cursor as { id: Long; nextBatch: Document[] };
@@ -160,7 +169,10 @@ export class BroadcastReader implements DocumentReader {
 
   /** Buffers new documents, skipping those seen before a resume. */
   private take(docs: readonly Document[]): void {
+    let largest = 0;
     for (const doc of docs) {
+      const bytes = BSON.calculateObjectSize(doc);
+      largest = Math.max(largest, bytes);
       const id = doc._id as unknown;
       if (id instanceof ObjectId) {
         const key = id.toHexString();
@@ -170,8 +182,9 @@ export class BroadcastReader implements DocumentReader {
         if (seconds > this.newestSeconds || this.newestSeconds === 0) this.newestSeconds = Math.max(seconds, this.newestSeconds);
         if (++this.additions % SWEEP_EVERY === 0) this.sweep();
       }
-      this.buffer.push(doc);
+      this.buffer.push({ doc, bytes });
     }
+    if (docs.length > 0) this.largestDoc = largest;
   }
 
   private sweep(): void {

@@ -80,6 +80,13 @@ export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOp
   /** Queue mode: most records claimed in one round trip. @default 1000 */
   readonly prefetch?: number;
   /**
+   * Most bytes (BSON) of documents read ahead: one round (claim batch or
+   * tailing reply) takes documents up to this size, and asks the server for as
+   * many as fit judging by the largest document of the previous round, so a
+   * flood of 10 MiB documents is read a few at a time. @default 32 MiB
+   */
+  readonly maxReadAheadBytes?: number;
+  /**
    * Queue mode: the claims of a subscriber whose heartbeat is older than this
    * (it died or hangs) are removed and its records dispatched again. A live
    * subscriber beats every third of this. @default 30000

@@ -1,4 +1,4 @@
-import { ClosedError, type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
+import { ClosedError, type Delivery, LogRecord, RecordDecodeError, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
 import { type Document, MongoServerSelectionError } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
 import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
@@ -8,6 +8,7 @@ import type { DocumentReader, ReaderConnection } from './reader.js';
 import { WorkQueueReader, defaultConsumerName } from './work-queue.js';
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** A client of ours whose server selection has failed this long is replaced. */
 const RENEW_AFTER_MS = 15_000;
 
@@ -63,6 +64,7 @@ export class MongoSubscriber extends SubscriberBase {
       this.reportError(error);
     };
     const pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 200);
+    const maxReadAheadBytes = Math.max(1, options.maxReadAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
     this.#reader =
       this.target.mode === 'broadcast'
         ? new BroadcastReader(
@@ -73,6 +75,7 @@ export class MongoSubscriber extends SubscriberBase {
               pollIntervalMs,
               maxAwaitTimeMs: Math.max(1, options.maxAwaitTimeMs ?? 1000),
               resumeWindowMs: Math.max(0, options.resumeWindowMs ?? 10_000),
+              maxReadAheadBytes,
             },
             report,
           )
@@ -83,6 +86,7 @@ export class MongoSubscriber extends SubscriberBase {
               queue: this.target.queue,
               collection: this.target.collection,
               prefetch: Math.max(1, options.prefetch ?? 1000),
+              maxReadAheadBytes,
               claimTimeoutMs: Math.max(100, options.claimTimeoutMs ?? 30_000),
               pollIntervalMs,
               consumerName: options.consumerName ?? defaultConsumerName(),
@@ -146,13 +150,21 @@ export class MongoSubscriber extends SubscriberBase {
     super.reportError(scrubbed(error, this.#creds), record);
   }
 
-  /** Turns a stored document into a record. @throws {RecordDecodeError} for a malformed one. */
-  decodeDocument(doc: Document): LogRecord {
+  /**
+   * Turns a stored document into a record. `bytes` (its BSON size, when
+   * known) lets a record document over `maxRecordBytes` be measured as JSON,
+   * as every frame is. @throws {RecordDecodeError} for a malformed one.
+   */
+  decodeDocument(doc: Document, bytes = 0): LogRecord {
     if (this.target.format === 'kombu') {
       return decodeRecord(unwrapKombuDocument(doc, this.maxRecordBytes), { maxRecordBytes: this.maxRecordBytes });
     }
     const read = readRecordDocument(doc);
     if ('frame' in read) return decodeRecord(read.frame, { maxRecordBytes: this.maxRecordBytes });
+    if (bytes > this.maxRecordBytes) {
+      const size = Buffer.byteLength(JSON.stringify(read.dict));
+      if (size > this.maxRecordBytes) throw new RecordDecodeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`);
+    }
     // The dict was built for this call from a document read for it: the record adopts its args, kwargs and extra.
     return LogRecord.fromDict(validateWireDict(read.dict), true);
   }
@@ -167,7 +179,7 @@ export class MongoSubscriber extends SubscriberBase {
       this.selectionFailingSince = null;
       let record: LogRecord;
       try {
-        record = this.decodeDocument(item.doc);
+        record = this.decodeDocument(item.doc, item.bytes);
       } catch (error) {
         this.stats.malformed++;
         this.reportError(error);

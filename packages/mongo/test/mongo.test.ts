@@ -154,6 +154,26 @@ describe('a shared kombu queue', () => {
   }, 60_000);
 });
 
+describe('maxRecordBytes on received record documents', () => {
+  it('a record document over the limit is rejected, counted and moved aside; the next one is delivered', async () => {
+    const collection = freshName('big');
+    const uri = server.urlFor('docs');
+    const col = server.client.db('docs').collection(collection);
+    await col.insertOne({ channel: 'big', level: 11, msg: 'x'.repeat(2 * 1024 * 1024), message: 'm' });
+    const handler = new MongoHandler(uri, { collection, format: 'logq' });
+    handler.handle(numberedRecord(5));
+    await handler.close();
+    const errors: unknown[] = [];
+    const subscriber = new MongoSubscriber(uri, { collection, format: 'logq', onError: (error) => errors.push(error) });
+    expect((await subscriber.recv(20_000))?.extra.seq).toBe(5);
+    expect(subscriber.stats.malformed).toBe(1);
+    expect(String(errors[0])).toMatch(/exceeds maxRecordBytes/);
+    await subscriber.close();
+    expect(await server.client.db('docs').collection(`${collection}.malformed`).countDocuments({ channel: 'big' })).toBe(1);
+    expect(await col.countDocuments()).toBe(0);
+  }, 60_000);
+});
+
 describe('broadcast', () => {
   it('every subscriber sees every record', async () => {
     const collection = freshName('fanout');
