@@ -9,21 +9,10 @@ import { decodeRecord } from '@logq/core';
 import { garbageFrames, numberedRecord } from '@logq/core/testing';
 import { Binary, type Document } from 'mongodb';
 import { MongoHandler, type MongoHandlerOptions, MongoSubscriber, type MongoSubscriberOptions } from '../src/index.js';
+import { kombuDocument } from '../src/documents.js';
 import { freshName, serverForThisFile } from './helpers.js';
 
 const server = serverForThisFile();
-
-/** A kombu message with `body` as its (garbage) body, as Logbook's envelope carries a record. */
-function kombuEnvelope(body: Buffer): Document {
-  const payload = JSON.stringify({
-    body: body.toString('base64'),
-    'content-encoding': 'utf-8',
-    'content-type': 'application/json',
-    headers: {},
-    properties: { delivery_mode: 2, priority: 0, body_encoding: 'base64', delivery_tag: 'fuzz' },
-  });
-  return { payload, queue: 'logging', priority: 9 };
-}
 
 interface FuzzCase {
   readonly name: string;
@@ -71,7 +60,7 @@ const cases: FuzzCase[] = [
     count: 5000,
     options: {},
     collection: 'messages',
-    documentFor: (frame, index) => (index % 2 === 0 ? { payload: new Binary(frame), queue: 'logging', priority: 9 } : kombuEnvelope(frame)),
+    documentFor: (frame, index) => (index % 2 === 0 ? { payload: new Binary(frame), queue: 'logging', priority: 9 } : kombuDocument(frame, 'logging', 0)),
     movesAside: true,
     // A raw payload is never a kombu envelope of a record.
     decodesFrame: (index) => index % 2 === 1,

@@ -1,6 +1,7 @@
 import { type UsedService, useFerretDB } from '@logq/services';
 import { Binary, MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
+import { kombuDocument } from '../src/documents.js';
 
 /** A unique collection name for one test. */
 export function freshName(prefix = 'logq'): string {
@@ -81,12 +82,5 @@ export async function insertFrame(client: MongoClient, database: string, collect
  * envelope Logbook's MessageQueueHandler writes, with the frame's bytes as body.
  */
 export async function insertKombuFrame(client: MongoClient, database: string, frame: string | Uint8Array, queue = 'logging'): Promise<void> {
-  const payload = JSON.stringify({
-    body: Buffer.from(frame).toString('base64'),
-    'content-encoding': 'utf-8',
-    'content-type': 'application/json',
-    headers: {},
-    properties: { delivery_mode: 2, delivery_info: { exchange: queue, routing_key: queue }, priority: 0, body_encoding: 'base64', delivery_tag: randomBytes(8).toString('hex') },
-  });
-  await client.db(database).collection('messages').insertOne({ payload, queue, priority: 9 });
+  await client.db(database).collection('messages').insertOne(kombuDocument(frame, queue, 0));
 }
