@@ -72,6 +72,11 @@ function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
 }
 
+/** Resolves after `ms`, keeping the process alive meanwhile (a check that waits must not let `node --test` end). */
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** Every field survives handler → broker → subscriber unchanged. */
 export const roundTrip: ConformanceCheck = async (pair, options) => {
   const record = sampleRecord();
@@ -297,7 +302,7 @@ export const noLossOnWaits: ConformanceCheck = async (pair, options) => {
         for (let j = i; j < Math.min(n, i + 150); j++) pair.handler.handle(numberedRecord(j, 'logq.noloss'));
         await pair.handler.flush();
         // Let the subscriber run dry, so that its waits time out between batches.
-        await delay(15, undefined);
+        await sleep(15);
       }
     } finally {
       sendingDone = true;
@@ -335,7 +340,7 @@ export const noLossOnWaits: ConformanceCheck = async (pair, options) => {
       case 4:
       case 5: {
         const controller = pair.subscriber.dispatchInBackground(target);
-        await delay(step % 2 === 0 ? 1 : 40, undefined);
+        await sleep(step % 2 === 0 ? 1 : 40);
         await within(controller.stop(), hangMs, "a background loop's stop()");
         break;
       }
