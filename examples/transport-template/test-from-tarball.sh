@@ -10,9 +10,11 @@
 #   @types/node); nothing of @logq comes from the registry.
 #   Steps: copies this folder (without node_modules and dist) into a fresh temporary folder; points its
 #   @logq/core devDependency at the tarball; npm install; type-check; build (ESM + CJS); `npm test` (node:test:
-#   the conformance kit and the template's own tests). Then packs the template and installs that tarball with
+#   the conformance kit and the template's own tests). The template's tarball also carries test/, so the same
+#   `npm test` runs from an unpacked tarball too. Then packs the template and installs that tarball with
 #   the core tarball into a second fresh project, where an ESM `import` and a CJS `require` each make a handler
-#   for a file:// URI through @logq/core's createHandler, and read its record back.
+#   for a file:// URI through @logq/core's createHandler, and read its record back; and the README's first
+#   ```js block runs there as shown and must exit by itself within 60 s.
 #   Exit status 0 when every step passed; otherwise the failing step's status, with its output above.
 #   LOGQ_KEEP_TMP=1 keeps the temporary folder (its path is printed).
 set -euo pipefail
@@ -98,4 +100,9 @@ const { pathToFileURL } = require('node:url');
 JS
 node esm.mjs
 node cjs.cjs
+
+step "the README's example, as shown"
+awk '/^```js$/{p=1; next} /^```$/{if (p) exit} p' "$template/README.md" > app.mjs
+timeout 60 node app.mjs
+test -s app.jsonl
 step "passed"
