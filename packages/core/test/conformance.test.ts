@@ -90,6 +90,21 @@ class FireAndForgetHandler extends MemoryQueueHandler {
   }
 }
 
+/**
+ * A handler whose client queues writes and sends them on the next tick, and whose disconnect destroys
+ * the client (dropping what it still queues): flush() resolves while the batch is still in the client.
+ */
+class QueuedClientHandler extends MemoryQueueHandler {
+  private outbox: string[] = [];
+  protected override async sendBatch(batch: readonly string[]): Promise<void> {
+    this.outbox.push(...batch);
+    setImmediate(() => this.broker.publish(this.queueName, this.outbox.splice(0)));
+  }
+  protected override async disconnect(): Promise<void> {
+    this.outbox = [];
+  }
+}
+
 /** A subscriber that throws away one frame in 1,000 it has taken from the broker. */
 class DropOneInThousand extends FrameSubscriber {
   private taken = 0;
@@ -144,7 +159,19 @@ describe('the new checks fail broken transports', () => {
     await close(broken);
   });
 
-  it('the flush check without injectOrdered only asks that every flushed record arrives', async () => {
+  it('a handler whose client still holds the batch when flush() resolves fails flushDelivers, even without injectOrdered', async () => {
+    const broker = new MemoryBroker();
+    const pair = memoryPair(broker);
+    const queue = (pair.handler as MemoryQueueHandler).queueName;
+    await pair.handler.close();
+    const broken: ConformancePair = { ...pair, handler: new QueuedClientHandler(broker, { queue }) };
+    await expect(conformanceChecks.flushDelivers!(broken, { injectOrdered: false, receiveTimeoutMs: 1000 })).rejects.toThrow(
+      /only 0 of 200 flushed records arrived/,
+    );
+    await close(broken);
+  });
+
+  it('the flush check without injectOrdered does not see a write merely deferred to the next tick', async () => {
     const broker = new MemoryBroker();
     const pair = memoryPair(broker);
     const queue = (pair.handler as MemoryQueueHandler).queueName;

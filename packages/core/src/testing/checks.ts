@@ -242,8 +242,10 @@ export const malformedFrames: ConformanceCheck = async (pair, options) => {
 
 /**
  * flush() resolves only once every record was handed to the broker: `stats.sent` counts them all,
- * and (with `injectOrdered`) a frame injected after flush() resolved arrives after every one of them.
- * A handler whose `sendBatch` starts the write and returns without waiting for it fails here.
+ * closing the handler at once (`timeoutMs: 0`) loses none of them, and (with `injectOrdered`) a frame
+ * injected after flush() resolved arrives after every one of them. A handler whose `sendBatch` leaves
+ * the write queued (in the client, or for a later tick) and returns fails here: its write lands after
+ * the injected frame, or is cut off by the close.
  */
 export const flushDelivers: ConformanceCheck = async (pair, options) => {
   const n = 200;
@@ -253,7 +255,11 @@ export const flushDelivers: ConformanceCheck = async (pair, options) => {
   assert.equal(pair.handler.stats.sent - sentBefore, n, 'flush() resolved before every record was sent');
   assert.equal(pair.handler.stats.buffered, 0);
   const ordered = options.injectOrdered ?? true;
+  // Both start before anything the handler may have left for a later tick.
+  const closing = pair.handler.close({ timeoutMs: 0 });
   if (ordered) await pair.injectRaw(encodeRecord(numberedRecord(-1, 'flush.barrier')));
+  const closed = await closing;
+  assert.equal(closed.flushed, true, 'close() right after flush() resolved did not report everything flushed');
   const seen = new Set<number>();
   while (seen.size < n) {
     const record = await pair.subscriber.recv(timeoutOf(options));
