@@ -4,7 +4,7 @@ import type { Handler } from '../handler.js';
 import { TestHandler } from '../handlers/test.js';
 import { Level } from '../levels.js';
 import { LogRecord } from '../record.js';
-import type { SubscriberBase } from '../subscriber.js';
+import { type SubscriberBase, abortableSleep } from '../subscriber.js';
 import { bigRecord, numberedRecord, sampleRecord } from './sample.js';
 
 /** A connected handler/subscriber pair made by a transport for one conformance check. */
@@ -70,11 +70,6 @@ const timeoutOf = (o: CheckOptions) => o.receiveTimeoutMs ?? 15_000;
 /** Resolves to `value` after `ms`, without keeping the process alive. */
 function delay<T>(ms: number, value: T): Promise<T> {
   return new Promise((resolve) => setTimeout(() => resolve(value), ms).unref());
-}
-
-/** Resolves after `ms`, keeping the process alive meanwhile (a check that waits must not let `node --test` end). */
-function sleep(ms: number): Promise<void> {
-  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 /** Every field survives handler → broker → subscriber unchanged. */
@@ -308,7 +303,7 @@ export const noLossOnWaits: ConformanceCheck = async (pair, options) => {
         for (let j = i; j < Math.min(n, i + 150); j++) pair.handler.handle(numberedRecord(j, 'logq.noloss'));
         await pair.handler.flush();
         // Let the subscriber run dry, so that its waits time out between batches.
-        await sleep(15);
+        await abortableSleep(15); // keeps the process alive (unlike delay), so node --test does not end meanwhile
       }
     } finally {
       sendingDone = true;
@@ -346,7 +341,7 @@ export const noLossOnWaits: ConformanceCheck = async (pair, options) => {
       case 4:
       case 5: {
         const controller = pair.subscriber.dispatchInBackground(target);
-        await sleep(step % 2 === 0 ? 1 : 40);
+        await abortableSleep(step % 2 === 0 ? 1 : 40);
         await within(controller.stop(), hangMs, "a background loop's stop()");
         break;
       }
