@@ -1,0 +1,116 @@
+/**
+ * Exit and SIGTERM: a child that logs and returns from main exits by itself with
+ * everything delivered, and the parent, whose subscriber receives in the
+ * background, stays alive until then and exits by itself once the subscriber is
+ * closed. The parent runs as its own node process (runNodeSnippet), so that
+ * "exits by itself" is observed, not assumed.
+ */
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { runNodeSnippet } from '@logq/services';
+import { fixtures } from './helpers.js';
+
+jest.setTimeout(120_000);
+
+interface ParentConfig {
+  readonly kind: 'fork' | 'worker';
+  readonly count: number;
+  readonly hooks: boolean;
+  /** Send SIGTERM to the child once it printed LOGGED (it stays alive until then). */
+  readonly sigterm?: boolean;
+}
+
+interface ParentSummary {
+  received: number;
+  malformed: number;
+  code: number | null;
+  signal: string | null;
+  childMs: number;
+  firstSeq: number;
+  inOrder: boolean;
+}
+
+/** The parent: a subscriber dispatching in the background, one child attached; main returns at once. */
+const PARENT = String.raw`
+import { fork } from 'node:child_process';
+import { Worker } from 'node:worker_threads';
+import { Handler } from '@logq/core';
+import { MultiProcessingSubscriber } from '@logq/process';
+
+const config = JSON.parse(process.env.LOGQ_PARENT_CONFIG);
+const seqs = [];
+class Collect extends Handler {
+  emit(record) { seqs.push(record.args[0]); }
+}
+const subscriber = new MultiProcessingSubscriber();
+const controller = subscriber.dispatchInBackground(new Collect());
+const childConfig = { count: config.count, hooks: config.hooks, stayAlive: config.sigterm === true };
+const started = Date.now();
+let child;
+let channelEnd;
+if (config.kind === 'worker') {
+  child = new Worker(new URL(config.boot), {
+    execArgv: ['--conditions=@logq/source'],
+    workerData: { entry: config.entry, config: childConfig },
+  });
+  channelEnd = 'exit';
+} else {
+  child = fork(new URL(config.entry), [], {
+    execArgv: ['--conditions=@logq/source', '--import', 'tsx'],
+    env: { ...process.env, LOGQ_EXIT_CONFIG: JSON.stringify(childConfig) },
+    stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+  });
+  channelEnd = 'disconnect';
+  if (config.sigterm) {
+    let out = '';
+    child.stdout.on('data', (d) => {
+      out += d;
+      if (out.includes('LOGGED')) { out = ''; child.kill('SIGTERM'); }
+    });
+  } else {
+    child.stdout.resume();
+  }
+}
+subscriber.queue.attach(child);
+const exited = new Promise((resolve) => child.once('exit', (code, signal) => resolve({ code, signal: signal ?? null, childMs: Date.now() - started })));
+// Once the channel has ended, every record the child handed over is in the queue or dispatched.
+const ended = new Promise((resolve) => child.once(channelEnd, resolve));
+Promise.all([exited, ended]).then(async ([exit]) => {
+  await controller.stop();
+  for (let record = await subscriber.recv(0); record; record = await subscriber.recv(0)) seqs.push(record.args[0]);
+  await subscriber.close();
+  const inOrder = seqs.every((s, i) => s === i);
+  console.log(JSON.stringify({ received: seqs.length, malformed: subscriber.stats.malformed, ...exit, firstSeq: seqs[0], inOrder }));
+});
+`;
+
+async function runParent(config: ParentConfig): Promise<ParentSummary> {
+  const env = {
+    LOGQ_PARENT_CONFIG: JSON.stringify({
+      ...config,
+      entry: pathToFileURL(join(fixtures, 'exit-child.mjs')).href,
+      boot: pathToFileURL(join(fixtures, 'boot-worker.mjs')).href,
+    }),
+  };
+  // The parent must end by itself: nothing of logq keeps it alive once the subscriber is closed.
+  const result = await runNodeSnippet(PARENT, { cwd: join(__dirname, '..'), timeoutMs: 60_000, env });
+  expect(result.stderr).toBe('');
+  expect(result.code).toBe(0);
+  const line = result.stdout.trim().split('\n').pop() ?? '{}';
+  return JSON.parse(line) as ParentSummary;
+}
+
+describe.each<ParentConfig['kind']>(['fork', 'worker'])('a %s child that logs 1,000 records and returns from main', (kind) => {
+  it.each([false, true])('with installShutdownHooks(): %s — exits within 10 s, all 1,000 arrive in order', async (hooks) => {
+    const summary = await runParent({ kind, count: 1_000, hooks });
+    expect(summary).toMatchObject({ received: 1_000, malformed: 0, code: 0, signal: null, inOrder: true });
+    expect(summary.childMs).toBeLessThan(10_000);
+  });
+});
+
+test('a forked child with hooks that logged 10,000 records gets SIGTERM and delivers all of them', async () => {
+  const summary = await runParent({ kind: 'fork', count: 10_000, hooks: true, sigterm: true });
+  // The hooks flush, then raise SIGTERM again: the child ends as the signal would have ended it.
+  expect(summary).toMatchObject({ received: 10_000, malformed: 0, signal: 'SIGTERM', inOrder: true });
+  expect(summary.childMs).toBeLessThan(10_000);
+});
