@@ -60,6 +60,12 @@ export class StreamChannelHandler extends QueueHandler<string> {
     }
   }
 
+  /** Whether the handler has a live connection to its URI now (always false for a given stream). */
+  get isConnected(): boolean {
+    const socket = this.socket;
+    return socket !== null && this.broken === null && !socket.destroyed && socket.writable;
+  }
+
   /** Connects to the URI (a given stream needs no connecting, only to be still open). */
   protected async connect(signal: AbortSignal): Promise<void> {
     if (this.given) {

@@ -84,6 +84,11 @@ export class StreamChannelSubscriber extends FrameSubscriber {
     }
   }
 
+  /** Records received and not yet taken (at most about `highWaterMark` plus what one read brought). */
+  get waiting(): number {
+    return this.frames.length;
+  }
+
   /**
    * Resolves with the URI once the subscriber listens (the port filled in when
    * 0 was asked for), so that handlers can be pointed at it.
