@@ -8,6 +8,7 @@
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runNodeSnippet } from '@logq/services';
+import { StreamChannelSubscriber } from '../src/index.js';
 import { fixtures } from './helpers.js';
 
 jest.setTimeout(120_000);
@@ -113,4 +114,58 @@ test('a forked child with hooks that logged 10,000 records gets SIGTERM and deli
   // The hooks flush, then raise SIGTERM again: the child ends as the signal would have ended it.
   expect(summary).toMatchObject({ received: 10_000, malformed: 0, signal: 'SIGTERM', inOrder: true });
   expect(summary.childMs).toBeLessThan(10_000);
+});
+
+describe('a child with a StreamChannelHandler (stream+tcp://) that returns from main', () => {
+  const childCode = (uri: string, count: number, hooks: boolean, stayAlive: boolean) => `
+    import { Logger, installShutdownHooks } from '@logq/core';
+    import { StreamChannelHandler } from '@logq/process';
+    ${hooks ? 'installShutdownHooks();' : ''}
+    new StreamChannelHandler(${JSON.stringify(uri)}, { onError: (e) => console.error(String(e)) }).pushApplication();
+    const log = new Logger('exit');
+    for (let i = 0; i < ${count}; i++) log.info('record {0}', i);
+    ${stayAlive ? "setInterval(() => {}, 1000); console.log('LOGGED');" : ''}
+  `;
+
+  async function receiveAll(subscriber: StreamChannelSubscriber, count: number): Promise<number[]> {
+    const seqs: number[] = [];
+    while (seqs.length < count) {
+      const record = await subscriber.recv(15_000);
+      if (!record) break;
+      seqs.push(record.args[0] as number);
+    }
+    return seqs;
+  }
+
+  it.each([false, true])('with installShutdownHooks(): %s — exits within 10 s, all 1,000 arrive in order', async (hooks) => {
+    const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
+    try {
+      const uri = (await subscriber.ready())!;
+      const received = receiveAll(subscriber, 1_000);
+      const result = await runNodeSnippet(childCode(uri, 1_000, hooks, false), { cwd: join(__dirname, '..'), timeoutMs: 30_000 });
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(result.ms).toBeLessThan(10_000);
+      expect(await received).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
+    } finally {
+      await subscriber.close();
+    }
+  });
+
+  it('with hooks, logged 10,000 records, gets SIGTERM: all of them arrive', async () => {
+    const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
+    try {
+      const uri = (await subscriber.ready())!;
+      const received = receiveAll(subscriber, 10_000);
+      const result = await runNodeSnippet(childCode(uri, 10_000, true, true), {
+        cwd: join(__dirname, '..'),
+        timeoutMs: 30_000,
+        signal: { name: 'SIGTERM', whenStdoutIncludes: 'LOGGED' },
+      });
+      expect(result).toMatchObject({ signal: 'SIGTERM', stderr: '' });
+      expect(result.ms).toBeLessThan(10_000);
+      expect(await received).toEqual(Array.from({ length: 10_000 }, (_, i) => i));
+    } finally {
+      await subscriber.close();
+    }
+  });
 });
