@@ -5,11 +5,12 @@
  * closed. The parent runs as its own node process (runNodeSnippet), so that
  * "exits by itself" is observed, not assumed.
  */
+import { fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { runNodeSnippet } from '@logq/services';
-import { StreamChannelSubscriber } from '../src/index.js';
-import { fixtures } from './helpers.js';
+import { MultiProcessingSubscriber, StreamChannelSubscriber } from '../src/index.js';
+import { fixtures, tsExecArgv } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -168,4 +169,28 @@ describe('a child with a StreamChannelHandler (stream+tcp://) that returns from 
       await subscriber.close();
     }
   });
+});
+
+test('a forked child whose records the parent refuses (no such queue) does not hang: it exits after the exit flush, every record counted as dropped', async () => {
+  const subscriber = new MultiProcessingSubscriber();
+  try {
+    const child = fork(join(fixtures, 'exit-child.mjs'), [], {
+      execArgv: tsExecArgv,
+      env: { ...process.env, LOGQ_EXIT_CONFIG: JSON.stringify({ count: 100, queue: 'not-attached', quiet: true, printStats: true }) },
+      stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
+    });
+    subscriber.queue.attach(child);
+    let out = '';
+    child.stdout!.on('data', (d: Buffer) => (out += d.toString()));
+    const started = Date.now();
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    expect(code).toBe(0);
+    // Refused at once, then the backoff does not hold the child up; core's exit flush tries for 5 s.
+    expect(Date.now() - started).toBeLessThan(20_000);
+    const { stats } = JSON.parse(out.trim().split('\n').pop()!) as { stats: { sent: number; dropped: number } };
+    expect(stats).toMatchObject({ sent: 0, dropped: 100 });
+    expect(subscriber.queue.stats.refused).toBeGreaterThan(0);
+  } finally {
+    await subscriber.close();
+  }
 });
