@@ -194,3 +194,22 @@ test('a forked child whose records the parent refuses (no such queue) does not h
     await subscriber.close();
   }
 });
+
+test('a process with a stream subscriber and handler, both closed, exits by itself (the listening subscriber kept it up until then)', async () => {
+  const code = `
+    import { Level, LogRecord } from '@logq/core';
+    import { StreamChannelHandler, StreamChannelSubscriber } from '@logq/process';
+    const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
+    const handler = new StreamChannelHandler(await subscriber.ready());
+    for (let i = 0; i < 100; i++) handler.handle(new LogRecord({ channel: 'exit', level: Level.INFO, msg: 'r' + i }));
+    let received = 0;
+    // recv without a timeout: only the listening subscriber keeps the process alive meanwhile.
+    while (received < 100 && (await subscriber.recv())) received++;
+    const closed = await handler.close();
+    await subscriber.close();
+    console.log(JSON.stringify({ received, ...closed }));
+  `;
+  const result = await runNodeSnippet(code, { cwd: join(__dirname, '..'), timeoutMs: 30_000 });
+  expect(result).toMatchObject({ code: 0, stderr: '' });
+  expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toMatchObject({ received: 100, flushed: true, sent: 100, dropped: 0 });
+});
