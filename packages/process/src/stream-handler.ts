@@ -39,8 +39,9 @@ export class StreamChannelHandler extends QueueHandler<string> {
   private readonly given: NodeJS.WritableStream | null;
   private readonly connectTimeoutMs: number;
   private socket: Socket | null = null;
-  /** Why the current socket broke, when it did. */
+  /** Why the current socket (or the given stream) broke, when it did. */
   private broken: Error | null = null;
+  private watchingGiven = false;
 
   /**
    * @param target - a `stream+tcp://` or `stream+unix://` URI, or a writable stream.
@@ -103,8 +104,16 @@ export class StreamChannelHandler extends QueueHandler<string> {
   }
 
   private checkGiven(): void {
-    const stream = this.given as NodeJS.WritableStream & { destroyed?: boolean; writableEnded?: boolean };
-    if (stream.destroyed === true || stream.writableEnded === true || stream.writable === false) {
+    const stream = this.given as NodeJS.WritableStream & NodeJS.EventEmitter & { destroyed?: boolean; writableEnded?: boolean };
+    if (!this.watchingGiven) {
+      // An error between writes (EPIPE once the reader is gone) must not crash the process: it ends the handler's use of the stream.
+      this.watchingGiven = true;
+      stream.on('error', (error: Error) => {
+        this.broken ??= error;
+        this.handleError(error);
+      });
+    }
+    if (this.broken || stream.destroyed === true || stream.writableEnded === true || stream.writable === false) {
       // The stream never reopens: give up the buffer (counted) rather than retry forever.
       queueMicrotask(() => void this.close({ timeoutMs: 0 }));
       throw new ChannelClosedError('the stream has ended');

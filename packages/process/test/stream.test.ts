@@ -2,6 +2,7 @@
 import { spawn } from 'node:child_process';
 import { connect } from 'node:net';
 import { join } from 'node:path';
+import { Writable } from 'node:stream';
 import { Level, LogRecord } from '@logq/core';
 import { numberedRecord, waitFor } from '@logq/core/testing';
 import { StreamChannelHandler, StreamChannelSubscriber, StreamUriError, parseStreamUri } from '../src/index.js';
@@ -167,4 +168,25 @@ test("a child's stdout as the stream: the child logs 1,000 records, returns from
     child.kill();
     await subscriber.close();
   }
+});
+
+test('a given stream that fails (its reader went away): no crash, the handler closes itself and counts every record', async () => {
+  let writes = 0;
+  const stream = new Writable({
+    write(_chunk, _encoding, callback) {
+      writes++;
+      callback(Object.assign(new Error('write EPIPE'), { code: 'EPIPE' }));
+    },
+  });
+  const errors: unknown[] = [];
+  const handler = new StreamChannelHandler(stream, { onError: (e) => errors.push(e) });
+  for (let i = 0; i < 500; i++) handler.handle(numberedRecord(i, 'epipe'));
+  await waitFor(() => handler.stats.dropped === 500, 'the handler to close itself, dropping what it holds');
+  const result = await handler.close();
+  expect(writes).toBe(1);
+  expect(result).toMatchObject({ sent: 0, dropped: 500, flushed: false });
+  expect(errors.some((e) => /EPIPE/.test(String(e)))).toBe(true);
+  // Logged after that: dropped and counted too, never thrown.
+  handler.handle(numberedRecord(500, 'epipe'));
+  expect(handler.stats.dropped).toBe(501);
 });
