@@ -11,8 +11,17 @@ import { frameBytes } from '@logq/core';
 export function frameSizeUpTo(frame: unknown, limit: number): number {
   if (typeof frame === 'string') return frame.length * 3 <= limit ? frame.length : frameBytes(frame);
   if (frame instanceof Uint8Array) return frame.byteLength;
-  let size = 0;
-  const stack: unknown[] = [frame];
+  // The top level inline (a record's fields are mostly strings and numbers); nested values on a stack.
+  let size = 2;
+  let stack: unknown[] | null = null;
+  for (const key in frame as Record<string, unknown>) {
+    const value = (frame as Record<string, unknown>)[key];
+    size += key.length + 4;
+    if (typeof value === 'string') size += value.length;
+    else if (typeof value === 'object' && value !== null) (stack ??= []).push(value);
+    else size += 5;
+  }
+  if (size > limit || stack === null) return size;
   while (stack.length > 0) {
     const value = stack.pop();
     if (typeof value === 'string') size += value.length + 2;

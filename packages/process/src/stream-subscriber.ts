@@ -48,8 +48,7 @@ class OversizedLine extends Uint8Array {
  * is closed; `close()` stops listening and ends every connection.
  */
 export class StreamChannelSubscriber extends FrameSubscriber {
-  /** The URI listened on (with the port picked when it was 0, once listening), or null for a given stream. */
-  uri: string | null;
+  private listenUri: string | null;
   /** Counters of the connections and lines; see {@link StreamChannelStats}. */
   readonly streamStats: StreamChannelStats = { connections: 0, oversized: 0 };
   private readonly frames = new AsyncQueue<RawFrame>();
@@ -72,16 +71,21 @@ export class StreamChannelSubscriber extends FrameSubscriber {
     this.maxLineBytes = this.decodeOptions.maxRecordBytes ?? 1024 * 1024;
     if (typeof source === 'string') {
       const address = parseStreamUri(source);
-      this.uri = formatStreamUri(address);
+      this.listenUri = formatStreamUri(address);
       this.listening = this.listen(address);
       this.listening.catch((error: unknown) => {
         this.listenError = error instanceof Error ? error : new Error(String(error));
         this.reportError(error);
       });
     } else {
-      this.uri = null;
+      this.listenUri = null;
       this.read(source);
     }
+  }
+
+  /** The URI listened on (with the port picked when it was 0, once listening), or null for a given stream. */
+  get uri(): string | null {
+    return this.listenUri;
   }
 
   /** Records received and not yet taken (at most about `highWaterMark` plus what one read brought). */
@@ -182,13 +186,13 @@ export class StreamChannelSubscriber extends FrameSubscriber {
       }
     } catch (error) {
       this.server = null;
-      throw new LogqError(`cannot listen on ${redactUri(this.uri!)}: ${(error as Error).message}`, { cause: error });
+      throw new LogqError(`cannot listen on ${redactUri(this.listenUri!)}: ${(error as Error).message}`, { cause: error });
     }
     if (!('path' in address)) {
       const bound = server.address() as AddressInfo;
-      this.uri = formatStreamUri({ host: address.host, port: bound.port });
+      this.listenUri = formatStreamUri({ host: address.host, port: bound.port });
     }
-    return this.uri!;
+    return this.listenUri!;
   }
 
   /** Stops listening and ends every connection and the given stream's reading; records already received can still be taken. */

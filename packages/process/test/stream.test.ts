@@ -1,6 +1,8 @@
 // The stream channel's own behaviour: many handlers, reconnection, backpressure, long lines, a child's stdio.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
+import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { Level, LogRecord } from '@logq/core';
@@ -189,4 +191,31 @@ test('a given stream that fails (its reader went away): no crash, the handler cl
   // Logged after that: dropped and counted too, never thrown.
   handler.handle(numberedRecord(500, 'epipe'));
   expect(handler.stats.dropped).toBe(501);
+});
+
+test('listening: an address in use is a clear error from ready(); a stale unix socket file is replaced', async () => {
+  const first = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
+  const uri = (await first.ready())!;
+  const second = new StreamChannelSubscriber(uri, { onError: () => {} });
+  await expect(second.ready()).rejects.toThrow(/cannot listen on stream\+tcp:\/\/127\.0\.0\.1:\d+: .*EADDRINUSE/);
+  await expect(second.recv(0)).rejects.toThrow(/EADDRINUSE/);
+  await Promise.all([first.close(), second.close()]);
+
+  const dir = mkdtempSync(join(tmpdir(), 'logq-stale-'));
+  const path = join(dir, 'log.sock');
+  try {
+    // A socket file nobody listens on, as a process that died leaves it (SIGKILL: no clean-up).
+    const died = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    expect(died.signal).toBe('SIGKILL');
+    expect(lstatSync(path).isSocket()).toBe(true);
+    const subscriber = new StreamChannelSubscriber(`stream+unix://${path}`);
+    expect(await subscriber.ready()).toBe(`stream+unix://${path}`);
+    const handler = new StreamChannelHandler(`stream+unix://${path}`);
+    handler.handle(numberedRecord(1, 'unix'));
+    expect((await subscriber.recv(10_000))?.args[0]).toBe(1);
+    await handler.close();
+    await subscriber.close();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
