@@ -174,7 +174,6 @@ export class StreamChannelSubscriber extends FrameSubscriber {
       this.read(socket);
     });
     this.server = server;
-    server.on('error', (error) => this.reportError(error));
     try {
       try {
         await listenOn(server, address);
@@ -188,6 +187,8 @@ export class StreamChannelSubscriber extends FrameSubscriber {
       this.server = null;
       throw new LogqError(`cannot listen on ${redactUri(this.listenUri!)}: ${(error as Error).message}`, { cause: error });
     }
+    // Errors of the listening server from now on (listen errors were the promise's).
+    server.on('error', (error) => this.reportError(error));
     if (!('path' in address)) {
       const bound = server.address() as AddressInfo;
       this.listenUri = formatStreamUri({ host: address.host, port: bound.port });
