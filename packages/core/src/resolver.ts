@@ -37,6 +37,8 @@ const KNOWN_PACKAGES: Readonly<Record<string, string>> = {
   rediss: '@logq/redis',
   mongodb: '@logq/mongo',
   'mongodb+srv': '@logq/mongo',
+  'stream+tcp': '@logq/process',
+  'stream+unix': '@logq/process',
 };
 
 /**
