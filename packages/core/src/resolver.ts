@@ -35,6 +35,8 @@ const KNOWN_PACKAGES: Readonly<Record<string, string>> = {
   amqps: '@logq/amqp',
   redis: '@logq/redis',
   rediss: '@logq/redis',
+  'redis+sentinel': '@logq/redis',
+  'rediss+sentinel': '@logq/redis',
   mongodb: '@logq/mongo',
   'mongodb+srv': '@logq/mongo',
   'stream+tcp': '@logq/process',
