@@ -35,6 +35,7 @@ export async function tail(options: TailOptions): Promise<TailResult> {
     onError: createStderrErrorHook(`tail ${redactUri(uri)}`),
     ...options.transport,
   });
+  say(`tail: reading ${redactUri(uri)} (Ctrl-C to stop)`);
   const shown = new RecordCounter();
   let received = 0;
   const backoff = new Backoff();
