@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { makeTempDir, removeTempDir } from '@logq/services';
-import { runLogq, STACK_LINE } from './helpers';
+import { runLogq, STACK_LINE } from './helpers.js';
 
 describe('logq usage (the built bin)', () => {
   it('--help prints the commands and exits 0; each command has its own --help', async () => {
