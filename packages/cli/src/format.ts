@@ -23,7 +23,8 @@ const INDENT = ' '.repeat(13);
 
 /**
  * One record as a readable console line (the demo's format): time (UTC,
- * milliseconds), level, `channel[process/thread]`, message; the exception,
+ * milliseconds), level, `channel[process]` (`[process/thread]` off the main
+ * thread), message; the exception,
  * when the record has one, indented under it (`└ Name: message`, then its
  * formatted traceback when `traceback` is on). Newlines in the message are
  * indented too, so every continuation line stays under the record.
@@ -34,7 +35,9 @@ export function formatRecordLine(record: LogRecord, options: LineFormatOptions =
   const time = Number.isFinite(record.timeMicros) ? new Date(record.timeMicros / 1000).toISOString().slice(11, 23) : '??:??:??.???';
   const level = paint(LEVEL_COLOURS[record.level], record.levelName.padEnd(8));
   const proc = record.process === null ? '?' : String(record.process);
-  const where = `${record.channel}[${proc}${record.thread ? `/${record.thread}` : ''}]`;
+  // The thread only for another thread than the main one (Python's main thread has a large id too).
+  const thread = record.thread && record.threadName !== 'MainThread' ? `/${record.thread}` : '';
+  const where = `${record.channel}[${proc}${thread}]`;
   const message = record.message.replace(/\r?\n/g, `\n${INDENT}`);
   let line = `${paint(DIM, time)} ${level} ${where.padEnd(22)} ${message}`;
   if (record.exceptionName || record.formattedException) {
