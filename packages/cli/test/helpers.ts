@@ -28,6 +28,7 @@ const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 export function startLogq(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Logq {
   const env = { ...process.env, ...options.env };
   delete env.FORCE_COLOR;
+  delete env.NODE_PATH; // pnpm's jest shim sets one reaching every workspace package: logq must find transports by itself
   for (const [key, value] of Object.entries(options.env ?? {})) if (value === undefined) delete env[key];
   const child = spawn(process.execPath, [BIN, ...args], { cwd: options.cwd ?? PACKAGE_DIR, env, stdio: 'pipe' });
   let out = '';
