@@ -43,8 +43,10 @@ export function formatRecordLine(record: LogRecord, options: LineFormatOptions =
   if (record.exceptionName || record.formattedException) {
     const head = record.exceptionName ? `└ ${record.exceptionName}: ${record.exceptionMessage ?? ''}` : '└ exception';
     line += `\n${INDENT}${paint(DIM, head)}`;
-    const trace = options.traceback ?? true ? (record.formattedException ?? '').trimEnd() : '';
-    if (trace) line += `\n${trace.split(/\r?\n/).map((l) => `${INDENT}  ${paint(DIM, l)}`).join('\n')}`;
+    const trace = options.traceback ?? true ? (record.formattedException ?? '').trimEnd().split(/\r?\n/) : [];
+    // A JavaScript stack starts with "Name: message", which the line above already says.
+    if (trace[0] === `${record.exceptionName}: ${record.exceptionMessage ?? ''}`) trace.shift();
+    if (trace.length > 0 && trace.join('') !== '') line += `\n${trace.map((l) => `${INDENT}  ${paint(DIM, l)}`).join('\n')}`;
   }
   return line;
 }
