@@ -89,7 +89,7 @@ describe('logq bridge', () => {
       await handler.close();
       expect(handler.stats.sent).toBe(to - from);
     };
-    const before = 20_000;
+    const before = 40_000; // enough that Redis stops while the bridge is still moving them, even on a fast machine
     const total = before + 3000;
     await write(0, before);
     const logq = startLogq([
