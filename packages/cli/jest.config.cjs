@@ -1,0 +1,1 @@
+module.exports = { ...require('@logq/jest-preset'), globalSetup: '<rootDir>/test/global-setup.cjs' };

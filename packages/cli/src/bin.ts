@@ -1,0 +1,8 @@
+#!/usr/bin/env node
+// The `logq` command: see main.ts.
+import { main } from './main.js';
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  () => process.exit(1),
+);
