@@ -3,16 +3,16 @@ import { StreamChannelSubscriber } from '@logq/process';
 import { RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { freePort, useRedis, type BrokerServer, type UsedService } from '@logq/services';
 import { ZeroMQHandler } from '@logq/zeromq';
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { startLogq, STACK_LINE } from './helpers.js';
 
 /** Makes a Redis that saves on shutdown, so a restart (SIGTERM, then start) keeps its streams. */
 async function persistOnShutdown(server: BrokerServer): Promise<void> {
-  const client = new Redis(server.url, { lazyConnect: true });
+  const client = createClient({ url: server.url });
   client.on('error', () => undefined);
   await client.connect();
-  await client.config('SET', 'save', '3600 1');
-  client.disconnect();
+  await client.configSet('save', '3600 1');
+  client.destroy();
 }
 
 /** Collects `extra.seq` of every record a subscriber dispatches. */
