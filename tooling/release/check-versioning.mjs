@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { workspacePackages } from './manifest.mjs';
+import { pendingReleases } from './plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const require = createRequire(join(root, 'package.json'));
@@ -118,29 +119,22 @@ function redisPatchOnly() {
   return `a redis-patch-only changeset: only @logq/redis changes (${oldVersions.get(name)} → ${expected}, its package.json and CHANGELOG.md)`;
 }
 
-function pendingPlan() {
-  const out = join(mkdtempSync(join(tmpdir(), 'logq-status-')), 'status.json');
-  try {
-    changeset(root, ['status', '--output', out]);
-    const { releases } = JSON.parse(readFileSync(out, 'utf8'));
-    const privates = new Set(workspacePackages(root).filter((pkg) => pkg.manifest.private === true).map((pkg) => pkg.manifest.name));
-    const planned = releases.filter((r) => r.type !== 'none');
-    for (const r of planned) {
-      if (privates.has(r.name)) fail(`pending changesets: private package ${r.name} would be versioned (${r.type})`);
-      if (r.name !== CORE && (r.type === 'major' || major(r.oldVersion) !== major(r.newVersion))) {
-        fail(`pending changesets: ${r.name} would get a new major, ${r.oldVersion} → ${r.newVersion} (${r.type}); a transport major is a real break, decided in its own changeset`);
-      }
+async function pendingPlan() {
+  const planned = await pendingReleases(root);
+  const privates = new Set(workspacePackages(root).filter((pkg) => pkg.manifest.private === true).map((pkg) => pkg.manifest.name));
+  for (const r of planned) {
+    if (privates.has(r.name)) fail(`pending changesets: private package ${r.name} would be versioned (${r.type})`);
+    if (r.name !== CORE && (r.type === 'major' || major(r.oldVersion) !== major(r.newVersion))) {
+      fail(`pending changesets: ${r.name} would get a new major, ${r.oldVersion} → ${r.newVersion} (${r.type}); a transport major is a real break, decided in its own changeset`);
     }
-    return `the pending changesets plan ${planned.map((r) => `${r.name} ${r.oldVersion} → ${r.newVersion}`).join(', ') || 'nothing'}: no transport major, no private package`;
-  } finally {
-    rmSync(dirname(out), { recursive: true, force: true });
   }
+  return `the pending changesets plan ${planned.map((r) => `${r.name} ${r.oldVersion} → ${r.newVersion}`).join(', ') || 'nothing'}: no transport major, no private package`;
 }
 
 let failed = false;
 for (const check of [coreMinorOnly, redisPatchOnly, pendingPlan]) {
   try {
-    console.log(`ok versioning: ${check()}`);
+    console.log(`ok versioning: ${await check()}`);
   } catch (error) {
     failed = true;
     const message = error instanceof CheckError ? error.message : `${check.name}: ${error.stderr || error.stack || error}`;

@@ -8,12 +8,13 @@
 // `pnpm release --dry-run` (or `pnpm release:dry-run`): build, pack and check
 // every package and list the tarballs, and show what the pending changesets
 // would release. It never publishes and never contacts a registry.
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describePack, packPublic } from './pack.mjs';
+import { pendingReleases } from './plan.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const args = process.argv.slice(2);
@@ -35,18 +36,8 @@ function step(title, command, commandArgs) {
   }
 }
 
-function pendingReleases() {
-  const dir = mkdtempSync(join(tmpdir(), 'logq-release-'));
-  try {
-    execFileSync('pnpm', ['exec', 'changeset', 'status', '--output', join(dir, 'status.json')], { cwd: root, stdio: ['ignore', 'ignore', 'inherit'], env });
-    return JSON.parse(readFileSync(join(dir, 'status.json'), 'utf8')).releases.filter((r) => r.type !== 'none');
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
-
 console.log(dryRun ? 'release: DRY RUN, nothing will be published' : 'release: publishing to the npm registry');
-const pending = pendingReleases();
+const pending = await pendingReleases(root);
 if (!dryRun && pending.length > 0) {
   console.error(`release: ${pending.length} package(s) have pending changesets (${pending.map((r) => r.name).join(', ')}).`);
   console.error('release: run `pnpm changeset version`, review the new versions and CHANGELOGs, commit, then `pnpm release`.');
