@@ -36,7 +36,7 @@ function step(title, command, commandArgs) {
   }
 }
 
-console.log(dryRun ? 'release: DRY RUN, nothing will be published' : 'release: publishing to the npm registry');
+console.log(dryRun ? 'release: DRY RUN, nothing will be published' : 'release: build, test, check the tarballs, then publish to the npm registry');
 const pending = await pendingReleases(root);
 if (!dryRun && pending.length > 0) {
   console.error(`release: ${pending.length} package(s) have pending changesets (${pending.map((r) => r.name).join(', ')}).`);
