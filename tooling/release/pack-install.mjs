@@ -8,7 +8,7 @@
 // test-from-tarball.sh) when examples/transport-template exists. Prints one line per check; exits 1 when
 // any fails (the project is kept for inspection then).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -150,6 +150,8 @@ function typecheck(what, tsconfig) {
  * folder holding the packed @logq/core): @logq/core from the tarball, npm
  * install, type-check, build, its conformance run, then its own tarball
  * installed into a fresh project and used through `import` and `require`.
+ * Then its tests run once more from its unpacked tarball (which carries
+ * test/), with the dependencies that script installed.
  */
 function testTemplate(packs) {
   const script = join(template, 'test-from-tarball.sh');
@@ -162,7 +164,41 @@ function testTemplate(packs) {
     fail('transport template', 'no @logq/core tarball to test it with');
     return;
   }
-  echoChecks(run('transport template: its conformance run and its tarball in a fresh project (test-from-tarball.sh)', 'bash', [script, dirname(core.tarball)], { cwd: app, timeoutMs: 240_000 }), /^(test-from-tarball: |ESM ok|CJS ok|# (tests|pass|fail) )/);
+  const what = 'transport template: its conformance run and its tarball in a fresh project (test-from-tarball.sh)';
+  const t0 = Date.now();
+  const result = spawnSync('bash', [script, dirname(core.tarball)], {
+    cwd: app,
+    env: { ...userEnv, LOGQ_KEEP_TMP: '1' },
+    encoding: 'utf8',
+    timeout: 240_000,
+    killSignal: 'SIGKILL',
+  });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`;
+  const kept = /^test-from-tarball: kept (\S+)$/m.exec(output)?.[1];
+  try {
+    if (result.status !== 0) {
+      fail(what, `exited with ${result.status ?? result.signal}\n${output}`);
+      return;
+    }
+    ok(`${what} (${seconds(Date.now() - t0)})`);
+    echoChecks(output, /^(test-from-tarball: (?!kept)|ESM ok|CJS ok|# (tests|pass|fail) )/);
+    const tarball = kept && existsSync(kept) ? readdirSync(kept).find((file) => file.endsWith('.tgz')) : undefined;
+    if (!tarball || !existsSync(join(kept, 'template/node_modules'))) {
+      fail('transport template: npm test from its tarball', `test-from-tarball.sh left no tarball and template/node_modules in ${kept}`);
+      return;
+    }
+    const unpacked = join(kept, 'from-tarball');
+    mkdirSync(unpacked);
+    const untar = spawnSync('tar', ['-xzf', join(kept, tarball), '-C', unpacked], { encoding: 'utf8' });
+    if (untar.status !== 0) {
+      fail('transport template: unpack its tarball', untar.stderr);
+      return;
+    }
+    symlinkSync(join(kept, 'template/node_modules'), join(unpacked, 'package/node_modules'), 'dir');
+    echoChecks(run(`transport template: npm test from its unpacked tarball (${tarball})`, 'npm', ['test'], { cwd: join(unpacked, 'package'), timeoutMs: 120_000 }), /^# (tests|pass|fail) /);
+  } finally {
+    if (kept) rmSync(kept, { recursive: true, force: true });
+  }
 }
 
 rmSync(packDir, { recursive: true, force: true });
