@@ -2,6 +2,7 @@ import { type ErrorHook, callErrorHook, createStderrErrorHook } from './error-ho
 import { type Formatter, defaultFormatter } from './formatter.js';
 import { type LevelLike, Level, levelName, lookupLevel } from './levels.js';
 import type { LogRecord } from './record.js';
+import { shared } from './global-state.js';
 import { ObjectStack, type StackedObject } from './stack.js';
 
 /** Decides whether a handler takes a record (Logbook's `filter(record, handler)`). */
@@ -37,6 +38,11 @@ export interface HandlerOptions {
 export interface CloseOptions {
   /** How long to try to deliver what is buffered, in ms. @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * How the report of undelivered records describes the deadline (default:
+   * `after <timeoutMs> ms`); the exit flush says `within the exit deadline of …`.
+   */
+  readonly reason?: string;
 }
 
 /** What happened when a handler closed. */
@@ -49,8 +55,15 @@ export interface CloseResult {
   readonly dropped: number;
 }
 
+/**
+ * Marks handlers whose `emit` only queues a record and which count
+ * `stats.sent` themselves once it is delivered (`QueueHandler`): a wrapper
+ * handing records to such a handler leaves the counting to it.
+ */
+export const COUNTS_OWN_DELIVERIES: unique symbol = Symbol.for('logq.countsOwnDeliveries') as never;
+
 /** The process-wide and per-async-context stacks of handlers. */
-export const handlerStack = new ObjectStack<Handler>();
+export const handlerStack: ObjectStack<Handler> = shared('handlerStack', () => new ObjectStack<Handler>());
 
 /**
  * Base of every handler (Logbook's `Handler`). Subclasses implement

@@ -3,7 +3,7 @@ import { dispatchRecord } from './dispatch.js';
 import { type ErrorHook, callErrorHook, createStderrErrorHook } from './error-hook.js';
 import type { LogRecord } from './record.js';
 import type { StackedObject } from './stack.js';
-import { ThreadController } from './thread-controller.js';
+import { ThreadController, type ThreadControllerOptions } from './thread-controller.js';
 
 /** A received record with the means to acknowledge it once it was dispatched. */
 export interface Delivery {
@@ -135,10 +135,13 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
 
   /**
    * Starts {@link dispatchForever} in the background, with `setup` (a handler
-   * or a `NestedSetup`) pushed for the loop alone; returns the started controller.
+   * or a `NestedSetup`) pushed for the loop alone; returns the started
+   * controller. As in Logbook, the loop delivers to the application-bound
+   * handlers plus `setup`, not to handlers bound to the caller's context
+   * (`{ inheritContext: true }` adds those).
    */
-  dispatchInBackground(setup?: StackedObject): ThreadController {
-    const controller = new ThreadController(this, setup);
+  dispatchInBackground(setup?: StackedObject, options: ThreadControllerOptions = {}): ThreadController {
+    const controller = new ThreadController(this, setup, options);
     controller.start();
     return controller;
   }
@@ -282,11 +285,16 @@ export function normalizeTimeout(timeout: number | null | undefined): number | n
   return Math.max(0, timeout);
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Resolves after `ms`, or at once when `signal` aborts. With `unref`, the
+ * timer does not keep the process alive (a handler's reconnect backoff while
+ * nothing waits on it).
+ */
+export function abortableSleep(ms: number, signal?: AbortSignal, unref = false): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
+    if (unref) timer.unref();
     function done() {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);
