@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // The workspace test command: builds every package, typechecks, checks the
 // published shape (publint, are-the-types-wrong, require + import), and runs
-// every jest suite against real brokers; then prints one closing line with
-// the totals of all jest runs.
+// every jest suite against real brokers; then the release stages (the
+// versioning policy proved with changesets, and the user's path: pack every
+// package, npm-install the tarballs outside the workspace and use them); then
+// prints the totals of all jest runs and each stage's result.
 import { spawnSync } from 'node:child_process';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 const results = mkdtempSync(join(tmpdir(), 'logq-test-results-'));
 const args = ['turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)];
@@ -27,6 +30,19 @@ for (const file of readdirSync(results)) {
   packages.push(`${r.package} ${r.passed}/${r.passed + r.failed}`);
 }
 rmSync(results, { recursive: true, force: true });
+
+// Release stages, after turbo has built every package (tooling/release/).
+const stages = [
+  ['versioning (changesets)', 'tooling/release/check-versioning.mjs'],
+  ['pack and install (the user\'s path)', 'tooling/release/pack-install.mjs'],
+];
+const stageResults = [];
+for (const [name, script] of stages) {
+  console.log(`\n== ${name}: node ${script}`);
+  const stage = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '..', script)], { stdio: 'inherit' });
+  stageResults.push({ name, ok: stage.status === 0 });
+}
+
 const code = run.status ?? 1;
 if (packages.length === 0) {
   console.error('tests: no jest run reported results');
@@ -34,4 +50,6 @@ if (packages.length === 0) {
 }
 console.log(`\njest runs: ${packages.sort().join(', ')}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
-process.exit(code !== 0 ? code : failed > 0 ? 1 : 0);
+console.log(`stages: ${stageResults.map((s) => `${s.name} ${s.ok ? 'ok' : 'FAILED'}`).join(', ')}`);
+const stagesFailed = stageResults.some((s) => !s.ok);
+process.exit(code !== 0 ? code : failed > 0 || stagesFailed ? 1 : 0);
