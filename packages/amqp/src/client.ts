@@ -1,6 +1,7 @@
 import { describeError, redactUri } from '@logq/core';
 import { connect } from 'amqplib';
 import { AmqpConfigError, AmqpConnectionError } from './errors.js';
+import { checkQueueName } from './delegation.js';
 import type { AmqpTlsOptions, MessageQueueConnectionOptions } from './options.js';
 import { type TopologySettings, declareTopology } from './topology.js';
 
@@ -85,12 +86,8 @@ export interface LinkSettings extends TopologySettings {
 
 /** Resolves the options shared by handler and subscriber; throws {@link AmqpConfigError} on bad ones. */
 export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string): LinkSettings {
-  const queue = options.queue ?? 'logging';
-  if (typeof queue !== 'string' || queue === '') throw new AmqpConfigError('queue must be a non-empty string');
+  const queue = checkQueueName(options.queue);
   const connection = options.connection ?? null;
-  if (connection === null && !/^amqps?:\/\//i.test(uri)) {
-    throw new AmqpConfigError(`expected an amqp:// or amqps:// URI, got ${JSON.stringify(redactUri(uri))}`);
-  }
   const secure = /^amqps:/i.test(uri);
   if (options.tls && !secure && connection === null) {
     throw new AmqpConfigError(`tls options need an amqps:// URI, got ${redactUri(uri)}`);

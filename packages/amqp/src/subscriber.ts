@@ -1,14 +1,18 @@
 import {
   AsyncQueue,
+  type Delivery,
   FrameSubscriber,
   type LogRecord,
   type RawFrame,
   RecordDecodeError,
   type SubscriberStats,
+  type SubscriberBase,
   abortableSleep,
+  redactUri,
 } from '@logq/core';
 import { AckBatcher } from './ack-batcher.js';
 import { type AmqpChannel, type AmqpConnection, AmqpLink, type AmqpMessage, type LinkSettings, linkSettings } from './client.js';
+import { SubscriberDelegation, checkQueueName, delegatedOptions, isAmqpUri } from './delegation.js';
 import { AmqpAckError, AmqpConnectionError } from './errors.js';
 import { DEFAULT_AMQP_URI, type MessageQueueSubscriberOptions } from './options.js';
 
@@ -76,9 +80,19 @@ function unsupportedReason(message: AmqpMessage): string | null {
 }
 
 /**
- * Receives log records from RabbitMQ, from the queue that Python Logbook's
- * `MessageQueueHandler` and {@link MessageQueueHandler} publish to (Logbook's
- * `MessageQueueSubscriber`).
+ * Receives log records from a message queue, as Python Logbook's
+ * `MessageQueueSubscriber` does through kombu: it takes any URI whose
+ * transport is installed. `amqp://` and `amqps://` are this package's own
+ * (below); another scheme (`redis://`, `mongodb://`, or one a third-party
+ * package registered with core's `registerTransport`) is read through the
+ * subscriber that core's `createSubscriber(uri, { queue })` makes, resolved
+ * lazily: a receive waits for it, and rejects with core's
+ * `TransportNotFoundError` (naming the package to install) when no installed
+ * package handles the scheme. Acknowledgements, `close` and `stats` are the
+ * transport's.
+ *
+ * On RabbitMQ it reads the queue that Python Logbook's
+ * `MessageQueueHandler` and {@link MessageQueueHandler} publish to.
  *
  * It consumes with a prefetch window and acknowledges each message after it
  * was dispatched (`dispatchOnce`, `dispatchForever`, background loops) or
@@ -97,24 +111,16 @@ function unsupportedReason(message: AmqpMessage): string | null {
  * await subscriber.close();
  */
 export class MessageQueueSubscriber extends FrameSubscriber {
-  /** Counters; see {@link MessageQueueSubscriberStats}. */
-  override readonly stats: MessageQueueSubscriberStats = {
-    received: 0,
-    dispatched: 0,
-    malformed: 0,
-    errors: 0,
-    redelivered: 0,
-    connections: 0,
-    lostAcks: 0,
-    discarded: 0,
-  };
-  /** The queue, exchange and routing key name. */
+  /** Counters; see {@link MessageQueueSubscriberStats}. For another scheme, the transport's. */
+  override readonly stats: MessageQueueSubscriberStats;
+  /** The queue name (on AMQP also the exchange and routing key name). */
   readonly queue: string;
-  /** The broker URI without its password. */
+  /** The URI without its password. */
   readonly url: string;
-  /** Prefetch window. */
+  /** Prefetch window (AMQP). */
   readonly prefetch: number;
-  readonly #settings: LinkSettings;
+  readonly #settings: LinkSettings | null;
+  readonly #delegation: SubscriberDelegation<MessageQueueSubscriberStats> | null;
   readonly #frames = new AsyncQueue<AmqpFrame>();
   readonly #unsupported = new WeakMap<Uint8Array, string>();
   readonly #initialDelayMs: number;
@@ -131,30 +137,60 @@ export class MessageQueueSubscriber extends FrameSubscriber {
    */
   constructor(uri: string = DEFAULT_AMQP_URI, options: MessageQueueSubscriberOptions = {}) {
     super(options);
-    this.#settings = linkSettings(uri, options, 'MessageQueueSubscriber');
-    this.queue = this.#settings.queue;
-    this.url = this.#settings.safeUri;
+    const stats: MessageQueueSubscriberStats = { received: 0, dispatched: 0, malformed: 0, errors: 0, redelivered: 0, connections: 0, lostAcks: 0, discarded: 0 };
     this.prefetch = Math.max(1, Math.floor(options.prefetch ?? 256));
     this.#initialDelayMs = Math.max(1, options.reconnect?.initialDelayMs ?? 100);
     this.#maxDelayMs = Math.max(this.#initialDelayMs, options.reconnect?.maxDelayMs ?? 5000);
+    if (options.connection !== undefined || isAmqpUri(uri)) {
+      this.#settings = linkSettings(uri, options, 'MessageQueueSubscriber');
+      this.#delegation = null;
+      this.stats = stats;
+      this.queue = this.#settings.queue;
+      this.url = this.#settings.safeUri;
+      return;
+    }
+    this.queue = checkQueueName(options.queue);
+    this.url = redactUri(uri);
+    this.#settings = null;
+    const onError = (error: unknown, record?: LogRecord): void => this.reportError(error, record);
+    this.#delegation = new SubscriberDelegation({ uri, options: delegatedOptions(uri, options, this.queue, onError, 'MessageQueueSubscriber') }, stats);
+    this.stats = this.#delegation.stats;
+  }
+
+  /** For a URI of another scheme, the transport's subscriber once resolved (null before, and for AMQP). */
+  get delegate(): SubscriberBase | null {
+    return this.#delegation?.inner ?? null;
   }
 
   /** Whether it is consuming now. */
   get isConnected(): boolean {
+    if (this.#delegation !== null) return (this.#delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
     return this.#link?.alive ?? false;
   }
 
   /**
    * Connects and starts consuming now rather than at the first receive.
    * Resolves once consuming; rejects with the error of a failed attempt (the
-   * subscriber keeps trying in the background) or when it is closed.
+   * subscriber keeps trying in the background) or when it is closed. For
+   * another scheme: resolves the transport (rejecting when none is installed)
+   * and calls its `connect()` when it has one.
    */
   connect(): Promise<void> {
     if (this.closed) return Promise.reject(new AmqpConnectionError('the subscriber is closed'));
+    if (this.#delegation !== null) {
+      return this.#delegation.ready().then(async (inner) => {
+        const connectable = inner as { connect?: () => Promise<unknown> };
+        if (typeof connectable.connect === 'function') await connectable.connect();
+      });
+    }
     if (this.isConnected) return Promise.resolve();
     const ready = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
     this.#start();
     return ready;
+  }
+
+  protected override nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
+    return this.#delegation === null ? super.nextDelivery(timeoutMs, signal) : this.#delegation.receive(timeoutMs, signal);
   }
 
   protected override pollFrame(): RawFrame | null {
@@ -178,6 +214,10 @@ export class MessageQueueSubscriber extends FrameSubscriber {
   }
 
   protected override async closeTransport(): Promise<void> {
+    if (this.#delegation !== null) {
+      await this.#delegation.close();
+      return;
+    }
     this.#frames.close();
     // Acks of records already dispatched go out before the channel closes.
     this.#acks?.flush();
@@ -189,8 +229,9 @@ export class MessageQueueSubscriber extends FrameSubscriber {
   }
 
   #start(): void {
-    if (this.#loop !== null || this.closed) return;
-    this.#loop = this.#maintain();
+    const settings = this.#settings;
+    if (this.#loop !== null || this.closed || settings === null) return;
+    this.#loop = this.#maintain(settings);
   }
 
   #settleWaiters(error: unknown | null): void {
@@ -201,7 +242,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
   }
 
   /** Keeps one consuming link open until the subscriber closes. */
-  async #maintain(): Promise<void> {
+  async #maintain(settings: LinkSettings): Promise<void> {
     const stop = this.closeController.signal;
     let delay = this.#initialDelayMs;
     const pause = async (): Promise<void> => {
@@ -211,7 +252,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     while (!stop.aborted) {
       let link: AmqpLink | null = null;
       try {
-        link = await AmqpLink.open(this.#settings, createChannel, stop);
+        link = await AmqpLink.open(settings, createChannel, stop);
         await this.#consume(link);
       } catch (error) {
         await link?.close();

@@ -173,8 +173,14 @@ describe('options', () => {
     } catch (error) {
       expect(String(error)).not.toContain('pw1234');
     }
-    expect(() => new MessageQueueHandler('http://guest:pw1234@localhost/')).toThrow(/amqp:\/\/ or amqps:\/\//);
-    expect(() => new MessageQueueSubscriber('http://guest:pw1234@localhost/')).toThrow(AmqpConfigError);
+    // Other schemes go to their transport (test/any-uri.test.ts); a string that is no URI is refused at once.
+    expect(() => new MessageQueueHandler('guest:pw1234@localhost')).toThrow(AmqpConfigError);
+    try {
+      new MessageQueueHandler('guest:pw1234@localhost');
+    } catch (error) {
+      expect(String(error)).not.toContain('pw1234');
+    }
+    expect(() => new MessageQueueSubscriber('guest:pw1234@localhost')).toThrow(AmqpConfigError);
     expect(() => new MessageQueueHandler('amqp://localhost//', { queue: '' })).toThrow(AmqpConfigError);
   });
 
