@@ -1,5 +1,5 @@
 // Cost of one log call through the handler stack, beside pino writing to /dev/null.
-import { Handler, Logger, NullHandler, ThreadedWrapperHandler, encodeRecord, type LogRecord } from '@logq/core';
+import { Handler, Logger, NullHandler, QueueHandler, ThreadedWrapperHandler, encodeRecord, type LogRecord, type OverflowPolicy } from '@logq/core';
 import { once } from 'node:events';
 import pino from 'pino';
 import { fmt, nsPerCall, writeSection } from './lib.js';
@@ -42,6 +42,21 @@ const rows: [string, number][] = [];
   using _ = encoding.pushApplication();
   rows.push(['logq: Logger → wire JSON encode (what transports do per call)', nsPerCall(N, (i) => log.info('request {0} handled in {1} ms', i, 12.5))]);
 }
+// The broker is down (connect never completes) and the buffer is full: every call applies the overflow policy.
+class DownHandler extends QueueHandler<string> {
+  protected connect(): Promise<void> {
+    return new Promise(() => {});
+  }
+  protected async sendBatch(): Promise<void> {}
+  protected async disconnect(): Promise<void> {}
+}
+for (const overflow of ['drop-newest', 'drop-oldest'] as OverflowPolicy[]) {
+  const down = new DownHandler({ maxBuffer: 10_000, overflow, onError: () => {} });
+  using _ = down.pushApplication();
+  for (let i = 0; i < 10_000; i++) log.info('fill {0}', i);
+  rows.push([`logq: Logger → QueueHandler, broker down, buffer full, ${overflow}`, nsPerCall(N, (i) => log.info('request {0} handled in {1} ms', i, 12.5))]);
+  await down.close({ timeoutMs: 0 });
+}
 const dest = pino.destination({ dest: '/dev/null', sync: true });
 const p = pino({ base: { pid: process.pid } }, dest);
 rows.push(['pino → /dev/null (sync destination)', nsPerCall(N, (i) => p.info({ args: [i, 12.5] }, 'request %d handled in %d ms'))]);
@@ -62,5 +77,8 @@ ${rows.map(([name, ns]) => `| ${name} | ${fmt(ns)} | ${fmt(ns / pinoSync, 2)}× 
 
 Method: ${fmt(N)} calls of \`log.info('request {0} handled in {1} ms', i, 12.5)\` after a warm-up, one process, mean
 wall time per call. logq builds a full Logbook record (time in µs, process and thread, args) per call; pino
-serializes its line in the call. "Caller side" for the threaded wrapper: the queue push, not the wrapped emit.`,
+serializes its line in the call. "Caller side" for the threaded wrapper: the queue push, not the wrapped emit.
+"Broker down, buffer full": a QueueHandler (maxBuffer 10,000) whose connect never completes, so every call
+encodes the record and applies the overflow policy; drop-oldest removes the oldest buffered record (a ring buffer,
+O(1)).`,
 );

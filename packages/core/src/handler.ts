@@ -37,6 +37,11 @@ export interface HandlerOptions {
 export interface CloseOptions {
   /** How long to try to deliver what is buffered, in ms. @default 5000 */
   readonly timeoutMs?: number;
+  /**
+   * How the report of undelivered records describes the deadline (default:
+   * `after <timeoutMs> ms`); the exit flush says `within the exit deadline of …`.
+   */
+  readonly reason?: string;
 }
 
 /** What happened when a handler closed. */
@@ -48,6 +53,13 @@ export interface CloseResult {
   /** Records given up over the handler's life (overflow, too large, closed, or left at the deadline). */
   readonly dropped: number;
 }
+
+/**
+ * Marks handlers whose `emit` only queues a record and which count
+ * `stats.sent` themselves once it is delivered (`QueueHandler`): a wrapper
+ * handing records to such a handler leaves the counting to it.
+ */
+export const COUNTS_OWN_DELIVERIES: unique symbol = Symbol.for('logq.countsOwnDeliveries') as never;
 
 /** The process-wide and per-async-context stacks of handlers. */
 export const handlerStack = new ObjectStack<Handler>();

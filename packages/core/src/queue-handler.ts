@@ -1,8 +1,10 @@
 import { DEFAULT_MAX_RECORD_BYTES, encodeRecord, frameBytes } from './codec.js';
 import { ClosedError, LogqError } from './errors.js';
-import { type CloseOptions, type CloseResult, Handler, type HandlerOptions } from './handler.js';
+import { COUNTS_OWN_DELIVERIES, type CloseOptions, type CloseResult, Handler, type HandlerOptions } from './handler.js';
 import type { LogRecord, WireRecord } from './record.js';
-import { trackHandler, untrackHandler } from './shutdown.js';
+import { trackHandler, untrackHandler } from './open-handlers.js';
+import { DropReporter } from './drop-report.js';
+import { RingBuffer } from './ring-buffer.js';
 import { abortableSleep } from './subscriber.js';
 
 /** What a full buffer gives up: the record being logged, or the oldest buffered one. */
@@ -48,12 +50,27 @@ export class RecordTooLargeError extends LogqError {}
  * override `serialize` (the payload for one record; default: the JSON text of
  * {@link QueueHandler.exportRecord}).
  *
+ * Exit contract for transports: **unref your sockets and timers; core keeps
+ * the process alive while flushing.** A QueueHandler holds a ref'd timer
+ * exactly while a `flush()` or `close()` is in progress and never while idle,
+ * and core flushes every open handler when the process is about to end
+ * (`beforeExit`, see `configureExitFlush`), so an application whose main
+ * returns delivers what it logged and then exits by itself, with or without
+ * `installShutdownHooks()`. (A subscriber keeps the process alive while it
+ * receives: that is its own business.)
+ *
  * @typeParam P - the payload type handed to `sendBatch`.
  */
 export abstract class QueueHandler<P = string> extends Handler {
-  private buffer: P[] = [];
-  private head = 0;
+  /** `stats.sent` grows when the broker has a record, not when it is emitted. */
+  readonly [COUNTS_OWN_DELIVERIES] = true;
+  /** Records not yet handed to the transport (the batch in flight is held by the pump). */
+  private readonly buffer = new RingBuffer<P>();
   private inflight = 0;
+  private readonly drops = new DropReporter(
+    (error) => this.handleError(error),
+    (count) => `${this.constructor.name}: buffer full (maxBuffer ${this.maxBuffer}, overflow '${this.overflow}'); ${count} record(s) dropped`,
+  );
   private pumping = false;
   private connected = false;
   private backoffMs: number;
@@ -61,6 +78,8 @@ export abstract class QueueHandler<P = string> extends Handler {
   private lingerTimer: NodeJS.Timeout | null = null;
   private readonly stopController = new AbortController();
   private closeResult: Promise<CloseResult> | null = null;
+  private closing = false;
+  private keepAlive: NodeJS.Timeout | null = null;
   /** Buffer capacity. */
   readonly maxBuffer: number;
   /** Overflow policy. */
@@ -128,7 +147,7 @@ export abstract class QueueHandler<P = string> extends Handler {
 
   /** Records waiting (buffered and in flight). */
   get pending(): number {
-    return this.buffer.length - this.head;
+    return this.buffer.length + this.inflight;
   }
 
   /** Buffers the record for the pump. Never throws, never waits. */
@@ -164,9 +183,10 @@ export abstract class QueueHandler<P = string> extends Handler {
   private enqueue(payload: P): void {
     if (this.pending >= this.maxBuffer) {
       this.stats.dropped++;
-      if (this.overflow === 'drop-newest' || this.pending - this.inflight <= 0) return;
-      // drop-oldest: the oldest record not already handed to the transport.
-      this.buffer.splice(this.head + this.inflight, 1);
+      this.drops.dropped();
+      // drop-oldest: the oldest record not already handed to the transport (O(1)).
+      if (this.overflow === 'drop-newest' || this.buffer.length === 0) return;
+      this.buffer.shift();
     }
     this.buffer.push(payload);
     this.stats.buffered = this.pending;
@@ -175,7 +195,7 @@ export abstract class QueueHandler<P = string> extends Handler {
 
   private schedule(): void {
     if (this.pumping) return;
-    if (this.lingerMs > 0 && this.pending - this.inflight < this.batchSize && this.flushWaiters.length === 0 && !this.closed) {
+    if (this.lingerMs > 0 && this.buffer.length < this.batchSize && this.flushWaiters.length === 0 && !this.closed) {
       this.lingerTimer ??= setTimeout(() => {
         this.lingerTimer = null;
         void this.pump();
@@ -211,8 +231,8 @@ export abstract class QueueHandler<P = string> extends Handler {
             continue;
           }
         }
-        const count = Math.min(this.batchSize, this.pending);
-        const batch = this.buffer.slice(this.head, this.head + count);
+        const batch = this.buffer.takeFront(this.batchSize);
+        const count = batch.length;
         this.inflight = count;
         let accepted: number;
         try {
@@ -221,6 +241,8 @@ export abstract class QueueHandler<P = string> extends Handler {
         } catch (error) {
           this.inflight = 0;
           if (signal.aborted) break;
+          // The whole batch goes back to the front, to be sent again after a reconnect.
+          this.buffer.unshiftAll(batch);
           this.handleError(error);
           this.connected = false;
           await this.safeDisconnect();
@@ -231,21 +253,16 @@ export abstract class QueueHandler<P = string> extends Handler {
         // close() gave up meanwhile and counted this batch as dropped: leave the accounting to it.
         if (signal.aborted) break;
         this.backoffMs = this.reconnect.initialDelayMs;
-        this.head += accepted;
+        if (accepted < count) this.buffer.unshiftAll(batch.slice(accepted));
         this.stats.sent += accepted;
-        if (this.head > 4096 && this.head * 2 > this.buffer.length) {
-          this.buffer = this.buffer.slice(this.head);
-          this.head = 0;
-        }
         this.stats.buffered = this.pending;
         if (this.lingerMs > 0 && !this.closed && this.flushWaiters.length === 0 && this.pending < this.batchSize) break;
       }
     } finally {
       this.pumping = false;
       if (this.pending === 0) {
-        this.buffer = [];
-        this.head = 0;
         for (const wake of this.flushWaiters.splice(0)) wake();
+        this.updateKeepAlive();
       } else if (!signal.aborted) {
         this.schedule();
       }
@@ -255,7 +272,8 @@ export abstract class QueueHandler<P = string> extends Handler {
   private async backoff(signal: AbortSignal): Promise<void> {
     const delay = this.backoffMs;
     this.backoffMs = Math.min(this.reconnect.maxDelayMs, this.backoffMs * 2);
-    await abortableSleep(delay * (0.8 + Math.random() * 0.4), signal);
+    // Unref'd: a handler waiting to reconnect keeps the process alive only while someone flushes it.
+    await abortableSleep(delay * (0.8 + Math.random() * 0.4), signal, true);
   }
 
   private async safeDisconnect(): Promise<void> {
@@ -270,6 +288,7 @@ export abstract class QueueHandler<P = string> extends Handler {
   override flush(): Promise<void> {
     if (this.pending === 0) return Promise.resolve();
     const done = new Promise<void>((resolve) => this.flushWaiters.push(resolve));
+    this.updateKeepAlive();
     if (!this.pumping) {
       this.pumping = true;
       queueMicrotask(() => void this.pump());
@@ -278,17 +297,37 @@ export abstract class QueueHandler<P = string> extends Handler {
   }
 
   /**
+   * Keeps the process alive (a ref'd timer) exactly while a flush or close is
+   * in progress, and never while idle: transports unref their sockets and
+   * timers, and the process still waits for what a flush is delivering.
+   */
+  private updateKeepAlive(): void {
+    const busy = this.flushWaiters.length > 0 || this.closing;
+    if (busy && !this.keepAlive) {
+      this.keepAlive = setInterval(() => {}, 0x7fffffff);
+    } else if (!busy && this.keepAlive) {
+      clearInterval(this.keepAlive);
+      this.keepAlive = null;
+    }
+  }
+
+  /**
    * Flushes with a deadline, then releases the connection so the process can
    * exit. New records are dropped (and counted) from now on. Idempotent:
    * later calls return the first result.
    */
   override close(options: CloseOptions = {}): Promise<CloseResult> {
-    this.closeResult ??= this.doClose(options.timeoutMs ?? 5000);
+    this.closeResult ??= this.doClose(options.timeoutMs ?? 5000, options.reason).finally(() => {
+      this.closing = false;
+      this.updateKeepAlive();
+    });
     return this.closeResult;
   }
 
-  private async doClose(timeoutMs: number): Promise<CloseResult> {
+  private async doClose(timeoutMs: number, reason: string | undefined): Promise<CloseResult> {
     this.closed = true;
+    this.closing = true;
+    this.updateKeepAlive();
     let timer: NodeJS.Timeout | undefined;
     const flushed = await Promise.race([
       this.flush().then(() => true),
@@ -302,12 +341,13 @@ export abstract class QueueHandler<P = string> extends Handler {
     const left = this.pending;
     if (left > 0) {
       this.stats.dropped += left;
-      this.handleError(new LogqError(`${this.constructor.name} closed with ${left} record(s) undelivered after ${timeoutMs} ms`));
-      this.buffer = [];
-      this.head = 0;
+      this.handleError(new LogqError(`${this.constructor.name} closed with ${left} record(s) undelivered ${reason ?? `after ${timeoutMs} ms`}; counted as dropped`));
+      this.buffer.clear();
+      this.inflight = 0;
       this.stats.buffered = 0;
       for (const wake of this.flushWaiters.splice(0)) wake();
     }
+    this.drops.flush();
     await this.safeDisconnect();
     this.connected = false;
     untrackHandler(this);

@@ -1,21 +1,4 @@
-import type { Handler } from './handler.js';
-
-const open = new Set<Handler>();
-
-/** Adds a handler to the registry that {@link shutdown} closes (transport handlers add themselves). */
-export function trackHandler(handler: Handler): void {
-  open.add(handler);
-}
-
-/** Removes a handler from the registry (done by its `close`). */
-export function untrackHandler(handler: Handler): void {
-  open.delete(handler);
-}
-
-/** The handlers that {@link shutdown} would close now. */
-export function openHandlers(): readonly Handler[] {
-  return [...open];
-}
+import { closeWrappersFirst, openHandlers, outermostHandlers } from './open-handlers.js';
 
 /** Options of {@link shutdown}. */
 export interface ShutdownOptions {
@@ -23,34 +6,35 @@ export interface ShutdownOptions {
   readonly timeoutMs?: number;
 }
 
-/** What {@link shutdown} did. */
+/** What {@link shutdown} did. Every record logged to the closed handlers is in `delivered` or `dropped`. */
 export interface ShutdownResult {
   /** Handlers closed. */
   readonly closed: number;
-  /** Records given up, summed over those handlers. */
+  /** Records delivered over those handlers' lives (a record handed on by a wrapper counts once). */
+  readonly delivered: number;
+  /** Records given up over those handlers' lives (a record handed on by a wrapper counts once). */
   readonly dropped: number;
 }
 
 /**
  * Flushes and closes every open transport handler, with a deadline, so that
- * the last records are not lost when the process ends.
+ * the last records are not lost when the process ends. A wrapper (e.g.
+ * `ThreadedWrapperHandler`) closes before the handler it wraps, so what it
+ * holds is drained into an open handler. The totals count each record once:
+ * `delivered + dropped` is what was logged to those handlers.
  */
 export async function shutdown(options: ShutdownOptions = {}): Promise<ShutdownResult> {
-  const handlers = [...open];
+  const handlers = openHandlers();
+  const closed = await closeWrappersFirst(handlers, { timeoutMs: options.timeoutMs ?? 5000 });
+  const outermost = new Set(outermostHandlers(handlers));
+  let delivered = 0;
   let dropped = 0;
-  await Promise.all(
-    handlers.map(async (handler) => {
-      try {
-        const result = await handler.close({ timeoutMs: options.timeoutMs ?? 5000 });
-        dropped += result.dropped;
-      } catch (error) {
-        handler.handleError(error);
-      } finally {
-        open.delete(handler);
-      }
-    }),
-  );
-  return { closed: handlers.length, dropped };
+  for (const { handler, result } of closed) {
+    if (!outermost.has(handler)) continue; // its counts are in its wrapper's result
+    delivered += result?.sent ?? handler.stats.sent;
+    dropped += result?.dropped ?? handler.stats.dropped;
+  }
+  return { closed: handlers.length, delivered, dropped };
 }
 
 /** Options of {@link installShutdownHooks}. */
@@ -70,7 +54,7 @@ export function installShutdownHooks(options: ShutdownHookOptions = {}): Disposa
   let running: Promise<ShutdownResult> | null = null;
   const run = () => (running ??= shutdown(options).finally(() => (running = null)));
   const onBeforeExit = () => {
-    if (open.size > 0) void run();
+    if (openHandlers().length > 0) void run();
   };
   const listeners = new Map<NodeJS.Signals, () => void>();
   for (const signal of signals) {

@@ -282,11 +282,16 @@ export function normalizeTimeout(timeout: number | null | undefined): number | n
   return Math.max(0, timeout);
 }
 
-/** Resolves after `ms`, or at once when `signal` aborts. */
-export function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+/**
+ * Resolves after `ms`, or at once when `signal` aborts. With `unref`, the
+ * timer does not keep the process alive (a handler's reconnect backoff while
+ * nothing waits on it).
+ */
+export function abortableSleep(ms: number, signal?: AbortSignal, unref = false): Promise<void> {
   return new Promise((resolve) => {
     if (signal?.aborted) return resolve();
     const timer = setTimeout(done, ms);
+    if (unref) timer.unref();
     function done() {
       clearTimeout(timer);
       signal?.removeEventListener('abort', done);

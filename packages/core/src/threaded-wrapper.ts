@@ -1,6 +1,10 @@
 import { AsyncQueue } from './async-queue.js';
-import type { CloseOptions, CloseResult, Filter } from './handler.js';
-import { Handler } from './handler.js';
+import { DropReporter } from './drop-report.js';
+import { callErrorHook } from './error-hook.js';
+import { LogqError } from './errors.js';
+import type { CloseOptions, CloseResult, Filter, HandlerStats } from './handler.js';
+import { COUNTS_OWN_DELIVERIES, Handler } from './handler.js';
+import { WRAPPED_HANDLERS, type WrapperHandler, trackHandler, untrackHandler } from './open-handlers.js';
 import type { Formatter } from './formatter.js';
 import type { LogRecord } from './record.js';
 
@@ -12,16 +16,33 @@ type Job =
  * Wraps a slow handler (mail, HTTP) so that emits go into an in-process queue
  * drained in the background and never delay the caller (Logbook's
  * `ThreadedWrapperHandler`). `maxsize = 0` is unbounded; when the queue is
- * full, records are dropped and counted in `stats.dropped`. Batches from
- * `emitBatch` are kept whole. An error from the wrapped handler goes to its
- * error hook and never ends the drain loop. `level`, `levelName`, `filter`,
- * `bubble` and `formatter` read and write the wrapped handler's.
+ * full, records are dropped and counted (and reported through the error
+ * hook: soon after the first drop, then at most once a minute, with the count). Batches from `emitBatch` are kept
+ * whole. An error from the wrapped handler goes to its error hook and never
+ * ends the drain loop. `level`, `levelName`, `filter`, `bubble` and
+ * `formatter` read and write the wrapped handler's.
+ *
+ * Counting: the wrapper's `stats` are the wrapped handler's plus its own
+ * queue — `sent` is what the wrapped handler delivered (each record once),
+ * `buffered` adds the records queued here, `dropped` adds those the queue
+ * gave up. `close()` returns those totals. The wrapper registers itself with
+ * `shutdown()`, which closes it before the handler it wraps.
  */
-export class ThreadedWrapperHandler extends Handler {
+export class ThreadedWrapperHandler extends Handler implements WrapperHandler {
   /** The queue between callers and the drain loop. */
   readonly queue: AsyncQueue<Job>;
   /** The controller of the drain loop (started by the constructor). */
   readonly controller: TWHThreadController;
+  /** Counters: the wrapped handler's deliveries and drops, plus this wrapper's queue. */
+  override readonly stats: HandlerStats;
+  private queuedRecords = 0;
+  private ownDropped = 0;
+  private ownErrors = 0;
+  private closeResult: Promise<CloseResult> | null = null;
+  private readonly drops = new DropReporter(
+    (error) => this.handleError(error),
+    (count) => `ThreadedWrapperHandler: queue full (maxsize ${this.maxsize}); ${count} record(s) dropped`,
+  );
 
   constructor(
     /** The wrapped handler. */
@@ -30,9 +51,18 @@ export class ThreadedWrapperHandler extends Handler {
     readonly maxsize = 0,
   ) {
     super();
+    // The wrapper's own reports (queue full, deadline) go to the wrapped handler's hook.
+    this.onError = (error, record) => callErrorHook(this.handler.onError, error, record);
+    this.stats = this.wrapperStats();
     this.queue = new AsyncQueue<Job>({ limit: maxsize });
     this.controller = new TWHThreadController(this);
     this.controller.start();
+    trackHandler(this);
+  }
+
+  /** The wrapped handler, which `shutdown()` closes after this one. */
+  [WRAPPED_HANDLERS](): readonly Handler[] {
+    return [this.handler];
   }
 
   override get level(): number { return this.handler.level; }
@@ -61,10 +91,11 @@ export class ThreadedWrapperHandler extends Handler {
 
   private enqueue(job: Job, count: number): void {
     if (this.closed || !this.queue.tryPush(job)) {
-      this.stats.dropped += count;
+      this.ownDropped += count;
+      if (!this.closed) this.drops.dropped(count);
       return;
     }
-    this.stats.buffered = this.queue.length;
+    this.queuedRecords += count;
   }
 
   /** Resolves once everything queued so far was emitted by the wrapped handler, and it flushed. */
@@ -73,32 +104,89 @@ export class ThreadedWrapperHandler extends Handler {
     await this.handler.flush();
   }
 
-  /** Stops the controller (draining what is queued), then closes the wrapped handler. Never throws. */
-  override async close(options: CloseOptions = {}): Promise<CloseResult> {
-    if (this.closed) return this.closeSummary(this.queue.length === 0);
+  /**
+   * Drains the queue into the wrapped handler (within `timeoutMs`; what is
+   * still queued then is dropped and counted), then closes the wrapped handler
+   * with the time left. Never throws. Every call returns the same promise.
+   */
+  override close(options: CloseOptions = {}): Promise<CloseResult> {
+    this.closeResult ??= this.doClose(options);
+    return this.closeResult;
+  }
+
+  private async doClose(options: CloseOptions): Promise<CloseResult> {
     this.closed = true;
-    await this.controller.stop();
+    const timeoutMs = options.timeoutMs ?? 5000;
+    const started = Date.now();
+    let timer: NodeJS.Timeout | undefined;
+    const drained = await Promise.race([
+      this.controller.stop().then(() => true),
+      new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs))),
+    ]);
+    clearTimeout(timer);
+    if (!drained) {
+      // The wrapped handler is too slow: give up what is still queued here.
+      const left = this.queue.drain().reduce((n, job) => n + (job.kind === 'one' ? 1 : job.records.length), 0);
+      this.queuedRecords -= left;
+      this.ownDropped += left;
+      if (left > 0) {
+        this.handleError(new LogqError(`ThreadedWrapperHandler closed with ${left} record(s) still queued ${options.reason ?? `after ${timeoutMs} ms`}; counted as dropped`));
+      }
+    }
+    this.drops.flush();
     let inner: CloseResult | null = null;
     try {
-      inner = await this.handler.close(options);
+      inner = await this.handler.close({ ...options, timeoutMs: Math.max(0, timeoutMs - (Date.now() - started)) });
     } catch (error) {
       this.handler.handleError(error);
     }
-    return { flushed: inner?.flushed ?? false, sent: this.stats.sent, dropped: this.stats.dropped + (inner?.dropped ?? 0) };
+    untrackHandler(this);
+    return { flushed: drained && (inner?.flushed ?? false), sent: this.stats.sent, dropped: this.stats.dropped };
+  }
+
+  /** The wrapper's stats: the wrapped handler's counters plus this wrapper's queue. */
+  private wrapperStats(): HandlerStats {
+    const self = this;
+    return {
+      get sent() {
+        return self.handler.stats.sent;
+      },
+      set sent(_: number) {
+        // Deliveries are counted by the wrapped handler.
+      },
+      get buffered() {
+        return self.queuedRecords + self.handler.stats.buffered;
+      },
+      set buffered(_: number) {
+        // Derived from the queue.
+      },
+      get dropped() {
+        return self.ownDropped + self.handler.stats.dropped;
+      },
+      set dropped(_: number) {
+        // Counted by the queue and the wrapped handler.
+      },
+      get errors() {
+        return self.ownErrors;
+      },
+      set errors(value: number) {
+        self.ownErrors = value;
+      },
+    };
   }
 
   /** @internal Emits one job through the wrapped handler. */
   async run(job: Job): Promise<void> {
+    const n = job.kind === 'one' ? 1 : job.records.length;
     try {
       const result = job.kind === 'one' ? this.handler.emit(job.record) : this.handler.emitBatch(job.records, job.reason);
       if (result instanceof Promise) await result;
-      const n = job.kind === 'one' ? 1 : job.records.length;
-      this.stats.sent += n;
-      this.handler.stats.sent += n;
+      // A handler that writes in emit is counted here; a QueueHandler counts its deliveries itself.
+      if (!(this.handler as Partial<Record<typeof COUNTS_OWN_DELIVERIES, boolean>>)[COUNTS_OWN_DELIVERIES]) this.handler.stats.sent += n;
     } catch (error) {
       this.handler.handleError(error, job.kind === 'one' ? job.record : job.records[0]);
     } finally {
-      this.stats.buffered = this.queue.length;
+      this.queuedRecords -= n;
     }
   }
 }
