@@ -82,10 +82,16 @@ export interface LinkSettings extends TopologySettings {
   readonly connection: AmqpConnection | null;
   readonly socketOptions: Readonly<Record<string, unknown>>;
   readonly declare: boolean;
+  /**
+   * Whether an open connection of its own keeps the process alive: true for
+   * a subscriber (it receives), false for a handler (core keeps the process
+   * alive while a handler flushes, and an idle one must not hold it).
+   */
+  readonly keepProcessAlive: boolean;
 }
 
 /** Resolves the options shared by handler and subscriber; throws {@link AmqpConfigError} on bad ones. */
-export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string): LinkSettings {
+export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string, keepProcessAlive: boolean): LinkSettings {
   const queue = checkQueueName(options.queue);
   const connection = options.connection ?? null;
   const secure = /^amqps:/i.test(uri);
@@ -101,6 +107,7 @@ export function linkSettings(uri: string, options: MessageQueueConnectionOptions
     queue,
     queueArguments,
     declare: options.declare ?? true,
+    keepProcessAlive,
     socketOptions: {
       timeout: Math.max(1, options.connectTimeoutMs ?? 10_000),
       noDelay: false,
@@ -119,6 +126,24 @@ function tlsSocketOptions(tls: AmqpTlsOptions): Record<string, unknown> {
 }
 
 function noop(): void {}
+
+/** Something with `unref()`: a socket or a timer. */
+interface Unrefable {
+  unref?: () => unknown;
+}
+
+/**
+ * Lets the process exit while this connection is open: unrefs its socket and
+ * its heartbeat timers. amqplib exposes neither, so they are reached by the
+ * shape of its `ChannelModel` (`connection.stream`, `connection.heartbeater`,
+ * the same from amqplib 0.10 to 2.x); a shape that does not match is left alone.
+ */
+export function unrefConnection(connection: AmqpConnection): void {
+  const inner = (connection as { connection?: { stream?: Unrefable; heartbeater?: { sendTimer?: Unrefable; recvTimer?: Unrefable } | null } }).connection;
+  for (const handle of [inner?.stream, inner?.heartbeater?.sendTimer, inner?.heartbeater?.recvTimer]) {
+    if (typeof handle?.unref === 'function') handle.unref();
+  }
+}
 
 /** Races `promise` with `signal`; when the signal wins, `onLate` gets the value that arrives later. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: T) => void): Promise<T> {
@@ -223,6 +248,7 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
     const connection = settings.connection ?? (await openConnection(settings, signal));
     // Until the link listens, keep a stray 'error' from crashing the process.
     if (own) connection.on('error', noop);
+    if (own && !settings.keepProcessAlive) unrefConnection(connection);
     let channel: C;
     try {
       channel = await createChannel(connection);

@@ -1,4 +1,15 @@
-import { type CloseOptions, type CloseResult, type Handler, type HandlerStats, type LogRecord, QueueHandler, describeError, redactUri, untrackHandler } from '@logq/core';
+import {
+  type CloseOptions,
+  type CloseResult,
+  type Handler,
+  type HandlerStats,
+  type LogRecord,
+  QueueHandler,
+  WRAPPED_HANDLERS,
+  describeError,
+  redactUri,
+  untrackHandler,
+} from '@logq/core';
 import { type AmqpConfirmChannel, type AmqpConnection, AmqpLink, type AmqpPublishOptions, type LinkSettings, linkSettings } from './client.js';
 import { HandlerDelegation, checkQueueName, delegatedOptions, isAmqpUri } from './delegation.js';
 import { AmqpConnectionError, AmqpPublishError } from './errors.js';
@@ -81,7 +92,7 @@ export class MessageQueueHandler extends QueueHandler<string> {
     this.persistent = options.persistent ?? true;
     this.#publishOptions = publishOptions(this.persistent);
     if (options.connection !== undefined || isAmqpUri(uri)) {
-      this.#settings = linkSettings(uri, options, 'MessageQueueHandler');
+      this.#settings = linkSettings(uri, options, 'MessageQueueHandler', false);
       this.#delegation = null;
       this.stats = stats;
       this.queue = this.#settings.queue;
@@ -107,6 +118,15 @@ export class MessageQueueHandler extends QueueHandler<string> {
   /** For a URI of another scheme, the transport's handler once resolved (null before, and for AMQP). */
   get delegate(): Handler | null {
     return this.#delegation?.inner ?? null;
+  }
+
+  /**
+   * The transport's handler, for core's `shutdown()` and exit flush: they
+   * close this handler before it, and count its records once.
+   */
+  [WRAPPED_HANDLERS](): readonly Handler[] {
+    const inner = this.delegate;
+    return inner === null ? [] : [inner];
   }
 
   /** Whether a connection to the broker is open now. */

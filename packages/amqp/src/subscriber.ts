@@ -142,7 +142,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     this.#initialDelayMs = Math.max(1, options.reconnect?.initialDelayMs ?? 100);
     this.#maxDelayMs = Math.max(this.#initialDelayMs, options.reconnect?.maxDelayMs ?? 5000);
     if (options.connection !== undefined || isAmqpUri(uri)) {
-      this.#settings = linkSettings(uri, options, 'MessageQueueSubscriber');
+      this.#settings = linkSettings(uri, options, 'MessageQueueSubscriber', true);
       this.#delegation = null;
       this.stats = stats;
       this.queue = this.#settings.queue;

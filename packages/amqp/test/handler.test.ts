@@ -189,14 +189,15 @@ describe('options', () => {
       'amqps://user:pw@broker.example:5671/vhost',
       { tls: { ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false }, connectTimeoutMs: 1234 },
       'Test',
+      false,
     );
     expect(settings.socketOptions).toMatchObject({ ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false, timeout: 1234 });
     expect(settings.safeUri).toBe('amqps://user:***@broker.example:5671/vhost');
-    const plain = linkSettings('amqp://localhost//', {}, 'Test');
+    const plain = linkSettings('amqp://localhost//', {}, 'Test', false);
     expect(plain.socketOptions).not.toHaveProperty('ca');
     expect(plain.queue).toBe('logging');
     expect(plain.queueArguments).toEqual({});
-    expect(linkSettings('amqp://localhost//', { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } }, 'Test').queueArguments).toEqual({
+    expect(linkSettings('amqp://localhost//', { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } }, 'Test', false).queueArguments).toEqual({
       'x-max-length': 10,
       'x-dead-letter-exchange': 'dlx',
     });
