@@ -1,7 +1,7 @@
-import { describeError, redactUri } from '@logq/core';
+import { Secret, describeError, redactUri, scrubError } from '@logq/core';
 import { connect } from 'amqplib';
 import { AmqpConfigError, AmqpConnectionError } from './errors.js';
-import { checkQueueName } from './delegation.js';
+import { checkQueueName, uriPassword } from './delegation.js';
 import type { AmqpTlsOptions, MessageQueueConnectionOptions } from './options.js';
 import { type TopologySettings, declareTopology } from './topology.js';
 
@@ -75,12 +75,15 @@ export interface AmqpConnection {
 
 /** Everything needed to open a link, resolved once from the options. */
 export interface LinkSettings extends TopologySettings {
-  /** The URI with its password (never put into a message). */
-  readonly uri: string;
+  /** The URI with its password, only for amqplib's `connect`. */
+  readonly uri: Secret<string>;
   /** The URI without its password, for messages. */
   readonly safeUri: string;
   readonly connection: AmqpConnection | null;
-  readonly socketOptions: Readonly<Record<string, unknown>>;
+  /** Socket options for amqplib's `connect` (a TLS key and passphrase among them). */
+  readonly socketOptions: Secret<Readonly<Record<string, unknown>>>;
+  /** The password and TLS passphrase, scrubbed from every error. */
+  readonly secrets: Secret<readonly string[]>;
   readonly declare: boolean;
   /**
    * Whether an open connection of its own keeps the process alive: true for
@@ -100,20 +103,23 @@ export function linkSettings(uri: string, options: MessageQueueConnectionOptions
   }
   const queueArguments: Record<string, unknown> = { ...options.queueArguments };
   if (options.deadLetterExchange !== undefined) queueArguments['x-dead-letter-exchange'] = options.deadLetterExchange;
+  const password = uriPassword(uri);
+  const secrets = [password, options.tls?.passphrase].filter((s): s is string => typeof s === 'string' && s !== '');
   return {
-    uri,
+    uri: new Secret(uri),
+    secrets: new Secret(secrets),
     safeUri: redactUri(uri),
     connection,
     queue,
     queueArguments,
     declare: options.declare ?? true,
     keepProcessAlive,
-    socketOptions: {
+    socketOptions: new Secret({
       timeout: Math.max(1, options.connectTimeoutMs ?? 10_000),
       noDelay: false,
       clientProperties: { connection_name: options.connectionName ?? `logq ${owner}`, product: 'logq' },
       ...(secure ? tlsSocketOptions(options.tls ?? {}) : {}),
-    },
+    }),
   };
 }
 
@@ -175,8 +181,9 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: 
 async function openConnection(settings: LinkSettings, signal: AbortSignal): Promise<AmqpConnection> {
   let opening: Promise<AmqpConnection>;
   try {
-    opening = connect(settings.uri, settings.socketOptions) as Promise<AmqpConnection>;
+    opening = connect(settings.uri.reveal(), settings.socketOptions.reveal()) as Promise<AmqpConnection>;
   } catch (error) {
+    scrubError(error, settings.secrets.reveal());
     throw new AmqpConnectionError(`cannot connect to ${settings.safeUri}: ${describeError(error)}`, { cause: error });
   }
   try {
@@ -186,6 +193,8 @@ async function openConnection(settings: LinkSettings, signal: AbortSignal): Prom
     });
   } catch (error) {
     if (signal.aborted) throw new AmqpConnectionError(`connecting to ${settings.safeUri} was aborted`);
+    // amqplib's errors name no password today; scrubbed all the same, cause chain included.
+    scrubError(error, settings.secrets.reveal());
     throw new AmqpConnectionError(`cannot connect to ${settings.safeUri}: ${describeError(error)}`, { cause: error });
   }
 }
@@ -289,7 +298,7 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
   private end(error: Error | null): void {
     if (!this.isAlive) return;
     this.isAlive = false;
-    const end: LinkEnd = { error: error === null ? null : sanitize(error, this.settings.safeUri) };
+    const end: LinkEnd = { error: error === null ? null : sanitize(error, this.settings) };
     this.endWith(end);
     const listeners = [...this.endListeners];
     this.endListeners.clear();
@@ -323,7 +332,8 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
 }
 
 /** Wraps an error whose text could hold a URI with a password into one that does not. */
-function sanitize(error: Error, safeUri: string): Error {
+function sanitize(error: Error, settings: LinkSettings): Error {
+  scrubError(error, settings.secrets.reveal());
   if (error instanceof AmqpConnectionError) return error;
-  return new AmqpConnectionError(`connection to ${safeUri} lost: ${describeError(error)}`, { cause: error });
+  return new AmqpConnectionError(`connection to ${settings.safeUri} lost: ${describeError(error)}`, { cause: error });
 }

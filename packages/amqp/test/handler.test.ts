@@ -191,10 +191,11 @@ describe('options', () => {
       'Test',
       false,
     );
-    expect(settings.socketOptions).toMatchObject({ ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false, timeout: 1234 });
+    expect(settings.socketOptions.reveal()).toMatchObject({ ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false, timeout: 1234 });
     expect(settings.safeUri).toBe('amqps://user:***@broker.example:5671/vhost');
     const plain = linkSettings('amqp://localhost//', {}, 'Test', false);
-    expect(plain.socketOptions).not.toHaveProperty('ca');
+    expect(plain.socketOptions.reveal()).not.toHaveProperty('ca');
+    expect(inspect(settings, { depth: Infinity })).not.toMatch(/pw|pp/);
     expect(plain.queue).toBe('logging');
     expect(plain.queueArguments).toEqual({});
     expect(linkSettings('amqp://localhost//', { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } }, 'Test', false).queueArguments).toEqual({
