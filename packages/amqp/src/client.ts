@@ -49,6 +49,7 @@ export interface AmqpChannel {
   cancel(consumerTag: string): Promise<unknown>;
   ack(message: AmqpMessage, allUpTo?: boolean): void;
   nack(message: AmqpMessage, allUpTo?: boolean, requeue?: boolean): void;
+  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions): boolean;
   close(): Promise<void>;
   on(event: string, listener: AmqpListener): unknown;
   once(event: string, listener: AmqpListener): unknown;
@@ -311,7 +312,10 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
     this.closing = true;
     const wasAlive = this.isAlive;
     this.end(null);
-    if (wasAlive && !this.ownConnection) {
+    // The channel first, own connection or not: its close follows its acks on the wire, while
+    // amqplib may write a connection close (channel 0) ahead of acks still queued on the channel,
+    // and the broker would then requeue messages that were acknowledged.
+    if (wasAlive) {
       try {
         await this.channel.close();
       } catch {

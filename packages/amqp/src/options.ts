@@ -100,11 +100,31 @@ export interface MessageQueueHandlerOptions extends QueueHandlerOptions, Message
 /** Options of {@link MessageQueueSubscriber}. */
 export interface MessageQueueSubscriberOptions extends SubscriberOptions, MessageQueueConnectionOptions {
   /**
-   * Messages the broker sends ahead of acknowledgements (`basic.qos`
-   * prefetch count); these are redelivered when the subscriber dies.
+   * Most messages the broker sends ahead of acknowledgements (`basic.qos`
+   * prefetch count; see `readAheadBytes` for the window actually used);
+   * these are redelivered when the subscriber dies.
    * @default 256
    */
   readonly prefetch?: number;
   /** Reconnection backoff after the connection is lost. @default 100 ms doubling to 5000 ms */
   readonly reconnect?: ReconnectOptions;
+  /**
+   * Bytes the broker may send ahead of acknowledgements. AMQP's prefetch is a
+   * count, so the window is sized in messages from this budget: it starts at
+   * `readAheadBytes / maxRecordBytes` (32 with the defaults), shrinks to
+   * `readAheadBytes / s` after a message of `s` bytes (at least 1), and grows
+   * to `prefetch` once `prefetch` messages in a row fit it.
+   * @default 33554432 (32 MiB)
+   */
+  readonly readAheadBytes?: number;
+  /**
+   * Where malformed messages (not a record, foreign, over `maxRecordBytes`)
+   * are moved, so that nothing on a shared queue is destroyed: a durable queue
+   * (declared unless `declare: false`), fed through the default exchange, with
+   * headers `x-logq-malformed-from` and `x-logq-malformed-reason`. `null`
+   * rejects them without requeue instead, to the queue's dead-letter exchange
+   * (`deadLetterExchange` or a policy) — or nowhere when it has none.
+   * @default `${queue}.malformed`, or null when `deadLetterExchange` is set
+   */
+  readonly malformedQueue?: string | null;
 }

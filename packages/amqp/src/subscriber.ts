@@ -1,5 +1,6 @@
 import {
   AsyncQueue,
+  DEFAULT_MAX_RECORD_BYTES,
   type Delivery,
   FrameSubscriber,
   type LogRecord,
@@ -8,12 +9,15 @@ import {
   type SubscriberStats,
   type SubscriberBase,
   abortableSleep,
+  describeError,
   redactUri,
 } from '@logq/core';
 import { AckBatcher } from './ack-batcher.js';
 import { type AmqpChannel, type AmqpConnection, AmqpLink, type AmqpMessage, type LinkSettings, linkSettings } from './client.js';
 import { SubscriberDelegation, checkQueueName, delegatedOptions, isAmqpUri } from './delegation.js';
-import { AmqpAckError, AmqpConnectionError } from './errors.js';
+import { AmqpAckError, AmqpConnectionError, AmqpTopologyError } from './errors.js';
+import { ReadAheadWindow } from './read-ahead.js';
+import { QUEUE_OPTIONS } from './topology.js';
 import { DEFAULT_AMQP_URI, type MessageQueueSubscriberOptions } from './options.js';
 
 /** Counters of a {@link MessageQueueSubscriber}. */
@@ -26,32 +30,89 @@ export interface MessageQueueSubscriberStats extends SubscriberStats {
   lostAcks: number;
   /** Prefetched messages dropped unread when their connection broke; the broker redelivers them. */
   discarded: number;
+  /** Malformed messages moved to `malformedQueue` (the rest of `malformed` was rejected to the queue's dead-letter exchange). */
+  setAside: number;
+  /** Times the prefetch window changed to keep `readAheadBytes` (a large message shrinks it). */
+  windowChanges: number;
 }
+
+/** The default byte budget of the prefetch window. */
+export const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 
 const createChannel = (connection: AmqpConnection): Promise<AmqpChannel> => connection.createChannel();
 
-/** One delivered message, acknowledged or rejected on the channel it came from. */
+/** What the frames of one channel share. */
+interface ChannelContext {
+  readonly link: AmqpLink;
+  readonly acks: AckBatcher;
+  readonly stats: MessageQueueSubscriberStats;
+  /** The queue consumed. */
+  readonly queue: string;
+  /** Where malformed messages go, or null: rejected without requeue (to the queue's dead-letter exchange). */
+  readonly malformedQueue: string | null;
+  /** Why a message is malformed, by its content. */
+  readonly reasons: WeakMap<Uint8Array, string>;
+}
+
+/**
+ * Moves a malformed message to the malformed queue (published on the same
+ * channel before its ack, so the broker routes it first) with headers saying
+ * where it came from and why, or rejects it without requeue.
+ */
+function setAside(context: ChannelContext, message: AmqpMessage): void {
+  const target = context.malformedQueue;
+  if (target === null) {
+    context.acks.reject(message);
+    return;
+  }
+  const { contentType, contentEncoding, headers } = message.properties;
+  const reason = (context.reasons.get(message.content) ?? 'malformed').slice(0, 500);
+  const ours = { 'x-logq-malformed-from': context.queue, 'x-logq-malformed-reason': reason };
+  const base = {
+    deliveryMode: 2,
+    ...(typeof contentType === 'string' ? { contentType } : {}),
+    ...(typeof contentEncoding === 'string' ? { contentEncoding } : {}),
+  };
+  const channel = context.link.channel;
+  let writable: boolean;
+  try {
+    writable = channel.publish('', target, message.content, { ...base, headers: { ...headers, ...ours } });
+  } catch {
+    // Headers amqplib cannot encode again: ours alone.
+    writable = channel.publish('', target, message.content, { ...base, headers: ours });
+  }
+  context.stats.setAside++;
+  if (writable) {
+    context.acks.ack(message);
+    return;
+  }
+  // Writes are backing up (large messages): the ack waits for them, so the
+  // prefetch window keeps the broker from sending more meanwhile.
+  channel.once('drain', () => {
+    if (context.link.alive) context.acks.ack(message);
+  });
+}
+
+/** One delivered message, acknowledged or set aside on the channel it came from. */
 class AmqpFrame implements RawFrame {
   constructor(
     readonly data: Buffer,
-    private readonly link: AmqpLink,
-    private readonly acks: AckBatcher,
     private readonly message: AmqpMessage,
-    private readonly stats: MessageQueueSubscriberStats,
+    private readonly context: ChannelContext,
   ) {}
 
   /** Acknowledges (coalesced with others, sent at the latest on the next event-loop turn). */
   ack(): void {
-    this.settle('ack', () => this.acks.ack(this.message));
+    this.settle('ack', () => this.context.acks.ack(this.message));
   }
 
-  /** Rejects without requeue, so that a dead-letter exchange (when the queue has one) receives it. */
+  /** Moves it to the malformed queue, or rejects it without requeue (see `malformedQueue`). */
   reject(): void {
-    this.settle('reject', () => this.acks.reject(this.message));
+    this.settle('set aside', () => setAside(this.context, this.message));
   }
 
   private settle(what: string, send: () => void): void {
-    if (this.link.alive) {
+    if (this.context.link.alive) {
       try {
         send();
         return;
@@ -59,7 +120,7 @@ class AmqpFrame implements RawFrame {
         // The channel closed under us: same as below.
       }
     }
-    this.stats.lostAcks++;
+    this.context.stats.lostAcks++;
     throw new AmqpAckError(`cannot ${what} message ${this.message.fields.deliveryTag}: its channel is closed; the broker will redeliver it`);
   }
 }
@@ -122,7 +183,10 @@ export class MessageQueueSubscriber extends FrameSubscriber {
   readonly #settings: LinkSettings | null;
   readonly #delegation: SubscriberDelegation<MessageQueueSubscriberStats> | null;
   readonly #frames = new AsyncQueue<AmqpFrame>();
-  readonly #unsupported = new WeakMap<Uint8Array, string>();
+  readonly #reasons = new WeakMap<Uint8Array, string>();
+  readonly #malformedQueue: string | null;
+  readonly #readAheadBytes: number;
+  readonly #maxRecordBytes: number;
   readonly #initialDelayMs: number;
   readonly #maxDelayMs: number;
   #link: AmqpLink | null = null;
@@ -137,7 +201,20 @@ export class MessageQueueSubscriber extends FrameSubscriber {
    */
   constructor(uri: string = DEFAULT_AMQP_URI, options: MessageQueueSubscriberOptions = {}) {
     super(options);
-    const stats: MessageQueueSubscriberStats = { received: 0, dispatched: 0, malformed: 0, errors: 0, redelivered: 0, connections: 0, lostAcks: 0, discarded: 0 };
+    const stats: MessageQueueSubscriberStats = {
+      received: 0,
+      dispatched: 0,
+      malformed: 0,
+      errors: 0,
+      redelivered: 0,
+      connections: 0,
+      lostAcks: 0,
+      discarded: 0,
+      setAside: 0,
+      windowChanges: 0,
+    };
+    this.#readAheadBytes = Math.max(1, options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
+    this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.prefetch = Math.max(1, Math.floor(options.prefetch ?? 256));
     this.#initialDelayMs = Math.max(1, options.reconnect?.initialDelayMs ?? 100);
     this.#maxDelayMs = Math.max(this.#initialDelayMs, options.reconnect?.maxDelayMs ?? 5000);
@@ -147,11 +224,14 @@ export class MessageQueueSubscriber extends FrameSubscriber {
       this.stats = stats;
       this.queue = this.#settings.queue;
       this.url = this.#settings.safeUri;
+      const malformedQueue = options.malformedQueue === undefined ? (options.deadLetterExchange === undefined ? `${this.queue}.malformed` : null) : options.malformedQueue;
+      this.#malformedQueue = malformedQueue === null ? null : checkQueueName(malformedQueue);
       return;
     }
     this.queue = checkQueueName(options.queue);
     this.url = redactUri(uri);
     this.#settings = null;
+    this.#malformedQueue = null;
     const onError = (error: unknown, record?: LogRecord): void => this.reportError(error, record);
     this.#delegation = new SubscriberDelegation({ uri, options: delegatedOptions(uri, options, this.queue, onError, 'MessageQueueSubscriber') }, stats);
     this.stats = this.#delegation.stats;
@@ -208,9 +288,14 @@ export class MessageQueueSubscriber extends FrameSubscriber {
   }
 
   protected override decode(data: string | Uint8Array): LogRecord {
-    const reason = typeof data === 'string' ? undefined : this.#unsupported.get(data);
+    const reason = typeof data === 'string' ? undefined : this.#reasons.get(data);
     if (reason !== undefined) throw new RecordDecodeError(reason);
-    return super.decode(data);
+    try {
+      return super.decode(data);
+    } catch (error) {
+      if (typeof data !== 'string') this.#reasons.set(data, describeError(error));
+      throw error;
+    }
   }
 
   protected override async closeTransport(): Promise<void> {
@@ -253,7 +338,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
       let link: AmqpLink | null = null;
       try {
         link = await AmqpLink.open(settings, createChannel, stop);
-        await this.#consume(link);
+        await this.#consume(link, settings);
       } catch (error) {
         await link?.close();
         if (stop.aborted) break;
@@ -282,37 +367,75 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     }
   }
 
-  async #consume(link: AmqpLink): Promise<void> {
+  async #consume(link: AmqpLink, settings: LinkSettings): Promise<void> {
     const channel = link.channel;
     const acks = new AckBatcher(channel, Math.max(1, Math.floor(this.prefetch / 4)), () => link.alive, (count) => {
       this.stats.lostAcks += count;
       this.reportError(new AmqpAckError(`${count} acknowledgement(s) lost with the channel; the broker will redeliver those messages`));
     });
     this.#acks = acks;
-    await channel.prefetch(this.prefetch);
-    await channel.consume(
-      this.queue,
-      (message) => {
-        // Nothing may throw here: amqplib would turn it into a connection error.
+    const context: ChannelContext = { link, acks, stats: this.stats, queue: this.queue, malformedQueue: this.#malformedQueue, reasons: this.#reasons };
+    if (this.#malformedQueue !== null && settings.declare) {
+      try {
+        await channel.assertQueue(this.#malformedQueue, QUEUE_OPTIONS);
+      } catch (error) {
+        throw new AmqpTopologyError(`cannot declare the malformed queue ${JSON.stringify(this.#malformedQueue)}: ${describeError(error)}`, { cause: error });
+      }
+    }
+    const window = new ReadAheadWindow(this.prefetch, this.#readAheadBytes, this.#maxRecordBytes);
+    let consumerTag = '';
+    let resizing: Promise<void> = Promise.resolve();
+    // RabbitMQ applies a consumer's prefetch when it starts consuming: a new window means a new consumer.
+    const resize = (): void => {
+      resizing = resizing.then(async () => {
+        const target = window.current;
+        if (!link.alive || this.closed) return;
         try {
-          if (message === null) {
-            // The broker cancelled the consumer (queue deleted): reconnect, which declares it again.
-            this.reportError(new AmqpConnectionError(`the broker cancelled consuming from ${JSON.stringify(this.queue)}`));
-            void link.close();
-            return;
-          }
-          if (!link.alive) return; // the broker redelivers it on a new channel
-          if (message.fields.redelivered) this.stats.redelivered++;
-          const reason = unsupportedReason(message);
-          if (reason !== null) this.#unsupported.set(message.content, reason);
-          acks.delivered(message);
-          this.#frames.push(new AmqpFrame(message.content, link, acks, message, this.stats));
+          await channel.cancel(consumerTag);
+          await channel.prefetch(target);
+          consumerTag = (await channel.consume(this.queue, onMessage, { noAck: false })).consumerTag;
+          this.stats.windowChanges++;
         } catch (error) {
-          this.reportError(error);
+          if (!link.alive || this.closed) return;
+          this.reportError(new AmqpConnectionError(`cannot change the prefetch window to ${target}: ${describeError(error)}`, { cause: error }));
+          void link.close(); // reconnect with a fresh channel
         }
-      },
-      { noAck: false },
-    );
+      });
+    };
+    const onMessage = (message: AmqpMessage | null): void => {
+      // Nothing may throw here: amqplib would turn it into a connection error.
+      try {
+        if (message === null) {
+          // The broker cancelled the consumer (queue deleted): reconnect, which declares it again.
+          this.reportError(new AmqpConnectionError(`the broker cancelled consuming from ${JSON.stringify(this.queue)}`));
+          void link.close();
+          return;
+        }
+        if (!link.alive) return; // the broker redelivers it on a new channel
+        if (message.fields.redelivered) this.stats.redelivered++;
+        acks.delivered(message);
+        const size = message.content.length;
+        if (window.observe(size) !== null) resize();
+        const frame = new AmqpFrame(message.content, message, context);
+        if (size > this.#maxRecordBytes) {
+          // Set aside at once: never queued, so a run of huge messages holds no memory.
+          this.stats.received++;
+          this.stats.malformed++;
+          const reason = `message of ${size} bytes exceeds maxRecordBytes (${this.#maxRecordBytes})`;
+          this.#reasons.set(message.content, reason);
+          this.reportError(new RecordDecodeError(reason));
+          frame.reject();
+          return;
+        }
+        const reason = unsupportedReason(message);
+        if (reason !== null) this.#reasons.set(message.content, reason);
+        this.#frames.push(frame);
+      } catch (error) {
+        this.reportError(error);
+      }
+    };
+    await channel.prefetch(window.current);
+    consumerTag = (await channel.consume(this.queue, onMessage, { noAck: false })).consumerTag;
   }
 }
 
