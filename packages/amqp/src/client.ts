@@ -95,7 +95,9 @@ export interface LinkSettings extends TopologySettings {
 }
 
 /** Resolves the options shared by handler and subscriber; throws {@link AmqpConfigError} on bad ones. */
-export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string, keepProcessAlive: boolean): LinkSettings {
+export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string, role: 'handler' | 'subscriber'): LinkSettings {
+  // A subscriber receives (it keeps the process alive) and its writes are small acks that must not wait on Nagle.
+  const keepProcessAlive = role === 'subscriber';
   const queue = checkQueueName(options.queue);
   const connection = options.connection ?? null;
   const secure = /^amqps:/i.test(uri);
@@ -117,7 +119,7 @@ export function linkSettings(uri: string, options: MessageQueueConnectionOptions
     keepProcessAlive,
     socketOptions: new Secret({
       timeout: Math.max(1, options.connectTimeoutMs ?? 10_000),
-      noDelay: false,
+      noDelay: role === 'subscriber',
       clientProperties: { connection_name: options.connectionName ?? `logq ${owner}`, product: 'logq' },
       ...(secure ? tlsSocketOptions(options.tls ?? {}) : {}),
     }),

@@ -92,7 +92,7 @@ export class MessageQueueHandler extends QueueHandler<string> {
     this.persistent = options.persistent ?? true;
     this.#publishOptions = publishOptions(this.persistent);
     if (options.connection !== undefined || isAmqpUri(uri)) {
-      this.#settings = linkSettings(uri, options, 'MessageQueueHandler', false);
+      this.#settings = linkSettings(uri, options, 'MessageQueueHandler', 'handler');
       this.#delegation = null;
       this.stats = stats;
       this.queue = this.#settings.queue;

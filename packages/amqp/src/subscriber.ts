@@ -51,7 +51,8 @@ interface ChannelContext {
   /** Where malformed messages go, or null: rejected without requeue (to the queue's dead-letter exchange). */
   readonly malformedQueue: string | null;
   /** Why a message is malformed, by its content. */
-  readonly reasons: WeakMap<Uint8Array, string>;
+  readonly reasons: WeakMap<Uint8Array, string>;  /** Messages set aside whose ack waits for the channel's writes to drain. */
+  readonly waitingForDrain: AmqpMessage[];
 }
 
 /**
@@ -88,9 +89,14 @@ function setAside(context: ChannelContext, message: AmqpMessage): void {
   }
   // Writes are backing up (large messages): the ack waits for them, so the
   // prefetch window keeps the broker from sending more meanwhile.
-  channel.once('drain', () => {
-    if (context.link.alive) context.acks.ack(message);
-  });
+  const waiting = context.waitingForDrain;
+  if (waiting.length === 0) {
+    channel.once('drain', () => {
+      const drained = waiting.splice(0);
+      if (context.link.alive) for (const each of drained) context.acks.ack(each);
+    });
+  }
+  waiting.push(message);
 }
 
 /** One delivered message, acknowledged or set aside on the channel it came from. */
@@ -219,7 +225,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     this.#initialDelayMs = Math.max(1, options.reconnect?.initialDelayMs ?? 100);
     this.#maxDelayMs = Math.max(this.#initialDelayMs, options.reconnect?.maxDelayMs ?? 5000);
     if (options.connection !== undefined || isAmqpUri(uri)) {
-      this.#settings = linkSettings(uri, options, 'MessageQueueSubscriber', true);
+      this.#settings = linkSettings(uri, options, 'MessageQueueSubscriber', 'subscriber');
       this.#delegation = null;
       this.stats = stats;
       this.queue = this.#settings.queue;
@@ -374,7 +380,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
       this.reportError(new AmqpAckError(`${count} acknowledgement(s) lost with the channel; the broker will redeliver those messages`));
     });
     this.#acks = acks;
-    const context: ChannelContext = { link, acks, stats: this.stats, queue: this.queue, malformedQueue: this.#malformedQueue, reasons: this.#reasons };
+    const context: ChannelContext = { link, acks, stats: this.stats, queue: this.queue, malformedQueue: this.#malformedQueue, reasons: this.#reasons, waitingForDrain: [] };
     if (this.#malformedQueue !== null && settings.declare) {
       try {
         await channel.assertQueue(this.#malformedQueue, QUEUE_OPTIONS);

@@ -189,16 +189,16 @@ describe('options', () => {
       'amqps://user:pw@broker.example:5671/vhost',
       { tls: { ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false }, connectTimeoutMs: 1234 },
       'Test',
-      false,
+      'handler',
     );
     expect(settings.socketOptions.reveal()).toMatchObject({ ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false, timeout: 1234 });
     expect(settings.safeUri).toBe('amqps://user:***@broker.example:5671/vhost');
-    const plain = linkSettings('amqp://localhost//', {}, 'Test', false);
+    const plain = linkSettings('amqp://localhost//', {}, 'Test', 'handler');
     expect(plain.socketOptions.reveal()).not.toHaveProperty('ca');
     expect(inspect(settings, { depth: Infinity })).not.toMatch(/pw|pp/);
     expect(plain.queue).toBe('logging');
     expect(plain.queueArguments).toEqual({});
-    expect(linkSettings('amqp://localhost//', { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } }, 'Test', false).queueArguments).toEqual({
+    expect(linkSettings('amqp://localhost//', { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } }, 'Test', 'handler').queueArguments).toEqual({
       'x-max-length': 10,
       'x-dead-letter-exchange': 'dlx',
     });

@@ -105,8 +105,9 @@ it('valid 10 MiB records (maxRecordBytes 11 MiB) wait at the broker, not in the 
   process.stdout.write(`memory.test: 40 × 10 MiB waiting, RSS growth while idle ${report.idleMB.toFixed(1)} MB\n`);
   expect(report.received).toBe(40);
   expect(report.stats).toMatchObject({ received: 40, malformed: 0 });
-  // budget 32 MiB / 11 MiB: a window of 2 messages (20 MiB), plus the reads in progress.
-  expect(report.idleMB).toBeLessThan(100);
+  // Within the 32 MiB budget: 2, then 3 messages of 10 MiB ahead (plus reads in progress and
+  // garbage not yet collected); prefetch by count alone took 466 MB here.
+  expect(report.idleMB).toBeLessThan(150);
   expect(await raw.depth(queue)).toBe(0);
   await raw.remove(queue);
   await raw.remove(`${queue}.malformed`);
