@@ -1,3 +1,4 @@
+import { shared } from './global-state.js';
 import type { CloseOptions, Handler } from './handler.js';
 
 /** @internal How the exit flush reaches the open-handler registry. */
@@ -16,9 +17,8 @@ export interface ExitFlushOptions {
   readonly enabled?: boolean;
 }
 
-const config: { timeoutMs: number; enabled: boolean } = { timeoutMs: 5000, enabled: true };
-let installed = false;
-let running = false;
+// Shared by every copy of core in the process: one listener, one configuration.
+const exit = shared('exitFlush', () => ({ timeoutMs: 5000, enabled: true, installed: false, running: false }));
 
 /**
  * Sets how the exit flush behaves. When the event loop of a process runs
@@ -32,16 +32,16 @@ let running = false;
  * (call `await shutdown()` first).
  */
 export function configureExitFlush(options: ExitFlushOptions): void {
-  if (options.timeoutMs !== undefined) config.timeoutMs = Math.max(0, options.timeoutMs);
-  if (options.enabled !== undefined) config.enabled = options.enabled;
+  if (options.timeoutMs !== undefined) exit.timeoutMs = Math.max(0, options.timeoutMs);
+  if (options.enabled !== undefined) exit.enabled = options.enabled;
 }
 
 /** @internal Installs the `beforeExit` listener once. */
 export function ensureExitFlush(registry: ExitFlushRegistry): void {
-  if (installed) return;
-  installed = true;
+  if (exit.installed) return;
+  exit.installed = true;
   process.on('beforeExit', () => {
-    if (!running && config.enabled) void flushAtExit(registry);
+    if (!exit.running && exit.enabled) void flushAtExit(registry);
   });
 }
 
@@ -53,8 +53,8 @@ export function ensureExitFlush(registry: ExitFlushRegistry): void {
 async function flushAtExit(registry: ExitFlushRegistry): Promise<void> {
   const busy = registry.list().filter((handler) => handler.stats.buffered > 0);
   if (busy.length === 0) return;
-  running = true;
-  const timeoutMs = config.timeoutMs;
+  exit.running = true;
+  const timeoutMs = exit.timeoutMs;
   let timer: NodeJS.Timeout | undefined;
   // A ref'd timer: the process stays up until the deadline even if a flush waits on unref'd handles only.
   const deadline = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)));
@@ -77,6 +77,6 @@ async function flushAtExit(registry: ExitFlushRegistry): Promise<void> {
     }
   } finally {
     clearTimeout(timer);
-    running = false;
+    exit.running = false;
   }
 }

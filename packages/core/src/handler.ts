@@ -2,6 +2,7 @@ import { type ErrorHook, callErrorHook, createStderrErrorHook } from './error-ho
 import { type Formatter, defaultFormatter } from './formatter.js';
 import { type LevelLike, Level, levelName, lookupLevel } from './levels.js';
 import type { LogRecord } from './record.js';
+import { shared } from './global-state.js';
 import { ObjectStack, type StackedObject } from './stack.js';
 
 /** Decides whether a handler takes a record (Logbook's `filter(record, handler)`). */
@@ -62,7 +63,7 @@ export interface CloseResult {
 export const COUNTS_OWN_DELIVERIES: unique symbol = Symbol.for('logq.countsOwnDeliveries') as never;
 
 /** The process-wide and per-async-context stacks of handlers. */
-export const handlerStack = new ObjectStack<Handler>();
+export const handlerStack: ObjectStack<Handler> = shared('handlerStack', () => new ObjectStack<Handler>());
 
 /**
  * Base of every handler (Logbook's `Handler`). Subclasses implement

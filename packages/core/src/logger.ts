@@ -1,11 +1,23 @@
+import { hasBrand } from './global-state.js';
 import { dispatchRecord } from './dispatch.js';
 import { callErrorHook, createStderrErrorHook, type ErrorHook } from './error-hook.js';
 import type { Handler } from './handler.js';
 import { type LevelLike, Level, lookupLevel } from './levels.js';
 import { type Callsite, LogRecord } from './record.js';
 
+/** Marks {@link KeywordArgs} (`Symbol.for('logq.kw')`), so that `kw()` from one copy of core works in another. */
+export const KW_BRAND: unique symbol = Symbol.for('logq.kw') as never;
+
 /** Keyword arguments, extra values and an error for one log call; make them with {@link kw}. */
 export class KeywordArgs {
+  /** The brand that marks keyword arguments made by any copy of core. */
+  readonly [KW_BRAND] = true;
+
+  /** True for keyword arguments made by any copy of core loaded in the process (`import` and `require` alike). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, KW_BRAND);
+  }
+
   constructor(
     /** Keyword arguments of the message template. */
     readonly kwargs: Readonly<Record<string, unknown>>,
@@ -122,7 +134,7 @@ export class Logger {
     if (this.disabled || level < this.level) return;
     try {
       const last = args[args.length - 1];
-      const keywords = last instanceof KeywordArgs ? last : undefined;
+      const keywords = hasBrand(last, KW_BRAND) ? (last as KeywordArgs) : undefined;
       if (keywords) args.pop();
       const record = new LogRecord({
         channel: this.name,

@@ -1,7 +1,23 @@
 import type { CloseOptions, CloseResult, Handler } from './handler.js';
 import { ensureExitFlush } from './exit-flush.js';
+import { shared } from './global-state.js';
 
-const open = new Set<Handler>();
+/**
+ * The open handlers, held weakly (as pino holds its transports): a handler
+ * nobody references any more is collected even if it was never closed. A
+ * handler that still has work in progress is referenced by it (its socket,
+ * timer or pending send) and stays.
+ */
+interface OpenSet {
+  readonly refs: Set<WeakRef<Handler>>;
+  readonly byHandler: WeakMap<Handler, WeakRef<Handler>>;
+  readonly finalizer: FinalizationRegistry<WeakRef<Handler>>;
+}
+
+const open = shared<OpenSet>('openHandlers', () => {
+  const refs = new Set<WeakRef<Handler>>();
+  return { refs, byHandler: new WeakMap(), finalizer: new FinalizationRegistry((ref) => refs.delete(ref)) };
+});
 
 /**
  * The key under which a wrapper (e.g. `ThreadedWrapperHandler`) lists the
@@ -28,18 +44,32 @@ export function wrappedBy(handler: Handler): readonly Handler[] {
  * themselves). The first call installs the exit flush (see `configureExitFlush`).
  */
 export function trackHandler(handler: Handler): void {
-  open.add(handler);
+  if (!open.byHandler.has(handler)) {
+    const ref = new WeakRef(handler);
+    open.refs.add(ref);
+    open.byHandler.set(handler, ref);
+    open.finalizer.register(handler, ref, ref);
+  }
   ensureExitFlush(exitRegistry);
 }
 
 /** Removes a handler from the registry (done by its `close`). */
 export function untrackHandler(handler: Handler): void {
-  open.delete(handler);
+  const ref = open.byHandler.get(handler);
+  if (!ref) return;
+  open.refs.delete(ref);
+  open.byHandler.delete(handler);
+  open.finalizer.unregister(ref);
 }
 
-/** The handlers that `shutdown()` would close now. */
+/** The handlers that `shutdown()` would close now (open, and still referenced by someone). */
 export function openHandlers(): readonly Handler[] {
-  return [...open];
+  const list: Handler[] = [];
+  for (const ref of open.refs) {
+    const handler = ref.deref();
+    if (handler) list.push(handler);
+  }
+  return list;
 }
 
 /**
@@ -87,7 +117,7 @@ export async function closeWrappersFirst(handlers: readonly Handler[], options: 
           handler.handleError(error);
           return { handler, result: null };
         } finally {
-          open.delete(handler);
+          untrackHandler(handler);
         }
       });
       started.set(handler, closing);

@@ -1,8 +1,9 @@
 import type { LogRecord } from './record.js';
+import { shared } from './global-state.js';
 import { ObjectStack, type StackedObject } from './stack.js';
 
 /** The process-wide and per-async-context stacks of processors. */
-export const processorStack = new ObjectStack<Processor>();
+export const processorStack: ObjectStack<Processor> = shared('processorStack', () => new ObjectStack<Processor>());
 
 /**
  * Logbook's `Processor`: a callback that may change a record (usually adding

@@ -1,3 +1,4 @@
+import { hasBrand } from './global-state.js';
 import { inspect } from 'node:util';
 
 const URI_PASSWORD = /([a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:)([^@\s]*)@/gi;
@@ -15,6 +16,9 @@ export function redactUri(uri: string): string {
   return redactSecrets(uri);
 }
 
+/** Marks {@link Secret} (`Symbol.for('logq.secret')`), so that a secret from one copy of core is kept hidden by another. */
+export const SECRET_BRAND: unique symbol = Symbol.for('logq.secret') as never;
+
 /** What a {@link Secret} shows wherever it is printed or serialised. */
 const HIDDEN = '***';
 
@@ -26,6 +30,13 @@ const HIDDEN = '***';
  */
 export class Secret<T = string> {
   readonly #value: T;
+  /** The brand that marks secrets made by any copy of core. */
+  readonly [SECRET_BRAND] = true;
+
+  /** True for secrets made by any copy of core loaded in the process (`import` and `require` alike). */
+  static [Symbol.hasInstance](value: unknown): boolean {
+    return hasBrand(value, SECRET_BRAND);
+  }
 
   /** Wraps `value`. */
   constructor(value: T) {
@@ -77,7 +88,7 @@ export function scrubError<T>(error: T, secrets: readonly (string | null | undef
   const visit = (value: unknown, depth: number): unknown => {
     if (typeof value === 'string') return scrubText(value, list);
     if (value === null || typeof value !== 'object' || depth > 6 || seen.has(value)) return value;
-    if (value instanceof Secret || ArrayBuffer.isView(value)) return value;
+    if (hasBrand(value, SECRET_BRAND) || ArrayBuffer.isView(value)) return value;
     seen.add(value);
     const keys = new Set<string>(Object.getOwnPropertyNames(value));
     if (value instanceof Error) for (const key of ['message', 'stack', 'cause']) keys.add(key);

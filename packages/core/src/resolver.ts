@@ -1,4 +1,5 @@
 import { TransportNotFoundError } from './errors.js';
+import { shared } from './global-state.js';
 import { redactUri } from './redact.js';
 import type { Handler } from './handler.js';
 import type { SubscriberBase } from './subscriber.js';
@@ -16,7 +17,7 @@ export interface TransportFactory {
   createSubscriber(uri: string, options: TransportOptions): SubscriberBase;
 }
 
-const registered = new Map<string, TransportFactory>();
+const registered = shared('transports', () => new Map<string, TransportFactory>());
 
 /** Schemes of logq's own transports and the package each is in. */
 const KNOWN_PACKAGES: Readonly<Record<string, string>> = {

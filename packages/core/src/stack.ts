@@ -1,11 +1,28 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { shared } from './global-state.js';
 
 interface Entry<T> {
   readonly item: T;
   readonly seq: number;
 }
 
-let nextSeq = 0;
+// Shared by every copy of core in the process (see global-state.ts).
+const order = shared('stackOrder', () => ({ nextSeq: 0 }));
+const allStacks = shared('contextStacks', () => new Set<{ outsideContext<R>(fn: () => R): R }>());
+
+/**
+ * Runs `fn`, and the async work it starts, with every context stack (handlers
+ * and processors) empty: only application-bound objects apply, as in a new
+ * Logbook thread.
+ */
+export function outsideContexts<R>(fn: () => R): R {
+  let run = fn;
+  for (const stack of allStacks) {
+    const inner = run;
+    run = () => stack.outsideContext(inner);
+  }
+  return run();
+}
 
 /**
  * Logbook's stack manager: an application-wide stack plus a stack bound to the
@@ -17,9 +34,18 @@ export class ObjectStack<T> {
   private readonly context = new AsyncLocalStorage<readonly Entry<T>[]>();
   private mergedFor: { app: readonly Entry<T>[]; ctx: readonly Entry<T>[] | undefined; items: readonly T[] } | null = null;
 
+  constructor() {
+    allStacks.add(this);
+  }
+
+  /** Runs `fn`, and the async work it starts, with this stack's context part empty. */
+  outsideContext<R>(fn: () => R): R {
+    return this.context.exit(fn);
+  }
+
   /** Pushes `item` for the whole process; disposing the result pops it. */
   pushApplication(item: T): Disposable {
-    this.application = [...this.application, { item, seq: nextSeq++ }];
+    this.application = [...this.application, { item, seq: order.nextSeq++ }];
     return { [Symbol.dispose]: () => this.popApplication(item) };
   }
 
@@ -36,7 +62,7 @@ export class ObjectStack<T> {
    */
   pushContext(item: T): Disposable {
     const current = this.context.getStore() ?? [];
-    this.context.enterWith([...current, { item, seq: nextSeq++ }]);
+    this.context.enterWith([...current, { item, seq: order.nextSeq++ }]);
     return { [Symbol.dispose]: () => this.popContext(item) };
   }
 
@@ -55,7 +81,7 @@ export class ObjectStack<T> {
   /** Runs `fn` (and all async work it starts) with `item` pushed on its own context stack. */
   contextBound<R>(item: T, fn: () => R): R {
     const current = this.context.getStore() ?? [];
-    return this.context.run([...current, { item, seq: nextSeq++ }], fn);
+    return this.context.run([...current, { item, seq: order.nextSeq++ }], fn);
   }
 
   /** The active items, newest push first, application and context merged. */

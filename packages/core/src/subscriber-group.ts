@@ -3,34 +3,64 @@ import { type Delivery, SubscriberBase, type SubscriberOptions, abortableSleep }
 
 /** Options of {@link SubscriberGroup}. */
 export interface SubscriberGroupOptions extends SubscriberOptions {
-  /** Capacity of the shared queue: a full queue holds members back; nothing is dropped. @default 10 */
+  /**
+   * Capacity of the shared queue. A full queue holds members back (they stop
+   * taking from their transports until there is room), so nothing is dropped;
+   * Logbook's members instead drop a record when the queue stays full for
+   * 50 ms. @default 10
+   */
   readonly queueLimit?: number;
 }
 
 /**
  * Receives from several subscribers at once (Logbook's `SubscriberGroup`):
- * one background receive loop per member feeds a bounded queue. `stop()` ends
- * the loops promptly, even when members are idle; afterwards `recv()` returns
- * what is left and then null.
+ * one background receive loop per member feeds a bounded queue (see
+ * {@link SubscriberGroupOptions.queueLimit} for how a full queue differs from
+ * Logbook). `new SubscriberGroup(null)` is an empty group, as Logbook's
+ * `SubscriberGroup(None)`. `stop()` ends the loops promptly, even when members
+ * are idle; afterwards `recv()` returns what is left and then null. As in
+ * Logbook, `add()` after `stop()` starts the new member's loop: the group
+ * receives again, from that member only (the stopped members stay stopped).
  */
 export class SubscriberGroup extends SubscriberBase {
   /** The members. */
   readonly members: SubscriberBase[] = [];
-  private readonly queue: AsyncQueue<Delivery>;
+  private queue: AsyncQueue<Delivery>;
   private readonly loops = new Set<Promise<void>>();
-  private readonly stopController = new AbortController();
+  private stopController = new AbortController();
 
-  constructor(subscribers: Iterable<SubscriberBase> = [], options: SubscriberGroupOptions | number = {}) {
+  constructor(subscribers: Iterable<SubscriberBase> | null = [], options: SubscriberGroupOptions | number = {}) {
     const opts = typeof options === 'number' ? { queueLimit: options } : options;
     super(opts);
     this.queue = new AsyncQueue<Delivery>({ limit: opts.queueLimit ?? 10 });
-    for (const subscriber of subscribers) this.add(subscriber);
+    for (const subscriber of subscribers ?? []) this.add(subscriber);
   }
 
-  /** Adds a member and starts its receive loop. */
+  /**
+   * Adds a member and starts its receive loop (also after {@link stop}, as
+   * Logbook does). Something that is not a subscriber (e.g. `null`) is
+   * reported once through `onError` and not added.
+   */
   add(subscriber: SubscriberBase): void {
+    const candidate = subscriber as Partial<SubscriberBase> | null | undefined;
+    if (typeof candidate?.receive !== 'function' || typeof candidate.close !== 'function') {
+      this.reportError(new TypeError(`SubscriberGroup.add: expected a subscriber, got ${candidate === null ? 'null' : typeof candidate}; not added`));
+      return;
+    }
+    if (this.closed) {
+      this.reportError(new TypeError('SubscriberGroup.add: the group is closed; not added'));
+      return;
+    }
     this.members.push(subscriber);
-    if (this.stopController.signal.aborted) return;
+    if (this.stopController.signal.aborted) {
+      // Restarted after stop(): a fresh run, with what is still queued kept in front.
+      this.stopController = new AbortController();
+      if (this.queue.closed) {
+        const left = this.queue.drain();
+        this.queue = new AsyncQueue<Delivery>({ limit: this.queue.limit });
+        for (const delivery of left) this.queue.push(delivery);
+      }
+    }
     const loop = this.pump(subscriber).finally(() => this.loops.delete(loop));
     this.loops.add(loop);
   }
@@ -39,7 +69,7 @@ export class SubscriberGroup extends SubscriberBase {
   async stop(): Promise<void> {
     this.stopController.abort();
     await Promise.all([...this.loops]);
-    this.queue.close();
+    if (this.stopController.signal.aborted) this.queue.close();
   }
 
   protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {

@@ -3,7 +3,7 @@ import { dispatchRecord } from './dispatch.js';
 import { type ErrorHook, callErrorHook, createStderrErrorHook } from './error-hook.js';
 import type { LogRecord } from './record.js';
 import type { StackedObject } from './stack.js';
-import { ThreadController } from './thread-controller.js';
+import { ThreadController, type ThreadControllerOptions } from './thread-controller.js';
 
 /** A received record with the means to acknowledge it once it was dispatched. */
 export interface Delivery {
@@ -135,10 +135,13 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
 
   /**
    * Starts {@link dispatchForever} in the background, with `setup` (a handler
-   * or a `NestedSetup`) pushed for the loop alone; returns the started controller.
+   * or a `NestedSetup`) pushed for the loop alone; returns the started
+   * controller. As in Logbook, the loop delivers to the application-bound
+   * handlers plus `setup`, not to handlers bound to the caller's context
+   * (`{ inheritContext: true }` adds those).
    */
-  dispatchInBackground(setup?: StackedObject): ThreadController {
-    const controller = new ThreadController(this, setup);
+  dispatchInBackground(setup?: StackedObject, options: ThreadControllerOptions = {}): ThreadController {
+    const controller = new ThreadController(this, setup, options);
     controller.start();
     return controller;
   }

@@ -1,10 +1,24 @@
-import type { StackedObject } from './stack.js';
+import { type StackedObject, outsideContexts } from './stack.js';
 import type { SubscriberBase } from './subscriber.js';
+
+/** Options of {@link ThreadController} and `dispatchInBackground`. */
+export interface ThreadControllerOptions {
+  /**
+   * Whether the loop also dispatches to the handlers bound to the caller's
+   * async context when it was started. By default (`false`, as Logbook's
+   * background thread) it sees the application-bound handlers and `setup` only.
+   * @default false
+   */
+  readonly inheritContext?: boolean;
+}
 
 /**
  * Runs a subscriber's dispatch loop in the background (Logbook's
  * `ThreadController`; Node has no threads, so it is an async loop on the
- * event loop). `setup` is pushed for the loop alone.
+ * event loop). Like Logbook's background thread, the loop dispatches to the
+ * application-bound handlers plus `setup` (pushed for the loop alone), not to
+ * handlers bound to the starting caller's context (see
+ * {@link ThreadControllerOptions.inheritContext}).
  */
 export class ThreadController {
   private abort: AbortController | null = null;
@@ -15,6 +29,8 @@ export class ThreadController {
     readonly subscriber: SubscriberBase,
     /** A handler or NestedSetup pushed for the loop. */
     readonly setup?: StackedObject,
+    /** Options. */
+    readonly options: ThreadControllerOptions = {},
   ) {}
 
   /** Whether the loop is running. */
@@ -28,7 +44,8 @@ export class ThreadController {
     const abort = new AbortController();
     this.abort = abort;
     const run = () => this.subscriber.dispatchForever(abort.signal);
-    const loop = (this.setup ? this.setup.contextBound(run) : run()).finally(() => {
+    const bound = () => (this.setup ? this.setup.contextBound(run) : run());
+    const loop = (this.options.inheritContext ? bound() : outsideContexts(bound)).finally(() => {
       if (this.loop === loop) this.loop = null;
     });
     this.loop = loop;

@@ -12,6 +12,9 @@ import { pathToFileURL } from 'node:url';
 const coreDir = join(__dirname, '..');
 const tsx = pathToFileURL(createRequire(join(coreDir, '../../tooling/services/package.json')).resolve('tsx')).href;
 
+/** Node arguments that load workspace packages from their TypeScript sources. */
+export const sourceArgs: readonly string[] = ['--conditions=@logq/source', '--import', tsx];
+
 /** How the child ended. */
 export interface ChildResult {
   readonly code: number | null;
@@ -23,13 +26,26 @@ export interface ChildResult {
 }
 
 /** Runs `code` (an ES module) in core's folder; rejects if the child is alive after `timeoutMs`. */
-export function runChild(code: string, timeoutMs: number, args: readonly string[] = ['--conditions=@logq/source', '--import', tsx]): Promise<ChildResult> {
+export function runChild(
+  code: string,
+  timeoutMs: number,
+  args: readonly string[] = sourceArgs,
+  /** Sends `name` to the child once its stdout contains `whenStdoutIncludes`. */
+  signal?: { readonly name: NodeJS.Signals; readonly whenStdoutIncludes: string },
+): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
     const child = spawn(process.execPath, [...args, '--input-type=module', '-e', code], { cwd: coreDir, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()));
+    let signalled = false;
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += d.toString();
+      if (signal && !signalled && stdout.includes(signal.whenStdoutIncludes)) {
+        signalled = true;
+        child.kill(signal.name);
+      }
+    });
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');

@@ -46,6 +46,21 @@ describe('exit flush: main returns, the process delivers and exits by itself', (
     expect(lastJsonLine(result.stdout).waitedMs).toBeGreaterThanOrEqual(1000);
   }, 30_000);
 
+  it('SIGTERM with installShutdownHooks(): all 1,000 records delivered, then the signal ends the process', async () => {
+    const code = `${transport('slowly')}
+      import { installShutdownHooks } from '@logq/core';
+      installShutdownHooks({ timeoutMs: 10_000 });
+      UnrefTransport.prototype.disconnect = async () => writeSync(1, JSON.stringify({ atClose: sink.length }) + '\\n');
+      ${log}
+      setInterval(() => {}, 1000); // an app that would run forever
+      console.log('logged');
+    `;
+    const result = await runChild(code, 20_000, undefined, { name: 'SIGTERM', whenStdoutIncludes: 'logged' });
+    expect(result.signal).toBe('SIGTERM');
+    expect(result.stderr).toBe('');
+    expect(lastJsonLine(result.stdout)).toEqual({ atClose: 1000 });
+  }, 30_000);
+
   it('an idle handler does not keep the process alive', async () => {
     const result = await runChild(`${transport('slowly')}\n${log}\nawait handler.flush();\nsetTimeout(() => writeSync(1, '{"late":true}\\n'), 60_000).unref();`, 20_000);
     expect(result.code).toBe(0);

@@ -4,6 +4,9 @@ const rec = (msg: string, level: number = Level.WARNING) => new LogRecord({ chan
 
 /** A handler whose emits wait until released, to hold the drain loop. */
 class GateHandler extends TestHandler {
+  constructor() {
+    super({ onError: () => {} }); // queue-full reports are asserted in drop-report.test.ts
+  }
   private release: (() => void) | null = null;
   private gate: Promise<void> = new Promise((r) => (this.release = r));
   open(): void {
@@ -120,6 +123,40 @@ describe('ThreadedWrapperHandler', () => {
     twh.formatter = formatter;
     expect(inner.formatter).toBe(formatter);
     expect(twh.shouldHandle(rec('w', Level.WARNING))).toBe(false);
+    await twh.close();
+  });
+
+  it("forwards the wrapped handler's own properties and methods, typed (Logbook's WrapperHandler)", async () => {
+    const twh = new ThreadedWrapperHandler(new TestHandler());
+    twh.handle(rec('seen'));
+    await twh.flush();
+    // Typed as TestHandler's members: no cast needed.
+    const records: LogRecord[] = twh.records;
+    expect(records.map((r) => r.msg)).toEqual(['seen']);
+    expect(twh.hasWarning('seen')).toBe(true);
+    expect(twh.formattedRecords).toEqual(['[WARNING] twh: seen']);
+    twh.clear();
+    expect(twh.handler.records).toHaveLength(0);
+    expect('records' in twh).toBe(true);
+    // The wrapper's own members stay its own.
+    expect(twh.queue).toBeDefined();
+    expect(twh.stats).not.toBe(twh.handler.stats);
+    await twh.close();
+  });
+
+  it('writes a property of the wrapped handler through the wrapper; its own stay its own', async () => {
+    class Mail extends TestHandler {
+      subject = 'logs';
+    }
+    const twh = new ThreadedWrapperHandler(new Mail());
+    twh.subject = 'alerts';
+    expect(twh.handler.subject).toBe('alerts');
+    expect(Object.prototype.hasOwnProperty.call(twh, 'subject')).toBe(false);
+    const errors: unknown[] = [];
+    twh.handler.onError = (e) => errors.push(e);
+    expect(twh.onError).not.toBe(twh.handler.onError); // the wrapper's hook forwards to the wrapped one
+    twh.onError(new Error('x'));
+    expect(errors).toHaveLength(1);
     await twh.close();
   });
 

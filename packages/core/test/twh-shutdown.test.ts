@@ -77,4 +77,14 @@ describe('ThreadedWrapperHandler close() and stats around a transport', () => {
     expect(result).toEqual({ flushed: false, sent: 0, dropped: N });
     expect(twh.stats).toMatchObject({ sent: 0, buffered: 0, dropped: N });
   });
+
+  it('a record logged after close() is counted and reported', async () => {
+    const errors: unknown[] = [];
+    const sink = new SinkHandler({ onError: (e) => errors.push(e) });
+    const twh = new ThreadedWrapperHandler(sink);
+    await twh.close();
+    twh.handle(numberedRecord(1));
+    expect(twh.stats.dropped).toBe(1);
+    expect(errors.map(String)).toEqual(['ClosedError: ThreadedWrapperHandler is closed; 1 record(s) dropped']);
+  });
 });
