@@ -3,6 +3,8 @@ export { freePort, freePorts, waitForPort, canConnect } from './ports.js';
 export { makeTempDir, removeTempDir } from './tempdir.js';
 export type { BrokerServer, ServerOptions, ServiceKind } from './server.js';
 export { startRedis, redisServerPath, type RedisOptions } from './redis.js';
+export { startRedisCluster, type RedisCluster, type RedisClusterOptions } from './redis-cluster.js';
+export { startRedisSentinel, type RedisSentinelOptions, type RedisSentinelSetup } from './redis-sentinel.js';
 export { startRabbitMQ, rabbitmqTools, type RabbitMQOptions, type RabbitMQServer } from './rabbitmq.js';
 export { startFerretDB, ferretdbPath, FERRETDB_VERSION, type FerretDBOptions } from './ferretdb.js';
 export { useRedis, useRabbitMQ, useFerretDB, type UsedService } from './use.js';

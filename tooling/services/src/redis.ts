@@ -4,7 +4,11 @@ import { exchange, freePort, LOOPBACK, waitUntil } from './ports.js';
 import { ServerBase, type BrokerServer, type ServerOptions } from './server.js';
 import { makeTempDir } from './tempdir.js';
 
-export type RedisOptions = ServerOptions;
+/** Options of {@link startRedis}. */
+export interface RedisOptions extends ServerOptions {
+  /** More redis-server arguments (e.g. `['--cluster-enabled', 'yes']`). */
+  readonly extraArgs?: readonly string[];
+}
 
 /** Path of redis-server, or throws ServiceNotInstalledError. */
 export function redisServerPath(): string {
@@ -22,10 +26,12 @@ async function pingRedis(port: number): Promise<boolean> {
 class RedisServer extends ServerBase {
   readonly kind = 'redis' as const;
   private readonly binary: string;
+  private readonly extraArgs: readonly string[];
 
   constructor(binary: string, dir: string, port: number, opts: RedisOptions) {
     super(dir, port, opts, 30_000);
     this.binary = binary;
+    this.extraArgs = opts.extraArgs ?? [];
   }
 
   get url(): string {
@@ -45,6 +51,7 @@ class RedisServer extends ServerBase {
         '--daemonize', 'no',
         '--protected-mode', 'yes',
         '--logfile', '',
+        ...this.extraArgs,
       ],
       env: { ...process.env },
       cwd: this.dir,
