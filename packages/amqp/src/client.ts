@@ -106,6 +106,13 @@ export function linkSettings(uri: string, options: MessageQueueConnectionOptions
   }
   const queueArguments: Record<string, unknown> = { ...options.queueArguments };
   if (options.deadLetterExchange !== undefined) queueArguments['x-dead-letter-exchange'] = options.deadLetterExchange;
+  const durable = options.durable ?? true;
+  const queueType = options.queueType ?? 'classic';
+  if (queueType !== 'classic' && queueType !== 'quorum') throw new AmqpConfigError(`queueType must be 'classic' or 'quorum', got ${JSON.stringify(String(queueType))}`);
+  if (queueType === 'quorum') {
+    if (!durable) throw new AmqpConfigError('a quorum queue is always durable: durable: false cannot be used with queueType: \'quorum\'');
+    queueArguments['x-queue-type'] = 'quorum';
+  }
   const password = uriPassword(uri);
   const secrets = [password, options.tls?.passphrase].filter((s): s is string => typeof s === 'string' && s !== '');
   return {
@@ -115,6 +122,7 @@ export function linkSettings(uri: string, options: MessageQueueConnectionOptions
     connection,
     queue,
     queueArguments,
+    durable,
     declare: options.declare ?? true,
     keepProcessAlive,
     socketOptions: new Secret({

@@ -28,7 +28,7 @@ export function checkQueueName(queue: unknown): string {
 }
 
 /** Options that only mean something on AMQP: refused with a URI of another scheme. */
-const AMQP_ONLY = ['tls', 'declare', 'deadLetterExchange', 'queueArguments', 'connectionName', 'connectTimeoutMs', 'persistent', 'prefetch', 'readAheadBytes', 'malformedQueue'] as const;
+const AMQP_ONLY = ['tls', 'declare', 'deadLetterExchange', 'queueArguments', 'connectionName', 'connectTimeoutMs', 'persistent', 'prefetch', 'readAheadBytes', 'malformedQueue', 'durable', 'queueType'] as const;
 
 /** Options of core's transport handlers and subscribers, handed on to the transport of another scheme when set. */
 const PASSED_ON = ['maxBuffer', 'overflow', 'batchSize', 'lingerMs', 'reconnect', 'maxRecordBytes'] as const;

@@ -389,6 +389,9 @@ export class MessageQueueSubscriber extends FrameSubscriber {
       }
     }
     const window = new ReadAheadWindow(this.prefetch, this.#readAheadBytes, this.#maxRecordBytes);
+    // A quorum queue returns what is in flight to a cancelled consumer, to be redelivered out of
+    // order: its window stays at the first size (readAheadBytes / maxRecordBytes) instead.
+    const adaptive = settings.queueArguments['x-queue-type'] !== 'quorum';
     let consumerTag = '';
     let resizing: Promise<void> = Promise.resolve();
     // RabbitMQ applies a consumer's prefetch when it starts consuming: a new window means a new consumer.
@@ -421,7 +424,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
         if (message.fields.redelivered) this.stats.redelivered++;
         acks.delivered(message);
         const size = message.content.length;
-        if (window.observe(size) !== null) resize();
+        if (adaptive && window.observe(size) !== null) resize();
         const frame = new AmqpFrame(message.content, message, context);
         if (size > this.#maxRecordBytes) {
           // Set aside at once: never queued, so a run of huge messages holds no memory.
