@@ -55,6 +55,8 @@ interface ChannelContext {
   readonly waitingForDrain: AmqpMessage[];
 }
 
+const NO_CONTENT = Buffer.alloc(0);
+
 /**
  * Moves a malformed message to the malformed queue (published on the same
  * channel before its ack, so the broker routes it first) with headers saying
@@ -83,8 +85,10 @@ function setAside(context: ChannelContext, message: AmqpMessage): void {
     writable = channel.publish('', target, message.content, { ...base, headers: ours });
   }
   context.stats.setAside++;
+  // Acks need the delivery tag only: not holding the body lets a large one be collected now.
+  const settled: AmqpMessage = { content: NO_CONTENT, fields: message.fields, properties: {} };
   if (writable) {
-    context.acks.ack(message);
+    context.acks.ack(settled);
     return;
   }
   // Writes are backing up (large messages): the ack waits for them, so the
@@ -96,7 +100,7 @@ function setAside(context: ChannelContext, message: AmqpMessage): void {
       if (context.link.alive) for (const each of drained) context.acks.ack(each);
     });
   }
-  waiting.push(message);
+  waiting.push(settled);
 }
 
 /** One delivered message, acknowledged or set aside on the channel it came from. */

@@ -52,10 +52,17 @@ it('40 × 10 MiB messages: each set aside and counted, the next record delivered
   await raw.publish(queue, JSON.stringify({ channel: 'small', level: 11, msg: 'after the big ones', message: 'after the big ones' }));
   expect(await raw.depth(queue)).toBe(41);
 
+  // A collection after each rejected message (its error report), so that the peak measures what
+  // the subscriber holds (read-ahead, queued frames, writes backing up) rather than V8's schedule:
+  // without it the same run peaks at 115-185 MB here, garbage not yet collected included.
   const code = `
+    import { setFlagsFromString } from 'node:v8';
+    import { runInNewContext } from 'node:vm';
     import { MessageQueueSubscriber } from '@logq/amqp';
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc');
     let errors = 0;
-    const subscriber = new MessageQueueSubscriber(${JSON.stringify(service.url)}, { queue: ${JSON.stringify(queue)}, onError: () => errors++ });
+    const subscriber = new MessageQueueSubscriber(${JSON.stringify(service.url)}, { queue: ${JSON.stringify(queue)}, onError: () => (errors++, gc()) });
     const baseline = process.memoryUsage().rss;
     const record = await subscriber.recv(120000);
     const peak = process.resourceUsage().maxRSS * 1024;
@@ -105,9 +112,10 @@ it('valid 10 MiB records (maxRecordBytes 11 MiB) wait at the broker, not in the 
   process.stdout.write(`memory.test: 40 × 10 MiB waiting, RSS growth while idle ${report.idleMB.toFixed(1)} MB\n`);
   expect(report.received).toBe(40);
   expect(report.stats).toMatchObject({ received: 40, malformed: 0 });
-  // Within the 32 MiB budget: 2, then 3 messages of 10 MiB ahead (plus reads in progress and
-  // garbage not yet collected); prefetch by count alone took 466 MB here.
-  expect(report.idleMB).toBeLessThan(150);
+  // Within the 32 MiB budget: 2, then 3 messages of 10 MiB ahead, plus reads in progress and
+  // garbage not yet collected (50-115 MB measured); prefetch by count alone took 466 MB here.
+  // The bound is issue 12's for this case: 200 MB.
+  expect(report.idleMB).toBeLessThan(200);
   expect(await raw.depth(queue)).toBe(0);
   await raw.remove(queue);
   await raw.remove(`${queue}.malformed`);
