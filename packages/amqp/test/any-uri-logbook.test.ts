@@ -10,7 +10,8 @@ import '@logq/mongo';
 import '@logq/redis';
 import { Level, LogRecord } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
-import { PY_MQ_HANDLER, type UsedService, jsonLines, receiveWithLogbook, runPython, useFerretDB, useRedis } from '@logq/services';
+import { join } from 'node:path';
+import { PY_MQ_HANDLER, type UsedService, jsonLines, receiveWithLogbook, runNodeSnippet, runPython, useFerretDB, useRedis } from '@logq/services';
 import { assertLogbookReceived } from '@logq/services/logbook-assert';
 import { MessageQueueHandler, MessageQueueSubscriber } from '../src/index.js';
 import { freshQueue } from './helpers.js';
@@ -80,6 +81,33 @@ describe('redis:// (Logbook: MessageQueueHandler(\'redis://localhost:8889/0\'))'
   it('logq MessageQueueHandler → Logbook MessageQueueSubscriber, default queue on both sides', async () => {
     await logqToLogbook(uri(), 'logging', new MessageQueueHandler(uri()));
   }, 120_000);
+
+  it('a child logs 1,000 records through MessageQueueHandler(\'redis://…\') and returns from main: all arrive, it exits by itself', async () => {
+    const queue = freshQueue('logq-any-redis-exit');
+    const code = `
+      import '@logq/redis';
+      import { Logger } from '@logq/core';
+      import { MessageQueueHandler } from '@logq/amqp';
+      new MessageQueueHandler(${JSON.stringify(uri())}, { queue: ${JSON.stringify(queue)} }).pushApplication();
+      const log = new Logger('exit');
+      for (let i = 0; i < 1000; i++) log.info('record {0}', i);
+      console.log('main returned at ' + Date.now());
+    `;
+    const result = await runNodeSnippet(code, { cwd: join(__dirname, '..'), timeoutMs: 60_000 });
+    const exitedAt = Date.now();
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    expect(exitedAt - Number(/main returned at (\d+)/.exec(result.stdout)?.[1])).toBeLessThan(10_000);
+    const subscriber = new MessageQueueSubscriber(uri(), { queue });
+    try {
+      const got = new Set<string>();
+      for (let i = 0; i < 1000; i++) got.add((await subscriber.recv(10_000))!.message);
+      expect(got.size).toBe(1000);
+      expect(await subscriber.recv(200)).toBeNull();
+    } finally {
+      await subscriber.close();
+    }
+  }, 90_000);
 
   it('with a queue name of its own, both ways', async () => {
     const queue = freshQueue('logq-any-redis');
