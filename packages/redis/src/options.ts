@@ -151,6 +151,17 @@ export interface RedisQueueHandlerOptions extends QueueHandlerOptions, RedisConn
   readonly kombuExchange?: string;
   /** Most records handed to Redis in one pipeline. @default 1024 */
   readonly batchSize?: number;
+  /**
+   * After each batch, `WAIT` until this many replicas have it (up to
+   * `waitTimeoutMs`), so that a failover of a replicated master loses nothing
+   * that `flush()` reported sent. A batch stored on the master but not
+   * confirmed in time (no replica left) is kept and reported through
+   * `onError`, not sent again. `0`: don't wait.
+   * @default 0
+   */
+  readonly waitReplicas?: number;
+  /** How long one `WAIT` may take, in ms. @default 5000 */
+  readonly waitTimeoutMs?: number;
 }
 
 /** Options of {@link RedisSubscriber}. */
