@@ -1,6 +1,7 @@
-import { describeError, redactUri } from '@logq/core';
+import { Secret, describeError, redactUri, scrubError } from '@logq/core';
 import { connect } from 'amqplib';
 import { AmqpConfigError, AmqpConnectionError } from './errors.js';
+import { checkQueueName, uriPassword } from './delegation.js';
 import type { AmqpTlsOptions, MessageQueueConnectionOptions } from './options.js';
 import { type TopologySettings, declareTopology } from './topology.js';
 
@@ -48,6 +49,7 @@ export interface AmqpChannel {
   cancel(consumerTag: string): Promise<unknown>;
   ack(message: AmqpMessage, allUpTo?: boolean): void;
   nack(message: AmqpMessage, allUpTo?: boolean, requeue?: boolean): void;
+  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions): boolean;
   close(): Promise<void>;
   on(event: string, listener: AmqpListener): unknown;
   once(event: string, listener: AmqpListener): unknown;
@@ -74,42 +76,61 @@ export interface AmqpConnection {
 
 /** Everything needed to open a link, resolved once from the options. */
 export interface LinkSettings extends TopologySettings {
-  /** The URI with its password (never put into a message). */
-  readonly uri: string;
+  /** The URI with its password, only for amqplib's `connect`. */
+  readonly uri: Secret<string>;
   /** The URI without its password, for messages. */
   readonly safeUri: string;
   readonly connection: AmqpConnection | null;
-  readonly socketOptions: Readonly<Record<string, unknown>>;
+  /** Socket options for amqplib's `connect` (a TLS key and passphrase among them). */
+  readonly socketOptions: Secret<Readonly<Record<string, unknown>>>;
+  /** The password and TLS passphrase, scrubbed from every error. */
+  readonly secrets: Secret<readonly string[]>;
   readonly declare: boolean;
+  /**
+   * Whether an open connection of its own keeps the process alive: true for
+   * a subscriber (it receives), false for a handler (core keeps the process
+   * alive while a handler flushes, and an idle one must not hold it).
+   */
+  readonly keepProcessAlive: boolean;
 }
 
 /** Resolves the options shared by handler and subscriber; throws {@link AmqpConfigError} on bad ones. */
-export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string): LinkSettings {
-  const queue = options.queue ?? 'logging';
-  if (typeof queue !== 'string' || queue === '') throw new AmqpConfigError('queue must be a non-empty string');
+export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string, role: 'handler' | 'subscriber'): LinkSettings {
+  // A subscriber receives (it keeps the process alive) and its writes are small acks that must not wait on Nagle.
+  const keepProcessAlive = role === 'subscriber';
+  const queue = checkQueueName(options.queue);
   const connection = options.connection ?? null;
-  if (connection === null && !/^amqps?:\/\//i.test(uri)) {
-    throw new AmqpConfigError(`expected an amqp:// or amqps:// URI, got ${JSON.stringify(redactUri(uri))}`);
-  }
   const secure = /^amqps:/i.test(uri);
   if (options.tls && !secure && connection === null) {
     throw new AmqpConfigError(`tls options need an amqps:// URI, got ${redactUri(uri)}`);
   }
   const queueArguments: Record<string, unknown> = { ...options.queueArguments };
   if (options.deadLetterExchange !== undefined) queueArguments['x-dead-letter-exchange'] = options.deadLetterExchange;
+  const durable = options.durable ?? true;
+  const queueType = options.queueType ?? 'classic';
+  if (queueType !== 'classic' && queueType !== 'quorum') throw new AmqpConfigError(`queueType must be 'classic' or 'quorum', got ${JSON.stringify(String(queueType))}`);
+  if (queueType === 'quorum') {
+    if (!durable) throw new AmqpConfigError('a quorum queue is always durable: durable: false cannot be used with queueType: \'quorum\'');
+    queueArguments['x-queue-type'] = 'quorum';
+  }
+  const password = uriPassword(uri);
+  const secrets = [password, options.tls?.passphrase].filter((s): s is string => typeof s === 'string' && s !== '');
   return {
-    uri,
+    uri: new Secret(uri),
+    secrets: new Secret(secrets),
     safeUri: redactUri(uri),
     connection,
     queue,
     queueArguments,
+    durable,
     declare: options.declare ?? true,
-    socketOptions: {
+    keepProcessAlive,
+    socketOptions: new Secret({
       timeout: Math.max(1, options.connectTimeoutMs ?? 10_000),
-      noDelay: false,
+      noDelay: role === 'subscriber',
       clientProperties: { connection_name: options.connectionName ?? `logq ${owner}`, product: 'logq' },
       ...(secure ? tlsSocketOptions(options.tls ?? {}) : {}),
-    },
+    }),
   };
 }
 
@@ -122,6 +143,24 @@ function tlsSocketOptions(tls: AmqpTlsOptions): Record<string, unknown> {
 }
 
 function noop(): void {}
+
+/** Something with `unref()`: a socket or a timer. */
+interface Unrefable {
+  unref?: () => unknown;
+}
+
+/**
+ * Lets the process exit while this connection is open: unrefs its socket and
+ * its heartbeat timers. amqplib exposes neither, so they are reached by the
+ * shape of its `ChannelModel` (`connection.stream`, `connection.heartbeater`,
+ * the same from amqplib 0.10 to 2.x); a shape that does not match is left alone.
+ */
+export function unrefConnection(connection: AmqpConnection): void {
+  const inner = (connection as { connection?: { stream?: Unrefable; heartbeater?: { sendTimer?: Unrefable; recvTimer?: Unrefable } | null } }).connection;
+  for (const handle of [inner?.stream, inner?.heartbeater?.sendTimer, inner?.heartbeater?.recvTimer]) {
+    if (typeof handle?.unref === 'function') handle.unref();
+  }
+}
 
 /** Races `promise` with `signal`; when the signal wins, `onLate` gets the value that arrives later. */
 function abortable<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: T) => void): Promise<T> {
@@ -153,8 +192,9 @@ function abortable<T>(promise: Promise<T>, signal: AbortSignal, onLate: (value: 
 async function openConnection(settings: LinkSettings, signal: AbortSignal): Promise<AmqpConnection> {
   let opening: Promise<AmqpConnection>;
   try {
-    opening = connect(settings.uri, settings.socketOptions) as Promise<AmqpConnection>;
+    opening = connect(settings.uri.reveal(), settings.socketOptions.reveal()) as Promise<AmqpConnection>;
   } catch (error) {
+    scrubError(error, settings.secrets.reveal());
     throw new AmqpConnectionError(`cannot connect to ${settings.safeUri}: ${describeError(error)}`, { cause: error });
   }
   try {
@@ -164,6 +204,8 @@ async function openConnection(settings: LinkSettings, signal: AbortSignal): Prom
     });
   } catch (error) {
     if (signal.aborted) throw new AmqpConnectionError(`connecting to ${settings.safeUri} was aborted`);
+    // amqplib's errors name no password today; scrubbed all the same, cause chain included.
+    scrubError(error, settings.secrets.reveal());
     throw new AmqpConnectionError(`cannot connect to ${settings.safeUri}: ${describeError(error)}`, { cause: error });
   }
 }
@@ -226,6 +268,7 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
     const connection = settings.connection ?? (await openConnection(settings, signal));
     // Until the link listens, keep a stray 'error' from crashing the process.
     if (own) connection.on('error', noop);
+    if (own && !settings.keepProcessAlive) unrefConnection(connection);
     let channel: C;
     try {
       channel = await createChannel(connection);
@@ -266,7 +309,7 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
   private end(error: Error | null): void {
     if (!this.isAlive) return;
     this.isAlive = false;
-    const end: LinkEnd = { error: error === null ? null : sanitize(error, this.settings.safeUri) };
+    const end: LinkEnd = { error: error === null ? null : sanitize(error, this.settings) };
     this.endWith(end);
     const listeners = [...this.endListeners];
     this.endListeners.clear();
@@ -279,7 +322,10 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
     this.closing = true;
     const wasAlive = this.isAlive;
     this.end(null);
-    if (wasAlive && !this.ownConnection) {
+    // The channel first, own connection or not: its close follows its acks on the wire, while
+    // amqplib may write a connection close (channel 0) ahead of acks still queued on the channel,
+    // and the broker would then requeue messages that were acknowledged.
+    if (wasAlive) {
       try {
         await this.channel.close();
       } catch {
@@ -300,7 +346,8 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
 }
 
 /** Wraps an error whose text could hold a URI with a password into one that does not. */
-function sanitize(error: Error, safeUri: string): Error {
+function sanitize(error: Error, settings: LinkSettings): Error {
+  scrubError(error, settings.secrets.reveal());
   if (error instanceof AmqpConnectionError) return error;
-  return new AmqpConnectionError(`connection to ${safeUri} lost: ${describeError(error)}`, { cause: error });
+  return new AmqpConnectionError(`connection to ${settings.safeUri} lost: ${describeError(error)}`, { cause: error });
 }

@@ -1,5 +1,17 @@
-import { type HandlerStats, QueueHandler, describeError } from '@logq/core';
+import {
+  type CloseOptions,
+  type CloseResult,
+  type Handler,
+  type HandlerStats,
+  type LogRecord,
+  QueueHandler,
+  WRAPPED_HANDLERS,
+  describeError,
+  redactUri,
+  untrackHandler,
+} from '@logq/core';
 import { type AmqpConfirmChannel, type AmqpConnection, AmqpLink, type AmqpPublishOptions, type LinkSettings, linkSettings } from './client.js';
+import { HandlerDelegation, checkQueueName, delegatedOptions, isAmqpUri } from './delegation.js';
 import { AmqpConnectionError, AmqpPublishError } from './errors.js';
 import { DEFAULT_AMQP_URI, type MessageQueueHandlerOptions } from './options.js';
 import { publishOptions } from './topology.js';
@@ -19,8 +31,19 @@ export interface MessageQueueHandlerStats extends HandlerStats {
 const createConfirmChannel = (connection: AmqpConnection): Promise<AmqpConfirmChannel> => connection.createConfirmChannel();
 
 /**
- * Publishes log records to RabbitMQ (or any AMQP 0-9-1 broker) the way
- * Python Logbook's `MessageQueueHandler` does through kombu: each record is a
+ * Publishes log records through a message queue, as Python Logbook's
+ * `MessageQueueHandler` does through kombu: it takes any URI whose transport
+ * is installed. `amqp://` and `amqps://` are this package's own (below);
+ * another scheme (`redis://`, `mongodb://`, or one a third-party package
+ * registered with core's `registerTransport`) is handed to the transport that
+ * core's `createHandler(uri, { queue })` finds, resolved lazily: until it
+ * exists, records wait in a buffer of `maxBuffer` (overflow counted as
+ * dropped), and when no installed package handles the scheme, every record is
+ * dropped, counted and reported through `onError` with core's
+ * `TransportNotFoundError`, which names the package to install; `flush()`
+ * rejects with it. `flush`, `close` and `stats` are the transport's.
+ *
+ * On RabbitMQ (or any AMQP 0-9-1 broker) each record is a
  * persistent JSON message (`application/json`, `utf-8`) sent to the direct
  * exchange named `queue` with routing key `queue`, and a durable queue of
  * that name is bound to it, so Logbook's `MessageQueueSubscriber` and
@@ -35,44 +58,108 @@ const createConfirmChannel = (connection: AmqpConnection): Promise<AmqpConfirmCh
  *
  * @example
  * const handler = new MessageQueueHandler('amqp://guest:guest@localhost//', { queue: 'logging' });
- * using _ = handler.pushApplication();
+ * // or: new MessageQueueHandler('redis://localhost:8889/0') with @logq/redis installed
+ * handler.pushApplication();
  * new Logger('app').warn('disk {0} is {1:.0%} full', '/var', 0.93);
  * await handler.close();
  */
 export class MessageQueueHandler extends QueueHandler<string> {
-  /** Counters; see {@link MessageQueueHandlerStats}. */
-  override readonly stats: MessageQueueHandlerStats = { sent: 0, buffered: 0, dropped: 0, errors: 0, republished: 0, connections: 0 };
-  /** The queue, exchange and routing key name. */
+  /** Counters; see {@link MessageQueueHandlerStats}. For another scheme, the transport's (plus records dropped before it existed). */
+  override readonly stats: MessageQueueHandlerStats;
+  /** The queue name (on AMQP also the exchange and routing key name). */
   readonly queue: string;
-  /** The broker URI without its password. */
+  /** The URI without its password. */
   readonly url: string;
-  /** Whether messages are persistent (`delivery_mode` 2). */
+  /** Whether messages are persistent (`delivery_mode` 2; AMQP only). */
   readonly persistent: boolean;
-  readonly #settings: LinkSettings;
+  readonly #settings: LinkSettings | null;
   readonly #publishOptions: AmqpPublishOptions;
+  readonly #delegation: HandlerDelegation<MessageQueueHandlerStats> | null;
+  #closeResult: Promise<CloseResult> | null = null;
   #link: AmqpLink<AmqpConfirmChannel> | null = null;
 
   /**
    * @param uri - `amqp://user:password@host:port/vhost` or `amqps://...`
-   *   (kombu's form `amqp://guest:guest@localhost//` means the vhost `/`).
+   *   (kombu's form `amqp://guest:guest@localhost//` means the vhost `/`), or
+   *   any URI whose transport is installed (`redis://localhost:6379/0`,
+   *   `mongodb://localhost:27017/logging`, a registered third-party scheme).
    * @param options - see {@link MessageQueueHandlerOptions}.
    * @throws {AmqpConfigError} for options that cannot work (never later, from a log call).
    */
   constructor(uri: string = DEFAULT_AMQP_URI, options: MessageQueueHandlerOptions = {}) {
     super({ ...options, batchSize: options.batchSize ?? 1000 });
-    this.#settings = linkSettings(uri, options, 'MessageQueueHandler');
-    this.queue = this.#settings.queue;
-    this.url = this.#settings.safeUri;
+    const stats: MessageQueueHandlerStats = { sent: 0, buffered: 0, dropped: 0, errors: 0, republished: 0, connections: 0 };
     this.persistent = options.persistent ?? true;
     this.#publishOptions = publishOptions(this.persistent);
+    if (options.connection !== undefined || isAmqpUri(uri)) {
+      this.#settings = linkSettings(uri, options, 'MessageQueueHandler', 'handler');
+      this.#delegation = null;
+      this.stats = stats;
+      this.queue = this.#settings.queue;
+      this.url = this.#settings.safeUri;
+      return;
+    }
+    this.queue = checkQueueName(options.queue);
+    this.url = redactUri(uri);
+    this.#settings = null;
+    this.#delegation = new HandlerDelegation(
+      {
+        uri,
+        options: delegatedOptions(uri, options, this.queue, (error, record) => this.handleError(error, record), 'MessageQueueHandler'),
+        maxBuffer: this.maxBuffer,
+        overflow: this.overflow,
+        report: (error, record) => this.handleError(error, record),
+      },
+      stats,
+    );
+    this.stats = this.#delegation.stats;
+  }
+
+  /** For a URI of another scheme, the transport's handler once resolved (null before, and for AMQP). */
+  get delegate(): Handler | null {
+    return this.#delegation?.inner ?? null;
+  }
+
+  /**
+   * The transport's handler, for core's `shutdown()` and exit flush: they
+   * close this handler before it, and count its records once.
+   */
+  [WRAPPED_HANDLERS](): readonly Handler[] {
+    const inner = this.delegate;
+    return inner === null ? [] : [inner];
   }
 
   /** Whether a connection to the broker is open now. */
   get isConnected(): boolean {
+    if (this.#delegation !== null) return (this.#delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
     return this.#link?.alive ?? false;
   }
 
+  /** Buffers the record (AMQP), or hands it to the transport of another scheme. Never throws, never waits. */
+  override emit(record: LogRecord): void {
+    if (this.#delegation === null || this.closed) {
+      super.emit(record); // a closed handler counts and reports the drop
+      return;
+    }
+    this.#delegation.handle(record);
+  }
+
+  /** Resolves once the broker has every record logged so far (for another scheme: the transport's `flush`, after it was resolved). */
+  override flush(): Promise<void> {
+    return this.#delegation === null ? super.flush() : this.#delegation.flush();
+  }
+
+  /** Flushes within `timeoutMs`, then closes the connection; see core's `QueueHandler.close`. */
+  override close(options: CloseOptions = {}): Promise<CloseResult> {
+    const delegation = this.#delegation;
+    if (delegation === null) return super.close(options);
+    this.closed = true;
+    this.#closeResult ??= delegation.close(options.timeoutMs ?? 5000).finally(() => untrackHandler(this));
+    return this.#closeResult;
+  }
+
   protected async connect(signal: AbortSignal): Promise<void> {
+    if (this.#settings === null) throw new AmqpConnectionError(`${this.url} is not an AMQP URI`);
     this.#link = await AmqpLink.open(this.#settings, createConfirmChannel, signal);
     this.stats.connections++;
   }

@@ -77,6 +77,23 @@ export interface MessageQueueConnectionOptions {
    * @default none
    */
   readonly queueArguments?: Readonly<Record<string, string | number | boolean>>;
+  /**
+   * Whether the queue is durable (its definition survives a broker restart,
+   * as kombu declares it). `false` declares a transient queue, for the fast
+   * mode with `persistent: false` without a queue declared beforehand. Every
+   * side that declares the queue must declare it alike, or the broker refuses
+   * with 406 PRECONDITION_FAILED (Python Logbook declares it durable).
+   * @default true
+   */
+  readonly durable?: boolean;
+  /**
+   * The queue type: `'quorum'` declares a RabbitMQ quorum queue
+   * (`x-queue-type: quorum`, replicated, always durable) with the same
+   * at-least-once delivery; `'classic'` declares the queue without a type
+   * argument, as kombu does. The caveat of `deadLetterExchange` applies.
+   * @default 'classic'
+   */
+  readonly queueType?: 'classic' | 'quorum';
   /** Shown as the connection's name in RabbitMQ's management tools. @default 'logq <class name>' */
   readonly connectionName?: string;
 }
@@ -100,11 +117,33 @@ export interface MessageQueueHandlerOptions extends QueueHandlerOptions, Message
 /** Options of {@link MessageQueueSubscriber}. */
 export interface MessageQueueSubscriberOptions extends SubscriberOptions, MessageQueueConnectionOptions {
   /**
-   * Messages the broker sends ahead of acknowledgements (`basic.qos`
-   * prefetch count); these are redelivered when the subscriber dies.
+   * Most messages the broker sends ahead of acknowledgements (`basic.qos`
+   * prefetch count; see `readAheadBytes` for the window actually used);
+   * these are redelivered when the subscriber dies.
    * @default 256
    */
   readonly prefetch?: number;
   /** Reconnection backoff after the connection is lost. @default 100 ms doubling to 5000 ms */
   readonly reconnect?: ReconnectOptions;
+  /**
+   * Bytes the broker may send ahead of acknowledgements. AMQP's prefetch is a
+   * count, so the window is sized in messages from this budget: it starts at
+   * `readAheadBytes / maxRecordBytes` (32 with the defaults), shrinks to
+   * `readAheadBytes / s` after a message of `s` bytes (1 after one over
+   * `maxRecordBytes`), and doubles back up to `prefetch` as messages fit. On a quorum queue
+   * the window keeps its first size (changing it means re-consuming, and a
+   * quorum queue redelivers what was in flight out of order).
+   * @default 33554432 (32 MiB)
+   */
+  readonly readAheadBytes?: number;
+  /**
+   * Where malformed messages (not a record, foreign, over `maxRecordBytes`)
+   * are moved, so that nothing on a shared queue is destroyed: a durable queue
+   * (declared unless `declare: false`), fed through the default exchange, with
+   * headers `x-logq-malformed-from` and `x-logq-malformed-reason`. `null`
+   * rejects them without requeue instead, to the queue's dead-letter exchange
+   * (`deadLetterExchange` or a policy) — or nowhere when it has none.
+   * @default `${queue}.malformed`, or null when `deadLetterExchange` is set
+   */
+  readonly malformedQueue?: string | null;
 }

@@ -8,6 +8,8 @@ export interface TopologySettings {
   readonly queue: string;
   /** Queue arguments (`x-dead-letter-exchange`, ...); empty for kombu's defaults. */
   readonly queueArguments: Readonly<Record<string, unknown>>;
+  /** Whether the queue is durable (kombu's default: true). */
+  readonly durable: boolean;
 }
 
 /**
@@ -45,7 +47,7 @@ export async function declareTopology(channel: AmqpChannel, settings: TopologySe
   const { queue } = settings;
   try {
     await channel.assertExchange(queue, 'direct', EXCHANGE_OPTIONS);
-    await channel.assertQueue(queue, { ...QUEUE_OPTIONS, arguments: settings.queueArguments });
+    await channel.assertQueue(queue, { ...QUEUE_OPTIONS, durable: settings.durable, arguments: settings.queueArguments });
     await channel.bindQueue(queue, queue, queue);
   } catch (error) {
     const hint = /PRECONDITION/i.test(describeError(error))

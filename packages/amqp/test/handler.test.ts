@@ -173,8 +173,14 @@ describe('options', () => {
     } catch (error) {
       expect(String(error)).not.toContain('pw1234');
     }
-    expect(() => new MessageQueueHandler('http://guest:pw1234@localhost/')).toThrow(/amqp:\/\/ or amqps:\/\//);
-    expect(() => new MessageQueueSubscriber('http://guest:pw1234@localhost/')).toThrow(AmqpConfigError);
+    // Other schemes go to their transport (test/any-uri.test.ts); a string that is no URI is refused at once.
+    expect(() => new MessageQueueHandler('guest:pw1234@localhost')).toThrow(AmqpConfigError);
+    try {
+      new MessageQueueHandler('guest:pw1234@localhost');
+    } catch (error) {
+      expect(String(error)).not.toContain('pw1234');
+    }
+    expect(() => new MessageQueueSubscriber('guest:pw1234@localhost')).toThrow(AmqpConfigError);
     expect(() => new MessageQueueHandler('amqp://localhost//', { queue: '' })).toThrow(AmqpConfigError);
   });
 
@@ -183,14 +189,16 @@ describe('options', () => {
       'amqps://user:pw@broker.example:5671/vhost',
       { tls: { ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false }, connectTimeoutMs: 1234 },
       'Test',
+      'handler',
     );
-    expect(settings.socketOptions).toMatchObject({ ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false, timeout: 1234 });
+    expect(settings.socketOptions.reveal()).toMatchObject({ ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false, timeout: 1234 });
     expect(settings.safeUri).toBe('amqps://user:***@broker.example:5671/vhost');
-    const plain = linkSettings('amqp://localhost//', {}, 'Test');
-    expect(plain.socketOptions).not.toHaveProperty('ca');
+    const plain = linkSettings('amqp://localhost//', {}, 'Test', 'handler');
+    expect(plain.socketOptions.reveal()).not.toHaveProperty('ca');
+    expect(inspect(settings, { depth: Infinity })).not.toMatch(/pw|pp/);
     expect(plain.queue).toBe('logging');
     expect(plain.queueArguments).toEqual({});
-    expect(linkSettings('amqp://localhost//', { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } }, 'Test').queueArguments).toEqual({
+    expect(linkSettings('amqp://localhost//', { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } }, 'Test', 'handler').queueArguments).toEqual({
       'x-max-length': 10,
       'x-dead-letter-exchange': 'dlx',
     });
