@@ -1,11 +1,12 @@
 // @logq/redis end to end (producer here, consumer in a child process) and per
-// log call, each beside the raw ioredis client doing the same work with the
-// same ~540-byte JSON in the same run.
+// log call, each beside the raw node-redis client doing the same work with
+// the same ~540-byte JSON in the same run (encode each record, RPUSH 128 per
+// call, LPOP 1000).
 import { LogRecord, Logger, decodeRecord, encodeRecord, kw, Level } from '@logq/core';
 import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { useRedis } from '@logq/services';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
+import { type RedisClientType, createClient } from 'redis';
 import { captureRecord, fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
 
 const N = 50_000;
@@ -19,9 +20,11 @@ type Path = 'raw-list' | 'logq-list' | 'raw-stream' | 'logq-stream';
 
 const newKey = (what: string) => `bench-${what}-${randomBytes(4).toString('hex')}`;
 
-function rawClient(url: string): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: null });
+/** A connected node-redis client (commands issued in one tick go out as one pipeline). */
+async function rawClient(url: string): Promise<RedisClientType> {
+  const client = createClient({ url }) as RedisClientType;
   client.on('error', () => undefined);
+  await client.connect();
   return client;
 }
 
@@ -34,46 +37,47 @@ async function consume(path: Path, url: string, key: string, n: number): Promise
   // Reported as soon as the last record was decoded, before the clients close (logq's close is graceful: QUIT, put back what is left).
   const done = () => process.stdout.write(`done ${count}\n`);
   if (path === 'raw-list') {
-    const client = rawClient(url);
+    const client = await rawClient(url);
     const blocker = client.duplicate();
-    await client.ping();
+    blocker.on('error', () => undefined);
+    await blocker.connect();
     ready();
     while (count < n) {
-      const items = await client.lpop(key, POP);
-      if (items) {
+      const items = await client.lPopCount(key, POP);
+      if (items && items.length > 0) {
         for (const item of items) bytes += JSON.parse(item).msg.length > 0 ? 1 : 0;
         count += items.length;
       } else {
-        const one = await blocker.blpop(key, 1);
+        const one = await blocker.blPop(key, 1);
         if (one) {
-          bytes += JSON.parse(one[1]).msg.length > 0 ? 1 : 0;
+          bytes += JSON.parse(one.element).msg.length > 0 ? 1 : 0;
           count++;
         }
       }
     }
     done();
-    client.disconnect();
-    blocker.disconnect();
+    client.destroy();
+    blocker.destroy();
   } else if (path === 'raw-stream') {
-    const client = rawClient(url);
-    await client.xgroup('CREATE', key, 'raw', '0', 'MKSTREAM').catch(() => undefined);
+    const client = await rawClient(url);
+    await client.xGroupCreate(key, 'raw', '0', { MKSTREAM: true }).catch(() => undefined);
     ready();
     while (count < n) {
-      const reply = (await client.xreadgroup('GROUP', 'raw', 'c1', 'COUNT', POP, 'BLOCK', 1000, 'STREAMS', key, '>')) as [string, [string, string[]][]][] | null;
-      const entries = reply?.[0]?.[1] ?? [];
+      const reply = (await client.xReadGroup('raw', 'c1', { key, id: '>' }, { COUNT: POP, BLOCK: 1000 })) as { messages: { id: string; message: Record<string, string> }[] }[] | null;
+      const entries = reply?.[0]?.messages ?? [];
       const ids: string[] = [];
-      for (const [id, fields] of entries) {
-        bytes += JSON.parse(fields[1]!).msg.length > 0 ? 1 : 0;
+      for (const { id, message } of entries) {
+        bytes += JSON.parse(message.record!).msg.length > 0 ? 1 : 0;
         ids.push(id);
       }
-      if (ids.length > 0) void client.xack(key, 'raw', ...ids);
+      if (ids.length > 0) void client.xAck(key, 'raw', ids);
       count += entries.length;
     }
     done();
     await client.ping();
-    client.disconnect();
+    client.destroy();
   } else {
-    const subscriber = new RedisSubscriber(url, { key, mode: path === 'logq-stream' ? 'stream' : 'list', batchSize: POP });
+    const subscriber = new RedisSubscriber(url, { key, mode: path === 'logq-stream' ? 'stream' : 'list', format: 'logq', batchSize: POP });
     await subscriber.recv(0);
     ready();
     while (count < n) {
@@ -112,23 +116,23 @@ async function logMany(handler: { applicationBound<R>(fn: () => R): R }): Promis
 }
 
 async function rawProduce(url: string, key: string, mode: 'list' | 'stream'): Promise<void> {
-  const client = rawClient(url);
-  await client.ping();
+  const client = await rawClient(url);
   for (let i = 0; i < N; i += PIPELINE) {
-    const pipeline = client.pipeline();
+    // Commands issued in one tick: node-redis writes them as one pipeline.
+    const replies: Promise<unknown>[] = [];
     const end = Math.min(N, i + PIPELINE);
     if (mode === 'list') {
       for (let j = i; j < end; j += PUSH_CHUNK) {
         const values: string[] = [];
         for (let k = j; k < Math.min(end, j + PUSH_CHUNK); k++) values.push(sampleJson(k));
-        pipeline.rpush(key, ...values);
+        replies.push(client.rPush(key, values));
       }
     } else {
-      for (let k = i; k < end; k++) pipeline.xadd(key, '*', 'record', sampleJson(k));
+      for (let k = i; k < end; k++) replies.push(client.xAdd(key, '*', { record: sampleJson(k) }));
     }
-    await pipeline.exec();
+    await Promise.all(replies);
   }
-  client.disconnect();
+  client.destroy();
 }
 
 async function endToEnd(path: Path, url: string): Promise<number> {
@@ -140,14 +144,14 @@ async function endToEnd(path: Path, url: string): Promise<number> {
     await rawProduce(url, key, path === 'raw-list' ? 'list' : 'stream');
   } else {
     // The raw producer's shapes: pipelines of PIPELINE records, RPUSHes of PUSH_CHUNK values.
-    const handler = new RedisQueueHandler(url, { key, mode: path === 'logq-stream' ? 'stream' : 'list', maxBuffer: N * 2, batchSize: PIPELINE, pushChunk: PUSH_CHUNK });
+    const handler = new RedisQueueHandler(url, { key, mode: path === 'logq-stream' ? 'stream' : 'list', format: 'logq', maxBuffer: N * 2, batchSize: PIPELINE, pushChunk: PUSH_CHUNK });
     await logMany(handler);
     await handler.close({ timeoutMs: 60_000 });
   }
   const end = await consumer.done;
-  const cleanup = rawClient(url);
+  const cleanup = await rawClient(url);
   await cleanup.del(key);
-  cleanup.disconnect();
+  cleanup.destroy();
   return N / ((end - start) / 1000);
 }
 
@@ -156,20 +160,20 @@ async function slimProducer(url: string, raw: boolean): Promise<number> {
   const key = newKey(raw ? 'slim-raw' : 'slim');
   const start = performance.now();
   if (raw) {
-    const client = rawClient(url);
+    const client = await rawClient(url);
     const host = 'bench-host';
     for (let i = 0; i < N; i += PIPELINE) {
-      const pipeline = client.pipeline();
+      const replies: Promise<number>[] = [];
       for (let j = i; j < Math.min(N, i + PIPELINE); j += PUSH_CHUNK) {
         const values: string[] = [];
         for (let k = j; k < Math.min(N, i + PIPELINE, j + PUSH_CHUNK); k++) {
           values.push(JSON.stringify({ message: 'request {0} handled in {1} ms', host, level: 'INFO', time: new Date().toISOString(), type: 'app' }));
         }
-        pipeline.rpush(key, ...values);
+        replies.push(client.rPush(key, values));
       }
-      await pipeline.exec();
+      await Promise.all(replies);
     }
-    client.disconnect();
+    client.destroy();
   } else {
     const url_ = new URL(url);
     const handler = new RedisHandler({ host: url_.hostname, port: Number(url_.port), key, extraFields: { type: 'app' }, maxBuffer: N * 2 });
@@ -177,10 +181,10 @@ async function slimProducer(url: string, raw: boolean): Promise<number> {
     await handler.close({ timeoutMs: 60_000 });
   }
   const elapsed = performance.now() - start;
-  const check = rawClient(url);
-  const len = await check.llen(key);
+  const check = await rawClient(url);
+  const len = await check.lLen(key);
   await check.del(key);
-  check.disconnect();
+  check.destroy();
   if (len !== N) throw new Error(`slim ${raw ? 'raw' : 'logq'}: ${len} of ${N} items in Redis`);
   return N / (elapsed / 1000);
 }
@@ -215,7 +219,7 @@ async function main(): Promise<void> {
       rawBuffer.push(sampleJson(i));
       if (rawBuffer.length > 10_000) rawBuffer.length = 0;
     });
-    const listCaller = await callerCost(() => new RedisQueueHandler(url, { key: newKey('caller'), maxBuffer: N * 2 }));
+    const listCaller = await callerCost(() => new RedisQueueHandler(url, { key: newKey('caller'), format: 'logq', maxBuffer: N * 2 }));
     const streamCaller = await callerCost(() => new RedisQueueHandler(url, { key: newKey('caller'), mode: 'stream', maxBuffer: N * 2 }));
     const slimCaller = await callerCost(() => new RedisHandler({ host: new URL(url).hostname, port: Number(new URL(url).port), key: newKey('caller'), maxBuffer: N * 2 }));
     // Where a record's time goes outside the transport (same run, same machine load).
@@ -227,22 +231,22 @@ async function main(): Promise<void> {
     const texts = recs.slice(0, 1000).map((r) => JSON.stringify(r.toDict()));
     const decodeNs = nsPerCall(M, (i) => void decodeRecord(texts[i % 1000]!));
     const parseNs = nsPerCall(M, (i) => void JSON.parse(texts[i % 1000]!));
-    const cleanup = rawClient(url);
+    const cleanup = await rawClient(url);
     const keys = await cleanup.keys('bench-caller-*');
-    if (keys.length) await cleanup.del(...keys);
-    cleanup.disconnect();
+    if (keys.length) await cleanup.del(keys);
+    cleanup.destroy();
     const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`;
     writeSection(
       'redis',
-      `## Redis (@logq/redis, ioredis)
+      `## Redis (@logq/redis, node-redis)
 
 | path | records/s | vs raw |
 |---|---:|---:|
-| raw ioredis: pipelines of ${fmt(PIPELINE)} in RPUSHes of ${PUSH_CHUNK} → LPOP ${POP} / BLPOP, JSON.parse | ${fmt(results['raw-list']!)} | 100% |
+| raw node-redis: pipelines of ${fmt(PIPELINE)} in RPUSHes of ${PUSH_CHUNK} → LPOP ${POP} / BLPOP, JSON.parse | ${fmt(results['raw-list']!)} | 100% |
 | logq RedisQueueHandler (batchSize ${fmt(PIPELINE)}, pushChunk ${PUSH_CHUNK}) → RedisSubscriber (list, batchSize ${POP}) | ${fmt(results['logq-list']!)} | ${ratio(results['logq-list']!, results['raw-list']!)} |
-| raw ioredis: pipelined XADD → XREADGROUP COUNT ${POP} + XACK, JSON.parse | ${fmt(results['raw-stream']!)} | 100% |
+| raw node-redis: pipelined XADD → XREADGROUP COUNT ${POP} + XACK, JSON.parse | ${fmt(results['raw-stream']!)} | 100% |
 | logq RedisQueueHandler → RedisSubscriber, stream (consumer group, acks) | ${fmt(results['logq-stream']!)} | ${ratio(results['logq-stream']!, results['raw-stream']!)} |
-| raw ioredis: pipelined RPUSH of slim Logstash items (into Redis) | ${fmt(slimRaw)} | 100% |
+| raw node-redis: pipelined RPUSH of slim Logstash items (into Redis) | ${fmt(slimRaw)} | 100% |
 | logq RedisHandler (Logbook's slim items, flushThreshold 128) | ${fmt(slim)} | ${ratio(slim, slimRaw)} |
 
 | caller-side cost per log call | ns |

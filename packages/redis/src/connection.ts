@@ -1,170 +1,256 @@
-import { redactUri } from '@logq/core';
-import { Redis, type RedisOptions } from 'ioredis';
+import { Secret, redactUri, scrubError } from '@logq/core';
+import { RESP_TYPES, createClient, type RedisClientOptions } from 'redis';
 import { RedisTransportError } from './errors.js';
-import type { RedisConnectionOptions } from './options.js';
+import type { NodeRedisClient, NodeRedisCluster, RedisConnectionOptions } from './options.js';
 
-/** Where a Redis handler or subscriber connects: a URI or host/port, plus options. */
+/** One argument of a Redis command. */
+export type RedisArg = string | Buffer;
+
+/** Replies with bulk strings as Buffers (bytes as they were) and RESP3 maps as flat arrays. */
+const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer, [RESP_TYPES.MAP]: Array } } as const;
+
+/**
+ * Where a Redis handler or subscriber connects: a URI or host/port. The URI
+ * and password are {@link Secret}s, so that printing a handler never shows them.
+ */
 export interface RedisTarget {
-  /** The URI (may hold a password; never shown). */
-  readonly uri?: string;
+  /** The URI (may hold a password). */
+  readonly uri?: Secret;
   /** Host and port when there is no URI (RedisHandler). */
   readonly host?: string;
   readonly port?: number;
-  readonly password?: string;
+  readonly password?: Secret;
 }
 
 /** Describes a target without secrets, for errors. */
 export function describeTarget(target: RedisTarget): string {
-  if (target.uri !== undefined) return redactUri(target.uri);
+  if (target.uri !== undefined) return redactUri(target.uri.reveal());
   return `redis://${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
 }
 
-/** Replaces every occurrence of the given secrets in `text` with `***`. */
-export function redactLiteral(text: string, secrets: readonly (string | undefined)[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret && secret.length >= 3) out = out.split(secret).join('***');
+/** The secrets of a target: its password, the URI's password and the URI itself. */
+export function targetSecrets(target: RedisTarget): string[] {
+  const out: string[] = [];
+  const password = target.password?.reveal();
+  if (password) out.push(password);
+  const uri = target.uri?.reveal();
+  if (uri !== undefined) {
+    try {
+      const parsed = new URL(uri);
+      if (parsed.password) out.push(decodeURIComponent(parsed.password), parsed.password);
+    } catch {
+      // not a URL: redactSecrets still handles user:password@ forms
+    }
   }
   return out;
 }
 
-/** The password in a URI, if any (to redact it wherever it might show up). */
-export function uriPassword(uri: string | undefined): string | undefined {
-  if (uri === undefined) return undefined;
-  try {
-    const parsed = new URL(uri);
-    return parsed.password ? decodeURIComponent(parsed.password) : undefined;
-  } catch {
-    return undefined;
+/** A transport error about `target` whose cause carries none of its secrets. */
+export function transportError(what: string, cause: unknown, target: RedisTarget): RedisTransportError {
+  return new RedisTransportError(what, scrubError(cause, targetSecrets(target)));
+}
+
+function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRedisCluster {
+  return Array.isArray((client as Partial<NodeRedisCluster>).masters);
+}
+
+/**
+ * One node-redis client or cluster as logq uses it: raw commands (replies
+ * with Buffers when asked), connect, ref/unref of the sockets of a client
+ * logq owns, close.
+ */
+export class RedisLink {
+  readonly #client: NodeRedisClient | NodeRedisCluster;
+  readonly #cluster: boolean;
+  /** logq created it, so logq closes it and may unref its socket. */
+  readonly owned: boolean;
+  #holds = 0;
+  #connecting: Promise<unknown> | null = null;
+
+  constructor(client: NodeRedisClient | NodeRedisCluster, owned: boolean) {
+    this.#client = client;
+    this.#cluster = isCluster(client);
+    this.owned = owned;
+    // An idle connection that logq owns never keeps the process alive.
+    if (owned) this.#unref();
+  }
+
+  /** Whether the connection is ready for commands. */
+  get ready(): boolean {
+    return this.#client.isReady;
+  }
+
+  /** Whether connect() was called and the client not closed. */
+  get open(): boolean {
+    return this.#client.isOpen;
+  }
+
+  /** Listens to the client's events. */
+  on(event: 'error', listener: (error: Error) => void): void;
+  on(event: 'ready' | 'end' | 'reconnecting', listener: () => void): void;
+  on(event: string, listener: (...args: never[]) => void): void {
+    this.#client.on(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** Stops listening. */
+  off(event: string, listener: (...args: never[]) => void): void {
+    this.#client.off(event, listener as (...args: unknown[]) => void);
+  }
+
+  /** Connects (once; later calls join the first), or resolves at once when it is open. */
+  connect(): Promise<unknown> {
+    if (this.#client.isOpen) return this.#connecting ?? Promise.resolve();
+    // node-redis applies ref/unref to a socket only once it is connected: keep the socket
+    // being opened ref'd (a connect is work in flight), then apply the state wanted now.
+    if (this.owned) this.#ref();
+    const connecting = this.#client.connect().finally(() => {
+      if (this.#connecting === connecting) this.#connecting = null;
+      if (this.owned && this.#holds === 0) this.#unref();
+    });
+    this.#connecting = connecting;
+    return connecting;
+  }
+
+  /** Sends a command; `key` routes it on a cluster. Replies with strings. */
+  send(key: RedisArg | undefined, args: RedisArg[]): Promise<unknown> {
+    if (this.#cluster) return (this.#client as NodeRedisCluster).sendCommand(key, false, args);
+    return (this.#client as NodeRedisClient).sendCommand(args);
+  }
+
+  /** Sends a command whose bulk-string replies come as Buffers. */
+  sendForBuffers(key: RedisArg | undefined, args: RedisArg[]): Promise<unknown> {
+    if (this.#cluster) return (this.#client as NodeRedisCluster).sendCommand(key, false, args, BUFFERS);
+    return (this.#client as NodeRedisClient).sendCommand(args, BUFFERS);
+  }
+
+  /** A new link on a duplicate of this client (owned by logq: it closes it). */
+  duplicate(): RedisLink {
+    return new RedisLink(this.#client.duplicate(), true);
+  }
+
+  /** Keeps the process alive while something is in flight (owned clients only; counted). */
+  hold(): void {
+    if (this.#holds++ === 0 && this.owned) this.#ref();
+  }
+
+  /** Ends a {@link hold}. */
+  release(): void {
+    if (this.#holds > 0 && --this.#holds === 0 && this.owned) this.#unref();
+  }
+
+  #ref(): void {
+    (this.#client as { ref?: () => void }).ref?.();
+  }
+
+  #unref(): void {
+    (this.#client as { unref?: () => void }).unref?.();
+  }
+
+  /** Drops the connection at once; queued commands reject. Never throws. */
+  destroy(): void {
+    try {
+      if (this.#client.isOpen) this.#client.destroy();
+    } catch {
+      // already gone
+    }
+  }
+
+  /** Closes: waits for pending replies up to `graceMs`, then drops the socket. Never throws. */
+  async close(graceMs = 1_000): Promise<void> {
+    if (!this.#client.isOpen) return;
+    if (!this.#client.isReady) {
+      this.destroy();
+      return;
+    }
+    let timer: NodeJS.Timeout | undefined;
+    try {
+      await Promise.race([this.#client.close(), new Promise((resolve) => (timer = setTimeout(resolve, graceMs)))]);
+    } catch {
+      // already gone
+    } finally {
+      clearTimeout(timer);
+      this.destroy();
+    }
   }
 }
 
 /**
- * Makes an ioredis client (not connected yet) for `target`. `autoReconnect`
+ * Makes a node-redis client (not connected yet) for `target`. `autoReconnect`
  * false is for handlers: the core QueueHandler owns reconnection and
  * buffering, so commands must fail fast while disconnected.
  */
-export function createClient(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): Redis {
-  const useTls = options.tls !== undefined || (target.uri !== undefined && /^rediss:/i.test(target.uri));
-  const own: RedisOptions = {
-    lazyConnect: true,
+export function createOwnedClient(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): NodeRedisClient {
+  const uri = target.uri?.reveal();
+  const useTls = options.tls !== undefined || (uri !== undefined && /^rediss:/i.test(uri));
+  const given = options.clientOptions ?? {};
+  const socket = {
+    ...given.socket,
+    ...(uri === undefined ? { host: target.host ?? '127.0.0.1', port: target.port ?? 6379 } : {}),
+    ...(useTls ? { ...options.tls, tls: true as const } : {}),
     connectTimeout: options.connectTimeoutMs ?? 10_000,
-    enableReadyCheck: true,
-    ...(autoReconnect
-      ? {
-          retryStrategy: (times: number) => Math.min(50 * 2 ** Math.min(times, 10), 2_000),
-          maxRetriesPerRequest: null,
-          enableOfflineQueue: true,
-        }
-      : {
-          retryStrategy: () => null,
-          maxRetriesPerRequest: 0,
-          enableOfflineQueue: false,
-          autoResendUnfulfilledCommands: false,
-        }),
+    reconnectStrategy: autoReconnect ? (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000) : (false as const),
   };
-  const merged: RedisOptions = { ...options.redisOptions, ...own };
-  if (useTls) merged.tls = { ...options.tls };
-  if (target.password !== undefined) merged.password = target.password;
-  const client = target.uri !== undefined ? new Redis(target.uri, merged) : new Redis({ host: target.host ?? '127.0.0.1', port: target.port ?? 6379, ...merged });
-  guardSockets(client);
-  return client;
+  const merged: RedisClientOptions = {
+    ...given,
+    ...(uri !== undefined ? { url: uri } : {}),
+    ...(target.password !== undefined ? { password: target.password.reveal() } : {}),
+    socket: socket as RedisClientOptions['socket'],
+    disableOfflineQueue: !autoReconnect,
+  };
+  return createClient(merged) as unknown as NodeRedisClient;
 }
 
-/**
- * ioredis listens for a socket's first 'error' only (`stream.once`); a TLS
- * socket can emit a second one (the server's alert after a failed handshake),
- * which would then be an uncaught exception. Once a socket failed, this keeps
- * a listener on it.
- */
-export function guardSockets(client: Redis): void {
-  client.on('error', () => {
-    const stream = (client as unknown as { stream?: NodeJS.EventEmitter }).stream;
-    if (stream !== undefined && stream.listenerCount('error') === 0) stream.on('error', ignore);
-  });
+/** A link on a new client for `target` that swallows socket errors (callers report failures themselves). */
+export function ownedLink(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): RedisLink {
+  const link = new RedisLink(createOwnedClient(target, options, autoReconnect), true);
+  link.on('error', ignore);
+  return link;
 }
 
 function ignore(): void {}
 
-/** Connects a client logq owns; rejects (without the password) on failure or abort. */
-export async function connectOwned(client: Redis, target: RedisTarget, signal: AbortSignal): Promise<void> {
-  if (client.status === 'ready') return;
-  const onAbort = () => client.disconnect();
-  // ioredis rejects connect() with "Connection is closed."; the reason (refused, TLS, auth) comes as an 'error' event.
-  let reason: unknown;
+/** Connects `link`; rejects with a scrubbed {@link RedisTransportError} on failure, or when `signal` aborts. */
+export async function connectLink(link: RedisLink, target: RedisTarget, signal: AbortSignal): Promise<void> {
+  if (link.ready) return;
+  let firstError: unknown;
   const onError = (error: unknown) => {
-    reason ??= error;
+    firstError ??= error;
   };
+  const onAbort = () => link.destroy();
   signal.addEventListener('abort', onAbort, { once: true });
-  client.on('error', onError);
+  link.on('error', onError);
+  link.hold();
   try {
-    if (client.status === 'wait' || client.status === 'end') await client.connect();
-    else await waitReady(client, signal);
+    await link.connect();
+    if (!link.ready) await waitReady(link, signal);
   } catch (error) {
-    const cause = reason !== undefined && error instanceof Error && /Connection is closed/.test(error.message) ? reason : error;
-    throw new RedisTransportError(`cannot connect to ${describeTarget(target)}`, redactError(cause, target));
+    throw transportError(`cannot connect to ${describeTarget(target)}`, firstError ?? error, target);
   } finally {
+    link.release();
+    link.off('error', onError);
     signal.removeEventListener('abort', onAbort);
-    client.off('error', onError);
   }
 }
 
-/** Resolves once a (user's) client is ready, connecting it if it was created with lazyConnect. */
-export async function waitReady(client: Redis, signal: AbortSignal): Promise<void> {
-  if (client.status === 'ready') return;
-  if (client.status === 'wait') {
-    await client.connect();
-    return;
-  }
-  await new Promise<void>((resolve, reject) => {
-    const done = (error?: unknown) => {
-      client.off('ready', onReady);
-      client.off('end', onEnd);
+/** Resolves once `link` is ready (a user's client that is reconnecting), rejects when it ends or `signal` aborts. */
+function waitReady(link: RedisLink, signal: AbortSignal): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let done = false;
+    const finish = (error?: Error) => {
+      if (done) return;
+      done = true;
       signal.removeEventListener('abort', onAbort);
+      link.off('ready', onReady);
+      link.off('end', onEnd);
       if (error === undefined) resolve();
       else reject(error);
     };
-    const onReady = () => done();
-    const onEnd = () => done(new Error('the Redis client was closed'));
-    const onAbort = () => done(new Error('aborted'));
-    client.once('ready', onReady);
-    client.once('end', onEnd);
+    const onAbort = () => finish(new Error('aborted'));
+    const onReady = () => finish();
+    const onEnd = () => finish(new Error('the Redis client was closed'));
+    link.on('ready', onReady);
+    link.on('end', onEnd);
     signal.addEventListener('abort', onAbort, { once: true });
+    if (link.ready) finish();
   });
-}
-
-/** An error with the target's password removed from its message. */
-export function redactError(error: unknown, target: RedisTarget): unknown {
-  const secrets = [target.password, uriPassword(target.uri)];
-  if (error instanceof Error) {
-    const message = redactLiteral(error.message, secrets);
-    if (message === error.message) return error;
-    const copy = new Error(message);
-    copy.name = error.name;
-    return copy;
-  }
-  return typeof error === 'string' ? redactLiteral(error, secrets) : error;
-}
-
-/** Closes a client logq created: QUIT when it can, else drop the socket. Never throws. */
-export async function closeOwned(client: Redis | null, graceMs = 1_000): Promise<void> {
-  if (client === null || client.status === 'end') return;
-  if (client.status !== 'ready') {
-    client.disconnect();
-    return;
-  }
-  let timer: NodeJS.Timeout | undefined;
-  try {
-    await Promise.race([
-      client.quit(),
-      new Promise((resolve) => {
-        timer = setTimeout(resolve, graceMs);
-      }),
-    ]);
-  } catch {
-    // already gone
-  } finally {
-    clearTimeout(timer);
-    client.disconnect();
-  }
 }

@@ -1,9 +1,9 @@
-import { QueueHandler, RecordTooLargeError, type LogRecord, redactUri } from '@logq/core';
-import type { ChainableCommander, Redis } from 'ioredis';
-import { type RedisTarget, connectOwned, createClient, describeTarget, redactError, waitReady, closeOwned } from './connection.js';
-import { RedisOptionsError, RedisTransportError } from './errors.js';
+import { QueueHandler, RecordTooLargeError, type LogRecord, Secret, redactUri } from '@logq/core';
+import { type RedisArg, RedisLink, type RedisTarget, connectLink, ownedLink, transportError } from './connection.js';
+import { RedisTransportError } from './errors.js';
 import { kombuBindingKey, kombuBindingMember, kombuEnvelope, kombuPermanentBindingKey } from './kombu.js';
-import type { RedisQueueFormat, RedisQueueHandlerOptions, RedisQueueMode } from './options.js';
+import type { RedisConnectionOptions, RedisQueueFormat, RedisQueueHandlerOptions, RedisQueueMode } from './options.js';
+import { resolveQueue } from './queue-options.js';
 
 /** The field of a stream entry that holds the record's JSON. */
 export const STREAM_FIELD = 'record';
@@ -12,56 +12,56 @@ export const STREAM_FIELD = 'record';
 export const DEFAULT_REDIS_URI = 'redis://127.0.0.1:6379';
 
 /**
- * Sends full logq/Logbook records to a Redis list (one RPUSH of many values
- * per chunk, the chunks of a batch pipelined) or, with `mode: 'stream'`, to a
- * Redis stream (one XADD per record, pipelined), for {@link RedisSubscriber}.
- * With `format: 'kombu'` it writes what Python Logbook's
- * `MessageQueueHandler('redis://...', queue=key)` writes, so a Python
- * `MessageQueueSubscriber` reads it.
+ * Sends full Logbook records to Redis. With the defaults it writes what
+ * Python Logbook's `MessageQueueHandler('redis://...')` writes (kombu's Redis
+ * format on the list `logging`), so a Python `MessageQueueSubscriber` with
+ * its defaults reads it. `format: 'logq'` puts the record's JSON as it is on
+ * the list (one RPUSH of many values per chunk); `mode: 'stream'` adds it to
+ * a Redis stream (one XADD per record), for {@link RedisSubscriber}.
  *
  * Inherits the core QueueHandler's behaviour: the log call never waits;
  * records are buffered (up to `maxBuffer`) while Redis is unreachable, and
  * sent in order after a reconnect; `flush()` resolves once Redis has
- * acknowledged every buffered record.
+ * acknowledged every buffered record. An idle handler never keeps the process
+ * alive.
  *
  * @example
- * const handler = new RedisQueueHandler('redis://127.0.0.1:6379', { key: 'logging' });
- * using _ = handler.pushApplication();
+ * const handler = new RedisQueueHandler('redis://127.0.0.1:6379');
+ * handler.pushApplication();
  */
 export class RedisQueueHandler extends QueueHandler<string> {
   /** The URI, with any password replaced by `***`. */
   readonly uri: string;
-  /** The list or stream key. */
+  /** The list or stream key (Logbook's queue name). */
   readonly key: string;
   /** List or stream. */
   readonly mode: RedisQueueMode;
   /** Item envelope. */
   readonly wireFormat: RedisQueueFormat;
-  private readonly target: RedisTarget;
-  private readonly options: RedisQueueHandlerOptions;
-  private readonly ownClient: boolean;
-  private readonly pushChunk: number;
-  private readonly kombuExchange: string;
-  private readonly kombuBodyEncoding: 'base64' | 'utf-8';
-  private readonly trim: readonly (string | number)[];
-  private client: Redis | null;
-  private bindingDeclared = false;
+  readonly #target: RedisTarget;
+  readonly #connection: RedisConnectionOptions;
+  readonly #given: RedisLink | null;
+  readonly #pushChunk: number;
+  readonly #kombuExchange: string;
+  readonly #kombuBodyEncoding: 'base64' | 'utf-8';
+  readonly #trim: readonly RedisArg[];
+  #link: RedisLink | null = null;
+  #bindingDeclared = false;
 
   constructor(uri: string = DEFAULT_REDIS_URI, options: RedisQueueHandlerOptions = {}) {
     super({ ...options, batchSize: options.batchSize ?? 1024 });
     this.uri = redactUri(uri);
-    this.target = { uri };
-    this.options = options;
-    this.key = options.key ?? 'logging';
-    this.mode = options.mode ?? 'list';
-    this.wireFormat = options.format ?? 'logq';
-    if (this.wireFormat === 'kombu' && this.mode !== 'list') throw new RedisOptionsError("format 'kombu' works with mode 'list' only");
-    this.pushChunk = Math.max(1, options.pushChunk ?? 128);
-    this.kombuExchange = options.kombuExchange ?? this.key;
-    this.kombuBodyEncoding = options.kombuBodyEncoding ?? 'base64';
-    this.trim = options.maxLen !== undefined ? ['MAXLEN', '~', Math.max(1, Math.floor(options.maxLen))] : [];
-    this.ownClient = options.client === undefined;
-    this.client = options.client ?? null;
+    this.#target = { uri: new Secret(uri) };
+    const queue = resolveQueue(options);
+    this.key = queue.key;
+    this.mode = queue.mode;
+    this.wireFormat = queue.format;
+    this.#connection = { clientOptions: options.clientOptions, tls: options.tls, connectTimeoutMs: options.connectTimeoutMs };
+    this.#pushChunk = Math.max(1, options.pushChunk ?? 128);
+    this.#kombuExchange = options.kombuExchange ?? this.key;
+    this.#kombuBodyEncoding = options.kombuBodyEncoding ?? 'base64';
+    this.#trim = options.maxLen !== undefined ? ['MAXLEN', '~', String(Math.max(1, Math.floor(options.maxLen)))] : [];
+    this.#given = options.client !== undefined ? new RedisLink(options.client, false) : null;
   }
 
   protected override serialize(record: LogRecord): string {
@@ -70,7 +70,7 @@ export class RedisQueueHandler extends QueueHandler<string> {
     if (this.wireFormat !== 'kombu') return json;
     const size = Buffer.byteLength(json);
     if (size > this.maxRecordBytes) throw new RecordTooLargeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); dropped`);
-    return kombuEnvelope(json, this.kombuExchange, this.key, this.kombuBodyEncoding);
+    return kombuEnvelope(json, this.#kombuExchange, this.key, this.#kombuBodyEncoding);
   }
 
   protected override payloadBytes(payload: string): number {
@@ -79,58 +79,55 @@ export class RedisQueueHandler extends QueueHandler<string> {
   }
 
   protected async connect(signal: AbortSignal): Promise<void> {
-    if (this.ownClient) {
-      if (this.client === null) {
-        this.client = createClient(this.target, this.options, false);
-        // Failures surface through the commands; the stream of socket errors is not needed.
-        this.client.on('error', () => undefined);
-      }
-      await connectOwned(this.client, this.target, signal);
-    } else {
-      try {
-        await waitReady(this.client!, signal);
-      } catch (error) {
-        throw new RedisTransportError(`cannot use the given Redis client for ${describeTarget(this.target)}`, redactError(error, this.target));
-      }
-    }
-    if (this.wireFormat === 'kombu' && !this.bindingDeclared) {
+    this.#link ??= this.#given ?? ownedLink(this.#target, this.#connection, false);
+    await connectLink(this.#link, this.#target, signal);
+    if (this.wireFormat === 'kombu' && !this.#bindingDeclared) {
       // What kombu's SimpleQueue declares: the queue bound to its direct exchange.
       const member = kombuBindingMember(this.key);
-      await this.client!.pipeline().sadd(kombuBindingKey(this.kombuExchange), member).sadd(kombuPermanentBindingKey(this.kombuExchange), member).exec();
-      this.bindingDeclared = true;
+      const link = this.#link;
+      link.hold();
+      try {
+        await Promise.all([
+          link.send(kombuBindingKey(this.#kombuExchange), ['SADD', kombuBindingKey(this.#kombuExchange), member]),
+          link.send(kombuPermanentBindingKey(this.#kombuExchange), ['SADD', kombuPermanentBindingKey(this.#kombuExchange), member]),
+        ]);
+      } catch (error) {
+        throw transportError(`declaring the kombu binding of ${this.key} on ${this.uri} failed`, error, this.#target);
+      } finally {
+        link.release();
+      }
+      this.#bindingDeclared = true;
     }
   }
 
   protected async sendBatch(batch: readonly string[]): Promise<void | number> {
-    const client = this.client;
-    if (client === null) throw new RedisTransportError('not connected');
-    const pipeline: ChainableCommander = client.pipeline();
+    const link = this.#link;
+    if (link === null) throw new RedisTransportError('not connected');
+    // node-redis writes the commands of one tick together: a pipeline without asking.
+    const replies: Promise<unknown>[] = [];
     const sizes: number[] = [];
     if (this.mode === 'stream') {
       for (const payload of batch) {
-        pipeline.xadd(this.key, ...(this.trim as [string, string, number]), '*', STREAM_FIELD, payload);
+        replies.push(link.send(this.key, ['XADD', this.key, ...this.#trim, '*', STREAM_FIELD, payload]));
         sizes.push(1);
       }
     } else {
-      const push = this.wireFormat === 'kombu' ? 'lpush' : 'rpush';
-      for (let i = 0; i < batch.length; i += this.pushChunk) {
-        const chunk = batch.slice(i, i + this.pushChunk);
-        pipeline[push](this.key, ...chunk);
+      // kombu producers LPUSH (consumers take from the other end); logq's own format RPUSHes.
+      const push = this.wireFormat === 'kombu' ? 'LPUSH' : 'RPUSH';
+      for (let i = 0; i < batch.length; i += this.#pushChunk) {
+        const chunk = batch.slice(i, i + this.#pushChunk);
+        replies.push(link.send(this.key, [push, this.key, ...chunk]));
         sizes.push(chunk.length);
       }
     }
-    let results: [Error | null, unknown][] | null;
-    try {
-      results = await pipeline.exec();
-    } catch (error) {
-      throw new RedisTransportError(`sending to ${this.uri} failed`, redactError(error, this.target));
-    }
-    if (results === null) throw new RedisTransportError(`sending to ${this.uri} failed: no reply`);
+    link.hold();
+    const results = await Promise.allSettled(replies);
+    link.release();
     let accepted = 0;
     for (let i = 0; i < results.length; i++) {
-      const error = results[i]?.[0];
-      if (error) {
-        if (accepted === 0) throw new RedisTransportError(`sending to ${this.uri} failed`, redactError(error, this.target));
+      const result = results[i]!;
+      if (result.status === 'rejected') {
+        if (accepted === 0) throw transportError(`sending to ${this.uri} failed`, result.reason, this.#target);
         return accepted;
       }
       accepted += sizes[i] ?? 0;
@@ -139,10 +136,20 @@ export class RedisQueueHandler extends QueueHandler<string> {
   }
 
   protected async disconnect(): Promise<void> {
-    this.bindingDeclared = false;
-    if (!this.ownClient) return;
-    const client = this.client;
-    this.client = null;
-    await closeOwned(client);
+    this.#bindingDeclared = false;
+    const link = this.#link;
+    if (link === null || !link.owned) return;
+    this.#link = null;
+    await link.close();
+  }
+
+  /** A summary without secrets (the URI's password is `***`). */
+  toJSON(): Record<string, unknown> {
+    return { type: this.constructor.name, uri: this.uri, key: this.key, mode: this.mode, format: this.wireFormat, stats: this.stats };
+  }
+
+  /** `RedisQueueHandler(redis://:***@host:port, key)`. */
+  override toString(): string {
+    return `${this.constructor.name}(${this.uri}, ${this.key})`;
   }
 }

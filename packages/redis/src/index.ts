@@ -1,6 +1,6 @@
 /**
  * `@logq/redis`: Logbook's RedisHandler (slim items for Logstash) and a
- * full-record queue on Redis lists or streams, for logq.
+ * full-record queue on Redis lists or streams, for logq, on node-redis.
  * @packageDocumentation
  */
 import { registerTransport } from '@logq/core';
@@ -12,6 +12,9 @@ export { RedisOptionsError, RedisTransportError } from './errors.js';
 export { DEFAULT_REDIS_URI, RedisQueueHandler, STREAM_FIELD } from './handler.js';
 export { KOMBU_SEP, kombuBindingKey, kombuBindingMember, kombuEnvelope, unwrapKombu } from './kombu.js';
 export type {
+  NodeRedisClient,
+  NodeRedisCluster,
+  NodeRedisCommandOptions,
   RedisConnectionOptions,
   RedisHandlerOptions,
   RedisQueueFormat,
@@ -19,10 +22,13 @@ export type {
   RedisQueueMode,
   RedisSubscriberOptions,
 } from './options.js';
+export { DEFAULT_QUEUE } from './queue-options.js';
 export { pythonJsonDumps } from './python-json.js';
 export { RedisHandler, pythonIsoformat } from './redis-handler.js';
 export { RedisSubscriber } from './subscriber.js';
 
+// `createHandler(uri, { queue })` / `createSubscriber(uri, { queue })` (what Logbook's
+// MessageQueueHandler/MessageQueueSubscriber pass): kombu's format on the list `queue`.
 registerTransport(['redis', 'rediss'], {
   packageName: '@logq/redis',
   createHandler: (uri, options) => new RedisQueueHandler(uri, options as RedisQueueHandlerOptions),

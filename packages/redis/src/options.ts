@@ -1,34 +1,94 @@
-import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core';
-import type { Redis, RedisOptions } from 'ioredis';
+import type { QueueHandlerOptions, Secret, SubscriberOptions } from '@logq/core';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
+import type { RedisClientOptions } from 'redis';
 
 /** How records are kept in Redis. */
 export type RedisQueueMode = 'list' | 'stream';
 
 /**
- * The envelope of each item: `'logq'` is the record's wire JSON as it is;
- * `'kombu'` is the message that kombu's Redis transport (and so Python
- * Logbook's `MessageQueueHandler('redis://...')`) writes and reads. Only for
- * `mode: 'list'`.
+ * The envelope of each item: `'kombu'` is the message that kombu's Redis
+ * transport (and so Python Logbook's `MessageQueueHandler('redis://...')` and
+ * `MessageQueueSubscriber`) writes and reads; `'logq'` is the record's wire
+ * JSON as it is. `'kombu'` needs `mode: 'list'`.
  */
 export type RedisQueueFormat = 'logq' | 'kombu';
+
+/** Options of one command, as node-redis takes them (the part logq sets). */
+export interface NodeRedisCommandOptions {
+  /** node-redis's RESP type mapping (logq asks for Buffers). */
+  readonly typeMapping?: Readonly<Record<number, unknown>>;
+}
+
+/**
+ * The part of a node-redis client (`createClient()` from `redis`) that logq
+ * uses. Any node-redis client (v6) fits, whatever its modules or scripts.
+ */
+export interface NodeRedisClient {
+  /** Whether `connect()` was called and the client is not closed. */
+  readonly isOpen: boolean;
+  /** Whether the connection is ready for commands. */
+  readonly isReady: boolean;
+  /** Connects. */
+  connect(): Promise<unknown>;
+  /** Sends one command. */
+  sendCommand(args: ReadonlyArray<string | Buffer>, options?: NodeRedisCommandOptions): Promise<unknown>;
+  /** A new client with the same options (logq makes one for blocking pops, and closes it). */
+  duplicate(): NodeRedisClient;
+  /** Listens for `error`, `ready`, `end`. */
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Stops listening. */
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Closes after pending commands. */
+  close(): Promise<void>;
+  /** Closes at once. */
+  destroy(): void;
+}
+
+/**
+ * The part of a node-redis cluster client (`createCluster()` from `redis`)
+ * that logq uses. Keys should carry a hash tag (`{logs}`) so that a queue
+ * and its `.malformed` list live in one slot.
+ */
+export interface NodeRedisCluster {
+  /** Whether `connect()` was called and the cluster client is not closed. */
+  readonly isOpen: boolean;
+  /** Whether the cluster client is ready. */
+  readonly isReady: boolean;
+  /** The master nodes (tells a cluster from a single client). */
+  readonly masters: readonly unknown[];
+  /** Connects. */
+  connect(): Promise<unknown>;
+  /** Sends one command to the node that holds `firstKey`. */
+  sendCommand(firstKey: string | Buffer | undefined, isReadonly: boolean | undefined, args: (string | Buffer)[], options?: NodeRedisCommandOptions): Promise<unknown>;
+  /** A new cluster client with the same options. */
+  duplicate(): NodeRedisCluster;
+  /** Listens for `error`. */
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Stops listening. */
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Closes after pending commands. */
+  close(): Promise<void>;
+  /** Closes at once. */
+  destroy(): void;
+}
 
 /** Connection options shared by every Redis handler and subscriber. */
 export interface RedisConnectionOptions {
   /**
-   * An ioredis client to use instead of one made from the URI. logq never
-   * closes it (it closes only what it created, e.g. the duplicate it makes
-   * for blocking pops).
+   * A node-redis client (or cluster) to use instead of one made from the URI.
+   * logq never closes it (it closes only what it created, e.g. the duplicate
+   * it makes for blocking pops); connect it yourself or let logq call
+   * `connect()` on it.
    * @default undefined (a client is made from the URI and closed on close())
    */
-  readonly client?: Redis;
+  readonly client?: NodeRedisClient | NodeRedisCluster;
   /**
-   * Options for the clients logq creates, passed to `new Redis(uri, options)`
-   * (e.g. `db`, `username`, `connectionName`). logq's own settings for
-   * reconnection win over these.
+   * Options for the clients logq creates, passed to node-redis's
+   * `createClient` (e.g. `database`, `username`, `name`). logq's own
+   * settings for reconnection win over these.
    * @default {}
    */
-  readonly redisOptions?: RedisOptions;
+  readonly clientOptions?: RedisClientOptions;
   /**
    * TLS options (`ca`, `cert`, `key`, `servername`, `rejectUnauthorized`, ...)
    * for `rediss://` URIs; giving them with a `redis://` URI turns TLS on too.
@@ -41,11 +101,13 @@ export interface RedisConnectionOptions {
 
 /** Options of {@link RedisQueueHandler}. */
 export interface RedisQueueHandlerOptions extends QueueHandlerOptions, RedisConnectionOptions {
-  /** The list or stream key. @default 'logging' */
+  /** The list or stream key. @default 'logging' (Logbook's queue name) */
   readonly key?: string;
-  /** A list (RPUSH) or a stream (XADD). @default 'list' */
+  /** Logbook's and kombu's name for {@link RedisQueueHandlerOptions.key}; give one or the other. @default 'logging' */
+  readonly queue?: string;
+  /** A list (kombu: LPUSH; logq: RPUSH) or a stream (XADD). @default 'list' */
   readonly mode?: RedisQueueMode;
-  /** Item envelope; `'kombu'` needs `mode: 'list'`. @default 'logq' */
+  /** Item envelope. @default 'kombu' in list mode (what Python Logbook reads), 'logq' in stream mode */
   readonly format?: RedisQueueFormat;
   /** Most values in one RPUSH; a batch is sent as a pipeline of such pushes. @default 128 */
   readonly pushChunk?: number;
@@ -65,11 +127,13 @@ export interface RedisQueueHandlerOptions extends QueueHandlerOptions, RedisConn
 
 /** Options of {@link RedisSubscriber}. */
 export interface RedisSubscriberOptions extends SubscriberOptions, RedisConnectionOptions {
-  /** The list or stream key. @default 'logging' */
+  /** The list or stream key. @default 'logging' (Logbook's queue name) */
   readonly key?: string;
-  /** A list (LPOP/BLPOP) or a stream read through a consumer group. @default 'list' */
+  /** Logbook's and kombu's name for {@link RedisSubscriberOptions.key}; give one or the other. @default 'logging' */
+  readonly queue?: string;
+  /** A list (popped in batches, BLPOP/BRPOP only to wait) or a stream read through a consumer group. @default 'list' */
   readonly mode?: RedisQueueMode;
-  /** Item envelope; `'kombu'` needs `mode: 'list'`. @default 'logq' */
+  /** Item envelope. @default 'kombu' in list mode (what Python Logbook writes), 'logq' in stream mode */
   readonly format?: RedisQueueFormat;
   /**
    * Most records taken from Redis in one round trip (`LPOP key count`, `XREADGROUP COUNT`). List mode:
@@ -89,8 +153,20 @@ export interface RedisSubscriberOptions extends SubscriberOptions, RedisConnecti
   readonly minIdleMs?: number;
   /** Stream mode: how often to look for idle pending entries to claim, in ms. @default min(minIdleMs, 5000) */
   readonly claimIntervalMs?: number;
-  /** Stream mode: malformed entries are copied to this stream before being acknowledged. @default undefined (only acknowledged) */
-  readonly deadLetterKey?: string;
+  /**
+   * Where malformed or foreign items go instead of being dropped: list mode
+   * pushes them (as they were) on this list; stream mode adds them to this
+   * stream (fields `record`, `source`, `id`) and then acknowledges them.
+   * @default `${key}.malformed`
+   */
+  readonly malformedKey?: string;
+  /**
+   * List mode: most bytes taken from Redis in one round trip (items over
+   * `maxRecordBytes` never leave Redis: they are moved to `malformedKey`
+   * on the server). At least one item is always taken.
+   * @default 8 MiB
+   */
+  readonly batchBytes?: number;
 }
 
 /** Options of {@link RedisHandler}: Logbook's `RedisHandler` arguments, camel-cased. */
@@ -101,8 +177,8 @@ export interface RedisHandlerOptions
   readonly host?: string;
   /** Redis port. @default 6379 */
   readonly port?: number;
-  /** Redis password (Logbook's `password`). @default undefined (no AUTH) */
-  readonly password?: string;
+  /** Redis password (Logbook's `password`); a core `Secret` keeps it out of printed options. @default undefined (no AUTH) */
+  readonly password?: string | Secret;
   /** The list that receives the items. @default 'redis' */
   readonly key?: string;
   /** Fields added to every item (e.g. `{ type: 'app' }` for Logstash). @default {} */
@@ -111,8 +187,8 @@ export interface RedisHandlerOptions
   readonly flushThreshold?: number;
   /** Waiting items are pushed at the latest after this long, in ms (Logbook's `flush_time`, which is in seconds). @default 1000 */
   readonly flushTime?: number;
-  /** Which end of the list new items go to. @default 'rpush' */
-  readonly pushMethod?: 'rpush' | 'lpush';
+  /** Which end of the list new items go to, or `'publish'`: each item PUBLISHed on the channel `key`. @default 'rpush' */
+  readonly pushMethod?: 'rpush' | 'lpush' | 'publish';
   /** Whether records go on to the handlers below this one (Logbook's default for this handler is True). @default true */
   readonly bubble?: boolean;
   /** TLS options; turn TLS on. @default undefined (plain TCP) */

@@ -1,9 +1,8 @@
-import { type JsonObject, type LogRecord, QueueHandler, toJsonSafe } from '@logq/core';
-import type { Redis } from 'ioredis';
+import { type JsonObject, type LogRecord, QueueHandler, Secret, toJsonSafe } from '@logq/core';
 import { hostname } from 'node:os';
-import { type RedisTarget, closeOwned, connectOwned, createClient, describeTarget, redactError, waitReady } from './connection.js';
+import { RedisLink, type RedisTarget, connectLink, describeTarget, ownedLink, transportError } from './connection.js';
 import { RedisTransportError } from './errors.js';
-import type { RedisHandlerOptions } from './options.js';
+import type { RedisConnectionOptions, RedisHandlerOptions } from './options.js';
 import { pythonJsonDumps, pythonString } from './python-json.js';
 
 /**
@@ -30,7 +29,9 @@ const BASE_KEYS = new Set(['message', 'host', 'level', 'time']);
  * list for Logstash — `{"message": msg, "host": hostname, "level": level
  * name, "time": isoformat, ...extraFields, ...kwargs}` — with one
  * multi-value RPUSH (or LPUSH) per flush: as soon as `flushThreshold` items
- * wait, every `flushTime` ms otherwise, and a final one on `close()`.
+ * wait, every `flushTime` ms otherwise, and a final one on `close()`. With
+ * `pushMethod: 'publish'` each item is PUBLISHed on the channel `key`
+ * instead (the PUBLISHes of one flush go out together).
  * `message` is the unformatted `msg`, as in Logbook. Items are the bytes
  * Python's `json.dumps` would write.
  *
@@ -40,7 +41,7 @@ const BASE_KEYS = new Set(['message', 'host', 'level', 'time']);
  *
  * @example
  * const handler = new RedisHandler({ key: 'logstash', extraFields: { type: 'app' } });
- * using _ = handler.pushApplication();
+ * handler.pushApplication();
  */
 export class RedisHandler extends QueueHandler<string> {
   /** The list the items go to; may be changed (items waiting go to the key current at flush time, as in Logbook). */
@@ -52,16 +53,16 @@ export class RedisHandler extends QueueHandler<string> {
   /** Logbook's `flush_time`, in ms. */
   readonly flushTime: number;
   /** Logbook's `push_method`. */
-  readonly pushMethod: 'rpush' | 'lpush';
+  readonly pushMethod: 'rpush' | 'lpush' | 'publish';
   private readonly host = hostname();
   private readonly safeExtra: JsonObject;
   private readonly hostText: string;
   private readonly extraText: string;
   private readonly extraOverridesBase: boolean;
-  private readonly target: RedisTarget;
-  private readonly options: RedisHandlerOptions;
-  private readonly ownClient: boolean;
-  private client: Redis | null;
+  readonly #target: RedisTarget;
+  readonly #connection: RedisConnectionOptions;
+  readonly #given: RedisLink | null;
+  #link: RedisLink | null = null;
   private unbuffered = false;
 
   constructor(options: RedisHandlerOptions = {}) {
@@ -80,10 +81,14 @@ export class RedisHandler extends QueueHandler<string> {
     this.flushThreshold = flushThreshold;
     this.flushTime = flushTime;
     this.pushMethod = options.pushMethod ?? 'rpush';
-    this.target = { host: options.host ?? '127.0.0.1', port: options.port ?? 6379, password: options.password };
-    this.options = options;
-    this.ownClient = options.client === undefined;
-    this.client = options.client ?? null;
+    const password = options.password;
+    this.#target = {
+      host: options.host ?? '127.0.0.1',
+      port: options.port ?? 6379,
+      password: password === undefined ? undefined : password instanceof Secret ? password : new Secret(password),
+    };
+    this.#connection = { clientOptions: options.clientOptions, tls: options.tls, connectTimeoutMs: options.connectTimeoutMs };
+    this.#given = options.client !== undefined ? new RedisLink(options.client, false) : null;
   }
 
   /**
@@ -132,35 +137,46 @@ export class RedisHandler extends QueueHandler<string> {
   }
 
   protected async connect(signal: AbortSignal): Promise<void> {
-    if (!this.ownClient) {
-      try {
-        await waitReady(this.client!, signal);
-      } catch (error) {
-        throw new RedisTransportError('cannot use the given Redis client', redactError(error, this.target));
-      }
-      return;
-    }
-    if (this.client === null) {
-      this.client = createClient(this.target, this.options, false);
-      this.client.on('error', () => undefined);
-    }
-    await connectOwned(this.client, this.target, signal);
+    this.#link ??= this.#given ?? ownedLink(this.#target, this.#connection, false);
+    await connectLink(this.#link, this.#target, signal);
   }
 
-  protected async sendBatch(batch: readonly string[]): Promise<void> {
-    const client = this.client;
-    if (client === null) throw new RedisTransportError('not connected');
+  protected async sendBatch(batch: readonly string[]): Promise<void | number> {
+    const link = this.#link;
+    if (link === null) throw new RedisTransportError('not connected');
+    link.hold();
     try {
-      await client[this.pushMethod](this.key, ...batch);
+      if (this.pushMethod !== 'publish') {
+        await link.send(this.key, [this.pushMethod === 'rpush' ? 'RPUSH' : 'LPUSH', this.key, ...batch]);
+        return undefined;
+      }
+      // One PUBLISH per item, written together (node-redis pipelines the commands of one tick).
+      const results = await Promise.allSettled(batch.map((item) => link.send(this.key, ['PUBLISH', this.key, item])));
+      const failed = results.findIndex((r) => r.status === 'rejected');
+      if (failed === -1) return undefined;
+      if (failed > 0) return failed;
+      throw (results[0] as PromiseRejectedResult).reason;
     } catch (error) {
-      throw new RedisTransportError(`${this.pushMethod.toUpperCase()} to ${describeTarget(this.target)} failed`, redactError(error, this.target));
+      throw transportError(`${this.pushMethod.toUpperCase()} to ${describeTarget(this.#target)} failed`, error, this.#target);
+    } finally {
+      link.release();
     }
   }
 
   protected async disconnect(): Promise<void> {
-    if (!this.ownClient) return;
-    const client = this.client;
-    this.client = null;
-    await closeOwned(client);
+    const link = this.#link;
+    if (link === null || !link.owned) return;
+    this.#link = null;
+    await link.close();
+  }
+
+  /** A summary without secrets. */
+  toJSON(): Record<string, unknown> {
+    return { type: this.constructor.name, target: describeTarget(this.#target), key: this.key, pushMethod: this.pushMethod, stats: this.stats };
+  }
+
+  /** `RedisHandler(redis://host:port, key)`. */
+  override toString(): string {
+    return `${this.constructor.name}(${describeTarget(this.#target)}, ${this.key})`;
   }
 }

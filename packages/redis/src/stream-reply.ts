@@ -35,14 +35,29 @@ export function parseEntries(raw: unknown, field: string): StreamEntry[] {
   return out;
 }
 
-/** Entries of an XREADGROUP reply for one stream: `[[key, entries]]` or null. */
+/**
+ * Entries of an XREADGROUP reply: RESP2's `[[key, entries], ...]`, RESP3's
+ * map as a flat `[key, entries, ...]` (node-redis with `MAP: Array`), or null.
+ */
 export function parseReadReply(reply: unknown, field: string): StreamEntry[] {
-  if (!Array.isArray(reply)) return [];
+  if (!Array.isArray(reply) || reply.length === 0) return [];
   const out: StreamEntry[] = [];
-  for (const stream of reply) {
-    if (Array.isArray(stream)) out.push(...parseEntries(stream[1], field));
+  if (Array.isArray(reply[0])) {
+    for (const stream of reply) {
+      if (Array.isArray(stream)) out.push(...parseEntries(stream[1], field));
+    }
+  } else {
+    for (let i = 1; i < reply.length; i += 2) out.push(...parseEntries(reply[i], field));
   }
   return out;
+}
+
+/** The items of a `LPOP key count` reply (an array, or null when the list was empty). */
+export function asBuffers(reply: unknown): Buffer[] {
+  if (reply === null || reply === undefined) return [];
+  if (Buffer.isBuffer(reply)) return [reply];
+  if (!Array.isArray(reply)) return [];
+  return reply.map((item: unknown) => (Buffer.isBuffer(item) ? item : Buffer.from(String(item))));
 }
 
 /** An XAUTOCLAIM reply: `[nextCursor, entries, deletedIds?]`. */

@@ -1,45 +1,54 @@
-import { AsyncQueue, FrameSubscriber, type LogRecord, type RawFrame, abortableSleep, decodeRecord, redactUri } from '@logq/core';
-import type { Redis } from 'ioredis';
+import { AsyncQueue, FrameSubscriber, type LogRecord, type RawFrame, Secret, abortableSleep, decodeRecord, redactUri } from '@logq/core';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { type RedisTarget, closeOwned, createClient, guardSockets, redactError } from './connection.js';
-import { RedisOptionsError, RedisTransportError } from './errors.js';
+import { RedisLink, type RedisTarget, ownedLink, transportError } from './connection.js';
+import { RedisTransportError } from './errors.js';
 import { DEFAULT_REDIS_URI, STREAM_FIELD } from './handler.js';
 import { unwrapKombu } from './kombu.js';
-import type { RedisQueueFormat, RedisQueueMode, RedisSubscriberOptions } from './options.js';
-import { type StreamEntry, parseClaimReply, parseReadReply } from './stream-reply.js';
+import type { RedisConnectionOptions, RedisQueueFormat, RedisQueueMode, RedisSubscriberOptions } from './options.js';
+import { resolveQueue } from './queue-options.js';
+import { type StreamEntry, asBuffers, parseClaimReply, parseReadReply } from './stream-reply.js';
 
 /** Most time a non-blocking receive (`recv(0)`) waits for Redis to answer, in ms. */
 const NON_BLOCKING_CAP_MS = 1_000;
 
+/** List mode: most items of the first pop after the list was empty (their sizes are not known yet). */
+const FIRST_POP = 4;
+
 /**
- * Receives records that {@link RedisQueueHandler} (or Python Logbook, with
- * `format: 'kombu'`) put in Redis.
+ * Receives records that {@link RedisQueueHandler} or Python Logbook's
+ * `MessageQueueHandler('redis://...')` put in Redis. With the defaults it
+ * reads kombu's Redis format from the list `logging`, as Logbook's
+ * `MessageQueueSubscriber('redis://...')` does.
  *
- * **List mode** (default): takes up to `batchSize` records per round trip
- * with `LPOP key count` and waits with BLPOP (on a connection of its own)
- * only when the list is empty. When the last LPOP came back full (the list
- * holds more) and half of what it took has been received, the next LPOP
- * (for the other half) is already on its way, so the round trip overlaps
- * with decoding and dispatch; the subscriber never holds more than
- * `batchSize` records, counting an LPOP in flight. Records taken but not yet
- * returned by `recv()` stay in a local queue; `close()` puts them back at
- * the head of the list. A record is gone from Redis once taken: if the
- * subscriber's process dies, the records it had taken and not dispatched (at
- * most `batchSize`) are lost — at-most-once.
+ * **List mode** (default): takes records in batches (`LPOP key count`; kombu:
+ * `RPOP`, the end kombu consumers take from) and waits with BLPOP/BRPOP (on
+ * a connection of its own) only when the list is empty. A batch is bounded in
+ * count (`batchSize`) and in bytes (`batchBytes`, judged from the items just
+ * read; the first pop after the list was empty takes at most 4). When the
+ * last pop came back full and half of it has been received, the next one is
+ * already on its way. Records taken but not yet returned stay in a local
+ * queue; `close()` puts them back at the head of the list. A record is gone
+ * from Redis once taken: if the subscriber's process dies, the records it had
+ * taken and not dispatched (at most `batchSize`) are lost — at-most-once.
  *
  * **Stream mode**: reads through a consumer group (`XREADGROUP ... COUNT
  * BLOCK`), acknowledges each record (XACK, batched) after it was
  * dispatched, and claims entries left pending by a dead consumer
  * (XAUTOCLAIM after `minIdleMs`). Several subscribers with the same group
  * share the work; nothing is lost, a record may come twice — at-least-once.
- * Malformed entries are acknowledged (and copied to `deadLetterKey` when set)
- * and counted.
+ *
+ * Malformed or foreign items are never dropped: they are moved to
+ * `malformedKey` (default `<key>.malformed`), counted (`stats.malformed`)
+ * and reported to `onError`.
+ *
+ * A subscriber keeps the process alive while it is receiving (a pending
+ * `recv`, a dispatch loop); an idle or closed one does not.
  */
 export class RedisSubscriber extends FrameSubscriber {
   /** The URI, with any password replaced by `***`. */
   readonly uri: string;
-  /** The list or stream key. */
+  /** The list or stream key (Logbook's queue name). */
   readonly key: string;
   /** List or stream. */
   readonly mode: RedisQueueMode;
@@ -49,24 +58,29 @@ export class RedisSubscriber extends FrameSubscriber {
   readonly group: string;
   /** Stream mode: this subscriber's consumer name. */
   readonly consumer: string;
-  private readonly target: RedisTarget;
-  private readonly options: RedisSubscriberOptions;
-  private readonly ownClient: boolean;
+  /** Where malformed or foreign items are moved. */
+  readonly malformedKey: string;
+  readonly #target: RedisTarget;
+  readonly #connection: RedisConnectionOptions;
+  readonly #groupStartId: string;
   private readonly batchSize: number;
+  private readonly batchBytes: number;
   private readonly blockMs: number;
   private readonly minIdleMs: number;
   private readonly claimIntervalMs: number;
   private readonly maxBytes: number;
-  private main: Redis | null;
-  private blocking: Redis | null = null;
+  #main: RedisLink | null;
+  #blocking: RedisLink | null = null;
   private blockingId: number | null = null;
-  /** List mode: the last LPOP came back full, so the list likely holds more: fetch ahead (see {@link prefetchBelow}). */
+  /** List mode: most items of the next pop, from the sizes of the items just read (bytes-bounded read-ahead). */
+  private popWindow = FIRST_POP;
+  /** List mode: the last pop came back full, so the list likely holds more: fetch ahead (see {@link prefetchBelow}). */
   private backlog = false;
-  /** List mode: the LPOP in flight, if any. */
+  /** List mode: the pop in flight, if any. */
   private listPop: Promise<number> | null = null;
-  /** List mode: a BLPOP is in flight (it may bring one record). */
+  /** List mode: a blocking pop is in flight (it may bring one record). */
   private blockingPop = false;
-  /** List mode: with a backlog, the next LPOP goes out once fewer records than this are queued locally. */
+  /** List mode: with a backlog, the next pop goes out once fewer records than this are queued locally. */
   private readonly prefetchBelow: number;
   private readonly local = new AsyncQueue<RawFrame>();
   private demand = 0;
@@ -87,22 +101,24 @@ export class RedisSubscriber extends FrameSubscriber {
   constructor(uri: string = DEFAULT_REDIS_URI, options: RedisSubscriberOptions = {}) {
     super(options);
     this.uri = redactUri(uri);
-    this.target = { uri };
-    this.options = options;
-    this.key = options.key ?? 'logging';
-    this.mode = options.mode ?? 'list';
-    this.wireFormat = options.format ?? 'logq';
-    if (this.wireFormat === 'kombu' && this.mode !== 'list') throw new RedisOptionsError("format 'kombu' works with mode 'list' only");
+    this.#target = { uri: new Secret(uri) };
+    this.#connection = { clientOptions: options.clientOptions, tls: options.tls, connectTimeoutMs: options.connectTimeoutMs };
+    const queue = resolveQueue(options);
+    this.key = queue.key;
+    this.mode = queue.mode;
+    this.wireFormat = queue.format;
+    this.malformedKey = options.malformedKey ?? `${this.key}.malformed`;
     this.group = options.group ?? 'logq';
     this.consumer = options.consumer ?? `${hostname()}-${process.pid}-${randomBytes(4).toString('hex')}`;
+    this.#groupStartId = options.groupStartId ?? '0';
     this.batchSize = Math.max(1, options.batchSize ?? 256);
+    this.batchBytes = Math.max(1, options.batchBytes ?? 8 * 1024 * 1024);
     this.prefetchBelow = Math.ceil(this.batchSize / 2);
     this.blockMs = Math.max(10, options.blockMs ?? 1_000);
     this.minIdleMs = Math.max(0, options.minIdleMs ?? 30_000);
     this.claimIntervalMs = Math.max(10, options.claimIntervalMs ?? Math.min(this.minIdleMs, 5_000));
     this.maxBytes = options.maxRecordBytes ?? 1024 * 1024;
-    this.ownClient = options.client === undefined;
-    this.main = options.client ?? null;
+    this.#main = options.client !== undefined ? new RedisLink(options.client, false) : null;
   }
 
   /** Records taken from Redis and not yet returned by a receive. */
@@ -143,13 +159,24 @@ export class RedisSubscriber extends FrameSubscriber {
       clearTimeout(timer);
       return this.local.poll();
     }
-    this.demand++;
+    // Someone is receiving: the connections keep the process alive until this returns.
+    if (this.demand++ === 0) this.holdLinks();
     try {
       this.ensureLoop();
       return await this.local.take(timeoutMs, signal);
     } finally {
-      this.demand--;
+      if (--this.demand === 0) this.releaseLinks();
     }
+  }
+
+  private holdLinks(): void {
+    this.link().hold();
+    if (this.#blocking !== null) this.#blocking.hold();
+  }
+
+  private releaseLinks(): void {
+    this.#main?.release();
+    this.#blocking?.release();
   }
 
   private ensureLoop(): void {
@@ -182,45 +209,53 @@ export class RedisSubscriber extends FrameSubscriber {
     }
   }
 
-  private client(): Redis {
-    if (this.main === null) {
-      this.main = createClient(this.target, this.options, true);
-      this.watch(this.main);
+  /** The main connection (connecting it on first use; node-redis queues commands until it is ready). */
+  private link(): RedisLink {
+    if (this.#main === null) {
+      this.#main = ownedLink(this.#target, this.#connection, true);
+      this.watch(this.#main);
     }
-    return this.main;
+    this.open(this.#main);
+    return this.#main;
   }
 
-  private blockingClient(): Redis {
-    if (this.blocking === null) {
-      if (this.ownClient) {
-        this.blocking = createClient(this.target, this.options, true);
-      } else {
-        this.blocking = this.main!.duplicate({ lazyConnect: true, maxRetriesPerRequest: null });
-        guardSockets(this.blocking);
-      }
+  private blockingLink(): RedisLink {
+    if (this.#blocking === null) {
+      const blocking = this.#main !== null && !this.#main.owned ? this.#main.duplicate() : ownedLink(this.#target, this.#connection, true);
+      this.#blocking = blocking;
       // A new connection has a new id.
-      this.blocking.on('close', () => {
-        this.blockingId = null;
+      blocking.on('end', () => {
+        if (this.#blocking === blocking) this.blockingId = null;
       });
-      this.watch(this.blocking);
+      blocking.on('reconnecting', () => {
+        if (this.#blocking === blocking) this.blockingId = null;
+      });
+      this.watch(blocking);
+      if (this.demand > 0) blocking.hold();
     }
-    return this.blocking;
+    this.open(this.#blocking);
+    return this.#blocking;
   }
 
-  /** Reports the first error of each outage (ioredis reconnects by itself). */
-  private watch(client: Redis): void {
-    if (!this.ownClient && client === this.main) return;
+  /** Calls connect() once on a link that is not open; failures reach the commands queued on it (and the watch). */
+  private open(link: RedisLink): void {
+    if (!link.open && !this.closed) link.connect().catch(() => undefined);
+  }
+
+  /** Reports the first error of each outage (node-redis reconnects by itself). */
+  private watch(link: RedisLink): void {
+    if (!link.owned) return;
     let lost = false;
-    client.on('error', (error: unknown) => {
+    link.on('error', (error: Error) => {
       lost = true;
       if (this.outage || this.closed) return;
       this.outage = true;
-      this.reportError(new RedisTransportError(`connection to ${this.uri} lost; reconnecting`, redactError(error, this.target)));
+      this.reportError(transportError(`connection to ${this.uri} lost; reconnecting`, error, this.#target));
     });
-    client.on('close', () => {
+    link.on('reconnecting', () => {
       lost = true;
     });
-    client.on('ready', () => {
+    link.on('ready', () => {
       // A read whose reply was lost left entries pending for this consumer: take them back now.
       if (lost) this.ownPendingRead = false;
       lost = false;
@@ -230,75 +265,113 @@ export class RedisSubscriber extends FrameSubscriber {
 
   /** Takes what Redis has into the local queue; `block` waits up to `blockMs`. Resolves how many frames were queued. */
   private async fetch(block: boolean): Promise<number> {
+    const main = this.link();
+    main.hold();
     try {
-      if (this.mode === 'stream') return await this.fetchStream(block);
-      return await this.fetchList(block);
+      if (this.mode === 'stream') return await this.fetchStream(main, block);
+      return await this.fetchList(main, block);
     } catch (error) {
       if (error instanceof RedisTransportError) throw error;
-      throw new RedisTransportError(`reading ${this.key} from ${this.uri} failed`, redactError(error, this.target));
+      throw transportError(`reading ${this.key} from ${this.uri} failed`, error, this.#target);
+    } finally {
+      main.release();
     }
   }
 
-  private async fetchList(block: boolean): Promise<number> {
+  private async fetchList(main: RedisLink, block: boolean): Promise<number> {
     if (!block) {
-      // One LPOP at a time: a second look joins the one in flight.
-      this.listPop ??= this.popList().finally(() => {
+      // One pop at a time: a second look joins the one in flight.
+      this.listPop ??= this.popList(main).finally(() => {
         this.listPop = null;
       });
       return this.listPop;
     }
     this.backlog = false;
-    const blocking = this.blockingClient();
-    // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection.
-    const id = this.blockingId === null ? (blocking.client('ID') as Promise<number>) : null;
-    const pop = this.wireFormat === 'kombu' ? blocking.brpopBuffer(this.key, this.blockMs / 1000) : blocking.blpopBuffer(this.key, this.blockMs / 1000);
+    // The list was empty: the sizes of what comes next are not known.
+    this.popWindow = Math.min(this.popWindow, FIRST_POP);
+    const blocking = this.blockingLink();
+    // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection (written with the pop).
+    const id = this.blockingId === null ? blocking.send(undefined, ['CLIENT', 'ID']) : null;
+    const pop = blocking.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'BRPOP' : 'BLPOP', this.key, String(this.blockMs / 1000)]);
     this.blockingPop = true;
     try {
-      if (id !== null) this.blockingId = await id;
+      if (id !== null) this.blockingId = Number(await id);
       const reply = await pop;
-      if (!reply) return 0;
-      this.local.push({ data: reply[1] });
+      if (!Array.isArray(reply) || reply.length < 2) return 0;
+      this.queueListItems([reply[1] as Buffer]);
       return 1;
     } finally {
       this.blockingPop = false;
     }
   }
 
-  /** LPOP (kombu: RPOP) of what is left of batchSize: queued locally plus in flight never exceeds it (the most a crash loses). */
-  private async popList(): Promise<number> {
-    const count = this.batchSize - this.local.length - (this.blockingPop ? 1 : 0);
+  /**
+   * LPOP (kombu: RPOP) of what is left of batchSize (queued locally plus in
+   * flight never exceeds it: the most a crash loses), and no more than the
+   * byte budget allows, judged from the largest item just read.
+   */
+  private async popList(main: RedisLink): Promise<number> {
+    const room = this.batchSize - this.local.length - (this.blockingPop ? 1 : 0);
+    const count = Math.min(room, this.popWindow);
     if (count <= 0) return 0;
-    const client = this.client();
-    const items = this.wireFormat === 'kombu' ? await client.rpopBuffer(this.key, count) : await client.lpopBuffer(this.key, count);
-    if (!items) {
+    const reply = await main.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'RPOP' : 'LPOP', this.key, String(count)]);
+    const items = asBuffers(reply);
+    if (items.length === 0) {
       this.backlog = false;
+      this.popWindow = Math.min(this.popWindow, FIRST_POP);
       return 0;
     }
-    const list = Array.isArray(items) ? items : [items];
-    this.backlog = list.length >= count;
-    for (const data of list) this.local.push({ data });
-    return list.length;
+    this.backlog = items.length >= count;
+    this.queueListItems(items);
+    return items.length;
   }
 
-  private async ensureGroup(client: Redis): Promise<void> {
+  /** Queues popped items, and sizes the next pop so that it brings about batchBytes at most. */
+  private queueListItems(items: readonly Buffer[]): void {
+    let largest = 1;
+    for (const data of items) {
+      if (data.length > largest) largest = data.length;
+      this.local.push({ data, reject: () => this.moveAside(data) });
+    }
+    this.popWindow = Math.max(1, Math.min(this.batchSize, Math.floor(this.batchBytes / largest)));
+  }
+
+  /** List mode: a malformed or foreign item goes to the malformed list as it was, never dropped. */
+  private async moveAside(data: Buffer): Promise<void> {
+    const main = this.#main;
+    if (main === null) return;
+    main.hold();
+    try {
+      await main.send(this.malformedKey, ['RPUSH', this.malformedKey, data]);
+    } catch (error) {
+      this.reportError(transportError(`an item of ${this.key} that is not a record could not be moved to ${this.malformedKey} and is lost`, error, this.#target));
+    } finally {
+      main.release();
+    }
+  }
+
+  private async ensureGroup(main: RedisLink): Promise<void> {
     if (this.groupReady) return;
     try {
-      await client.xgroup('CREATE', this.key, this.group, this.options.groupStartId ?? '0', 'MKSTREAM');
+      await main.send(this.key, ['XGROUP', 'CREATE', this.key, this.group, this.#groupStartId, 'MKSTREAM']);
     } catch (error) {
       if (!(error instanceof Error && /BUSYGROUP/.test(error.message))) throw error;
     }
     this.groupReady = true;
   }
 
-  private async fetchStream(block: boolean): Promise<number> {
-    const client = this.client();
-    await this.ensureGroup(client);
+  private readGroup(link: RedisLink, from: string, blockMs?: number): Promise<unknown> {
+    const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
+    return link.sendForBuffers(this.key, ['XREADGROUP', 'GROUP', this.group, this.consumer, 'COUNT', String(this.batchSize), ...block, 'STREAMS', this.key, from]);
+  }
+
+  private async fetchStream(main: RedisLink, block: boolean): Promise<number> {
+    await this.ensureGroup(main);
     if (!block) {
       let queued = 0;
       if (!this.ownPendingRead) {
         // Entries this consumer name took in an earlier life and never acknowledged.
-        const reply = await client.xreadgroupBuffer('GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'STREAMS', this.key, this.ownPendingFrom);
-        const entries = parseReadReply(reply, STREAM_FIELD);
+        const entries = parseReadReply(await this.readGroup(main, this.ownPendingFrom), STREAM_FIELD);
         queued += this.queueEntries(entries);
         if (entries.length < this.batchSize) {
           this.ownPendingRead = true;
@@ -309,27 +382,27 @@ export class RedisSubscriber extends FrameSubscriber {
         if (queued > 0) return queued;
       }
       if (Date.now() - this.lastClaim >= this.claimIntervalMs) {
-        queued += await this.claim(client);
+        queued += await this.claim(main);
         if (queued > 0) return queued;
       }
       const acks = this.flushAcks();
-      const reply = await client.xreadgroupBuffer('GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'STREAMS', this.key, '>');
+      const reply = await this.readGroup(main, '>');
       await acks;
       return this.queueEntries(parseReadReply(reply, STREAM_FIELD));
     }
     await this.flushAcks();
-    const blocking = this.blockingClient();
+    const blocking = this.blockingLink();
     const wait = Math.min(this.blockMs, this.claimIntervalMs);
-    const id = blocking.client('ID') as Promise<number>;
-    const read = blocking.xreadgroupBuffer('GROUP', this.group, this.consumer, 'COUNT', this.batchSize, 'BLOCK', wait, 'STREAMS', this.key, '>');
-    this.blockingId = await id;
+    const id = blocking.send(undefined, ['CLIENT', 'ID']);
+    const read = this.readGroup(blocking, '>', wait);
+    this.blockingId = Number(await id);
     return this.queueEntries(parseReadReply(await read, STREAM_FIELD));
   }
 
   /** Claims entries idle longer than minIdleMs in any consumer of the group. */
-  private async claim(client: Redis): Promise<number> {
+  private async claim(main: RedisLink): Promise<number> {
     this.lastClaim = Date.now();
-    const reply = await client.callBuffer('XAUTOCLAIM', this.key, this.group, this.consumer, this.minIdleMs, this.claimCursor, 'COUNT', this.batchSize);
+    const reply = await main.sendForBuffers(this.key, ['XAUTOCLAIM', this.key, this.group, this.consumer, String(this.minIdleMs), this.claimCursor, 'COUNT', String(this.batchSize)]);
     const { cursor, entries } = parseClaimReply(reply, STREAM_FIELD);
     this.claimCursor = cursor;
     // More to look at: come back at once rather than after the interval.
@@ -373,28 +446,32 @@ export class RedisSubscriber extends FrameSubscriber {
     if (this.pendingAcks.length === 0) return this.acking;
     const ids = this.pendingAcks;
     this.pendingAcks = [];
-    const client = this.main;
-    if (client === null) return this.acking;
+    const main = this.#main;
+    if (main === null) return this.acking;
     this.acking = this.acking.then(async () => {
       try {
-        await client.xack(this.key, this.group, ...ids);
+        await main.send(this.key, ['XACK', this.key, this.group, ...ids]);
       } catch (error) {
         if (this.closed) return;
         // Acknowledged later; until then the entries stay pending (and may be claimed: at-least-once).
         this.pendingAcks.push(...ids);
-        this.reportError(new RedisTransportError(`XACK on ${this.key} failed`, redactError(error, this.target)));
+        this.reportError(transportError(`XACK on ${this.key} failed`, error, this.#target));
       }
     });
     return this.acking;
   }
 
+  /** Stream mode: a malformed entry is copied to the malformed stream, then acknowledged. */
   private async deadLetter(id: string, data: Buffer): Promise<void> {
-    const dlq = this.options.deadLetterKey;
-    if (dlq !== undefined && this.main !== null) {
+    const main = this.#main;
+    if (main !== null) {
       try {
-        await this.main.xadd(dlq, '*', STREAM_FIELD, data, 'source', this.key, 'id', id);
+        await main.send(this.malformedKey, ['XADD', this.malformedKey, '*', STREAM_FIELD, data, 'source', this.key, 'id', id]);
       } catch (error) {
-        this.reportError(new RedisTransportError(`copying malformed entry ${id} to ${dlq} failed`, redactError(error, this.target)));
+        // Left pending (not acknowledged): it is claimed and tried again later rather than lost.
+        this.inHand.delete(id);
+        this.reportError(transportError(`copying malformed entry ${id} to ${this.malformedKey} failed; it stays pending`, error, this.#target));
+        return;
       }
     }
     this.ack(id);
@@ -402,40 +479,52 @@ export class RedisSubscriber extends FrameSubscriber {
 
   protected override async closeTransport(): Promise<void> {
     // Wake a blocked pop cleanly (CLIENT UNBLOCK: it returns as if timed out, taking nothing).
-    const main = this.main;
-    if (this.blocking !== null && this.blockingId !== null && main !== null && main.status === 'ready') {
+    const main = this.#main;
+    const blocking = this.#blocking;
+    if (blocking !== null && this.blockingId !== null && main !== null && main.ready) {
       try {
-        await withTimeout(main.client('UNBLOCK', this.blockingId), 1_000);
+        await withTimeout(main.send(undefined, ['CLIENT', 'UNBLOCK', String(this.blockingId)]), 1_000);
       } catch {
-        // fall through to disconnecting it
+        // fall through to dropping it
       }
     }
     // A loop waiting on a healthy connection ends at once now; one waiting for a reconnect ends when the clients are dropped below.
-    if (this.looping !== null && main !== null && main.status === 'ready') await withTimeout(this.looping, 2_000).catch(() => undefined);
-    this.blocking?.disconnect();
+    if (this.looping !== null && main !== null && main.ready) await withTimeout(this.looping, 2_000).catch(() => undefined);
+    blocking?.destroy();
     if (this.ackTimer) clearImmediate(this.ackTimer);
-    if (main !== null && main.status === 'ready') {
-      // An LPOP of a recv(0) may still be in flight: what it takes goes back too.
+    if (main !== null && main.ready) {
+      // A pop of a recv(0) may still be in flight: what it takes goes back too.
       if (this.listPop !== null) await withTimeout(this.listPop, 2_000).catch(() => undefined);
       if (this.mode === 'stream') await withTimeout(this.flushAcks(), 2_000).catch(() => undefined);
       else await this.returnTaken(main);
     }
-    this.blocking = null;
-    if (this.ownClient) await closeOwned(main);
-    this.main = this.ownClient ? null : main;
+    this.#blocking = null;
+    if (main !== null && main.owned) {
+      await main.close();
+      this.#main = null;
+    }
   }
 
   /** List mode: puts records taken but never returned back where the next reader takes first. */
-  private async returnTaken(client: Redis): Promise<void> {
+  private async returnTaken(main: RedisLink): Promise<void> {
     const left = this.local.drain();
     if (left.length === 0) return;
-    const values = left.map((frame) => frame.data).reverse();
+    const values = left.map((frame) => frame.data as Buffer).reverse();
     try {
-      if (this.wireFormat === 'kombu') await client.rpush(this.key, ...(values as Buffer[]));
-      else await client.lpush(this.key, ...(values as Buffer[]));
+      await main.send(this.key, [this.wireFormat === 'kombu' ? 'RPUSH' : 'LPUSH', this.key, ...values]);
     } catch (error) {
-      this.reportError(new RedisTransportError(`${left.length} record(s) taken from ${this.key} could not be put back and are lost`, redactError(error, this.target)));
+      this.reportError(transportError(`${left.length} record(s) taken from ${this.key} could not be put back and are lost`, error, this.#target));
     }
+  }
+
+  /** A summary without secrets. */
+  toJSON(): Record<string, unknown> {
+    return { type: this.constructor.name, uri: this.uri, key: this.key, mode: this.mode, format: this.wireFormat, stats: this.stats };
+  }
+
+  /** `RedisSubscriber(redis://:***@host:port, key)`. */
+  override toString(): string {
+    return `${this.constructor.name}(${this.uri}, ${this.key})`;
   }
 }
 

@@ -4,23 +4,28 @@ import { type BrokerServer, freePort, makeTempDir, removeTempDir, startRedis } f
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Redis } from 'ioredis';
+import { createClient, createCluster } from 'redis';
+import type { NodeRedisClient, NodeRedisCluster } from '../src/index.js';
+
+// Compile-time: any node-redis client and cluster fit the `client` option's types.
+export const clientFits = (c: ReturnType<typeof createClient>): NodeRedisClient => c;
+export const clusterFits = (c: ReturnType<typeof createCluster>): NodeRedisCluster => c;
 import { RedisHandler, RedisOptionsError, RedisQueueHandler, RedisSubscriber } from '../src/index.js';
-import { freshKey, rawClient, until } from './helpers.js';
+import { type RawClient, freshKey, rawClient, until } from './helpers.js';
 
 const PASSWORD = 'sup3r-s3cret-pw';
 let server: BrokerServer;
-let admin: Redis;
+let admin: RawClient;
 let port: number;
 beforeAll(async () => {
   server = await startRedis();
   port = server.port;
-  admin = rawClient(server.url);
-  await admin.config('SET', 'requirepass', PASSWORD);
-  await admin.auth(PASSWORD);
+  admin = await rawClient(server.url);
+  await admin.configSet('requirepass', PASSWORD);
+  await admin.auth({ password: PASSWORD });
 }, 120_000);
 afterAll(async () => {
-  admin?.disconnect();
+  admin?.destroy();
   await server?.dispose();
 });
 
@@ -55,12 +60,33 @@ describe('passwords', () => {
     await subscriber.close();
   });
 
+  it('works with an ACL user and password in the URI', async () => {
+    const user = 'logq-acl-user';
+    const password = 'acl-pa55word-x';
+    await admin.sendCommand(['ACL', 'SETUSER', user, 'on', `>${password}`, '~*', '&*', '+@all']);
+    try {
+      const uri = `redis://${user}:${password}@127.0.0.1:${port}`;
+      for (const mode of ['list', 'stream'] as const) {
+        const key = freshKey(`acl-${mode}`);
+        const handler = new RedisQueueHandler(uri, { key, mode });
+        const subscriber = new RedisSubscriber(uri, { key, mode });
+        expect(handler.uri).toBe(`redis://${user}:***@127.0.0.1:${port}`);
+        handler.handle(numberedRecord(4));
+        expect((await subscriber.recv(10_000))?.extra.seq).toBe(4);
+        expect(await handler.close()).toEqual({ flushed: true, sent: 1, dropped: 0 });
+        await subscriber.close();
+      }
+    } finally {
+      await admin.sendCommand(['ACL', 'DELUSER', user]);
+    }
+  });
+
   it('RedisHandler authenticates with its password option', async () => {
     const key = freshKey('slim-auth');
     const handler = new RedisHandler({ port, password: PASSWORD, key });
     handler.handle(new LogRecord({ channel: 'x', level: Level.WARNING, msg: 'authenticated' }));
     expect(await handler.close()).toEqual({ flushed: true, sent: 1, dropped: 0 });
-    expect(JSON.parse((await admin.lpop(key))!).message).toBe('authenticated');
+    expect(JSON.parse((await admin.lPop(key))!).message).toBe('authenticated');
   });
 
   it('never shows a wrong password in errors (handler, subscriber, RedisHandler)', async () => {
@@ -86,21 +112,23 @@ describe('passwords', () => {
 
 describe('clients', () => {
   it('uses a given client and never closes it; closes the duplicate it made for blocking pops', async () => {
-    const client = new Redis(authUrl(PASSWORD));
+    const client = createClient({ url: authUrl(PASSWORD) });
+    client.on('error', () => undefined);
+    await client.connect();
     const key = freshKey('given');
     const handler = new RedisQueueHandler('redis://ignored', { client, key });
     const subscriber = new RedisSubscriber('redis://ignored', { client, key });
     const waiting = subscriber.recv(); // blocks on the duplicate
     await new Promise((r) => setTimeout(r, 200));
-    const clientsBefore = String(await admin.client('LIST')).trim().split('\n').length;
+    const clientsBefore = (await admin.clientList()).length;
     handler.handle(numberedRecord(5));
     expect((await waiting)?.extra.seq).toBe(5);
     await handler.close();
     await subscriber.close();
-    expect(client.status).toBe('ready');
+    expect(client.isReady).toBe(true);
     expect(await client.ping()).toBe('PONG');
-    await until(async () => String(await admin.client('LIST')).trim().split('\n').length === clientsBefore - 1, 'the duplicate closed', 5_000);
-    client.disconnect();
+    await until(async () => (await admin.clientList()).length === clientsBefore - 1, 'the duplicate closed', 5_000);
+    client.destroy();
   });
 
   it('close() wakes a blocked recv() at once and loses nothing', async () => {
@@ -112,23 +140,23 @@ describe('clients', () => {
     await subscriber.close();
     expect(await forever).toBeNull();
     expect(Date.now() - t).toBeLessThan(2_000);
-    await admin.rpush(key, 'x');
+    await admin.rPush(key, 'x');
     await new Promise((r) => setTimeout(r, 200));
-    expect(await admin.llen(key)).toBe(1);
+    expect(await admin.lLen(key)).toBe(1);
     await admin.del(key);
   });
 
   it('puts records taken but not returned back at the head of the list on close()', async () => {
     const key = freshKey('giveback');
-    const handler = new RedisQueueHandler(authUrl(PASSWORD), { key });
+    const handler = new RedisQueueHandler(authUrl(PASSWORD), { key, format: 'logq' });
     for (let i = 0; i < 10; i++) handler.handle(numberedRecord(i));
     await handler.close();
-    const subscriber = new RedisSubscriber(authUrl(PASSWORD), { key, batchSize: 100 });
+    const subscriber = new RedisSubscriber(authUrl(PASSWORD), { key, batchSize: 100, format: 'logq' });
     expect((await subscriber.recv(5_000))?.extra.seq).toBe(0);
-    expect(await admin.llen(key)).toBe(0);
-    expect(subscriber.buffered).toBe(9);
+    // The first pop takes 4 (sizes unknown yet); the rest is fetched ahead.
+    await until(async () => (await admin.lLen(key)) === 0 && subscriber.buffered === 9, 'all ten taken');
     await subscriber.close();
-    const left = (await admin.lrange(key, 0, -1)).map((s) => JSON.parse(s).extra.seq);
+    const left = (await admin.lRange(key, 0, -1)).map((s: string) => JSON.parse(s).extra.seq);
     expect(left).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
     await admin.del(key);
   });
@@ -157,11 +185,11 @@ describe('rediss:// with TLS options', () => {
     try {
       execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
       const tlsPort = await freePort();
-      await admin.config('SET', 'tls-cert-file', join(dir, 'cert.pem'));
-      await admin.config('SET', 'tls-key-file', join(dir, 'key.pem'));
-      await admin.config('SET', 'tls-ca-cert-file', join(dir, 'cert.pem'));
-      await admin.config('SET', 'tls-auth-clients', 'no');
-      await admin.config('SET', 'tls-port', String(tlsPort));
+      await admin.configSet('tls-cert-file', join(dir, 'cert.pem'));
+      await admin.configSet('tls-key-file', join(dir, 'key.pem'));
+      await admin.configSet('tls-ca-cert-file', join(dir, 'cert.pem'));
+      await admin.configSet('tls-auth-clients', 'no');
+      await admin.configSet('tls-port', String(tlsPort));
       const uri = `rediss://:${PASSWORD}@127.0.0.1:${tlsPort}`;
       const tls = { ca: readFileSync(join(dir, 'cert.pem')) };
       for (const mode of ['list', 'stream'] as const) {
@@ -182,7 +210,7 @@ describe('rediss:// with TLS options', () => {
       expect(errors.map(allText).join('\n')).toMatch(/self.signed|certificate/i);
       expect(errors.map(allText).join('\n')).not.toContain(PASSWORD);
     } finally {
-      await admin.config('SET', 'tls-port', '0').catch(() => undefined);
+      await admin.configSet('tls-port', '0').catch(() => undefined);
       removeTempDir(dir);
     }
   }, 60_000);

@@ -1,16 +1,20 @@
 import { randomBytes } from 'node:crypto';
 import { type UsedService, useRedis } from '@logq/services';
-import { Redis } from 'ioredis';
+import { type RedisClientType, createClient } from 'redis';
+
+/** A plain node-redis client, as tests use it. */
+export type RawClient = RedisClientType;
 
 /** A key no other test uses. */
 export function freshKey(prefix = 'logq-test'): string {
   return `${prefix}-${randomBytes(6).toString('hex')}`;
 }
 
-/** A plain client for a test's own checks (closed by the caller). */
-export function rawClient(url: string): Redis {
-  const client = new Redis(url, { maxRetriesPerRequest: null, lazyConnect: false });
+/** A connected plain client for a test's own checks (closed by the caller with destroy()). */
+export async function rawClient(url: string): Promise<RawClient> {
+  const client = createClient({ url }) as RawClient;
   client.on('error', () => undefined);
+  await client.connect();
   return client;
 }
 
@@ -34,7 +38,7 @@ export interface FileRedis {
   /** The server's URL. */
   readonly url: string;
   /** A plain client for the test's own checks. */
-  readonly raw: Redis;
+  readonly raw: RawClient;
   /** The service (stop/restart when this file started it). */
   readonly service: UsedService;
 }
@@ -45,13 +49,13 @@ export interface FileRedis {
  */
 export function redisForThisFile(): FileRedis {
   let service: UsedService | undefined;
-  let raw: Redis | undefined;
+  let raw: RawClient | undefined;
   beforeAll(async () => {
     service = await useRedis();
-    raw = rawClient(service.url);
+    raw = await rawClient(service.url);
   }, 120_000);
   afterAll(async () => {
-    raw?.disconnect();
+    raw?.destroy();
     await service?.stop();
   });
   const ready = <T>(value: T | undefined): T => {

@@ -1,7 +1,6 @@
 import { Level, LogRecord, parseIsoTime } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
 import { runPython } from '@logq/services';
-import type { Redis } from 'ioredis';
 import { RedisQueueHandler, RedisSubscriber } from '../src/index.js';
 import { freshKey, redisForThisFile } from './helpers.js';
 
@@ -45,7 +44,7 @@ print(json.dumps(seen))
     const expected = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>[];
     expect(expected).toHaveLength(53);
     // kombu keeps the binding of the queue where Python producers route by exchange.
-    expect(await redis.raw.smembers(`_kombu.binding.${key}`)).toEqual([`${key}\x06\x16\x06\x16${key}`]);
+    expect(await redis.raw.sMembers(`_kombu.binding.${key}`)).toEqual([`${key}\x06\x16\x06\x16${key}`]);
 
     const subscriber = new RedisSubscriber(redis.url, { key, format: 'kombu' });
     try {
@@ -67,7 +66,7 @@ print(json.dumps(seen))
       expect(subscriber.stats.malformed).toBe(0);
     } finally {
       await subscriber.close();
-      await redis.raw.del(key, `_kombu.binding.${key}`, `_kombu.binding_permanent.${key}`);
+      await redis.raw.del([key, `_kombu.binding.${key}`, `_kombu.binding_permanent.${key}`]);
     }
   }, 90_000);
 
@@ -106,7 +105,7 @@ print(json.dumps(out))
     }
     expect(got[0]!.message).toBe('Hello wörld and ñame: 3.14 — äöü 日本語 🎉');
     expect(got[0]!.exception_name).toBe('TypeError');
-    expect(await redis.raw.llen(key)).toBe(0);
-    await redis.raw.del(key, `_kombu.binding.${key}`, `_kombu.binding_permanent.${key}`);
+    expect(await redis.raw.lLen(key)).toBe(0);
+    await redis.raw.del([key, `_kombu.binding.${key}`, `_kombu.binding_permanent.${key}`]);
   }, 90_000);
 });

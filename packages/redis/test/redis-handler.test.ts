@@ -1,14 +1,13 @@
 import { Level, LogRecord, Logger, NullHandler, kw } from '@logq/core';
 import { type UsedService, runPython, useRedis } from '@logq/services';
-import type { Redis } from 'ioredis';
 import { hostname } from 'node:os';
 import { RedisHandler, pythonIsoformat, pythonJsonDumps } from '../src/index.js';
-import { freshKey, rawClient, until } from './helpers.js';
+import { type RawClient, freshKey, rawClient, until } from './helpers.js';
 
 const LETTERS = 'abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
 
 let redis: UsedService;
-let raw: Redis;
+let raw: RawClient;
 let host: string;
 let port: number;
 let password: string | undefined;
@@ -20,10 +19,10 @@ beforeAll(async () => {
   port = Number(url.port || 6379);
   password = url.password ? decodeURIComponent(url.password) : undefined;
   url.pathname = '/0';
-  raw = rawClient(url.toString());
+  raw = await rawClient(url.toString());
 }, 120_000);
 afterAll(async () => {
-  raw?.disconnect();
+  raw?.destroy();
   await redis?.stop();
 });
 
@@ -34,10 +33,10 @@ function logWith(handler: RedisHandler, fn: (log: Logger) => void): void {
 }
 
 async function popJson(key: string): Promise<Record<string, unknown>> {
-  const reply = await raw.blpop(key, 15);
+  const reply = await raw.blPop(key, 15);
   expect(reply).not.toBeNull();
-  expect(reply![0]).toBe(key);
-  return JSON.parse(reply![1]) as Record<string, unknown>;
+  expect(reply!.key).toBe(key);
+  return JSON.parse(reply!.element) as Record<string, unknown>;
 }
 
 describe('RedisHandler (Logbook test_redis_handler)', () => {
@@ -102,8 +101,8 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
       log.info('old item');
       log.info('new item');
     });
-    await until(async () => (await raw.llen(key)) === 2, 'two items (timer flush)');
-    const logs = await raw.lrange(key, 0, -1);
+    await until(async () => (await raw.lLen(key)) === 2, 'two items (timer flush)');
+    const logs = await raw.lRange(key, 0, -1);
     expect(logs[0]).toContain('new item');
     expect(JSON.parse(logs[0]!).message).toBe('new item');
     expect(JSON.parse(logs[1]!).message).toBe('old item');
@@ -118,22 +117,47 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
       log.info('old item');
       log.info('new item');
     });
-    await until(async () => (await raw.llen(key)) === 2, 'two items (timer flush)');
-    const logs = await raw.lrange(key, 0, -1);
+    await until(async () => (await raw.lLen(key)) === 2, 'two items (timer flush)');
+    const logs = await raw.lRange(key, 0, -1);
     expect(logs[0]).toContain('old item');
     expect(JSON.parse(logs[0]!).message).toBe('old item');
     await handler.close();
     await raw.del(key);
+  });
+  it('publishes each item on the channel named by key with pushMethod publish', async () => {
+    const key = freshKey('published');
+    const listener = raw.duplicate();
+    listener.on('error', () => undefined);
+    await listener.connect();
+    const got: string[] = [];
+    await listener.subscribe(key, (message) => got.push(message));
+    try {
+      const handler = new RedisHandler({ host, port, password, key, pushMethod: 'publish', level: Level.INFO });
+      logWith(handler, (log) => {
+        log.info('first {}', 1);
+        log.info('second');
+      });
+      expect(await handler.close()).toEqual({ flushed: true, sent: 2, dropped: 0 });
+      await until(() => got.length === 2, 'two published items', 10_000);
+      expect(got.map((m) => (JSON.parse(m) as { message: string }).message)).toEqual(['first {}', 'second']);
+      expect(await raw.exists(key)).toBe(0);
+    } finally {
+      listener.destroy();
+    }
   });
 });
 
 describe('RedisHandler flushing', () => {
   it('sends one multi-value push per flush: at the threshold, on the timer and on close', async () => {
     const key = freshKey('flushes');
-    const monitor = await raw.monitor();
+    const monitor = raw.duplicate();
+    monitor.on('error', () => undefined);
+    await monitor.connect();
     const pushes: number[] = [];
-    monitor.on('monitor', (_time: string, args: string[]) => {
-      if (args[0]?.toLowerCase() === 'rpush' && args[1] === key) pushes.push(args.length - 2);
+    await monitor.monitor((reply) => {
+      // "<time> [0 127.0.0.1:port] "rpush" "key" "item" ..."
+      const args = String(reply).match(/"(?:[^"\\]|\\.)*"/g) ?? [];
+      if (args[0]?.toLowerCase() === '"rpush"' && args[1] === `"${key}"`) pushes.push(args.length - 2);
     });
     const handler = new RedisHandler({ host, port, password, key, flushThreshold: 10, flushTime: 60_000 });
     try {
@@ -142,18 +166,18 @@ describe('RedisHandler flushing', () => {
         for (let i = 0; i < 25; i++) log.warn('record {}', i);
       });
       // 20 reach the threshold twice; 5 wait for the (long) timer.
-      await until(async () => (await raw.llen(key)) === 20, 'two threshold flushes');
+      await until(async () => (await raw.lLen(key)) === 20, 'two threshold flushes');
       await new Promise((r) => setTimeout(r, 300));
-      expect(await raw.llen(key)).toBe(20);
+      expect(await raw.lLen(key)).toBe(20);
       const result = await handler.close();
       expect(result).toEqual({ flushed: true, sent: 25, dropped: 0 });
-      expect(await raw.llen(key)).toBe(25);
+      expect(await raw.lLen(key)).toBe(25);
       await until(() => pushes.length === 3, 'three RPUSH commands seen by MONITOR', 5_000);
       expect(pushes).toEqual([10, 10, 5]);
-      const messages = (await raw.lrange(key, 0, -1)).map((s) => JSON.parse(s).message);
+      const messages = (await raw.lRange(key, 0, -1)).map((s: string) => JSON.parse(s).message);
       expect(messages).toEqual(Array.from({ length: 25 }, () => 'record {}'));
     } finally {
-      monitor.disconnect();
+      monitor.destroy();
       await raw.del(key);
     }
   });
@@ -163,7 +187,7 @@ describe('RedisHandler flushing', () => {
     const handler = new RedisHandler({ host, port, password, key, flushTime: 60_000 });
     handler.disableBuffering();
     handler.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'now' }));
-    await until(async () => (await raw.llen(key)) === 1, 'the record pushed without waiting for the timer', 10_000);
+    await until(async () => (await raw.lLen(key)) === 1, 'the record pushed without waiting for the timer', 10_000);
     await handler.close();
     await raw.del(key);
   });
@@ -173,7 +197,7 @@ describe('RedisHandler flushing', () => {
     const handler = new RedisHandler({ host, port, password, key, flushTime: 200 });
     const started = Date.now();
     handler.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'tick' }));
-    await until(async () => (await raw.llen(key)) === 1, 'the timer flush', 10_000);
+    await until(async () => (await raw.lLen(key)) === 1, 'the timer flush', 10_000);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
     await handler.close();
     await raw.del(key);
@@ -230,8 +254,8 @@ h.close()
     // kwargs that repeat a base or extra field take its place, as Python's dict.update does.
     handler.handle(new LogRecord({ channel: 'js', level: Level.ERROR, msg: 'collide', kwargs: { type: 'kw-type', message: 'kw-message', extra_one: 1 } }));
     await handler.close();
-    const py = await raw.lrange(pyKey, 0, -1);
-    const js = await raw.lrange(jsKey, 0, -1);
+    const py = await raw.lRange(pyKey, 0, -1);
+    const js = await raw.lRange(jsKey, 0, -1);
     expect(py).toHaveLength(2);
     expect(js).toHaveLength(2);
     const timeRe = /"time": "[^"]+"/;
@@ -241,6 +265,6 @@ h.close()
       expect(js[i]!.replace(timeRe, '"time": T')).toBe(py[i]!.replace(timeRe, '"time": T'));
     }
     expect(JSON.parse(js[1]!).message).toBe('kw-message');
-    await raw.del(pyKey, jsKey);
+    await raw.del([pyKey, jsKey]);
   }, 90_000);
 });

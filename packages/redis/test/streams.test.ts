@@ -15,8 +15,7 @@ class SeqCollector extends Handler {
 }
 
 async function pendingCount(key: string, group = 'logq'): Promise<number> {
-  const summary = (await redis.raw.xpending(key, group)) as [number, ...unknown[]];
-  return Number(summary[0]);
+  return (await redis.raw.xPending(key, group)).pending;
 }
 
 describe('RedisSubscriber stream mode', () => {
@@ -54,7 +53,7 @@ describe('RedisSubscriber stream mode', () => {
     const handler = new RedisQueueHandler(redis.url, { key, mode: 'stream' });
     for (let i = 0; i < n; i++) handler.handle(numberedRecord(i));
     await handler.close();
-    expect(await redis.raw.xlen(key)).toBe(n);
+    expect(await redis.raw.xLen(key)).toBe(n);
 
     // The victim reads a batch of 100, dispatches 30 of them, and is SIGKILLed.
     const victim = spawnTs('victim.ts', [redis.url, key, 'victim', '30']);
@@ -68,8 +67,8 @@ describe('RedisSubscriber stream mode', () => {
     void code;
     const victimSeqs = out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
     expect(victimSeqs).toHaveLength(30);
-    const consumers = (await redis.raw.xinfo('CONSUMERS', key, 'logq')) as unknown[][];
-    const victimInfo = consumers.map((c) => Object.fromEntries(toPairs(c))).find((c) => c.name === 'victim');
+    const consumers = await redis.raw.xInfoConsumers(key, 'logq');
+    const victimInfo = consumers.find((c) => c.name === 'victim');
     expect(Number(victimInfo?.pending)).toBeGreaterThanOrEqual(70);
 
     const survivor = new RedisSubscriber(redis.url, { key, mode: 'stream', consumer: 'survivor', minIdleMs: 500, claimIntervalMs: 200 });
@@ -89,26 +88,28 @@ describe('RedisSubscriber stream mode', () => {
     }
   }, 120_000);
 
-  it('acknowledges malformed entries, counts them and copies them to the dead-letter stream', async () => {
+  it('moves malformed entries to <key>.malformed, counts them, then acknowledges them', async () => {
     const key = freshKey('dlq');
-    const dlq = `${key}-dead`;
+    const dlq = `${key}.malformed`;
     const errors: unknown[] = [];
-    const subscriber = new RedisSubscriber(redis.url, { key, mode: 'stream', deadLetterKey: dlq, onError: (e) => errors.push(e) });
+    const subscriber = new RedisSubscriber(redis.url, { key, mode: 'stream', onError: (e) => errors.push(e) });
+    expect(subscriber.malformedKey).toBe(dlq);
     try {
-      await redis.raw.xadd(key, '*', 'record', 'not json');
-      await redis.raw.xadd(key, '*', 'other', 'no record field');
-      await redis.raw.xadd(key, '*', 'record', JSON.stringify(numberedRecord(7).toDict()));
+      await redis.raw.xAdd(key, '*', { record: 'not json' });
+      await redis.raw.xAdd(key, '*', { other: 'no record field' });
+      await redis.raw.xAdd(key, '*', { record: JSON.stringify(numberedRecord(7).toDict()) });
       const record = await subscriber.recv(10_000);
       expect(record?.extra.seq).toBe(7);
       expect(subscriber.stats.malformed).toBe(2);
       expect(errors).toHaveLength(2);
-      await until(async () => (await redis.raw.xlen(dlq)) === 2, 'two dead letters');
-      const dead = await redis.raw.xrange(dlq, '-', '+');
-      expect(dead[0]![1]).toEqual(['record', 'not json', 'source', key, 'id', expect.any(String)]);
+      await until(async () => (await redis.raw.xLen(dlq)) === 2, 'two dead letters');
+      const dead = await redis.raw.xRange(dlq, '-', '+');
+      expect(dead![0]!.message).toEqual({ record: 'not json', source: key, id: expect.any(String) });
+      expect(dead![1]!.message).toEqual({ record: '', source: key, id: expect.any(String) });
       await until(async () => (await pendingCount(key)) === 0, 'malformed entries acknowledged');
     } finally {
       await subscriber.close();
-      await redis.raw.del(key, dlq);
+      await redis.raw.del([key, dlq]);
     }
   }, 60_000);
 
@@ -117,7 +118,7 @@ describe('RedisSubscriber stream mode', () => {
     const handler = new RedisQueueHandler(redis.url, { key, mode: 'stream', maxLen: 100 });
     for (let i = 0; i < 2000; i++) handler.handle(numberedRecord(i));
     await handler.close();
-    expect(await redis.raw.xlen(key)).toBeLessThan(500);
+    expect(await redis.raw.xLen(key)).toBeLessThan(500);
     await redis.raw.del(key);
   });
 
@@ -143,8 +144,3 @@ describe('RedisSubscriber stream mode', () => {
   }, 60_000);
 });
 
-function toPairs(flat: unknown[]): [string, unknown][] {
-  const out: [string, unknown][] = [];
-  for (let i = 0; i + 1 < flat.length; i += 2) out.push([String(flat[i]), flat[i + 1]]);
-  return out;
-}

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import * as amqp from 'amqplib';
-import { Redis } from 'ioredis';
+import { createClient } from 'redis';
 import { MongoClient } from 'mongodb';
 import {
   canConnect,
@@ -52,13 +52,14 @@ async function expectStopped(server: BrokerServer, port: number): Promise<void> 
 }
 
 async function redisRoundTrip(url: string, key: string, value: string): Promise<string | null> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, retryStrategy: () => null });
+  const client = createClient({ url, socket: { reconnectStrategy: false } });
+  client.on('error', () => undefined);
   try {
     await client.connect();
     await client.set(key, value);
     return await client.get(key);
   } finally {
-    client.disconnect();
+    client.destroy();
   }
 }
 

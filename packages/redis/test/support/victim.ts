@@ -13,6 +13,6 @@ class Recorder extends Handler {
   }
 }
 
-const subscriber = new RedisSubscriber(url, { key, mode, consumer, batchSize: 100 });
+const subscriber = new RedisSubscriber(url, { key, mode, consumer, batchSize: 100, format: 'logq' });
 process.stdout.write('ready\n');
 void subscriber.dispatchInBackground(new Recorder());
