@@ -1,7 +1,11 @@
 import { Secret, redactUri, scrubError } from '@logq/core';
 import { RESP_TYPES, createClient, type RedisClientOptions } from 'redis';
-import { RedisTransportError } from './errors.js';
-import type { NodeRedisClient, NodeRedisCluster, RedisConnectionOptions } from './options.js';
+import { RedisOptionsError, RedisTransportError } from './errors.js';
+import type { NodeRedisClient, NodeRedisCluster, NodeRedisSentinel, RedisConnectionOptions } from './options.js';
+import { type Topology, createOwnedCluster, createOwnedSentinel, describeTopology, resolveTopology, topologySecrets } from './topology.js';
+
+/** Any client logq can use. */
+type AnyClient = NodeRedisClient | NodeRedisCluster | NodeRedisSentinel;
 
 /** One argument of a Redis command. */
 export type RedisArg = string | Buffer;
@@ -20,17 +24,43 @@ export interface RedisTarget {
   readonly host?: string;
   readonly port?: number;
   readonly password?: Secret;
+  /** A cluster or a master found through sentinels (default: one server). */
+  readonly topology?: Topology;
+}
+
+/**
+ * The target of a queue handler or subscriber and how it is shown (no
+ * secrets): a single server (`uri`, default `defaultUri`), a cluster (the
+ * `cluster` option; no URI) or a master found through sentinels (the
+ * `sentinel` option or a `redis+sentinel://` URI).
+ * @throws {RedisOptionsError} for a URI given with the cluster option, or a malformed sentinel URI.
+ */
+export function resolveTarget(uri: string | undefined, options: RedisConnectionOptions, defaultUri: string): { readonly target: RedisTarget; readonly shown: string } {
+  const topology = resolveTopology(uri, options);
+  if (topology.kind === 'cluster') {
+    if (uri !== undefined) throw new RedisOptionsError('with the cluster option, leave the URI out: the nodes are in cluster.rootNodes');
+    const target: RedisTarget = { topology };
+    return { target, shown: describeTarget(target) };
+  }
+  if (topology.kind === 'sentinel') {
+    const target: RedisTarget = { topology, ...(uri !== undefined ? { uri: new Secret(uri) } : {}) };
+    return { target, shown: describeTarget(target) };
+  }
+  const given = uri ?? defaultUri;
+  return { target: { uri: new Secret(given) }, shown: redactUri(given) };
 }
 
 /** Describes a target without secrets, for errors. */
 export function describeTarget(target: RedisTarget): string {
+  const topology = target.topology === undefined ? undefined : describeTopology(target.topology, target.uri?.reveal());
+  if (topology !== undefined) return topology;
   if (target.uri !== undefined) return redactUri(target.uri.reveal());
   return `redis://${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
 }
 
 /** The secrets of a target: its password, the URI's password and the URI itself. */
 export function targetSecrets(target: RedisTarget): string[] {
-  const out: string[] = [];
+  const out: string[] = target.topology === undefined ? [] : topologySecrets(target.topology);
   const password = target.password?.reveal();
   if (password) out.push(password);
   const uri = target.uri?.reveal();
@@ -50,8 +80,12 @@ export function transportError(what: string, cause: unknown, target: RedisTarget
   return new RedisTransportError(what, scrubError(cause, targetSecrets(target)));
 }
 
-function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRedisCluster {
-  return Array.isArray((client as Partial<NodeRedisCluster>).masters);
+type LinkKind = 'client' | 'cluster' | 'sentinel';
+
+function kindOf(client: AnyClient): LinkKind {
+  if (Array.isArray((client as Partial<NodeRedisCluster>).masters)) return 'cluster';
+  if (typeof (client as Partial<NodeRedisSentinel>).getMasterNode === 'function') return 'sentinel';
+  return 'client';
 }
 
 /**
@@ -60,16 +94,16 @@ function isCluster(client: NodeRedisClient | NodeRedisCluster): client is NodeRe
  * logq owns, close.
  */
 export class RedisLink {
-  readonly #client: NodeRedisClient | NodeRedisCluster;
-  readonly #cluster: boolean;
+  readonly #client: AnyClient;
+  readonly #kind: LinkKind;
   /** logq created it, so logq closes it and may unref its socket. */
   readonly owned: boolean;
   #holds = 0;
   #connecting: Promise<unknown> | null = null;
 
-  constructor(client: NodeRedisClient | NodeRedisCluster, owned: boolean) {
+  constructor(client: AnyClient, owned: boolean) {
     this.#client = client;
-    this.#cluster = isCluster(client);
+    this.#kind = kindOf(client);
     this.owned = owned;
     // An idle connection that logq owns never keeps the process alive.
     if (owned) this.#unref();
@@ -113,14 +147,29 @@ export class RedisLink {
 
   /** Sends a command; `key` routes it on a cluster. Replies with strings. */
   send(key: RedisArg | undefined, args: RedisArg[]): Promise<unknown> {
-    if (this.#cluster) return (this.#client as NodeRedisCluster).sendCommand(key, false, args);
-    return (this.#client as NodeRedisClient).sendCommand(args);
+    return this.#sendCommand(key, args, undefined);
   }
 
   /** Sends a command whose bulk-string replies come as Buffers. */
   sendForBuffers(key: RedisArg | undefined, args: RedisArg[]): Promise<unknown> {
-    if (this.#cluster) return (this.#client as NodeRedisCluster).sendCommand(key, false, args, BUFFERS);
-    return (this.#client as NodeRedisClient).sendCommand(args, BUFFERS);
+    return this.#sendCommand(key, args, BUFFERS);
+  }
+
+  #sendCommand(key: RedisArg | undefined, args: RedisArg[], options: typeof BUFFERS | undefined): Promise<unknown> {
+    if (this.#kind === 'client') return (this.#client as NodeRedisClient).sendCommand(args, options);
+    // A cluster or sentinel client refuses commands until it knows its nodes (a single client
+    // queues them): send once the connect in flight is done.
+    const send = (): Promise<unknown> => {
+      try {
+        if (this.#kind === 'cluster') return (this.#client as NodeRedisCluster).sendCommand(key, false, args, options);
+        return (this.#client as NodeRedisSentinel).sendCommand(false, args, options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    const connecting = this.#connecting;
+    if (connecting === null || this.#client.isReady) return send();
+    return connecting.then(send);
   }
 
   /** A new link on a duplicate of this client (owned by logq: it closes it). */
@@ -149,7 +198,7 @@ export class RedisLink {
   /** Drops the connection at once; queued commands reject. Never throws. */
   destroy(): void {
     try {
-      if (this.#client.isOpen) this.#client.destroy();
+      if (this.#client.isOpen) void Promise.resolve(this.#client.destroy()).catch(() => undefined);
     } catch {
       // already gone
     }
@@ -179,7 +228,13 @@ export class RedisLink {
  * false is for handlers: the core QueueHandler owns reconnection and
  * buffering, so commands must fail fast while disconnected.
  */
-export function createOwnedClient(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): NodeRedisClient {
+export function createOwnedClient(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): AnyClient {
+  const topology = target.topology;
+  if (topology !== undefined && topology.kind !== 'single') {
+    const socket = { connectTimeout: options.connectTimeoutMs ?? 10_000, reconnectStrategy: reconnection(autoReconnect) };
+    if (topology.kind === 'cluster') return createOwnedCluster(topology.options.reveal(), socket, autoReconnect);
+    return createOwnedSentinel(topology.options.reveal(), socket, autoReconnect);
+  }
   const uri = target.uri?.reveal();
   const useTls = options.tls !== undefined || (uri !== undefined && /^rediss:/i.test(uri));
   const given = options.clientOptions ?? {};
@@ -188,7 +243,7 @@ export function createOwnedClient(target: RedisTarget, options: RedisConnectionO
     ...(uri === undefined ? { host: target.host ?? '127.0.0.1', port: target.port ?? 6379 } : {}),
     ...(useTls ? { ...options.tls, tls: true as const } : {}),
     connectTimeout: options.connectTimeoutMs ?? 10_000,
-    reconnectStrategy: autoReconnect ? (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000) : (false as const),
+    reconnectStrategy: reconnection(autoReconnect),
   };
   const merged: RedisClientOptions = {
     ...given,
@@ -198,6 +253,11 @@ export function createOwnedClient(target: RedisTarget, options: RedisConnectionO
     disableOfflineQueue: !autoReconnect,
   };
   return createClient(merged) as unknown as NodeRedisClient;
+}
+
+/** Backoff of an owned client that reconnects by itself; false for handlers (the core reconnects). */
+function reconnection(autoReconnect: boolean): false | ((retries: number) => number) {
+  return autoReconnect ? (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000) : false;
 }
 
 /** A link on a new client for `target` that swallows socket errors (callers report failures themselves). */

@@ -1,5 +1,5 @@
-import { QueueHandler, RecordTooLargeError, type LogRecord, Secret, redactUri } from '@logq/core';
-import { type RedisArg, RedisLink, type RedisTarget, connectLink, ownedLink, transportError } from './connection.js';
+import { QueueHandler, RecordTooLargeError, type LogRecord } from '@logq/core';
+import { type RedisArg, RedisLink, type RedisTarget, connectLink, ownedLink, resolveTarget, transportError } from './connection.js';
 import { RedisTransportError } from './errors.js';
 import { kombuBindingKey, kombuBindingMember, kombuEnvelope, kombuPermanentBindingKey } from './kombu.js';
 import type { RedisConnectionOptions, RedisQueueFormat, RedisQueueHandlerOptions, RedisQueueMode } from './options.js';
@@ -30,7 +30,7 @@ export const DEFAULT_REDIS_URI = 'redis://127.0.0.1:6379';
  * handler.pushApplication();
  */
 export class RedisQueueHandler extends QueueHandler<string> {
-  /** The URI, with any password replaced by `***`. */
+  /** The URI, with any password replaced by `***` (a cluster: `redis-cluster://host:port,...`). */
   readonly uri: string;
   /** The list or stream key (Logbook's queue name). */
   readonly key: string;
@@ -48,10 +48,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
   #link: RedisLink | null = null;
   #bindingDeclared = false;
 
-  constructor(uri: string = DEFAULT_REDIS_URI, options: RedisQueueHandlerOptions = {}) {
+  constructor(uri?: string, options: RedisQueueHandlerOptions = {}) {
     super({ ...options, batchSize: options.batchSize ?? 1024 });
-    this.uri = redactUri(uri);
-    this.#target = { uri: new Secret(uri) };
+    const { target, shown } = resolveTarget(uri, options, DEFAULT_REDIS_URI);
+    this.uri = shown;
+    this.#target = target;
     const queue = resolveQueue(options);
     this.key = queue.key;
     this.mode = queue.mode;
@@ -92,6 +93,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
           link.send(kombuPermanentBindingKey(this.#kombuExchange), ['SADD', kombuPermanentBindingKey(this.#kombuExchange), member]),
         ]);
       } catch (error) {
+        // Start afresh on the next attempt (a cluster client may hold a stale view of its nodes).
+        if (link.owned) {
+          this.#link = null;
+          await link.close();
+        }
         throw transportError(`declaring the kombu binding of ${this.key} on ${this.uri} failed`, error, this.#target);
       } finally {
         link.release();

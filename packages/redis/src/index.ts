@@ -15,6 +15,7 @@ export type {
   NodeRedisClient,
   NodeRedisCluster,
   NodeRedisCommandOptions,
+  NodeRedisSentinel,
   RedisConnectionOptions,
   RedisHandlerOptions,
   RedisQueueFormat,
@@ -26,10 +27,12 @@ export { DEFAULT_QUEUE } from './queue-options.js';
 export { pythonJsonDumps } from './python-json.js';
 export { RedisHandler, pythonIsoformat } from './redis-handler.js';
 export { RedisSubscriber } from './subscriber.js';
+export { SENTINEL_SCHEME, parseSentinelUri, type SentinelUri } from './topology.js';
 
 // `createHandler(uri, { queue })` / `createSubscriber(uri, { queue })` (what Logbook's
 // MessageQueueHandler/MessageQueueSubscriber pass): kombu's format on the list `queue`.
-registerTransport(['redis', 'rediss'], {
+// `redis+sentinel://host:port,.../master`: the master the sentinels name.
+registerTransport(['redis', 'rediss', 'redis+sentinel'], {
   packageName: '@logq/redis',
   createHandler: (uri, options) => new RedisQueueHandler(uri, options as RedisQueueHandlerOptions),
   createSubscriber: (uri, options) => new RedisSubscriber(uri, options as RedisSubscriberOptions),

@@ -1,6 +1,6 @@
 import type { QueueHandlerOptions, Secret, SubscriberOptions } from '@logq/core';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import type { RedisClientOptions } from 'redis';
+import type { RedisClientOptions, RedisClusterOptions, RedisSentinelOptions } from 'redis';
 
 /** How records are kept in Redis. */
 export type RedisQueueMode = 'list' | 'stream';
@@ -72,6 +72,34 @@ export interface NodeRedisCluster {
   destroy(): void;
 }
 
+/**
+ * The part of a node-redis sentinel client (`createSentinel()` from `redis`)
+ * that logq uses: commands go to the master the sentinels name, and follow it
+ * through a failover.
+ */
+export interface NodeRedisSentinel {
+  /** Whether `connect()` was called and the client is not closed. */
+  readonly isOpen: boolean;
+  /** Whether the client is ready. */
+  readonly isReady: boolean;
+  /** The master in use (tells a sentinel client from the others). */
+  getMasterNode(): { readonly host: string; readonly port: number } | undefined;
+  /** Connects. */
+  connect(): Promise<unknown>;
+  /** Sends one command (to the master when `isReadonly` is false). */
+  sendCommand(isReadonly: boolean | undefined, args: (string | Buffer)[], options?: NodeRedisCommandOptions): Promise<unknown>;
+  /** A new sentinel client with the same options. */
+  duplicate(): NodeRedisSentinel;
+  /** Listens for `error`. */
+  on(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Stops listening. */
+  off(event: string, listener: (...args: unknown[]) => void): unknown;
+  /** Closes after pending commands. */
+  close(): Promise<void>;
+  /** Closes at once. */
+  destroy(): Promise<void> | void;
+}
+
 /** Connection options shared by every Redis handler and subscriber. */
 export interface RedisConnectionOptions {
   /**
@@ -81,7 +109,25 @@ export interface RedisConnectionOptions {
    * `connect()` on it.
    * @default undefined (a client is made from the URI and closed on close())
    */
-  readonly client?: NodeRedisClient | NodeRedisCluster;
+  readonly client?: NodeRedisClient | NodeRedisCluster | NodeRedisSentinel;
+  /**
+   * Connect to a Redis Cluster: node-redis's `createCluster` options, at least
+   * `rootNodes` (e.g. `[{ url: 'redis://10.0.0.1:7000' }, ...]`); passwords and
+   * TLS for every node go in `defaults`. The URI argument is then left out.
+   * Give the key a hash tag (`'{logging}'`) so that it and its `.malformed`
+   * key live in one slot. logq's connect timeout and reconnection settings win
+   * over `defaults.socket`'s.
+   * @default undefined (a single server)
+   */
+  readonly cluster?: RedisClusterOptions;
+  /**
+   * Find the master through Redis Sentinel: node-redis's `createSentinel`
+   * options (`name`, `sentinelRootNodes`, `nodeClientOptions`,
+   * `sentinelClientOptions`, ...). A `redis+sentinel://host:port[,host:port...]/name`
+   * URI says the same; options given here win over the URI's.
+   * @default undefined (a single server, unless the URI is redis+sentinel://)
+   */
+  readonly sentinel?: Partial<RedisSentinelOptions>;
   /**
    * Options for the clients logq creates, passed to node-redis's
    * `createClient` (e.g. `database`, `username`, `name`). logq's own

@@ -1,7 +1,7 @@
-import { AsyncQueue, FrameSubscriber, type LogRecord, type RawFrame, Secret, abortableSleep, decodeRecord, redactUri } from '@logq/core';
+import { AsyncQueue, FrameSubscriber, type LogRecord, type RawFrame, abortableSleep, decodeRecord } from '@logq/core';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { RedisLink, type RedisTarget, ownedLink, transportError } from './connection.js';
+import { RedisLink, type RedisTarget, ownedLink, resolveTarget, transportError } from './connection.js';
 import { RedisTransportError } from './errors.js';
 import { DEFAULT_REDIS_URI, STREAM_FIELD } from './handler.js';
 import { unwrapKombu } from './kombu.js';
@@ -46,7 +46,7 @@ const FIRST_POP = 4;
  * `recv`, a dispatch loop); an idle or closed one does not.
  */
 export class RedisSubscriber extends FrameSubscriber {
-  /** The URI, with any password replaced by `***`. */
+  /** The URI, with any password replaced by `***` (a cluster: `redis-cluster://host:port,...`). */
   readonly uri: string;
   /** The list or stream key (Logbook's queue name). */
   readonly key: string;
@@ -98,10 +98,11 @@ export class RedisSubscriber extends FrameSubscriber {
   private acking: Promise<void> = Promise.resolve();
   private outage = false;
 
-  constructor(uri: string = DEFAULT_REDIS_URI, options: RedisSubscriberOptions = {}) {
+  constructor(uri?: string, options: RedisSubscriberOptions = {}) {
     super(options);
-    this.uri = redactUri(uri);
-    this.#target = { uri: new Secret(uri) };
+    const { target, shown } = resolveTarget(uri, options, DEFAULT_REDIS_URI);
+    this.uri = shown;
+    this.#target = target;
     this.#connection = { clientOptions: options.clientOptions, tls: options.tls, connectTimeoutMs: options.connectTimeoutMs };
     const queue = resolveQueue(options);
     this.key = queue.key;
@@ -291,12 +292,15 @@ export class RedisSubscriber extends FrameSubscriber {
     this.popWindow = Math.min(this.popWindow, FIRST_POP);
     const blocking = this.blockingLink();
     // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection (written with the pop).
-    const id = this.blockingId === null ? blocking.send(undefined, ['CLIENT', 'ID']) : null;
+    const id = this.blockingId === null ? blocking.send(this.key, ['CLIENT', 'ID']) : null;
     const pop = blocking.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'BRPOP' : 'BLPOP', this.key, String(this.blockMs / 1000)]);
     this.blockingPop = true;
     try {
-      if (id !== null) this.blockingId = Number(await id);
-      const reply = await pop;
+      // The id is known while the pop blocks; both are awaited together, so a failed connection leaves no rejection unhandled.
+      const known = id?.then((value) => {
+        this.blockingId = Number(value);
+      });
+      const [, reply] = await Promise.all([known, pop]);
       if (!Array.isArray(reply) || reply.length < 2) return 0;
       this.queueListItems([reply[1] as Buffer]);
       return 1;
@@ -393,10 +397,13 @@ export class RedisSubscriber extends FrameSubscriber {
     await this.flushAcks();
     const blocking = this.blockingLink();
     const wait = Math.min(this.blockMs, this.claimIntervalMs);
-    const id = blocking.send(undefined, ['CLIENT', 'ID']);
+    const id = blocking.send(this.key, ['CLIENT', 'ID']);
     const read = this.readGroup(blocking, '>', wait);
-    this.blockingId = Number(await id);
-    return this.queueEntries(parseReadReply(await read, STREAM_FIELD));
+    const known = id.then((value) => {
+      this.blockingId = Number(value);
+    });
+    const [, reply] = await Promise.all([known, read]);
+    return this.queueEntries(parseReadReply(reply, STREAM_FIELD));
   }
 
   /** Claims entries idle longer than minIdleMs in any consumer of the group. */
@@ -483,7 +490,7 @@ export class RedisSubscriber extends FrameSubscriber {
     const blocking = this.#blocking;
     if (blocking !== null && this.blockingId !== null && main !== null && main.ready) {
       try {
-        await withTimeout(main.send(undefined, ['CLIENT', 'UNBLOCK', String(this.blockingId)]), 1_000);
+        await withTimeout(main.send(this.key, ['CLIENT', 'UNBLOCK', String(this.blockingId)]), 1_000);
       } catch {
         // fall through to dropping it
       }

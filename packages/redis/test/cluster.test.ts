@@ -1,0 +1,145 @@
+import { numberedRecord } from '@logq/core/testing';
+import { type RedisCluster, startRedisCluster } from '@logq/services';
+import { randomBytes } from 'node:crypto';
+import { type RedisClusterType, createCluster } from 'redis';
+import { RedisOptionsError, RedisQueueHandler, RedisSubscriber, type RedisQueueMode } from '../src/index.js';
+import { type QueuePair, SeqCollector, runThroughFailover } from './failover-run.js';
+import { until } from './helpers.js';
+
+jest.setTimeout(180_000);
+
+let cluster: RedisCluster;
+let raw: RedisClusterType;
+
+beforeAll(async () => {
+  cluster = await startRedisCluster();
+  raw = createCluster({ rootNodes: [...cluster.rootNodes] });
+  raw.on('error', () => undefined);
+  await raw.connect();
+}, 120_000);
+
+afterAll(async () => {
+  await raw?.close().catch(() => undefined);
+  await cluster?.stop();
+});
+
+/** A hash-tagged queue name: the queue and its `.malformed` key share a slot. */
+const taggedKey = (): string => `{lq-${randomBytes(4).toString('hex')}}`;
+
+const clusterOption = () => ({ rootNodes: [...cluster.rootNodes] });
+
+describe('RedisQueueHandler and RedisSubscriber on a Redis Cluster', () => {
+  it('takes the nodes in the cluster option (no URI) and shows them without secrets', () => {
+    const handler = new RedisQueueHandler(undefined, {
+      cluster: { rootNodes: [{ url: 'redis://:hunter2@127.0.0.1:7000' }, { url: 'redis://127.0.0.1:7001' }] },
+    });
+    expect(handler.uri).toBe('redis-cluster://:***@127.0.0.1:7000,127.0.0.1:7001');
+    expect(JSON.stringify(handler)).not.toContain('hunter2');
+    expect(() => new RedisQueueHandler('redis://127.0.0.1:7000', { cluster: clusterOption() })).toThrow(RedisOptionsError);
+    expect(() => new RedisSubscriber(undefined, { cluster: { rootNodes: [] } })).toThrow(/rootNodes/);
+  });
+
+  it.each<[RedisQueueMode]>([['list'], ['stream']])('delivers every record in order in %s mode', async (mode) => {
+    const key = taggedKey();
+    const handler = new RedisQueueHandler(undefined, { cluster: clusterOption(), key, mode });
+    const subscriber = new RedisSubscriber(undefined, { cluster: clusterOption(), key, mode });
+    const collector = new SeqCollector();
+    const controller = subscriber.dispatchInBackground(collector);
+    try {
+      const n = 500;
+      for (let i = 0; i < n; i++) handler.handle(numberedRecord(i));
+      await handler.flush();
+      expect(handler.stats.sent).toBe(n);
+      await until(() => collector.seqs.length >= n, `${n} records`, 60_000);
+      expect(collector.seqs).toEqual(Array.from({ length: n }, (_, i) => i));
+      // the queue lives on the master of its slot
+      const master = await cluster.masterForKey(key);
+      expect(await raw.sendCommand(key, true, ['EXISTS', key])).toBe(mode === 'stream' ? 1 : 0);
+      expect(master.running).toBe(true);
+    } finally {
+      await controller.stop();
+      await subscriber.close();
+      await handler.close();
+    }
+  });
+
+  it("uses a cluster client it is given, and does not close it", async () => {
+    const key = taggedKey();
+    const client = createCluster({ rootNodes: [...cluster.rootNodes] });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const handler = new RedisQueueHandler(undefined, { client, key, mode: 'stream' });
+      const subscriber = new RedisSubscriber(undefined, { client, key, mode: 'stream' });
+      for (let i = 0; i < 50; i++) handler.handle(numberedRecord(i));
+      await handler.flush();
+      const got: number[] = [];
+      while (got.length < 50) {
+        const record = await subscriber.recv(10_000);
+        if (record === null) break;
+        got.push(record.extra.seq as number);
+      }
+      await subscriber.close();
+      await handler.close();
+      expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(client.isOpen).toBe(true);
+      expect(await client.sendCommand(key, true, ['XLEN', key])).toBe(50);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('through a failover of the master holding the key (killed, replica promoted): stream mode loses nothing, list mode counts its losses', async () => {
+    const tag = taggedKey();
+    const pair = (mode: RedisQueueMode, lossless: boolean): QueuePair => {
+      const errors: unknown[] = [];
+      const onError = (e: unknown) => errors.push(e);
+      const key = `${tag}:${mode}`;
+      return {
+        name: mode,
+        lossless,
+        errors,
+        handler: new RedisQueueHandler(undefined, {
+          cluster: clusterOption(),
+          key,
+          mode,
+          onError,
+          reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+          maxBuffer: 100_000,
+        }),
+        subscriber: new RedisSubscriber(undefined, { cluster: clusterOption(), key, mode, onError, batchSize: 64, minIdleMs: 2_000, claimIntervalMs: 500 }),
+      };
+    };
+    const pairs = [pair('stream', true), pair('list', false)];
+    const master = await cluster.masterForKey(tag);
+    let promoted: string | undefined;
+    try {
+      const counts = await runThroughFailover(pairs, async () => {
+        const { from, to } = await cluster.failover(tag, { mode: 'kill' });
+        expect(from).toBe(master);
+        promoted = to.url;
+      });
+      console.log(`cluster failover ${master.url} -> ${promoted}: ${JSON.stringify(counts)}`);
+      const [stream, list] = counts as [(typeof counts)[0], (typeof counts)[0]];
+      // Streams: at-least-once — every record arrived; duplicates allowed, counted.
+      expect(stream.lost).toBe(0);
+      expect(stream.dropped).toBe(0);
+      expect(stream.unique).toBe(stream.produced);
+      // Every record (and the marker) is in the handler's books: acknowledged by Redis or counted as dropped.
+      for (const c of counts) expect(c.sent + c.dropped).toBe(c.produced + 1);
+      // Lists: what a failover loses (acknowledged by the old master, never replicated) is counted here.
+      expect(list.lost).toBeLessThan(list.produced / 2);
+      // The outage was reported, not silent.
+      for (const c of counts) expect(c.reported).toBeGreaterThan(0);
+      // Both queues now live on the promoted replica.
+      expect((await cluster.masterForKey(tag)).url).toBe(promoted);
+    } finally {
+      for (const p of pairs) {
+        await p.subscriber.close();
+        await p.handler.close();
+      }
+      if (!master.running) await master.start();
+      await cluster.waitHealthy();
+    }
+  });
+});
