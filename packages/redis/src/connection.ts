@@ -65,6 +65,16 @@ export function targetSecrets(target: RedisTarget): string[] {
   if (password) out.push(password);
   const uri = target.uri?.reveal();
   if (uri !== undefined) {
+    // user:password@ of any form, redis+sentinel:// with several hosts too.
+    const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/@]*:([^@/]*)@/i.exec(uri);
+    if (m?.[1]) {
+      out.push(m[1]);
+      try {
+        out.push(decodeURIComponent(m[1]));
+      } catch {
+        // not %-encoded
+      }
+    }
     try {
       const parsed = new URL(uri);
       if (parsed.password) out.push(decodeURIComponent(parsed.password), parsed.password);
@@ -233,7 +243,9 @@ export function createOwnedClient(target: RedisTarget, options: RedisConnectionO
   if (topology !== undefined && topology.kind !== 'single') {
     const socket = { connectTimeout: options.connectTimeoutMs ?? 10_000, reconnectStrategy: reconnection(autoReconnect) };
     if (topology.kind === 'cluster') return createOwnedCluster(topology.options.reveal(), socket, autoReconnect);
-    return createOwnedSentinel(topology.options.reveal(), socket, autoReconnect);
+    const sentinelUri = target.uri?.reveal();
+    const tls = options.tls !== undefined || (sentinelUri !== undefined && /^rediss\+sentinel:/i.test(sentinelUri));
+    return createOwnedSentinel(topology.options.reveal(), tls ? { ...socket, ...options.tls, tls: true } : socket, autoReconnect, options.clientOptions);
   }
   const uri = target.uri?.reveal();
   const useTls = options.tls !== undefined || (uri !== undefined && /^rediss:/i.test(uri));

@@ -31,8 +31,8 @@ export { SENTINEL_SCHEME, parseSentinelUri, type SentinelUri } from './topology.
 
 // `createHandler(uri, { queue })` / `createSubscriber(uri, { queue })` (what Logbook's
 // MessageQueueHandler/MessageQueueSubscriber pass): kombu's format on the list `queue`.
-// `redis+sentinel://host:port,.../master`: the master the sentinels name.
-registerTransport(['redis', 'rediss', 'redis+sentinel'], {
+// `redis+sentinel://host:port,.../master` (`rediss+sentinel`: TLS to the master): the master the sentinels name.
+registerTransport(['redis', 'rediss', 'redis+sentinel', 'rediss+sentinel'], {
   packageName: '@logq/redis',
   createHandler: (uri, options) => new RedisQueueHandler(uri, options as RedisQueueHandlerOptions),
   createSubscriber: (uri, options) => new RedisSubscriber(uri, options as RedisSubscriberOptions),

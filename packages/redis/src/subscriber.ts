@@ -13,7 +13,7 @@ import { type StreamEntry, asBuffers, parseClaimReply, parseReadReply } from './
 const NON_BLOCKING_CAP_MS = 1_000;
 
 /** List mode: most items of the first pop after the list was empty (their sizes are not known yet). */
-const FIRST_POP = 4;
+const FIRST_POP = 1;
 
 /**
  * Receives records that {@link RedisQueueHandler} or Python Logbook's
@@ -25,7 +25,7 @@ const FIRST_POP = 4;
  * `RPOP`, the end kombu consumers take from) and waits with BLPOP/BRPOP (on
  * a connection of its own) only when the list is empty. A batch is bounded in
  * count (`batchSize`) and in bytes (`batchBytes`, judged from the items just
- * read; the first pop after the list was empty takes at most 4). When the
+ * read; the first pop after the list was empty takes one item). When the
  * last pop came back full and half of it has been received, the next one is
  * already on its way. Records taken but not yet returned stay in a local
  * queue; `close()` puts them back at the head of the list. A record is gone
@@ -291,6 +291,8 @@ export class RedisSubscriber extends FrameSubscriber {
     // The list was empty: the sizes of what comes next are not known.
     this.popWindow = Math.min(this.popWindow, FIRST_POP);
     const blocking = this.blockingLink();
+    // A cluster client sends nothing before it knows the topology.
+    await blocking.connect();
     // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection (written with the pop).
     const id = this.blockingId === null ? blocking.send(this.key, ['CLIENT', 'ID']) : null;
     const pop = blocking.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'BRPOP' : 'BLPOP', this.key, String(this.blockMs / 1000)]);
@@ -396,6 +398,7 @@ export class RedisSubscriber extends FrameSubscriber {
     }
     await this.flushAcks();
     const blocking = this.blockingLink();
+    await blocking.connect();
     const wait = Math.min(this.blockMs, this.claimIntervalMs);
     const id = blocking.send(this.key, ['CLIENT', 'ID']);
     const read = this.readGroup(blocking, '>', wait);

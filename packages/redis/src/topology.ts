@@ -1,5 +1,5 @@
 import { Secret, redactUri } from '@logq/core';
-import { createCluster, createSentinel, type RedisClusterOptions, type RedisSentinelOptions } from 'redis';
+import { type RedisClientOptions, createCluster, createSentinel, type RedisClusterOptions, type RedisSentinelOptions } from 'redis';
 import { RedisOptionsError } from './errors.js';
 import type { NodeRedisCluster, NodeRedisSentinel, RedisConnectionOptions } from './options.js';
 
@@ -21,12 +21,12 @@ export interface SentinelUri {
 
 /**
  * Parses `redis+sentinel://[user:password@]host:port[,host:port...]/masterName[/db]`
- * (port defaults to 26379). User and password are the master's (and replicas'), not
+ * (port defaults to 26379; `rediss+sentinel://` is the same with TLS to the master). User and password are the master's (and replicas'), not
  * the sentinels'; give those in `sentinel.sentinelClientOptions`.
  * @throws {RedisOptionsError} for anything else (the message never shows the password).
  */
 export function parseSentinelUri(uri: string): SentinelUri {
-  const match = /^redis\+sentinel:\/\/(?:([^@/]*)@)?([^/?#]+)\/([^/?#]+)(?:\/(\d+))?\/?$/i.exec(uri);
+  const match = /^rediss?\+sentinel:\/\/(?:([^@/]*)@)?([^/?#]+)\/([^/?#]+)(?:\/(\d+))?\/?$/i.exec(uri);
   if (match === null) {
     throw new RedisOptionsError(`not a ${SENTINEL_SCHEME}://host:port[,host:port...]/masterName URI: ${redactUri(uri)}`);
   }
@@ -55,7 +55,7 @@ export function parseSentinelUri(uri: string): SentinelUri {
 
 /** Whether `uri` is a Redis Sentinel URI. */
 export function isSentinelUri(uri: string): boolean {
-  return uri.toLowerCase().startsWith(`${SENTINEL_SCHEME}://`);
+  return /^rediss?\+sentinel:\/\//i.test(uri);
 }
 
 /** How an owned client is made: one server, a cluster or a master found through sentinels. */
@@ -177,13 +177,18 @@ export function createOwnedCluster(options: RedisClusterOptions, socket: OwnedSo
  * options, with logq's connect timeout for the master's connections. The
  * sentinel client follows a failover by itself (it asks the sentinels again).
  */
-export function createOwnedSentinel(options: RedisSentinelOptions, socket: OwnedSocketSettings, autoReconnect: boolean): NodeRedisSentinel {
-  const node = options.nodeClientOptions ?? {};
+export function createOwnedSentinel(
+  options: RedisSentinelOptions,
+  socket: OwnedSocketSettings & { readonly tls?: boolean },
+  autoReconnect: boolean,
+  clientOptions: RedisClientOptions = {},
+): NodeRedisSentinel {
+  const node = { ...(clientOptions as RedisSentinelOptions['nodeClientOptions']), ...options.nodeClientOptions };
   return createSentinel({
     ...options,
     nodeClientOptions: {
       ...node,
-      socket: { ...node.socket, ...socket } as NonNullable<typeof node.socket>,
+      socket: { ...clientOptions.socket, ...node.socket, ...socket } as NonNullable<NonNullable<typeof node>['socket']>,
       disableOfflineQueue: !autoReconnect,
     },
   }) as unknown as NodeRedisSentinel;

@@ -153,7 +153,7 @@ describe('clients', () => {
     await handler.close();
     const subscriber = new RedisSubscriber(authUrl(PASSWORD), { key, batchSize: 100, format: 'logq' });
     expect((await subscriber.recv(5_000))?.extra.seq).toBe(0);
-    // The first pop takes 4 (sizes unknown yet); the rest is fetched ahead.
+    // The first pop takes 1 (sizes unknown yet); the rest is fetched ahead.
     await until(async () => (await admin.lLen(key)) === 0 && subscriber.buffered === 9, 'all ten taken');
     await subscriber.close();
     const left = (await admin.lRange(key, 0, -1)).map((s: string) => JSON.parse(s).extra.seq);

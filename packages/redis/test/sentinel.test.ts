@@ -51,6 +51,7 @@ describe('RedisQueueHandler and RedisSubscriber through Redis Sentinel', () => {
     const handler = new RedisQueueHandler(setup.url, { key, mode });
     const subscriber = new RedisSubscriber(setup.url, { key, mode });
     expect(handler.uri).toBe(setup.url);
+    expect(String(handler)).toBe(`RedisQueueHandler(${setup.url}, ${key})`);
     const collector = new SeqCollector();
     const controller = subscriber.dispatchInBackground(collector);
     try {

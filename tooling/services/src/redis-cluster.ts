@@ -79,6 +79,8 @@ export interface RedisCluster {
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every node (by its process group) and removes the folder. Idempotent. */
   stop(): Promise<void>;
+  /** Same as stop(). */
+  dispose(): Promise<void>;
   /** The tail of every node's log, for debugging. */
   log(): string;
   [Symbol.asyncDispose](): Promise<void>;
@@ -324,6 +326,10 @@ class Cluster implements RedisCluster {
       }),
     );
     removeTempDir(this.dir);
+  }
+
+  dispose(): Promise<void> {
+    return this.stop();
   }
 
   log(): string {

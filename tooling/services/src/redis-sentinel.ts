@@ -41,6 +41,12 @@ export interface RedisSentinelSetup {
   readonly sentinelRootNodes: readonly { readonly host: string; readonly port: number }[];
   /** `redis+sentinel://127.0.0.1:P1,127.0.0.1:P2,.../masterName`. */
   readonly url: string;
+  /** Same as url. */
+  readonly uri: string;
+  /** The first master (servers[0]); see currentMaster() after a failover. */
+  readonly master: BrokerServer;
+  /** Its replica (servers[1]). */
+  readonly replica: BrokerServer;
   /** The folder holding every process's folder; removed by stop(). */
   readonly dir: string;
   /** The server a majority of the answering sentinels report as master now. */
@@ -58,6 +64,8 @@ export interface RedisSentinelSetup {
   waitHealthy(timeoutMs?: number): Promise<void>;
   /** Stops every process (by its process group) and removes the folder. Idempotent. */
   stop(): Promise<void>;
+  /** Same as stop(). */
+  dispose(): Promise<void>;
   /** The tail of every process's log. */
   log(): string;
   [Symbol.asyncDispose](): Promise<void>;
@@ -88,6 +96,22 @@ class Setup implements RedisSentinelSetup {
 
   get url(): string {
     return `redis+sentinel://${this.sentinels.map((s) => `${LOOPBACK}:${s.port}`).join(',')}/${this.masterName}`;
+  }
+
+  get uri(): string {
+    return this.url;
+  }
+
+  get master(): BrokerServer {
+    return this.servers[0] as BrokerServer;
+  }
+
+  get replica(): BrokerServer {
+    return this.servers[1] as BrokerServer;
+  }
+
+  dispose(): Promise<void> {
+    return this.stop();
   }
 
   /** The master port each answering sentinel reports. */
