@@ -45,6 +45,8 @@ export class RedisQueueHandler extends QueueHandler<string> {
   readonly #kombuExchange: string;
   readonly #kombuBodyEncoding: 'base64' | 'utf-8';
   readonly #trim: readonly RedisArg[];
+  readonly #waitReplicas: number;
+  readonly #waitTimeoutMs: number;
   #link: RedisLink | null = null;
   #bindingDeclared = false;
 
@@ -63,6 +65,8 @@ export class RedisQueueHandler extends QueueHandler<string> {
     this.#kombuBodyEncoding = options.kombuBodyEncoding ?? 'base64';
     this.#trim = options.maxLen !== undefined ? ['MAXLEN', '~', String(Math.max(1, Math.floor(options.maxLen)))] : [];
     this.#given = options.client !== undefined ? new RedisLink(options.client, false) : null;
+    this.#waitReplicas = Math.max(0, Math.floor(options.waitReplicas ?? 0));
+    this.#waitTimeoutMs = Math.max(1, options.waitTimeoutMs ?? 5_000);
   }
 
   protected override serialize(record: LogRecord): string {
@@ -126,8 +130,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
         sizes.push(chunk.length);
       }
     }
+    // Written on the same connection right behind the pushes: replicated when it answers.
+    const replicated = this.#waitReplicas > 0 ? link.send(this.key, ['WAIT', String(this.#waitReplicas), String(this.#waitTimeoutMs)]) : null;
     link.hold();
     const results = await Promise.allSettled(replies);
+    const waited = replicated === null ? null : await replicated.then((n) => Number(n), (error: unknown) => error);
     link.release();
     let accepted = 0;
     for (let i = 0; i < results.length; i++) {
@@ -137,6 +144,13 @@ export class RedisQueueHandler extends QueueHandler<string> {
         return accepted;
       }
       accepted += sizes[i] ?? 0;
+    }
+    if (waited !== null && !(typeof waited === 'number' && waited >= this.#waitReplicas)) {
+      // Stored on the master but not confirmed on enough replicas: the batch goes again. A master that hung
+      // through a failover stores a batch when it wakes and then drops its data as it becomes a replica: keeping
+      // the batch would lose it; sending it again stores it twice at worst (at-least-once).
+      const what = typeof waited === 'number' ? `${waited} replica(s) acknowledged` : 'WAIT failed';
+      throw transportError(`${accepted} record(s) stored on ${this.uri} but not confirmed on ${this.#waitReplicas} replica(s) within ${this.#waitTimeoutMs} ms (${what}); sending them again`, typeof waited === 'number' ? undefined : waited, this.#target);
     }
     return undefined;
   }

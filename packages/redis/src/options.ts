@@ -169,6 +169,18 @@ export interface RedisQueueHandlerOptions extends QueueHandlerOptions, RedisConn
   readonly kombuExchange?: string;
   /** Most records handed to Redis in one pipeline. @default 1024 */
   readonly batchSize?: number;
+  /**
+   * After each batch, `WAIT` until this many replicas have it (up to
+   * `waitTimeoutMs`), so that a failover of a replicated master loses nothing
+   * that `flush()` reported sent. A batch not confirmed in time is reported
+   * through `onError` and sent again (stored twice at worst, never lost: a
+   * master that hung through a failover drops what it stored when it wakes);
+   * while too few replicas answer, records wait in the buffer. `0`: don't wait.
+   * @default 0
+   */
+  readonly waitReplicas?: number;
+  /** How long one `WAIT` may take, in ms. @default 5000 */
+  readonly waitTimeoutMs?: number;
 }
 
 /** Options of {@link RedisSubscriber}. */

@@ -1,3 +1,4 @@
+import { Handler, type LogRecord } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
 import { type RedisCluster, startRedisCluster } from '@logq/services';
 import { randomBytes } from 'node:crypto';
@@ -193,4 +194,62 @@ describe('a given node-redis cluster client (3 masters, 3 replicas)', () => {
       await raw.sendCommand(key, false, ['DEL', key, `${key}.malformed`]);
     }
   }, 60_000);
+});
+
+class Counter extends Handler {
+  readonly seen = new Map<number, number>();
+  emit(record: LogRecord): void {
+    const seq = record.extra.seq as number;
+    this.seen.set(seq, (this.seen.get(seq) ?? 0) + 1);
+  }
+}
+
+describe('a failover of the master that holds the key, with a given cluster client and waitReplicas', () => {
+  it.each([
+    ['stream', 0],
+    ['list', 100],
+  ] as const)('%s mode: 2,000 records across it, losing at most %i (handler WAITs for 1 replica)', async (mode, bound) => {
+    const key = `{${freshKey(`failover-${mode}`)}}`;
+    const errors: unknown[] = [];
+    const onError = (e: unknown) => errors.push(e);
+    const handler = new RedisQueueHandler('redis://unused', { client: raw, key, mode, format: 'logq', waitReplicas: 1, waitTimeoutMs: 1_000, onError, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
+    const subscriber = new RedisSubscriber('redis://unused', { client: raw, key, mode, format: 'logq', batchSize: 100, blockMs: 200, minIdleMs: 3_000, claimIntervalMs: 500, onError });
+    const counter = new Counter();
+    const controller = subscriber.dispatchInBackground(counter);
+    const victim = await cluster.masterForKey(key);
+    let promoted: Promise<unknown> = Promise.resolve();
+    try {
+      const n = 2_000;
+      for (let i = 0; i < n; i++) {
+        handler.handle(numberedRecord(i));
+        if (i === 1_000) {
+          // The master hangs (SIGSTOP) until its replica is promoted, then comes back as a replica (WAIT 1 needs one).
+          promoted = cluster.failover(key, { mode: 'pause' }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
+        }
+        if (i % 100 === 99) await new Promise((r) => setTimeout(r, 10));
+      }
+      let timer: NodeJS.Timeout | undefined;
+      const flushed = await Promise.race([handler.flush().then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 90_000)))]);
+      clearTimeout(timer);
+      if (!flushed) process.stdout.write(`not flushed: ${handler.stats.sent} sent; errors: ${errors.slice(-3).map(String).join(' | ')}\n`);
+      expect(flushed).toBe(true);
+      await until(() => counter.seen.size === n, 'every record', 60_000).catch(() => undefined);
+      const lost = n - counter.seen.size;
+      let duplicates = 0;
+      for (const c of counter.seen.values()) duplicates += c - 1;
+      process.stdout.write(`cluster failover, ${mode} mode: lost ${lost}, duplicates ${duplicates}, errors reported ${errors.length}\n`);
+      expect(lost).toBeLessThanOrEqual(bound);
+    } finally {
+      await controller.stop();
+      await subscriber.close();
+      await handler.close({ timeoutMs: 2_000 });
+      const failed = await promoted;
+      if (!victim.running) await victim.start();
+      await cluster.waitHealthy();
+      if (failed !== undefined) throw failed;
+    }
+  }, 240_000);
 });
