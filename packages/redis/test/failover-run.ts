@@ -76,7 +76,14 @@ export async function runThroughFailover(pairs: readonly QueuePair[], failover: 
     const produced = seq;
     // The marker: the last record of each queue.
     for (const p of pairs) p.handler.handle(numberedRecord(produced));
-    await Promise.all(pairs.map((p) => p.handler.flush()));
+    // Bounded: a handler that can never flush (e.g. WAIT with no replica left) fails the test instead of hanging it.
+    let timer: NodeJS.Timeout | undefined;
+    const flushed = await Promise.race([
+      Promise.all(pairs.map((p) => p.handler.flush())).then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 90_000))),
+    ]);
+    clearTimeout(timer);
+    if (!flushed) throw new Error(`not flushed within 90 s: ${JSON.stringify(pairs.map((p) => ({ name: p.name, stats: p.handler.stats, errors: p.errors.slice(-3).map(String) })))}`);
     await Promise.all(
       pairs.map((p, i) => {
         const c = collectors[i]!;
