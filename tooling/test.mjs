@@ -14,6 +14,7 @@ const run = spawnSync('pnpm', ['exec', ...args], {
   stdio: 'inherit',
   env: { ...process.env, LOGQ_TEST_RESULTS: results, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
 });
+spawnSync(process.execPath, ['tooling/readme-blocks.mjs'], { stdio: 'inherit', env: { ...process.env, LOGQ_TEST_RESULTS: results } }); // README code blocks, run as shown after turbo built everything; totals join the jest runs
 let passed = 0;
 let failed = 0;
 let skipped = 0;

@@ -128,7 +128,7 @@ function isLive(id: unknown): id is Long {
 }
 
 async function logqConsumer(url: string, collection: string, mode: Mode, n: number): Promise<number> {
-  const subscriber = new MongoSubscriber(url, { collection, mode });
+  const subscriber = new MongoSubscriber(url, { collection, mode, format: 'logq' });
   await subscriber.recv(0); // connected, collection (capped in broadcast mode) and indexes created
   process.stdout.write('ready\n');
   let count = 0;
@@ -189,7 +189,7 @@ async function rawInsert(client: MongoClient, kind: 'bare' | 'indexed' | 'inflig
 
 async function logqInsert(client: MongoClient, url: string): Promise<number> {
   const collection = name('logq');
-  const handler = new MongoHandler(url, { collection, maxBuffer: N + 1 });
+  const handler = new MongoHandler(url, { collection, format: 'logq', maxBuffer: N + 1 });
   handler.handle(records[0]!); // connect and create the indexes outside the timing
   await handler.flush();
   const start = performance.now();
@@ -212,7 +212,7 @@ async function endToEnd(client: MongoClient, url: string, path: Path): Promise<n
   if (path.startsWith('raw')) {
     await rawProduce(client, collection, E2E_N);
   } else {
-    const handler = new MongoHandler(url, { collection, mode, maxBuffer: E2E_N + 1 });
+    const handler = new MongoHandler(url, { collection, mode, format: 'logq', maxBuffer: E2E_N + 1 });
     for (let i = 0; i < E2E_N; i++) handler.handle(records[i]!);
     await handler.close({ timeoutMs: 120_000 });
   }

@@ -7,14 +7,19 @@ import type { SubscriberBase } from './subscriber.js';
 /** Options passed through to a transport's handler or subscriber. */
 export type TransportOptions = Readonly<Record<string, unknown>>;
 
-/** What a transport package registers for its URI schemes. */
-export interface TransportFactory {
+/**
+ * What a transport package registers for its URI schemes. `H` and `S` are the
+ * options its handler and subscriber take: `createHandler(uri, options)` hands
+ * the caller's options object to the factory as given (`{}` when omitted), so
+ * every option should be optional.
+ */
+export interface TransportFactory<H extends object = TransportOptions, S extends object = H> {
   /** The npm package that provides it, named in errors. */
   readonly packageName: string;
   /** Makes a handler for `uri`. */
-  createHandler(uri: string, options: TransportOptions): Handler;
+  createHandler(uri: string, options: H): Handler;
   /** Makes a subscriber for `uri`. */
-  createSubscriber(uri: string, options: TransportOptions): SubscriberBase;
+  createSubscriber(uri: string, options: S): SubscriberBase;
 }
 
 const registered = shared('transports', () => new Map<string, TransportFactory>());
@@ -32,6 +37,8 @@ const KNOWN_PACKAGES: Readonly<Record<string, string>> = {
   rediss: '@logq/redis',
   mongodb: '@logq/mongo',
   'mongodb+srv': '@logq/mongo',
+  'stream+tcp': '@logq/process',
+  'stream+unix': '@logq/process',
 };
 
 /**
@@ -39,8 +46,11 @@ const KNOWN_PACKAGES: Readonly<Record<string, string>> = {
  * packages register themselves when imported; a third-party package does the
  * same.
  */
-export function registerTransport(schemes: readonly string[], factory: TransportFactory): void {
-  for (const scheme of schemes) registered.set(scheme.toLowerCase(), factory);
+export function registerTransport<H extends object = TransportOptions, S extends object = H>(
+  schemes: readonly string[],
+  factory: TransportFactory<H, S>,
+): void {
+  for (const scheme of schemes) registered.set(scheme.toLowerCase(), factory as unknown as TransportFactory);
 }
 
 /** The scheme of a URI, lower-cased (`amqp` for `amqp://...`). */
@@ -56,7 +66,11 @@ async function resolve(uri: string): Promise<TransportFactory> {
   if (found) return found;
   const packageName = KNOWN_PACKAGES[scheme];
   if (!packageName) {
-    throw new TransportNotFoundError(`no logq transport handles "${scheme}://" URIs; register one with registerTransport()`);
+    throw new TransportNotFoundError(
+      `no logq transport handles "${scheme}://" URIs: install the package that provides it (third-party transports are ` +
+        `named like logq-transport-${scheme}: \`npm install logq-transport-${scheme}\`) and import it once before ` +
+        `createHandler/createSubscriber (\`import 'logq-transport-${scheme}'\`), or register one with registerTransport()`,
+    );
   }
   try {
     await import(packageName);

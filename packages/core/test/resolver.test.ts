@@ -20,6 +20,26 @@ describe('createHandler / createSubscriber', () => {
     expect(made).toEqual(['mem://anything']);
   });
 
+  it('takes a factory with typed options, and hands it the options as given', async () => {
+    interface MemOptions {
+      readonly queue?: string;
+    }
+    const seen: (string | undefined)[] = [];
+    const broker = new MemoryBroker();
+    registerTransport<MemOptions>(['typedmem'], {
+      packageName: 'logq-transport-typedmem',
+      createHandler: (_uri, options) => {
+        seen.push(options.queue);
+        return new TestHandler();
+      },
+      createSubscriber: (_uri, options) => new MemorySubscriber(broker, { queue: options.queue }),
+    });
+    await createHandler('typedmem://a', { queue: 'q1' });
+    await createHandler('typedmem://b');
+    await (await createSubscriber('typedmem://c', { queue: 'q2' })).close();
+    expect(seen).toEqual(['q1', undefined]);
+  });
+
   it('names the package to install for a known scheme whose package is missing', async () => {
     jest.doMock(
       '@logq/mongo',
@@ -36,6 +56,7 @@ describe('createHandler / createSubscriber', () => {
 
   it('explains unknown schemes and non-URIs without leaking secrets', async () => {
     await expect(createSubscriber('gopher://x')).rejects.toThrow(/no logq transport handles "gopher:\/\/"/);
+    await expect(createHandler('gopher://x')).rejects.toThrow(/`npm install logq-transport-gopher`.*`import 'logq-transport-gopher'`/);
     const error = await createHandler('not a uri with password: p@ss').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportNotFoundError);
     expect(uriScheme('AMQPS://h')).toBe('amqps');

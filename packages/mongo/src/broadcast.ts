@@ -1,6 +1,6 @@
 import { abortableSleep } from '@logq/core';
-import { type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
-import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs } from './reader.js';
+import { BSON, type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
+import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
 
 /** Settings of a {@link BroadcastReader}. */
 export interface BroadcastSettings {
@@ -9,6 +9,8 @@ export interface BroadcastSettings {
   readonly pollIntervalMs: number;
   readonly maxAwaitTimeMs: number;
   readonly resumeWindowMs: number;
+  /** Most BSON bytes asked for in one `getMore` (judged by the largest document of the previous reply). */
+  readonly maxReadAheadBytes: number;
 }
 
 /** Documents fetched per `getMore`. */
@@ -44,10 +46,13 @@ const noop = (): void => {};
  * least twice as long as its last empty `getMore` took (at most 5 s).
  */
 export class BroadcastReader implements DocumentReader {
-  private readonly buffer: Document[] = [];
+  private readonly buffer: { doc: Document; bytes: number }[] = [];
+  /** Largest document of the last non-empty reply (0: none yet). */
+  private largestDoc = 0;
   private cursorId: Long | null = null;
-  private session: ClientSession | null = null;
-  private sessionClient: MongoClient | null = null;
+  // #private: a session refers to its client, which holds the URI with its password.
+  #session: ClientSession | null = null;
+  #sessionClient: MongoClient | null = null;
   private fetching: Promise<void> | null = null;
   /** Ids seen, with their `_id` time in seconds, for the resume window. */
   private readonly seen = new Map<string, number>();
@@ -72,8 +77,8 @@ export class BroadcastReader implements DocumentReader {
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
     let pause = 10;
     for (;;) {
-      const doc = this.buffer.shift();
-      if (doc) return { doc, ack: noop, reject: noop };
+      const item = this.buffer.shift();
+      if (item) return { doc: item.doc, bytes: item.bytes, ack: noop, reject: noop };
       if (signal.aborted || this.closed) return null;
       const left = remainingMs(deadline);
       const hadCursor = this.cursorId !== null;
@@ -111,16 +116,16 @@ export class BroadcastReader implements DocumentReader {
   private async fetch(waitMs: number | null): Promise<void> {
     const { client, db } = await this.connect();
     // A session of a client that the subscriber replaced is dropped with it.
-    if (this.session && this.sessionClient !== client) {
-      void this.session.endSession().catch(() => undefined);
-      this.session = null;
+    if (this.#session && this.#sessionClient !== client) {
+      void this.#session.endSession().catch(() => undefined);
+      this.#session = null;
       this.cursorId = null;
     }
-    if (!this.session) {
-      this.session = client.startSession();
-      this.sessionClient = client;
+    if (!this.#session) {
+      this.#session = client.startSession();
+      this.#sessionClient = client;
     }
-    const options = { session: this.session, promoteLongs: false } as const;
+    const options = { session: this.#session, promoteLongs: false } as const;
     if (this.awaitData === null) {
       // A server that refuses buildInfo, or answers it not as FerretDB, is taken
       // for MongoDB; a network error is thrown (and the question asked again).
@@ -147,7 +152,12 @@ export class BroadcastReader implements DocumentReader {
     const maxTimeMS = Math.max(1, Math.min(waitMs ?? this.settings.maxAwaitTimeMs, this.settings.maxAwaitTimeMs));
     const started = performance.now();
     const reply = await db.command(
-      { getMore: this.cursorId, collection: this.settings.collection, batchSize: GET_MORE_BATCH, ...(awaitData ? { maxTimeMS } : {}) },
+      {
+        getMore: this.cursorId,
+        collection: this.settings.collection,
+        batchSize: replyDocuments(GET_MORE_BATCH, this.settings.maxReadAheadBytes, this.largestDoc, 16),
+        ...(awaitData ? { maxTimeMS } : {}),
+      },
       options,
     );
     const cursor = reply.cursor as { id: Long; nextBatch: Document[] };
@@ -159,7 +169,10 @@ export class BroadcastReader implements DocumentReader {
 
   /** Buffers new documents, skipping those seen before a resume. */
   private take(docs: readonly Document[]): void {
+    let largest = 0;
     for (const doc of docs) {
+      const bytes = BSON.calculateObjectSize(doc);
+      largest = Math.max(largest, bytes);
       const id = doc._id as unknown;
       if (id instanceof ObjectId) {
         const key = id.toHexString();
@@ -169,8 +182,9 @@ export class BroadcastReader implements DocumentReader {
         if (seconds > this.newestSeconds || this.newestSeconds === 0) this.newestSeconds = Math.max(seconds, this.newestSeconds);
         if (++this.additions % SWEEP_EVERY === 0) this.sweep();
       }
-      this.buffer.push(doc);
+      this.buffer.push({ doc, bytes });
     }
+    if (docs.length > 0) this.largestDoc = largest;
   }
 
   private sweep(): void {
@@ -187,8 +201,8 @@ export class BroadcastReader implements DocumentReader {
     await this.fetching?.catch(() => undefined);
     const id = this.cursorId;
     this.cursorId = null;
-    const session = this.session;
-    this.session = null;
+    const session = this.#session;
+    this.#session = null;
     try {
       if (id !== null) {
         const { db } = await this.connect();

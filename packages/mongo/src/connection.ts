@@ -1,4 +1,4 @@
-import { describeError, redactUri } from '@logq/core';
+import { Secret, describeError, redactUri, scrubError } from '@logq/core';
 import { type Collection, type Db, type Document, MongoClient, MongoServerError } from 'mongodb';
 import { TIMESTAMP_FIELD } from './documents.js';
 import { MongoConfigError, MongoTransportError } from './errors.js';
@@ -9,6 +9,7 @@ export const DEFAULT_CAPPED_SIZE = 64 * 1024 * 1024;
 
 /** Resolved names and modes shared by the handler and the subscriber. */
 export interface MongoTarget {
+  /** The URI with its password replaced by `***` (the raw URI is never kept where it can be printed). */
   readonly uri: string;
   readonly database: string;
   readonly collection: string;
@@ -19,17 +20,29 @@ export interface MongoTarget {
   readonly ensureIndexes: boolean;
 }
 
-/** The database named in a MongoDB URI's path, or null. */
+/**
+ * The database named in a MongoDB URI's path, or null, read as pymongo's
+ * `parse_uri` (and so kombu) reads it: `+` and `%XX` unquoted, and a
+ * `db.collection` path names the database `db`.
+ */
 export function uriDatabase(uri: string): string | null {
   const m = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/i.exec(uri);
   if (!m || !m[1]) return null;
-  const name = decodeURIComponent(m[1]);
+  let name: string;
+  try {
+    name = decodeURIComponent(m[1].replace(/\+/g, ' '));
+  } catch {
+    throw new MongoConfigError('the database in the URI path is not valid percent-encoding');
+  }
+  const dot = name.indexOf('.');
+  if (dot >= 0) name = name.slice(0, dot);
   return name === '' ? null : name;
 }
 
 /** Resolves the options against their defaults. */
 export function resolveTarget(uri: string, options: MongoCommonOptions): MongoTarget {
-  const format = options.format ?? 'logq';
+  // kombu's layout (Logbook's MessageQueueHandler) unless asked otherwise; it has no broadcast.
+  const format = options.format ?? (options.mode === 'broadcast' ? 'logq' : 'kombu');
   const mode = options.mode ?? 'queue';
   if (format === 'kombu' && mode === 'broadcast') {
     throw new MongoConfigError("format: 'kombu' works in queue mode only (Logbook's MessageQueueHandler uses a kombu SimpleQueue)");
@@ -40,7 +53,7 @@ export function resolveTarget(uri: string, options: MongoCommonOptions): MongoTa
   const collection = options.collection ?? (format === 'kombu' ? 'messages' : 'logging');
   if (collection === '') throw new MongoConfigError('collection must not be empty');
   return {
-    uri,
+    uri: redactUri(uri),
     database,
     collection,
     mode,
@@ -49,6 +62,36 @@ export function resolveTarget(uri: string, options: MongoCommonOptions): MongoTa
     cappedSize: options.cappedSize ?? DEFAULT_CAPPED_SIZE,
     ensureIndexes: options.ensureIndexes ?? true,
   };
+}
+
+/** What a handler or subscriber keeps of its URI: the raw text (hidden) and the secrets to scrub from errors. */
+export interface Credentials {
+  /** The URI as given, for the client's constructor only. */
+  readonly uri: Secret<string>;
+  /** Passwords to remove from errors (the URI's, raw and decoded, and `clientOptions.auth.password`). */
+  readonly secrets: Secret<readonly string[]>;
+}
+
+/** Keeps the URI and the passwords it holds as {@link Secret}s. */
+export function credentials(uri: string, options: MongoCommonOptions): Credentials {
+  const secrets: string[] = [];
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:([^@/]*)@/i.exec(uri);
+  if (m?.[1]) {
+    secrets.push(m[1]);
+    try {
+      secrets.push(decodeURIComponent(m[1]));
+    } catch {
+      // not percent-encoded: the raw text is the password
+    }
+  }
+  const password = options.clientOptions?.auth?.password;
+  if (typeof password === 'string') secrets.push(password);
+  return { uri: new Secret(uri), secrets: new Secret(secrets) };
+}
+
+/** `error` with every password of `creds` removed, in place (message, stack, cause chain). */
+export function scrubbed<T>(error: T, creds: Credentials): T {
+  return scrubError(error, creds.secrets.reveal());
 }
 
 /** A client made from the URI (owned) or given by the user (not owned). */
@@ -61,25 +104,22 @@ export interface ClientHandle {
  * Makes the client from the URI (owned) or takes the user's (not owned),
  * without connecting it: the caller can close it while it connects.
  */
-export function createClient(target: MongoTarget, options: MongoCommonOptions): ClientHandle {
+export function createClient(creds: Credentials, options: MongoCommonOptions): ClientHandle {
   if (options.client) return { client: options.client, owned: false };
   return {
-    client: new MongoClient(target.uri, { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions }),
+    client: new MongoClient(creds.uri.reveal(), { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions }),
     owned: true,
   };
 }
 
 /** Connects a client; errors never hold the password; an owned client that fails is closed. */
-export async function connectClient(handle: ClientHandle, target: MongoTarget): Promise<ClientHandle> {
-  if (!handle.owned) {
-    await handle.client.connect();
-    return handle;
-  }
+export async function connectClient(handle: ClientHandle, target: MongoTarget, creds: Credentials): Promise<ClientHandle> {
   try {
     await handle.client.connect();
   } catch (cause) {
-    await handle.client.close(true).catch(() => undefined);
-    throw new MongoTransportError(`cannot connect to ${redactUri(target.uri)}: ${describeError(cause)}`, { cause });
+    if (handle.owned) await handle.client.close(true).catch(() => undefined);
+    scrubbed(cause, creds);
+    throw new MongoTransportError(`cannot connect to ${target.uri}: ${describeError(cause)}`, { cause });
   }
   return handle;
 }

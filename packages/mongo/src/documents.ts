@@ -153,9 +153,9 @@ export function kombuStoredPriority(priority: number): number {
  * The document kombu's MongoDB transport writes for `SimpleQueue(queue).put(dict)`:
  * `{ payload: <JSON of kombu's envelope, body base64>, queue, priority }`.
  */
-export function kombuDocument(recordJson: string, queue: string, priority: number): Document {
+export function kombuDocument(recordJson: string | Uint8Array, queue: string, priority: number): Document {
   const payload = JSON.stringify({
-    body: Buffer.from(recordJson, 'utf8').toString('base64'),
+    body: (typeof recordJson === 'string' ? Buffer.from(recordJson, 'utf8') : Buffer.from(recordJson.buffer, recordJson.byteOffset, recordJson.byteLength)).toString('base64'),
     'content-encoding': 'utf-8',
     'content-type': 'application/json',
     headers: {},

@@ -1,6 +1,6 @@
 import { type LogRecord, QueueHandler, type WireRecord, encodeRecord } from '@logq/core';
 import { type Collection, type Document, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { type ClientHandle, type MongoTarget, closeClient, connectClient, createClient, ensureCollection, resolveTarget } from './connection.js';
+import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
 import { kombuDocument, recordDocument, recordTimeMs } from './documents.js';
 import type { MongoHandlerOptions } from './options.js';
 
@@ -16,29 +16,47 @@ const DUPLICATE_KEY = 11000;
  * that was written before the connection broke is not written twice (its
  * documents keep their `_id`, and duplicate keys count as delivered).
  *
- * With `format: 'kombu'` it writes what Python's kombu MongoDB transport
- * reads (Logbook's `MessageQueueSubscriber('mongodb://...')`).
+ * By default it writes kombu's MongoDB transport format with Logbook's names
+ * (database from the URI, `messages` collection, queue `logging`), which
+ * Python Logbook's `MessageQueueSubscriber('mongodb://...')` reads; with
+ * `format: 'logq'` it stores queryable record documents instead.
  *
  * @example
- * const handler = new MongoHandler('mongodb://127.0.0.1:27017/app', { collection: 'logging' });
- * using _ = handler.pushApplication();
+ * const handler = new MongoHandler('mongodb://127.0.0.1:27017/logging');
+ * handler.pushApplication();
  */
 export class MongoHandler extends QueueHandler<Document> {
-  /** Database, collection, mode and format in use. */
+  /** Database, collection, mode and format in use (the URI without its password). */
   readonly target: MongoTarget;
-  private readonly options: MongoHandlerOptions;
-  private readonly priority: number;
-  private clientHandle: ClientHandle | null = null;
+  // The client, the collection (which refers to it) and the options are #private: the client holds
+  // the URI with its password, and util.inspect / JSON.stringify never show #private fields.
+  readonly #creds: Credentials;
+  readonly #options: MongoHandlerOptions;
+  #clientHandle: ClientHandle | null = null;
   /** The client while it connects, so that close() can end its server selection. */
-  private connecting: ClientHandle | null = null;
-  private collection: Collection<Document> | null = null;
+  #connecting: ClientHandle | null = null;
+  #collection: Collection<Document> | null = null;
+  #idleTimer: NodeJS.Timeout | null = null;
+  private readonly priority: number;
+  /** The collection and its indexes were made (on the first connect): a reconnect skips that. */
+  private ensured = false;
   private lastBytes = 0;
+  /** A batch is being sent. */
+  private sending = false;
+  private readonly idleCloseMs: number;
 
   constructor(uri: string, options: MongoHandlerOptions = {}) {
     super({ batchSize: 512, ...options });
-    this.options = options;
+    this.#options = options;
+    this.#creds = credentials(uri, options);
     this.target = resolveTarget(uri, options);
     this.priority = options.priority ?? 0;
+    this.idleCloseMs = Math.max(0, options.idleCloseMs ?? 1000);
+  }
+
+  /** Reports an error without any password of the URI or the client options. */
+  override handleError(error: unknown, record?: LogRecord): void {
+    super.handleError(scrubbed(error, this.#creds), record);
   }
 
   /** The document stored for a record (its dict's fields and `timestamp`, or kombu's message). */
@@ -65,24 +83,62 @@ export class MongoHandler extends QueueHandler<Document> {
   }
 
   protected async connect(): Promise<void> {
-    if (!this.clientHandle) {
-      const handle = createClient(this.target, this.options);
-      this.connecting = handle;
+    if (!this.#clientHandle) {
+      const handle = createClient(this.#creds, this.#options);
+      this.#connecting = handle;
       try {
-        await connectClient(handle, this.target);
+        await connectClient(handle, this.target, this.#creds);
       } finally {
-        this.connecting = null;
+        this.#connecting = null;
       }
-      this.clientHandle = handle;
+      this.#clientHandle = handle;
     }
-    if (!this.collection) {
-      const db = this.clientHandle.client.db(this.target.database);
-      this.collection = await ensureCollection(db, this.target, (error) => this.handleError(error));
+    if (!this.#collection) {
+      const db = this.#clientHandle.client.db(this.target.database);
+      if (this.ensured) {
+        this.#collection = db.collection(this.target.collection);
+      } else {
+        this.#collection = await ensureCollection(db, this.target, (error) => this.handleError(error));
+        this.ensured = true;
+      }
     }
   }
 
   protected async sendBatch(batch: readonly Document[]): Promise<void> {
-    const collection = this.collection;
+    this.sending = true;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
+    try {
+      // The client was released while idle: open it again.
+      if (!this.#collection) await this.connect();
+      await this.insertBatch(batch);
+    } finally {
+      this.sending = false;
+      this.scheduleIdleClose();
+    }
+  }
+
+  /**
+   * The driver keeps sockets and monitor timers that hold the event loop open
+   * (it has no unref): a client of ours with nothing to send for
+   * `idleCloseMs` is closed, so a process whose main has returned exits once
+   * its records are delivered. The next record opens it again.
+   */
+  private scheduleIdleClose(): void {
+    if (this.closed || !this.#clientHandle?.owned || this.#idleTimer) return;
+    this.#idleTimer = setTimeout(() => {
+      this.#idleTimer = null;
+      if (this.sending || this.pending > 0 || this.closed) return;
+      const handle = this.#clientHandle;
+      this.#clientHandle = null;
+      this.#collection = null;
+      void closeClient(handle).catch(() => undefined);
+    }, this.idleCloseMs);
+    this.#idleTimer.unref();
+  }
+
+  private async insertBatch(batch: readonly Document[]): Promise<void> {
+    const collection = this.#collection;
     if (!collection) throw new Error('not connected');
     // Ids are given here, once: a batch sent again after a failure keeps them,
     // so documents that were written already are recognised (duplicate key).
@@ -109,13 +165,15 @@ export class MongoHandler extends QueueHandler<Document> {
     // The driver reconnects by itself: keep the client across failures and
     // release it only when the handler closes.
     if (!this.closed) return;
+    if (this.#idleTimer) clearTimeout(this.#idleTimer);
+    this.#idleTimer = null;
     // close() gave up on a connect in flight: end it now rather than after its server selection timeout.
-    const pending = this.connecting;
-    this.connecting = null;
+    const pending = this.#connecting;
+    this.#connecting = null;
     await closeClient(pending, true);
-    const handle = this.clientHandle;
-    this.clientHandle = null;
-    this.collection = null;
+    const handle = this.#clientHandle;
+    this.#clientHandle = null;
+    this.#collection = null;
     await closeClient(handle);
   }
 }

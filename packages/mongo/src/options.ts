@@ -16,32 +16,35 @@ export type MongoMode = 'queue' | 'broadcast';
 /**
  * The document layout.
  *
- * - `'logq'`: one document per record whose fields are the record dict
- *   (Logbook's `to_dict(json_safe=True)`), plus `timestamp` (a BSON Date) and
- *   logq's bookkeeping under `_logq`.
- * - `'kombu'`: kombu's MongoDB transport (`messages` collection, `payload`
- *   holding kombu's JSON envelope, `queue`, `priority`), as Python Logbook's
- *   `MessageQueueHandler('mongodb://...')` writes and reads it. Queue mode only.
+ * - `'kombu'` (the default in queue mode): kombu's MongoDB transport
+ *   (`messages` collection, `payload` holding kombu's JSON envelope, `queue`,
+ *   `priority`), as Python Logbook's `MessageQueueHandler('mongodb://...')`
+ *   writes and `MessageQueueSubscriber('mongodb://...')` reads it, so both
+ *   sides' defaults read each other. Queue mode only.
+ * - `'logq'` (the default in broadcast mode): one queryable document per
+ *   record whose fields are the record dict (Logbook's
+ *   `to_dict(json_safe=True)`), plus `timestamp` (a BSON Date).
  */
 export type MongoFormat = 'logq' | 'kombu';
 
 /** Options shared by {@link MongoHandlerOptions} and {@link MongoSubscriberOptions}. */
 export interface MongoCommonOptions {
   /**
-   * The collection. @default `'logging'` (`'messages'` with `format: 'kombu'`,
-   * kombu's collection; the kombu queue name is `queue`)
+   * The collection. @default `'messages'` (kombu's, the queue being `queue`);
+   * `'logging'` with `format: 'logq'`
    */
   readonly collection?: string;
   /**
-   * The database. @default the URI's database, else `'logq'` (`'kombu_default'`
-   * with `format: 'kombu'`, as kombu does)
+   * The database. @default the URI's database as kombu reads it
+   * (`mongodb://host/logging` → `logging`), else `'kombu_default'` (kombu's);
+   * `'logq'` with `format: 'logq'`
    */
   readonly database?: string;
   /** Work queue or broadcast; see {@link MongoMode}. @default 'queue' */
   readonly mode?: MongoMode;
-  /** Document layout; see {@link MongoFormat}. @default 'logq' */
+  /** Document layout; see {@link MongoFormat}. @default 'kombu' ('logq' with `mode: 'broadcast'`) */
   readonly format?: MongoFormat;
-  /** The kombu queue name (`format: 'kombu'` only). @default 'logging' */
+  /** The kombu queue name (`format: 'kombu'` only), Logbook's `queue=` argument. @default 'logging' */
   readonly queue?: string;
   /**
    * Size in bytes of the capped collection created in broadcast mode when it
@@ -63,12 +66,26 @@ export interface MongoCommonOptions {
 export interface MongoHandlerOptions extends QueueHandlerOptions, MongoCommonOptions {
   /** Kombu message priority 0-9 (`format: 'kombu'`; stored reversed, as kombu does). @default 0 */
   readonly priority?: number;
+  /**
+   * A client that logq made from the URI is closed after this many ms with
+   * nothing to send (and opened again by the next record), so that it never
+   * keeps a process alive whose main has returned: the driver's sockets and
+   * timers cannot be unref'd. A `client` of yours is never closed. @default 1000
+   */
+  readonly idleCloseMs?: number;
 }
 
 /** Options of {@link MongoSubscriber}. */
 export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOptions {
   /** Queue mode: most records claimed in one round trip. @default 1000 */
   readonly prefetch?: number;
+  /**
+   * Most bytes (BSON) of documents read ahead: one round (claim batch or
+   * tailing reply) takes documents up to this size, and asks the server for as
+   * many as fit judging by the largest document of the previous round, so a
+   * flood of 10 MiB documents is read a few at a time. @default 32 MiB
+   */
+  readonly maxReadAheadBytes?: number;
   /**
    * Queue mode: the claims of a subscriber whose heartbeat is older than this
    * (it died or hangs) are removed and its records dispatched again. A live

@@ -4,9 +4,11 @@ import type { Collection, Db, Document, MongoClient } from 'mongodb';
 export interface ReceivedDocument {
   /** The document as stored. */
   readonly doc: Document;
+  /** Its BSON size in bytes, when the reader knows it. */
+  readonly bytes?: number;
   /** Acknowledges it (work queue: deletes or marks it; broadcast: nothing). */
   ack(): void | Promise<void>;
-  /** Sets a malformed document aside (work queue: moved to `<collection>.rejected`). */
+  /** Sets a malformed document aside (work queue: moved to `<collection>.malformed`, as it is). */
   reject(): void | Promise<void>;
 }
 
@@ -49,4 +51,15 @@ export function raceAbort<T>(promise: Promise<T>, signal: AbortSignal): Promise<
 /** Remaining ms until `deadline` (null: forever). */
 export function remainingMs(deadline: number | null): number | null {
   return deadline === null ? null : Math.max(0, deadline - Date.now());
+}
+
+/**
+ * How many documents to ask for in one reply so that it holds about `budget`
+ * bytes, judging by the largest document of the previous reply (`largest`,
+ * 0 when none was read yet: `probe` documents then). Neither FerretDB nor a
+ * cursor caps a reply by bytes, so this is what bounds the read-ahead.
+ */
+export function replyDocuments(limit: number, budget: number, largest: number, probe = 4): number {
+  if (largest <= 0) return Math.max(1, Math.min(limit, probe));
+  return Math.max(1, Math.min(limit, Math.floor(budget / largest)));
 }

@@ -1,13 +1,14 @@
-import { ClosedError, type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
+import { ClosedError, type Delivery, LogRecord, RecordDecodeError, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
 import { type Document, MongoServerSelectionError } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
-import { type ClientHandle, type MongoTarget, closeClient, connectClient, createClient, ensureCollection, resolveTarget } from './connection.js';
+import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
 import { readRecordDocument, unwrapKombuDocument } from './documents.js';
 import type { MongoSubscriberOptions } from './options.js';
 import type { DocumentReader, ReaderConnection } from './reader.js';
 import { WorkQueueReader, defaultConsumerName } from './work-queue.js';
 
 const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
+const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** A client of ours whose server selection has failed this long is replaced. */
 const RENEW_AFTER_MS = 15_000;
 
@@ -24,28 +25,37 @@ const RENEW_AFTER_MS = 15_000;
  *
  * A document that is not a record (missing `channel`, `level`, `msg`; a bad
  * frame) is counted in `stats.malformed`, reported through `onError`, and set
- * aside (moved to `<collection>.rejected` in queue mode) without ending any loop.
+ * aside (moved to `<collection>.malformed` in queue mode, never deleted) without ending any loop.
+ *
+ * By default it reads kombu's MongoDB transport format with Logbook's names
+ * (database from the URI, `messages` collection, queue `logging`): what
+ * Python Logbook's `MessageQueueHandler('mongodb://...')` writes.
  *
  * @example
- * const subscriber = new MongoSubscriber('mongodb://127.0.0.1:27017/app', { collection: 'logging' });
+ * const subscriber = new MongoSubscriber('mongodb://127.0.0.1:27017/logging');
  * const controller = subscriber.dispatchInBackground(new StreamHandler(process.stdout));
  */
 export class MongoSubscriber extends SubscriberBase {
-  /** Database, collection, mode and format in use. */
+  /** Database, collection, mode and format in use (the URI without its password). */
   readonly target: MongoTarget;
-  private readonly options: MongoSubscriberOptions;
-  private readonly maxRecordBytes: number;
-  private readonly reader: DocumentReader;
-  private handle: ClientHandle | null = null;
+  // The client and what refers to it are #private: it holds the URI with its password, and
+  // util.inspect / JSON.stringify never show #private fields.
+  readonly #creds: Credentials;
+  readonly #options: MongoSubscriberOptions;
+  #handle: ClientHandle | null = null;
   /** The client while it connects, so that close() can end its server selection. */
-  private connecting: ClientHandle | null = null;
-  private connection: Promise<ReaderConnection> | null = null;
+  #connecting: ClientHandle | null = null;
+  #connection: Promise<ReaderConnection> | null = null;
+  private readonly maxRecordBytes: number;
+  // #private: its timers are circular structures that JSON.stringify(subscriber) would throw on.
+  readonly #reader: DocumentReader;
   /** When server selection started failing (null: it works). */
   private selectionFailingSince: number | null = null;
 
   constructor(uri: string, options: MongoSubscriberOptions = {}) {
     super(options);
-    this.options = options;
+    this.#options = options;
+    this.#creds = credentials(uri, options);
     this.target = resolveTarget(uri, options);
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     const connect = (): Promise<ReaderConnection> => this.connect();
@@ -54,7 +64,8 @@ export class MongoSubscriber extends SubscriberBase {
       this.reportError(error);
     };
     const pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 200);
-    this.reader =
+    const maxReadAheadBytes = Math.max(1, options.maxReadAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
+    this.#reader =
       this.target.mode === 'broadcast'
         ? new BroadcastReader(
             connect,
@@ -64,6 +75,7 @@ export class MongoSubscriber extends SubscriberBase {
               pollIntervalMs,
               maxAwaitTimeMs: Math.max(1, options.maxAwaitTimeMs ?? 1000),
               resumeWindowMs: Math.max(0, options.resumeWindowMs ?? 10_000),
+              maxReadAheadBytes,
             },
             report,
           )
@@ -74,6 +86,7 @@ export class MongoSubscriber extends SubscriberBase {
               queue: this.target.queue,
               collection: this.target.collection,
               prefetch: Math.max(1, options.prefetch ?? 1000),
+              maxReadAheadBytes,
               claimTimeoutMs: Math.max(100, options.claimTimeoutMs ?? 30_000),
               pollIntervalMs,
               consumerName: options.consumerName ?? defaultConsumerName(),
@@ -96,49 +109,62 @@ export class MongoSubscriber extends SubscriberBase {
     }
     const now = Date.now();
     this.selectionFailingSince ??= now;
-    const handle = this.handle;
+    const handle = this.#handle;
     if (now - this.selectionFailingSince < RENEW_AFTER_MS || !handle?.owned || this.closed) return;
     this.selectionFailingSince = null;
-    this.handle = null;
-    this.connection = null;
+    this.#handle = null;
+    this.#connection = null;
     void closeClient(handle, true).catch(() => undefined);
   }
 
   /** Opens the client and the collection once; a failed attempt is retried on the next receive. */
   private connect(): Promise<ReaderConnection> {
-    this.connection ??= (async () => {
-      if (!this.handle) {
-        const opened = createClient(this.target, this.options);
-        this.connecting = opened;
+    this.#connection ??= (async () => {
+      if (!this.#handle) {
+        const opened = createClient(this.#creds, this.#options);
+        this.#connecting = opened;
         try {
-          await connectClient(opened, this.target);
+          await connectClient(opened, this.target, this.#creds);
         } finally {
-          this.connecting = null;
+          this.#connecting = null;
         }
         if (this.closed) {
           // close() ran while the client was connecting: release it here, or it would keep the process alive.
           await closeClient(opened, true);
           throw new ClosedError('MongoSubscriber was closed while connecting');
         }
-        this.handle = opened;
+        this.#handle = opened;
       }
-      const db = this.handle.client.db(this.target.database);
+      const db = this.#handle.client.db(this.target.database);
       const collection = await ensureCollection(db, this.target, (error) => this.reportError(error));
-      return { client: this.handle.client, db, collection };
+      return { client: this.#handle.client, db, collection };
     })().catch((error: unknown) => {
-      this.connection = null;
+      this.#connection = null;
       throw error;
     });
-    return this.connection;
+    return this.#connection;
   }
 
-  /** Turns a stored document into a record. @throws {RecordDecodeError} for a malformed one. */
-  decodeDocument(doc: Document): LogRecord {
+  /** Reports an error without any password of the URI or the client options. */
+  protected override reportError(error: unknown, record?: LogRecord): void {
+    super.reportError(scrubbed(error, this.#creds), record);
+  }
+
+  /**
+   * Turns a stored document into a record. `bytes` (its BSON size, when
+   * known) lets a record document over `maxRecordBytes` be measured as JSON,
+   * as every frame is. @throws {RecordDecodeError} for a malformed one.
+   */
+  decodeDocument(doc: Document, bytes = 0): LogRecord {
     if (this.target.format === 'kombu') {
       return decodeRecord(unwrapKombuDocument(doc, this.maxRecordBytes), { maxRecordBytes: this.maxRecordBytes });
     }
     const read = readRecordDocument(doc);
     if ('frame' in read) return decodeRecord(read.frame, { maxRecordBytes: this.maxRecordBytes });
+    if (bytes > this.maxRecordBytes) {
+      const size = Buffer.byteLength(JSON.stringify(read.dict));
+      if (size > this.maxRecordBytes) throw new RecordDecodeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`);
+    }
     // The dict was built for this call from a document read for it: the record adopts its args, kwargs and extra.
     return LogRecord.fromDict(validateWireDict(read.dict), true);
   }
@@ -147,13 +173,13 @@ export class MongoSubscriber extends SubscriberBase {
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
     for (;;) {
       const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
-      const item = await this.reader.next(remaining, signal);
+      const item = await this.#reader.next(remaining, signal);
       if (!item) return null;
       this.stats.received++;
       this.selectionFailingSince = null;
       let record: LogRecord;
       try {
-        record = this.decodeDocument(item.doc);
+        record = this.decodeDocument(item.doc, item.bytes);
       } catch (error) {
         this.stats.malformed++;
         this.reportError(error);
@@ -171,15 +197,15 @@ export class MongoSubscriber extends SubscriberBase {
 
   protected override async closeTransport(): Promise<void> {
     // A connect in flight is ended now (its receive resolves null), not after its server selection timeout.
-    const pending = this.connecting;
-    this.connecting = null;
+    const pending = this.#connecting;
+    this.#connecting = null;
     await closeClient(pending, true);
     try {
-      await this.reader.close();
+      await this.#reader.close();
     } finally {
-      const handle = this.handle;
-      this.handle = null;
-      this.connection = null;
+      const handle = this.#handle;
+      this.#handle = null;
+      this.#connection = null;
       await closeClient(handle);
     }
   }

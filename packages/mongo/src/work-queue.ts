@@ -1,6 +1,6 @@
 import { abortableSleep } from '@logq/core';
-import { type Collection, type Document, type Filter, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs } from './reader.js';
+import { BSON, type Collection, type Document, type Filter, MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
+import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
 import type { MongoFormat } from './options.js';
 
 
@@ -10,6 +10,8 @@ export interface WorkQueueSettings {
   readonly queue: string;
   readonly collection: string;
   readonly prefetch: number;
+  /** Most BSON bytes claimed in one round (at least one document). */
+  readonly maxReadAheadBytes: number;
   readonly claimTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly consumerName: string;
@@ -52,7 +54,9 @@ const DUPLICATE_KEY = 11000;
  * on it.
  */
 export class WorkQueueReader implements DocumentReader {
-  private readonly buffer: { doc: Document; batch: ClaimBatch }[] = [];
+  private readonly buffer: { doc: Document; bytes: number; batch: ClaimBatch }[] = [];
+  /** Largest document of the last read of the head (0: none read yet). */
+  private largestDoc = 0;
   private readonly batches = new Set<ClaimBatch>();
   private readonly tombstones: { ids: unknown[]; at: number }[] = [];
   private claiming: Promise<void> | null = null;
@@ -89,7 +93,7 @@ export class WorkQueueReader implements DocumentReader {
     let pause = 5;
     for (;;) {
       const item = this.buffer.shift();
-      if (item) return this.received(item.doc, item.batch);
+      if (item) return this.received(item.doc, item.bytes, item.batch);
       if (signal.aborted || this.closed) return null;
       this.claiming ??= this.claim().finally(() => {
         this.claiming = null;
@@ -107,11 +111,12 @@ export class WorkQueueReader implements DocumentReader {
     }
   }
 
-  private received(doc: Document, batch: ClaimBatch): ReceivedDocument {
+  private received(doc: Document, bytes: number, batch: ClaimBatch): ReceivedDocument {
     const key = String(doc._id);
     let done = false;
     return {
       doc,
+      bytes,
       ack: () => {
         if (done) return;
         done = true;
@@ -122,10 +127,25 @@ export class WorkQueueReader implements DocumentReader {
       reject: async () => {
         if (done) return;
         done = true;
-        batch.open.delete(key);
-        // Set aside as a dead letter in `<collection>.rejected`, kept for inspection.
+        // Moved aside as it is (same _id, same size, so it fits) into
+        // `<collection>.malformed`, never dropped: on a shared queue it may be
+        // another program's message. A retried move finds it there already.
+        // It stays open in its batch until moved, so the batch is not settled meanwhile.
         const { db } = await this.connect();
-        await db.collection(`${this.settings.collection}.rejected`).insertOne({ ...doc, _id: new ObjectId(), original_id: doc._id as unknown });
+        try {
+          await db.collection(malformedCollection(this.settings.collection)).insertOne({ ...doc });
+        } catch (error) {
+          if (!(error instanceof MongoServerError && error.code === DUPLICATE_KEY)) {
+            // Not moved: give it back to the queue (drop our claim) rather than delete it.
+            batch.open.delete(key);
+            batch.ids.splice(batch.ids.indexOf(doc._id), 1);
+            const claims = await this.claims();
+            await claims.deleteOne({ _id: doc._id as unknown, by: this.settings.consumerName } as Filter<Document>).catch(() => undefined);
+            if (batch.open.size === 0) this.scheduleFlush();
+            throw error;
+          }
+        }
+        batch.open.delete(key);
         batch.acked.push(doc._id);
         if (batch.open.size === 0) this.scheduleFlush();
       },
@@ -169,10 +189,8 @@ export class WorkQueueReader implements DocumentReader {
     const held = await claims.countDocuments({ by: { $exists: true, $ne: this.settings.consumerName } });
     const limit = this.settings.prefetch + held + this.undeleted();
     this.readStartedAt = Date.now();
-    let candidates: Document[];
     try {
-      // One reply for the whole head (the driver's default first batch is 101 documents).
-      candidates = await collection.find(this.recordFilter(), { limit, batchSize: limit }).toArray();
+      const candidates = await this.readHead(collection, limit);
       if (candidates.length === 0) return;
       await this.claimCandidates(claims, candidates);
     } finally {
@@ -180,9 +198,37 @@ export class WorkQueueReader implements DocumentReader {
     }
   }
 
-  private async claimCandidates(claims: Collection<Document>, candidates: Document[]): Promise<void> {
+  /**
+   * The head of the queue in one reply, bounded in bytes: the reply is sized
+   * from the largest document of the previous one, and documents are taken
+   * (decoded from BSON) up to `maxReadAheadBytes`, at least one.
+   */
+  private async readHead(collection: Collection<Document>, limit: number): Promise<Candidate[]> {
+    const budget = this.settings.maxReadAheadBytes;
+    const batchSize = replyDocuments(limit, budget, this.largestDoc);
+    const cursor = collection.find(this.recordFilter(), { limit: batchSize, batchSize, raw: true });
+    let raws: Uint8Array[];
+    try {
+      raws = (await cursor.hasNext()) ? (cursor.readBufferedDocuments() as unknown as Uint8Array[]) : [];
+    } finally {
+      await cursor.close().catch(() => undefined);
+    }
+    let largest = 0;
+    for (const raw of raws) largest = Math.max(largest, raw.byteLength);
+    if (raws.length > 0) this.largestDoc = largest;
+    const out: Candidate[] = [];
+    let total = 0;
+    for (const raw of raws) {
+      if (out.length > 0 && total + raw.byteLength > budget) break;
+      total += raw.byteLength;
+      out.push({ doc: BSON.deserialize(raw), bytes: raw.byteLength });
+    }
+    return out;
+  }
+
+  private async claimCandidates(claims: Collection<Document>, candidates: Candidate[]): Promise<void> {
     const at = new Date();
-    const claimDocs = candidates.map((doc) => ({ _id: doc._id as unknown, by: this.settings.consumerName, at }));
+    const claimDocs = candidates.map(({ doc }) => ({ _id: doc._id as unknown, by: this.settings.consumerName, at }));
     const lost = new Set<number>();
     try {
       await claims.insertMany(claimDocs as Document[], { ordered: false });
@@ -196,13 +242,13 @@ export class WorkQueueReader implements DocumentReader {
     }
     const won = candidates.filter((_, index) => !lost.has(index)).slice(0, Math.max(this.settings.prefetch, 1));
     const surplus = candidates.filter((_, index) => !lost.has(index)).slice(won.length);
-    if (surplus.length > 0) await claims.deleteMany({ _id: { $in: surplus.map((d) => d._id as unknown) }, by: this.settings.consumerName } as Filter<Document>);
+    if (surplus.length > 0) await claims.deleteMany({ _id: { $in: surplus.map((c) => c.doc._id as unknown) }, by: this.settings.consumerName } as Filter<Document>);
     if (won.length === 0) return;
     if (this.settings.format === 'kombu') won.sort(byPriority);
-    const ids = won.map((d) => d._id as unknown);
+    const ids = won.map((c) => c.doc._id as unknown);
     const batch: ClaimBatch = { ids, open: new Set(ids.map(String)), acked: [] };
     this.batches.add(batch);
-    for (const doc of won) this.buffer.push({ doc, batch });
+    for (const { doc, bytes } of won) this.buffer.push({ doc, bytes, batch });
     this.startHeartbeat();
     if (this.closed) await this.releaseHeld();
   }
@@ -349,11 +395,22 @@ function idIs(id: unknown): Filter<Document> {
   return { _id: id } as unknown as Filter<Document>;
 }
 
+/** A document read from the head, with its BSON size. */
+interface Candidate {
+  readonly doc: Document;
+  readonly bytes: number;
+}
+
 /** kombu's order: lower stored priority first (stable, so insertion order within a priority). */
-function byPriority(a: Document, b: Document): number {
+function byPriority({ doc: a }: Candidate, { doc: b }: Candidate): number {
   const pa = typeof a.priority === 'number' ? a.priority : 0;
   const pb = typeof b.priority === 'number' ? b.priority : 0;
   return pa - pb;
+}
+
+/** Where the work queue moves documents that are not records: `<collection>.malformed`. */
+export function malformedCollection(collection: string): string {
+  return `${collection}.malformed`;
 }
 
 /** A consumer name unique enough for claim tokens: host, pid and random bits. */

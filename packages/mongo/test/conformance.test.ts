@@ -1,18 +1,33 @@
 import { describeTransportConformance } from '@logq/core/testing';
 import { MongoHandler, MongoSubscriber } from '../src/index.js';
-import { freshName, insertFrame, serverForThisFile } from './helpers.js';
+import { freshName, insertFrame, insertKombuFrame, serverForThisFile } from './helpers.js';
 
 const server = serverForThisFile();
 
 const quiet = (): void => {};
 
-describeTransportConformance('mongo work queue', {
+describeTransportConformance('mongo defaults (kombu messages, queue logging)', {
+  createPair: async () => {
+    const database = freshName('conformance');
+    const uri = server.urlFor(database);
+    const handler = new MongoHandler(uri, { onError: quiet });
+    const subscriber = new MongoSubscriber(uri, { pollIntervalMs: 100 });
+    return {
+      handler,
+      subscriber,
+      injectRaw: (frame) => insertKombuFrame(server.client, database, frame),
+      dispose: () => server.client.db(database).dropDatabase().then(() => undefined, () => undefined),
+    };
+  },
+});
+
+describeTransportConformance('mongo work queue of record documents', {
   createPair: async () => {
     const database = 'conformance';
     const collection = freshName('queue');
     const uri = server.urlFor(database);
-    const handler = new MongoHandler(uri, { collection, onError: quiet });
-    const subscriber = new MongoSubscriber(uri, { collection, pollIntervalMs: 100 });
+    const handler = new MongoHandler(uri, { collection, format: 'logq', onError: quiet });
+    const subscriber = new MongoSubscriber(uri, { collection, format: 'logq', pollIntervalMs: 100 });
     return {
       handler,
       subscriber,

@@ -1,6 +1,7 @@
 /** Fault tests against a FerretDB that this file owns and restarts mid-stream. */
 import { numberedRecord, waitFor } from '@logq/core/testing';
-import { type BrokerServer, startFerretDB } from '@logq/services';
+import { join } from 'node:path';
+import { type BrokerServer, runNodeSnippet, startFerretDB } from '@logq/services';
 import { MongoHandler, MongoSubscriber } from '../src/index.js';
 import { freshName } from './helpers.js';
 
@@ -95,13 +96,18 @@ it('work queue: a subscriber that dies mid-dispatch loses nothing (its claims ex
   const handler = new MongoHandler(uri, { collection });
   for (let i = 0; i < 5; i++) handler.handle(numberedRecord(i));
   await handler.flush();
-  // The first subscriber claims the records, takes one without acknowledging it, and "dies"
-  // (never closes: its heartbeat simply stops).
-  const dying = new MongoSubscriber(uri, { collection, claimTimeoutMs: 1_000, consumerName: 'dying' });
-  const taken = await dying.receive(10_000);
-  expect(taken?.record.extra.seq).toBe(0);
-  (dying as unknown as { reader: { stopHeartbeat(): void; closed: boolean } }).reader.stopHeartbeat();
-  (dying as unknown as { reader: { closed: boolean } }).reader.closed = true;
+  // The first subscriber, in a child process, claims the records, takes one without
+  // acknowledging it, and is killed (SIGKILL: no close, its heartbeat simply stops).
+  const code = `
+    import { MongoSubscriber } from '@logq/mongo';
+    const dying = new MongoSubscriber(${JSON.stringify(uri)}, { collection: ${JSON.stringify(collection)}, claimTimeoutMs: 1000, consumerName: 'dying' });
+    const taken = await dying.receive(10000);
+    console.log('taken ' + taken?.record.extra.seq);
+    setInterval(() => {}, 1000);
+  `;
+  const killed = await runNodeSnippet(code, { cwd: join(__dirname, '..'), timeoutMs: 60_000, signal: { name: 'SIGKILL', whenStdoutIncludes: 'taken' } });
+  expect(killed.stdout).toContain('taken 0');
+  expect(killed.signal).toBe('SIGKILL');
   const other = new MongoSubscriber(uri, { collection, claimTimeoutMs: 1_000, consumerName: 'other' });
   // Nothing while the claim is alive; everything once it expired.
   const seqs: number[] = [];
@@ -112,7 +118,5 @@ it('work queue: a subscriber that dies mid-dispatch loses nothing (its claims ex
   }
   expect(seqs.sort()).toEqual([0, 1, 2, 3, 4]);
   await other.close();
-  // Release the "dead" one's client (its claims are gone already).
-  await dying.close();
   await handler.close();
 }, 60_000);

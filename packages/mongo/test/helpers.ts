@@ -1,6 +1,7 @@
 import { type UsedService, useFerretDB } from '@logq/services';
 import { Binary, MongoClient } from 'mongodb';
 import { randomBytes } from 'node:crypto';
+import { kombuDocument } from '../src/documents.js';
 
 /** A unique collection name for one test. */
 export function freshName(prefix = 'logq'): string {
@@ -73,4 +74,13 @@ export function serverForThisFile(): TestServer {
 export async function insertFrame(client: MongoClient, database: string, collection: string, frame: string | Uint8Array): Promise<void> {
   const value = typeof frame === 'string' ? frame : new Binary(Buffer.from(frame));
   await client.db(database).collection(collection).insertOne({ _logq: { frame: value } });
+}
+
+/**
+ * Inserts a raw frame as the body of a kombu message on `queue` in the
+ * `messages` collection, where the default (kombu) subscriber reads: the
+ * envelope Logbook's MessageQueueHandler writes, with the frame's bytes as body.
+ */
+export async function insertKombuFrame(client: MongoClient, database: string, frame: string | Uint8Array, queue = 'logging'): Promise<void> {
+  await client.db(database).collection('messages').insertOne(kombuDocument(frame, queue, 0));
 }

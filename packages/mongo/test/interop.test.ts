@@ -1,9 +1,11 @@
 /**
  * Interop with real Python Logbook: MessageQueueHandler / MessageQueueSubscriber
  * on kombu's MongoDB transport (pymongo), from the virtualenv that
- * @logq/services prepares, against the same server as logq.
+ * @logq/services prepares, against the same server as logq. Both sides run
+ * with their defaults: the same `mongodb://host:port/<database>` URI, Logbook's
+ * queue `logging`, and no logq option at all.
  */
-import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/core';
+import { Level, LogRecord, Logger, TestHandler, createHandler, createSubscriber, kw, parseIsoTime } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
 import { PY_MQ_HANDLER, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
 import { assertLogbookReceived } from '@logq/services/logbook-assert';
@@ -12,10 +14,10 @@ import { freshName, serverForThisFile } from './helpers.js';
 
 const server = serverForThisFile();
 
-describe("Python Logbook MessageQueueHandler('mongodb://...') → logq MongoSubscriber({ format: 'kombu' })", () => {
+describe("Python Logbook MessageQueueHandler('mongodb://.../db') → logq createSubscriber('mongodb://.../db'), both with defaults", () => {
   it('receives every record with every field exactly as Logbook exported it', async () => {
     const database = freshName('kombu');
-    const queue = freshName('q');
+    const queue = 'logging'; // Logbook's default queue name
     const uri = server.urlFor(database);
     const result = await runPython(PY_MQ_HANDLER, { args: [uri, queue], timeoutMs: 90_000 });
     expect(result.stderr).not.toMatch(/Traceback/);
@@ -23,7 +25,8 @@ describe("Python Logbook MessageQueueHandler('mongodb://...') → logq MongoSubs
     const sent = jsonLines(result.stdout) as Record<string, unknown>[];
     expect(sent).toHaveLength(6);
 
-    const subscriber = new MongoSubscriber(uri, { format: 'kombu', queue });
+    const subscriber = await createSubscriber(uri);
+    expect(subscriber).toBeInstanceOf(MongoSubscriber);
     try {
       const received: LogRecord[] = [];
       for (let i = 0; i < sent.length; i++) {
@@ -56,12 +59,12 @@ describe("Python Logbook MessageQueueHandler('mongodb://...') → logq MongoSubs
   }, 120_000);
 });
 
-describe("logq MongoHandler({ format: 'kombu' }) → Python Logbook MessageQueueSubscriber('mongodb://...')", () => {
+describe("logq new MongoHandler('mongodb://.../db') → Python Logbook MessageQueueSubscriber('mongodb://.../db'), both with defaults", () => {
   it('Logbook receives every record with every field', async () => {
     const database = freshName('kombu');
-    const queue = freshName('q');
+    const queue = 'logging'; // Logbook's default queue name
     const uri = server.urlFor(database);
-    const handler = new MongoHandler(uri, { format: 'kombu', queue });
+    const handler = new MongoHandler(uri);
     const log = new Logger('node.interop ünïcode');
     const records: LogRecord[] = [
       sampleRecord(),
@@ -89,6 +92,22 @@ describe("logq MongoHandler({ format: 'kombu' }) → Python Logbook MessageQueue
     expect(got[3]!.message).toBe('from a logger ü kw');
     // kombu's consumer deleted what it took.
     expect(await server.client.db(database).collection('messages').countDocuments({ queue })).toBe(0);
+    await server.client.db(database).dropDatabase();
+  }, 120_000);
+});
+
+describe("a named kombu queue, as amqp's MessageQueueHandler('mongodb://...', { queue }) passes it", () => {
+  it("createHandler(uri, { queue }) → Logbook MessageQueueSubscriber(uri, queue=...)", async () => {
+    const database = freshName('kombu');
+    const queue = freshName('q');
+    const uri = server.urlFor(database);
+    const handler = await createHandler(uri, { queue });
+    const record = new LogRecord({ channel: 'node.queue', level: Level.NOTICE, msg: 'to queue {0}', args: [queue] });
+    handler.handle(record);
+    await handler.close();
+    // Nothing went to Logbook's default queue.
+    expect(await server.client.db(database).collection('messages').countDocuments({ queue: 'logging' })).toBe(0);
+    assertLogbookReceived(await receiveWithLogbook(uri, queue, 1), [record]);
     await server.client.db(database).dropDatabase();
   }, 120_000);
 });

@@ -265,15 +265,25 @@ export class MultiProcessingHandler extends QueueHandler<Frame> {
     if (waiters.length === 0) this.refusal = error instanceof Error ? error : new LogqError(String(error));
   }
 
-  /** Once nothing is pending or awaited, stop listening so that the channel does not keep the process alive. */
+  /**
+   * Stops listening once no answer is awaited (no hello or waiter outstanding,
+   * and no credit request that buffered records need), even with records
+   * still buffered: the channel keeps
+   * the process alive only while something listens on it, and a handler
+   * between sends or backing off after a refusal must not hold an idle child
+   * up. Writes in flight keep the process alive by themselves, and when main
+   * has returned, core's exit flush keeps it alive while it delivers (within
+   * its deadline, then counts what it gave up).
+   */
   private scheduleIdleCheck(): void {
     if (this.idleCheck) return;
     this.idleCheck = setImmediate(() => {
       this.idleCheck = null;
-      if (this.pending === 0 && this.waiters.size === 0) {
-        this.unlisten();
-        this.requested = -1;
-      }
+      if (this.waiters.size > 0 || this.welcomed !== null) return;
+      // A credit request still unanswered keeps it listening while records wait for that credit.
+      if (this.requested >= 0 && this.pending > 0) return;
+      this.unlisten();
+      this.requested = -1;
     });
   }
 }

@@ -17,6 +17,14 @@ export interface ProcessQueueOptions {
    * @default 10000
    */
   readonly capacity?: number;
+  /**
+   * Frames larger than this many bytes (a dict's size estimated as JSON) are
+   * refused on arrival: the queue keeps a small marker instead, which the
+   * subscriber counts as malformed. A subscriber that creates its queue passes
+   * its own `maxRecordBytes`.
+   * @default 1 MiB
+   */
+  readonly maxRecordBytes?: number;
 }
 
 /** Options of {@link MultiProcessingHandler}. */

@@ -1,11 +1,25 @@
 import { randomBytes } from 'node:crypto';
-import { AsyncQueue } from '@logq/core';
+import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES } from '@logq/core';
 import { type Endpoint, type IpcTarget, endpointOf } from './endpoint.js';
+import { frameSizeUpTo } from './frame-size.js';
 import type { ProcessQueueOptions } from './options.js';
 import { type CreditMessage, type HelloMessage, type RecordsMessage, isLogqMessage } from './protocol.js';
 
-/** A frame as the queue holds it: JSON text or bytes, or a dict that the channel already parsed. */
-export type QueuedFrame = string | Uint8Array | Readonly<Record<string, unknown>>;
+/**
+ * What the queue holds in place of a frame it refused on arrival (too large,
+ * or not a frame at all): a few bytes with the reason, so that the queue never
+ * holds an oversized frame, and the subscriber counts it as malformed when it
+ * takes it.
+ */
+export class RejectedFrame {
+  constructor(
+    /** Why the frame was refused. */
+    readonly reason: string,
+  ) {}
+}
+
+/** A frame as the queue holds it: JSON text or bytes, a dict that the channel already parsed, or a {@link RejectedFrame}. */
+export type QueuedFrame = string | Uint8Array | Readonly<Record<string, unknown>> | RejectedFrame;
 
 /** A queue named in a handler: its id, or any object with the id (the queue itself, or a copy of it). */
 export type QueueRef = string | { readonly id: string };
@@ -18,12 +32,15 @@ export interface ProcessQueueStats {
   deferredGrants: number;
   /** Hello or credit requests refused (unknown queue id). */
   refused: number;
+  /** Frames refused on arrival for being larger than `maxRecordBytes` (kept as a marker that the subscriber counts as malformed). */
+  oversized: number;
 }
 
 /** The inner state of a queue, kept out of the object so that copying it (workerData, JSON) gives `{ id }`. */
 interface QueueState {
   readonly frames: AsyncQueue<QueuedFrame>;
   readonly capacity: number;
+  readonly maxRecordBytes: number;
   readonly routers: Set<Router>;
   /** Credit requests waiting for room, per endpoint and handler id: the latest `sent`. */
   readonly parked: Map<Endpoint, Map<string, number>>;
@@ -71,9 +88,10 @@ export class ProcessQueue {
     states.set(this, {
       frames: new AsyncQueue<QueuedFrame>(),
       capacity: Math.max(1, options.capacity ?? 10_000),
+      maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
       routers: new Set(),
       parked: new Map(),
-      stats: { received: 0, deferredGrants: 0, refused: 0 },
+      stats: { received: 0, deferredGrants: 0, refused: 0, oversized: 0 },
       closed: false,
     });
   }
@@ -175,11 +193,22 @@ export class ProcessQueue {
 function deliverRecords(queue: ProcessQueue, message: RecordsMessage): void {
   const state = stateOf(queue);
   const frames: readonly unknown[] = Array.isArray(message.frames) ? message.frames : [message.frames];
-  for (const frame of frames) {
-    // Anything but text, bytes or an object is kept as a marker that fails to decode (counted as malformed).
-    state.frames.push(typeof frame === 'string' || (typeof frame === 'object' && frame !== null) ? (frame as QueuedFrame) : `[not a frame: ${typeof frame}]`);
-  }
+  for (const frame of frames) state.frames.push(admit(state, frame));
   state.stats.received += frames.length;
+}
+
+/**
+ * A frame as the queue keeps it: as it came, or a {@link RejectedFrame} when it
+ * is not text, bytes or an object, or is larger than `maxRecordBytes` (checked
+ * here, on arrival, so that the queue never holds an oversized frame however
+ * slowly the subscriber reads).
+ */
+function admit(state: QueueState, frame: unknown): QueuedFrame {
+  if (typeof frame !== 'string' && (typeof frame !== 'object' || frame === null)) return new RejectedFrame(`not a frame: ${frame === null ? 'null' : typeof frame}`);
+  const size = frameSizeUpTo(frame, state.maxRecordBytes);
+  if (size <= state.maxRecordBytes) return frame as QueuedFrame;
+  state.stats.oversized++;
+  return new RejectedFrame(`frame of ${typeof frame === 'object' && !(frame instanceof Uint8Array) ? 'over ' : ''}${size} bytes exceeds maxRecordBytes (${state.maxRecordBytes})`);
 }
 
 /** Grants credit at once while the queue has room, else parks the request until a taker makes room. */

@@ -1,6 +1,6 @@
-import { type DecodeOptions, type Delivery, LogRecord, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
+import { type DecodeOptions, type Delivery, LogRecord, RecordDecodeError, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
 import type { MultiProcessingSubscriberOptions } from './options.js';
-import { ProcessQueue, type QueuedFrame } from './queue.js';
+import { ProcessQueue, type QueuedFrame, RejectedFrame } from './queue.js';
 
 /**
  * The parent's side of logq's IPC transport (Logbook's
@@ -33,7 +33,7 @@ export class MultiProcessingSubscriber extends SubscriberBase {
   constructor(queue?: ProcessQueue | null, options: MultiProcessingSubscriberOptions = {}) {
     super(options);
     this.ownQueue = queue === undefined || queue === null;
-    this.queue = queue ?? new ProcessQueue(options.queueOptions);
+    this.queue = queue ?? new ProcessQueue({ maxRecordBytes: options.maxRecordBytes, ...options.queueOptions });
     this.decodeOptions = { maxRecordBytes: options.maxRecordBytes };
   }
 
@@ -56,6 +56,7 @@ export class MultiProcessingSubscriber extends SubscriberBase {
 
   /** Decodes one frame: text or bytes with `decodeRecord`, a parsed dict with `validateWireDict`. */
   protected decode(frame: QueuedFrame): LogRecord {
+    if (frame instanceof RejectedFrame) throw new RecordDecodeError(frame.reason);
     if (typeof frame === 'string' || frame instanceof Uint8Array) return decodeRecord(frame, this.decodeOptions);
     // A dict parsed in another realm (a vm context, as under jest) would carry that realm's
     // prototypes into the record: take it through JSON text instead.

@@ -131,10 +131,10 @@ export class RedisQueueHandler extends QueueHandler<string> {
       }
     }
     // Written on the same connection right behind the pushes: replicated when it answers.
-    const replicated = this.#waitReplicas > 0 ? link.send(this.key, ['WAIT', String(this.#waitReplicas), String(this.#waitTimeoutMs)]) : null;
+    const replicated = this.#waitReplicas > 0 ? link.send(this.key, ['WAIT', String(this.#waitReplicas), String(this.#waitTimeoutMs)]).then((n) => Number(n), (error: unknown) => error) : null;
     link.hold();
     const results = await Promise.allSettled(replies);
-    const waited = replicated === null ? null : await replicated.then((n) => Number(n), (error: unknown) => error);
+    const waited = replicated === null ? null : await replicated;
     link.release();
     let accepted = 0;
     for (let i = 0; i < results.length; i++) {

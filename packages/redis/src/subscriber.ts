@@ -72,7 +72,7 @@ export class RedisSubscriber extends FrameSubscriber {
   #main: RedisLink | null;
   #blocking: RedisLink | null = null;
   private blockingId: number | null = null;
-  /** List mode: most items of the next pop, from the sizes of the items just read (bytes-bounded read-ahead). */
+  /** Most items of the next pop or stream read, from the sizes of the items just read (bytes-bounded read-ahead). */
   private popWindow = FIRST_POP;
   /** List mode: the last pop came back full, so the list likely holds more: fetch ahead (see {@link prefetchBelow}). */
   private backlog = false;
@@ -97,6 +97,8 @@ export class RedisSubscriber extends FrameSubscriber {
   private ackTimer: NodeJS.Immediate | null = null;
   private acking: Promise<void> = Promise.resolve();
   private outage = false;
+  /** Resolves once the last command written has queued what it brought (see {@link inTurn}). */
+  private queueTurn: Promise<void> = Promise.resolve();
 
   constructor(uri?: string, options: RedisSubscriberOptions = {}) {
     super(options);
@@ -294,18 +296,19 @@ export class RedisSubscriber extends FrameSubscriber {
     // A cluster client sends nothing before it knows the topology.
     await blocking.connect();
     // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection (written with the pop).
-    const id = this.blockingId === null ? blocking.send(this.key, ['CLIENT', 'ID']) : null;
+    const id = this.blockingId === null ? settledLater(blocking.send(this.key, ['CLIENT', 'ID'])) : null;
     const pop = blocking.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'BRPOP' : 'BLPOP', this.key, String(this.blockMs / 1000)]);
+    const queued = settledLater(
+      this.inTurn(pop, (reply) => {
+        if (!Array.isArray(reply) || reply.length < 2) return 0;
+        this.queueListItems([reply[1] as Buffer]);
+        return 1;
+      }),
+    );
     this.blockingPop = true;
     try {
-      // The id is known while the pop blocks; both are awaited together, so a failed connection leaves no rejection unhandled.
-      const known = id?.then((value) => {
-        this.blockingId = Number(value);
-      });
-      const [, reply] = await Promise.all([known, pop]);
-      if (!Array.isArray(reply) || reply.length < 2) return 0;
-      this.queueListItems([reply[1] as Buffer]);
-      return 1;
+      if (id !== null) this.blockingId = Number(await id);
+      return await queued;
     } finally {
       this.blockingPop = false;
     }
@@ -320,16 +323,36 @@ export class RedisSubscriber extends FrameSubscriber {
     const room = this.batchSize - this.local.length - (this.blockingPop ? 1 : 0);
     const count = Math.min(room, this.popWindow);
     if (count <= 0) return 0;
-    const reply = await main.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'RPOP' : 'LPOP', this.key, String(count)]);
-    const items = asBuffers(reply);
-    if (items.length === 0) {
-      this.backlog = false;
-      this.popWindow = Math.min(this.popWindow, FIRST_POP);
-      return 0;
+    return this.inTurn(main.sendForBuffers(this.key, [this.wireFormat === 'kombu' ? 'RPOP' : 'LPOP', this.key, String(count)]), (reply) => {
+      const items = asBuffers(reply);
+      if (items.length === 0) {
+        this.backlog = false;
+        this.popWindow = Math.min(this.popWindow, FIRST_POP);
+        return 0;
+      }
+      this.backlog = items.length >= count;
+      this.queueListItems(items);
+      return items.length;
+    });
+  }
+
+  /**
+   * Queues what a command brings in the order the commands were written, not
+   * the order their replies come back: a blocking pop or read written first
+   * (on its own connection) gets the first records, and a look that a
+   * `recv(0)` wrote later must not overtake it.
+   */
+  private async inTurn<T>(issued: Promise<T>, queue: (reply: T) => number): Promise<number> {
+    const previous = this.queueTurn;
+    let done!: () => void;
+    this.queueTurn = new Promise<void>((resolve) => (done = resolve));
+    try {
+      const reply = await issued;
+      await previous;
+      return queue(reply);
+    } finally {
+      done();
     }
-    this.backlog = items.length >= count;
-    this.queueListItems(items);
-    return items.length;
   }
 
   /** Queues popped items, and sizes the next pop so that it brings about batchBytes at most. */
@@ -366,9 +389,24 @@ export class RedisSubscriber extends FrameSubscriber {
     this.groupReady = true;
   }
 
-  private readGroup(link: RedisLink, from: string, blockMs?: number): Promise<unknown> {
+  /** Stream mode: entries per read, bounded like list pops (batchSize, and batchBytes judged from the entries just read). */
+  private readCount(): number {
+    return Math.max(1, Math.min(this.batchSize, this.popWindow));
+  }
+
+  private async readGroup(link: RedisLink, from: string, count: number, blockMs?: number): Promise<StreamEntry[]> {
     const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
-    return link.sendForBuffers(this.key, ['XREADGROUP', 'GROUP', this.group, this.consumer, 'COUNT', String(this.batchSize), ...block, 'STREAMS', this.key, from]);
+    const reply = await link.sendForBuffers(this.key, ['XREADGROUP', 'GROUP', this.group, this.consumer, 'COUNT', String(count), ...block, 'STREAMS', this.key, from]);
+    const entries = parseReadReply(reply, STREAM_FIELD);
+    this.sizeWindow(entries);
+    return entries;
+  }
+
+  /** Sizes the next read from the largest entry just read (an empty read: the next takes one). */
+  private sizeWindow(entries: readonly StreamEntry[]): void {
+    let largest = 0;
+    for (const entry of entries) if (entry.data !== null && entry.data.length > largest) largest = entry.data.length;
+    this.popWindow = entries.length === 0 ? FIRST_POP : Math.max(1, Math.min(this.batchSize, Math.floor(this.batchBytes / Math.max(1, largest))));
   }
 
   private async fetchStream(main: RedisLink, block: boolean): Promise<number> {
@@ -377,14 +415,16 @@ export class RedisSubscriber extends FrameSubscriber {
       let queued = 0;
       if (!this.ownPendingRead) {
         // Entries this consumer name took in an earlier life and never acknowledged.
-        const entries = parseReadReply(await this.readGroup(main, this.ownPendingFrom), STREAM_FIELD);
-        queued += this.queueEntries(entries);
-        if (entries.length < this.batchSize) {
-          this.ownPendingRead = true;
-          this.ownPendingFrom = '0';
-        } else {
-          this.ownPendingFrom = entries[entries.length - 1]!.id;
-        }
+        const count = this.readCount();
+        queued += await this.inTurn(this.readGroup(main, this.ownPendingFrom, count), (entries) => {
+          if (entries.length < count) {
+            this.ownPendingRead = true;
+            this.ownPendingFrom = '0';
+          } else {
+            this.ownPendingFrom = entries[entries.length - 1]!.id;
+          }
+          return this.queueEntries(entries);
+        });
         if (queued > 0) return queued;
       }
       if (Date.now() - this.lastClaim >= this.claimIntervalMs) {
@@ -392,32 +432,32 @@ export class RedisSubscriber extends FrameSubscriber {
         if (queued > 0) return queued;
       }
       const acks = this.flushAcks();
-      const reply = await this.readGroup(main, '>');
+      const got = await this.inTurn(this.readGroup(main, '>', this.readCount()), (entries) => this.queueEntries(entries));
       await acks;
-      return this.queueEntries(parseReadReply(reply, STREAM_FIELD));
+      return got;
     }
     await this.flushAcks();
     const blocking = this.blockingLink();
     await blocking.connect();
     const wait = Math.min(this.blockMs, this.claimIntervalMs);
-    const id = blocking.send(this.key, ['CLIENT', 'ID']);
-    const read = this.readGroup(blocking, '>', wait);
-    const known = id.then((value) => {
-      this.blockingId = Number(value);
-    });
-    const [, reply] = await Promise.all([known, read]);
-    return this.queueEntries(parseReadReply(reply, STREAM_FIELD));
+    const id = settledLater(blocking.send(this.key, ['CLIENT', 'ID']));
+    const queued = settledLater(this.inTurn(this.readGroup(blocking, '>', this.readCount(), wait), (entries) => this.queueEntries(entries)));
+    this.blockingId = Number(await id);
+    return queued;
   }
 
   /** Claims entries idle longer than minIdleMs in any consumer of the group. */
   private async claim(main: RedisLink): Promise<number> {
     this.lastClaim = Date.now();
-    const reply = await main.sendForBuffers(this.key, ['XAUTOCLAIM', this.key, this.group, this.consumer, String(this.minIdleMs), this.claimCursor, 'COUNT', String(this.batchSize)]);
-    const { cursor, entries } = parseClaimReply(reply, STREAM_FIELD);
-    this.claimCursor = cursor;
-    // More to look at: come back at once rather than after the interval.
-    if (cursor !== '0-0') this.lastClaim = 0;
-    return this.queueEntries(entries);
+    const claimed = main.sendForBuffers(this.key, ['XAUTOCLAIM', this.key, this.group, this.consumer, String(this.minIdleMs), this.claimCursor, 'COUNT', String(this.readCount())]);
+    return this.inTurn(claimed, (reply) => {
+      const { cursor, entries } = parseClaimReply(reply, STREAM_FIELD);
+      if (entries.length > 0) this.sizeWindow(entries);
+      this.claimCursor = cursor;
+      // More to look at: come back at once rather than after the interval.
+      if (cursor !== '0-0') this.lastClaim = 0;
+      return this.queueEntries(entries);
+    });
   }
 
   private queueEntries(entries: readonly StreamEntry[]): number {
@@ -536,6 +576,16 @@ export class RedisSubscriber extends FrameSubscriber {
   override toString(): string {
     return `${this.constructor.name}(${this.uri}, ${this.key})`;
   }
+}
+
+/**
+ * Marks a promise as handled now, for one that is awaited after another (a
+ * command written with the one awaited first): if the first fails, this one's
+ * rejection is not an unhandled rejection. Awaiting it still throws.
+ */
+function settledLater<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {

@@ -9,22 +9,28 @@ const redis = redisForThisFile();
 const cwd = join(__dirname, '..');
 
 describe('hostile input into a list subscriber', () => {
-  it.each(['kombu', 'logq'] as const)('%s format: 40 items of 10 MiB are each rejected, counted and moved aside, with RSS growth under 200 MB', async (format) => {
-    const key = freshKey(`huge-${format}`);
+  it.each([
+    ['list', 'kombu'],
+    ['list', 'logq'],
+    ['stream', 'logq'],
+  ] as const)('%s mode, %s format: 40 items of 10 MiB are each rejected, counted and moved aside, with RSS growth under 200 MB', async (mode, format) => {
+    const key = freshKey(`huge-${mode}-${format}`);
     const huge = Buffer.alloc(10 * 1024 * 1024, 0x61);
-    for (let i = 0; i < 40; i++) await redis.raw.rPush(key, huge);
-    // A valid record after them: the subscriber reaches it.
     const valid = encodeRecord(numberedRecord(99));
-    const { kombuEnvelope } = await import('../src/index.js');
-    await redis.raw.rPush(key, format === 'kombu' ? kombuEnvelope(valid, key, key, 'base64') : valid);
-    if (format === 'kombu') {
-      // kombu consumers take from the tail: put the valid one behind the 40.
-      await redis.raw.sendCommand(['LMOVE', key, key, 'RIGHT', 'LEFT']);
+    if (mode === 'stream') {
+      for (let i = 0; i < 40; i++) await redis.raw.xAdd(key, '*', { record: huge });
+      await redis.raw.xAdd(key, '*', { record: valid });
+    } else {
+      const { kombuEnvelope } = await import('../src/index.js');
+      // kombu consumers take from the tail (LPUSH producers): the valid one goes in last either way.
+      const push = format === 'kombu' ? (v: Buffer | string) => redis.raw.lPush(key, v) : (v: Buffer | string) => redis.raw.rPush(key, v);
+      for (let i = 0; i < 40; i++) await push(huge);
+      await push(format === 'kombu' ? kombuEnvelope(valid, key, key, 'base64') : valid);
     }
     // In a child, so that only the subscriber's memory is measured.
     const code = `
 import { RedisSubscriber } from '@logq/redis';
-const subscriber = new RedisSubscriber(${JSON.stringify(redis.url)}, { key: ${JSON.stringify(key)}, format: ${JSON.stringify(format)}, onError: () => undefined });
+const subscriber = new RedisSubscriber(${JSON.stringify(redis.url)}, { key: ${JSON.stringify(key)}, mode: ${JSON.stringify(mode)}, format: ${JSON.stringify(format)}, onError: () => undefined });
 const base = process.memoryUsage.rss();
 let peak = base;
 const sampler = setInterval(() => { peak = Math.max(peak, process.memoryUsage.rss()); }, 5);
@@ -37,14 +43,15 @@ process.stdout.write(JSON.stringify({ seq: record?.extra.seq ?? null, malformed:
     const result = await runNodeSnippet(code, { cwd, timeoutMs: 90_000 });
     expect(result.stderr).toBe('');
     const out = JSON.parse(result.stdout.trim().split('\n').pop()!) as { seq: number | null; malformed: number; received: number; growth: number };
-    process.stdout.write(`${format}: RSS growth ${(out.growth / 1e6).toFixed(1)} MB for 40 x 10 MiB items\n`);
+    process.stdout.write(`${mode}/${format}: RSS growth ${(out.growth / 1e6).toFixed(1)} MB for 40 x 10 MiB items\n`);
     expect(out.seq).toBe(99);
     expect(out.malformed).toBe(40);
     expect(out.received).toBe(41);
     expect(out.growth).toBeLessThan(200 * 1024 * 1024);
-    // Nothing destroyed: the 40 are in <key>.malformed as they were.
-    expect(await redis.raw.lLen(`${key}.malformed`)).toBe(40);
-    expect(await redis.raw.lLen(key)).toBe(0);
+    // Nothing destroyed: the 40 are in <key>.malformed (a list, or a stream in stream mode).
+    expect(mode === 'stream' ? await redis.raw.xLen(`${key}.malformed`) : await redis.raw.lLen(`${key}.malformed`)).toBe(40);
+    if (mode === 'stream') expect((await redis.raw.xPending(key, 'logq')).pending).toBe(0);
+    else expect(await redis.raw.lLen(key)).toBe(0);
     await redis.raw.del([key, `${key}.malformed`]);
   }, 180_000);
 

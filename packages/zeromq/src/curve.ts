@@ -1,5 +1,6 @@
 import { LogqError } from '@logq/core';
 import type * as Zmq from 'zeromq';
+import { bindRetrying } from './bind.js';
 import { type ZeroMQModule, loadZeroMQ } from './load.js';
 import type { CurveOptions } from './options.js';
 
@@ -122,20 +123,11 @@ async function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: s
 
 /**
  * Binds the ZAP endpoint. A ZAP handler of ours closed a moment ago releases the
- * endpoint asynchronously inside libzmq, so "address in use" is retried for up to
- * ~1 s; a ZAP handler bound by someone else still fails after that.
+ * endpoint asynchronously inside libzmq, so "address in use" is retried briefly
+ * ({@link bindRetrying}); a ZAP handler bound by someone else still fails after that.
  */
-async function bindZap(socket: Zmq.Reply): Promise<void> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      await socket.bind('inproc://zeromq.zap.01');
-      return;
-    } catch (error) {
-      const inUse = typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EADDRINUSE';
-      if (!inUse || attempt >= 40 || socket.closed) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-  }
+function bindZap(socket: Zmq.Reply): Promise<void> {
+  return bindRetrying(socket, 'inproc://zeromq.zap.01');
 }
 
 const textOf = (frame: Uint8Array | undefined): string => (frame ? Buffer.from(frame).toString('utf8') : '');

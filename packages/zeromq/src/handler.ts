@@ -1,6 +1,9 @@
-import { ClosedError, QueueHandler, abortableSleep, redactSecrets, redactUri } from '@logq/core';
+import { ClosedError, type LogRecord, QueueHandler, abortableSleep, scrubError } from '@logq/core';
 import type * as Zmq from 'zeromq';
+import { bindRetrying } from './bind.js';
+import { closeWhenSent } from './close.js';
 import { applyCurve, validateCurve } from './curve.js';
+import { SocketSecrets, withoutCurve } from './secrets.js';
 import { ZeroMQSocketError } from './errors.js';
 import { type ZeroMQModule, loadZeroMQ } from './load.js';
 import type { WaitForPeersOptions, ZeroMQHandlerOptions } from './options.js';
@@ -33,14 +36,19 @@ const DRAIN_INTERVAL_MS = 5_000;
  * `stats.dropped`.
  */
 export class ZeroMQHandler extends QueueHandler<string> {
-  /** The endpoint bound (PUB) or connected to (PUSH); null: none (bind or connect `socket` yourself). */
-  readonly uri: string | null;
+  /** The endpoint bound (PUB) or connected to (PUSH), a password in it shown as `***`; null: none (bind or connect `socket` yourself). */
+  get uri(): string | null {
+    return this.secrets.uri;
+  }
   /** Logbook's `multi`: PUSH/PULL instead of PUB/SUB. */
   readonly multi: boolean;
   /** Whether batches go out as multipart messages (see the option). */
   readonly multipart: boolean;
-  private readonly zmqOptions: ZeroMQHandlerOptions;
+  private readonly zmqOptions: Omit<ZeroMQHandlerOptions, 'curve'>;
+  /** The raw URI and the CURVE keys, hidden from inspect, JSON and String(). */
+  private readonly secrets: SocketSecrets;
   private zmqSocket: ZeroMQHandlerSocket | null = null;
+  private zmq: ZeroMQModule | null = null;
   private opening: Promise<ZeroMQHandlerSocket> | null = null;
   private releaseCurve: () => void = () => {};
   private subscriptionCount = 0;
@@ -52,10 +60,10 @@ export class ZeroMQHandler extends QueueHandler<string> {
 
   constructor(uri: string | null = null, options: ZeroMQHandlerOptions = {}) {
     super(options);
-    this.uri = uri;
     this.multi = options.multi ?? false;
     this.multipart = options.multipart ?? false;
-    this.zmqOptions = options;
+    this.zmqOptions = withoutCurve(options);
+    this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
   }
 
@@ -92,9 +100,10 @@ export class ZeroMQHandler extends QueueHandler<string> {
 
   private async createSocket(): Promise<ZeroMQHandlerSocket> {
     const zmq: ZeroMQModule = await loadZeroMQ();
+    this.zmq = zmq;
     const o = this.zmqOptions;
     const common = {
-      linger: o.socketLingerMs ?? 1000,
+      linger: this.socketLingerMs,
       // send() settles at once (sent, or EAGAIN when full) instead of zeromq.js's default, which
       // resolves only 512 sends per event-loop turn and so lets a busy logger outrun the pump.
       sendTimeout: 0,
@@ -112,15 +121,20 @@ export class ZeroMQHandler extends QueueHandler<string> {
       socket = pub;
     }
     try {
-      if (o.curve) this.releaseCurve = await applyCurve(zmq, socket, o.curve);
-      if (this.uri !== null) {
-        if (this.multi) socket.connect(this.uri);
-        else await socket.bind(this.uri);
+      const curve = this.secrets.revealCurve();
+      if (curve) this.releaseCurve = await applyCurve(zmq, socket, curve);
+      const uri = this.secrets.revealUri();
+      if (uri !== null) {
+        if (this.multi) socket.connect(uri);
+        else await bindRetrying(socket, uri);
       }
     } catch (error) {
       socket.close();
       this.releaseCurve();
-      throw new ZeroMQSocketError(redactSecrets(`ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`), { cause: error });
+      throw scrubError(
+        new ZeroMQSocketError(`ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${this.uri ?? ''}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+        this.secrets.scrubList(),
+      );
     }
     if (this.closedForGood) {
       socket.close();
@@ -146,7 +160,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
     const pub = socket as Zmq.XPublisher;
     await this.readSubscriptions(pub, 0); // take in what has already arrived (including departures)
     await waitForCount(
-      `${count} subscriber(s) on ${redactUri(this.uri ?? 'the PUB socket')}`,
+      `${count} subscriber(s) on ${this.uri ?? 'the PUB socket'}`,
       count,
       () => this.subscriptionCount,
       () => this.readSubscriptions(pub),
@@ -189,6 +203,11 @@ export class ZeroMQHandler extends QueueHandler<string> {
       }
     })();
     await this.reading;
+  }
+
+  /** Reports an error with the URI's password and the CURVE secret key scrubbed from it (and its causes). */
+  override handleError(error: unknown, record?: LogRecord): void {
+    super.handleError(scrubError(error, this.secrets?.scrubList()), record);
   }
 
   protected async connect(): Promise<void> {
@@ -249,7 +268,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
     for (let attempt = refused; ; attempt++) {
       if (attempt > 0) {
         if (this.multi) {
-          await sendWhenWritable(socket, message);
+          await sendWhenWritable(socket, message, signal);
           return;
         }
         if (attempt > 1) {
@@ -290,9 +309,15 @@ export class ZeroMQHandler extends QueueHandler<string> {
     this.zmqSocket = null;
     this.opening = null;
     if (this.closed) this.closedForGood = true;
-    if (socket && !socket.closed) socket.close();
+    // Resolves once libzmq has written what it holds (or the linger ran out): a process that ends
+    // by a signal right after close() (a SIGTERM shutdown) loses nothing that was handed over.
+    if (socket && this.zmq) await closeWhenSent(this.zmq, socket, this.socketLingerMs);
     this.releaseCurve();
     this.releaseCurve = () => {};
+  }
+
+  private get socketLingerMs(): number {
+    return this.zmqOptions.socketLingerMs ?? 1000;
   }
 }
 
@@ -313,7 +338,8 @@ const IMMEDIATE_RETRIES = 64;
  */
 function backoff(attempt: number, signal: AbortSignal): Promise<void> {
   if (attempt < IMMEDIATE_RETRIES) return new Promise((resolve) => setImmediate(resolve));
-  return abortableSleep(Math.min(20, 2 ** (attempt - IMMEDIATE_RETRIES)), signal);
+  // Unref'd: a stalled subscriber does not keep the process alive by itself (core's exit flush gives it a deadline).
+  return abortableSleep(Math.min(20, 2 ** (attempt - IMMEDIATE_RETRIES)), signal, true);
 }
 
 /**
@@ -326,16 +352,29 @@ function takeInCommands(socket: ZeroMQHandlerSocket): void {
   if (!socket.closed) void socket.writable;
 }
 
+/** How long one send waits for a full PUSH socket to become writable, in ms. */
+const WRITABLE_WAIT_MS = 50;
+
 /**
- * Sends with zeromq.js waiting for the socket to become writable (sendTimeout
- * -1 for this one send), then restores the immediate mode. The send ends when
- * the message is queued, or when the socket is closed (rejects).
+ * Sends with zeromq.js waiting for the socket to become writable, then
+ * restores the immediate mode. A waiting send keeps the process alive, so it
+ * waits at most {@link WRITABLE_WAIT_MS} at a time, with an unref'd pause
+ * between waits: a process whose peer has stalled still reaches `beforeExit`,
+ * where core's exit flush gives it a deadline (core's exit contract).
+ * Rejects when the socket is closed or `signal` aborts.
  */
-async function sendWhenWritable(socket: ZeroMQHandlerSocket, message: string | readonly string[]): Promise<void> {
-  socket.sendTimeout = -1;
-  try {
-    await socket.send(message as string | string[]);
-  } finally {
-    if (!socket.closed) socket.sendTimeout = 0;
+async function sendWhenWritable(socket: ZeroMQHandlerSocket, message: string | readonly string[], signal: AbortSignal): Promise<void> {
+  for (;;) {
+    socket.sendTimeout = WRITABLE_WAIT_MS;
+    try {
+      await socket.send(message as string | string[]);
+      return;
+    } catch (error) {
+      if (!isFull(error) || signal.aborted || socket.closed) throw error;
+    } finally {
+      if (!socket.closed) socket.sendTimeout = 0;
+    }
+    await abortableSleep(1, signal, true);
+    if (signal.aborted) throw new ClosedError('ZeroMQHandler closed while the socket was full');
   }
 }

@@ -90,6 +90,15 @@ export interface ZeroMQSubscriberOptions extends SubscriberOptions, ZeroMQSocket
    * @default 1000
    */
   readonly prefetch?: number;
+  /**
+   * Bytes read from the socket ahead of `recv`: reading also pauses when the
+   * frames waiting hold this many bytes (until half of them were taken), so
+   * large records cannot grow memory by `prefetch` times their size. Frames
+   * over `maxRecordBytes` are rejected (counted in `stats.malformed`) as they
+   * are read and never wait in memory.
+   * @default 16 MiB, or 4 × maxRecordBytes when that is more
+   */
+  readonly prefetchBytes?: number;
 }
 
 /** Options of `waitForPeers`. */

@@ -1,6 +1,8 @@
-import { AsyncQueue, ClosedError, FrameSubscriber, type RawFrame, abortableSleep, redactSecrets, redactUri } from '@logq/core';
+import { AsyncQueue, ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, type LogRecord, type RawFrame, RecordDecodeError, abortableSleep, scrubError } from '@logq/core';
 import type * as Zmq from 'zeromq';
+import { bindRetrying } from './bind.js';
 import { applyCurve, validateCurve } from './curve.js';
+import { SocketSecrets, withoutCurve } from './secrets.js';
 import { ZeroMQSocketError } from './errors.js';
 import { loadZeroMQ } from './load.js';
 import type { WaitForPeersOptions, ZeroMQSubscriberOptions } from './options.js';
@@ -26,14 +28,24 @@ export type ZeroMQSubscriberSocket = Zmq.Subscriber | Zmq.Pull;
  * by a timeout or a stopped dispatch loop.
  */
 export class ZeroMQSubscriber extends FrameSubscriber {
-  /** The endpoint connected to (SUB) or bound (PULL); null: none. */
-  readonly uri: string | null;
+  /** The endpoint connected to (SUB) or bound (PULL), a password in it shown as `***`; null: none. */
+  get uri(): string | null {
+    return this.secrets.uri;
+  }
   /** Logbook's `multi`: PULL instead of SUB. */
   readonly multi: boolean;
-  private readonly zmqOptions: ZeroMQSubscriberOptions;
+  private readonly zmqOptions: Omit<ZeroMQSubscriberOptions, 'curve'>;
+  /** The raw URI and the CURVE keys, hidden from inspect, JSON and String(). */
+  private readonly secrets: SocketSecrets;
   private readonly frames = new AsyncQueue<RawFrame>();
   /** Most frames read ahead; the read loop pauses at this many. */
   private readonly prefetch: number;
+  /** Most bytes read ahead; the read loop pauses at this many. */
+  private readonly prefetchBytes: number;
+  /** Bytes of the frames in the prefetch queue. */
+  private queuedBytes = 0;
+  /** Frames larger than this are rejected as they are read, never queued. */
+  private readonly maxFrameBytes: number;
   /** Wakes the paused read loop (set while it waits for room). */
   private wakeReader: (() => void) | null = null;
   private zmqSocket: ZeroMQSubscriberSocket | null = null;
@@ -46,11 +58,13 @@ export class ZeroMQSubscriber extends FrameSubscriber {
 
   constructor(uri: string | null = null, options: ZeroMQSubscriberOptions = {}) {
     super(options);
-    this.uri = uri;
     this.multi = options.multi ?? false;
-    this.zmqOptions = options;
+    this.zmqOptions = withoutCurve(options);
+    this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
     this.prefetch = Math.max(1, options.prefetch ?? 1000);
+    this.maxFrameBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.prefetchBytes = Math.max(1, options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxFrameBytes));
     this.opening = this.createSocket();
     this.opening.catch(() => undefined); // reported to whoever awaits open() or receives
   }
@@ -89,17 +103,22 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     };
     const socket: ZeroMQSubscriberSocket = this.multi ? new zmq.Pull(common) : new zmq.Subscriber(common);
     try {
-      if (o.curve) this.releaseCurve = await applyCurve(zmq, socket, o.curve);
+      const curve = this.secrets.revealCurve();
+      if (curve) this.releaseCurve = await applyCurve(zmq, socket, curve);
       this.observe(new zmq.Observer(socket));
       if (socket instanceof zmq.Subscriber) socket.subscribe();
-      if (this.uri !== null) {
-        if (this.multi) await socket.bind(this.uri);
-        else socket.connect(this.uri);
+      const uri = this.secrets.revealUri();
+      if (uri !== null) {
+        if (this.multi) await bindRetrying(socket, uri, this.closeController.signal);
+        else socket.connect(uri);
       }
     } catch (error) {
       socket.close();
       this.releaseCurve();
-      throw new ZeroMQSocketError(redactSecrets(`ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${redactUri(this.uri ?? '')}: ${error instanceof Error ? error.message : String(error)}`), { cause: error });
+      throw scrubError(
+        new ZeroMQSocketError(`ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${this.uri ?? ''}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+        this.secrets.scrubList(),
+      );
     }
     if (this.closed) {
       socket.close();
@@ -160,7 +179,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   async waitForPeers(count = 1, options: WaitForPeersOptions = {}): Promise<void> {
     await this.open();
     await waitForCount(
-      `${count} peer(s) of ${redactUri(this.uri ?? 'the subscriber')}`,
+      `${count} peer(s) of ${this.uri ?? 'the subscriber'}`,
       count,
       () => this.peerCount,
       (signal) =>
@@ -189,7 +208,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     let immediate = false;
     let inRow = 0;
     while (!this.closed && !socket.closed) {
-      if (this.frames.length >= this.prefetch) {
+      if (this.frames.length >= this.prefetch || this.queuedBytes >= this.prefetchBytes) {
         await new Promise<void>((resolve) => (this.wakeReader = resolve));
         continue;
       }
@@ -209,7 +228,16 @@ export class ZeroMQSubscriber extends FrameSubscriber {
         continue;
       }
       // Logbook reads one frame per recv(): each part of a multipart message is a frame.
-      for (let i = 0; i < parts.length; i++) this.frames.push({ data: parts[i]! });
+      for (let i = 0; i < parts.length; i++) {
+        const data = parts[i]!;
+        if (data.length > this.maxFrameBytes) {
+          // Rejected now, never queued: a flood of huge frames costs one frame's memory at a time.
+          this.rejectOversized(data.length);
+          continue;
+        }
+        this.queuedBytes += data.length;
+        this.frames.push({ data });
+      }
       if (!immediate) {
         if (socket.closed) return;
         socket.receiveTimeout = 0;
@@ -222,22 +250,38 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     }
   }
 
+  /** Reports an error with the URI's password and the CURVE secret key scrubbed from it (and its causes). */
+  protected override reportError(error: unknown, record?: LogRecord): void {
+    super.reportError(scrubError(error, this.secrets?.scrubList()), record);
+  }
+
   protected override pollFrame(): RawFrame | null {
     const frame = this.frames.poll();
-    if (frame) this.afterTake();
-    return frame ?? null;
+    if (frame) this.afterTake(frame);
+    return frame;
   }
 
   protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
     await this.opening;
     const frame = await this.frames.take(timeoutMs, signal);
-    this.afterTake();
+    if (frame) this.afterTake(frame);
     return frame;
   }
 
-  /** The read loop paused at `prefetch` frames: let it go on once half of them are taken. */
-  private afterTake(): void {
-    if (this.wakeReader && this.frames.length <= this.prefetch >> 1) this.resumeReader();
+  /** A frame over `maxRecordBytes`: counted as received and malformed, and reported, as decoding would. */
+  private rejectOversized(bytes: number): void {
+    this.stats.received++;
+    this.stats.malformed++;
+    this.reportError(new RecordDecodeError(`frame of ${bytes} bytes exceeds maxRecordBytes (${this.maxFrameBytes})`));
+  }
+
+  /**
+   * The read loop paused at `prefetch` frames or `prefetchBytes` bytes: let it go on once
+   * half of each is taken.
+   */
+  private afterTake(frame: RawFrame): void {
+    this.queuedBytes -= frame.data.length;
+    if (this.wakeReader && this.frames.length <= this.prefetch >> 1 && this.queuedBytes <= this.prefetchBytes / 2) this.resumeReader();
   }
 
   private resumeReader(): void {

@@ -1,59 +1,12 @@
 // Interop with real Python Logbook (latest from PyPI, in the virtualenv that @logq/services prepares):
 // Python ZeroMQHandler -> logq ZeroMQSubscriber and logq ZeroMQHandler -> Python ZeroMQSubscriber, both modes.
-import type { ChildProcess } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { Level, LogRecord, Logger, TestHandler, kw } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
-import { spawnPython } from '@logq/services';
 import { ZeroMQHandler, ZeroMQSubscriber } from '../src/index.js';
 import { endpoint } from './helpers.js';
+import { type Lines, python } from './python.js';
 
 jest.setTimeout(120_000);
-
-/** Lines printed by a Python child, as an async queue with a timeout. */
-class Lines {
-  private readonly lines: string[] = [];
-  private waiter: (() => void) | null = null;
-  stderr = '';
-  exited = false;
-
-  constructor(readonly child: ChildProcess) {
-    createInterface({ input: child.stdout! }).on('line', (line) => {
-      this.lines.push(line);
-      this.waiter?.();
-    });
-    child.stderr!.on('data', (d: Buffer) => (this.stderr += d.toString()));
-    child.on('exit', () => {
-      this.exited = true;
-      this.waiter?.();
-    });
-  }
-
-  async next(timeoutMs = 30_000): Promise<string> {
-    const deadline = Date.now() + timeoutMs;
-    while (this.lines.length === 0) {
-      if (this.exited) throw new Error(`python exited early:\n${this.stderr}`);
-      if (Date.now() > deadline) throw new Error(`no line from python within ${timeoutMs} ms:\n${this.stderr}`);
-      await new Promise<void>((resolve) => {
-        this.waiter = resolve;
-        setTimeout(resolve, 100);
-      });
-      this.waiter = null;
-    }
-    return this.lines.shift()!;
-  }
-}
-
-const children: ChildProcess[] = [];
-afterEach(() => {
-  for (const child of children.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-});
-
-function python(code: string, args: string[]): Lines {
-  const child = spawnPython(code, { args, timeoutMs: 110_000 });
-  children.push(child);
-  return new Lines(child);
-}
 
 // ---------------------------------------------------------------- Python -> Node
 

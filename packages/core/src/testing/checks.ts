@@ -4,7 +4,7 @@ import type { Handler } from '../handler.js';
 import { TestHandler } from '../handlers/test.js';
 import { Level } from '../levels.js';
 import { LogRecord } from '../record.js';
-import type { SubscriberBase } from '../subscriber.js';
+import { type SubscriberBase, abortableSleep } from '../subscriber.js';
 import { bigRecord, numberedRecord, sampleRecord } from './sample.js';
 
 /** A connected handler/subscriber pair made by a transport for one conformance check. */
@@ -31,6 +31,15 @@ export interface CheckOptions {
   readonly binaryFrames?: boolean;
   /** The subscriber's `maxRecordBytes`. @default 1 MiB */
   readonly maxRecordBytes?: number;
+  /**
+   * Whether a frame put with `injectRaw` after `flush()` resolved lands behind the flushed records
+   * (both write into one FIFO at the broker: a list, a queue, a collection). The flush check then
+   * requires every flushed record to arrive before such a frame, which catches a handler whose
+   * `flush()` resolves before its data is written. Turn it off only where `injectRaw` writes through
+   * a path whose order against the handler's is not defined (a second ZeroMQ peer, another
+   * MessagePort): the flush check then only checks that every flushed record arrives. @default true
+   */
+  readonly injectOrdered?: boolean;
 }
 
 /** A conformance check: resolves when the transport behaves, rejects with what it did wrong. */
@@ -226,19 +235,130 @@ export const malformedFrames: ConformanceCheck = async (pair, options) => {
   assert.ok(errors.length >= frames.length, 'every malformed frame must be reported through onError');
 };
 
-/** flush() resolves only once every record was handed to the broker. */
+/**
+ * flush() resolves only once every record was handed to the broker: `stats.sent` counts them all,
+ * closing the handler at once (`timeoutMs: 0`) loses none of them, and (with `injectOrdered`) a frame
+ * injected after flush() resolved arrives after every one of them. A handler whose `sendBatch` leaves
+ * the write queued (in the client, or for a later tick) and returns fails here: its write lands after
+ * the injected frame, or is cut off by the close.
+ */
 export const flushDelivers: ConformanceCheck = async (pair, options) => {
-  const records = Array.from({ length: 200 }, (_, i) => numberedRecord(i, 'flush'));
+  const n = 200;
   const sentBefore = pair.handler.stats.sent;
-  for (const record of records) pair.handler.handle(record);
+  for (let i = 0; i < n; i++) pair.handler.handle(numberedRecord(i, 'flush'));
   await pair.handler.flush();
-  assert.equal(pair.handler.stats.sent - sentBefore, 200, 'flush() resolved before every record was sent');
+  assert.equal(pair.handler.stats.sent - sentBefore, n, 'flush() resolved before every record was sent');
   assert.equal(pair.handler.stats.buffered, 0);
-  let count = 0;
-  while (count < 200) {
+  const ordered = options.injectOrdered ?? true;
+  // Both start before anything the handler may have left for a later tick.
+  const closing = pair.handler.close({ timeoutMs: 0 });
+  if (ordered) await pair.injectRaw(encodeRecord(numberedRecord(-1, 'flush.barrier')));
+  const closed = await closing;
+  assert.equal(closed.flushed, true, 'close() right after flush() resolved did not report everything flushed');
+  const seen = new Set<number>();
+  while (seen.size < n) {
     const record = await pair.subscriber.recv(timeoutOf(options));
-    assert.ok(record, `only ${count} of 200 flushed records arrived`);
-    count++;
+    assert.ok(record, `only ${seen.size} of ${n} flushed records arrived`);
+    if (record.channel === 'flush.barrier') {
+      assert.fail(
+        `a frame injected after flush() resolved arrived before ${n - seen.size} of the ${n} flushed records: ` +
+          'flush() resolved before the data was written (does sendBatch wait for the write?). ' +
+          'If injectRaw writes through a path that is not ordered with the handler, set injectOrdered: false.',
+      );
+    }
+    seen.add(record.extra.seq as number);
+  }
+  if (ordered) {
+    const barrier = await pair.subscriber.recv(timeoutOf(options));
+    assert.equal(barrier?.channel, 'flush.barrier', 'the frame injected after flush() never arrived');
+  }
+};
+
+/** Resolves with `promise`, or throws once `ms` have passed without it settling. */
+async function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
+  const late = Symbol('late');
+  const result = await Promise.race([promise, delay(ms, late)]);
+  if (result === late) throw new assert.AssertionError({ message: `${what} did not return within ${ms} ms` });
+  return result as T;
+}
+
+/** Records in the {@link noLossOnWaits} check: enough that losing one in 1,000 loses three. */
+const NO_LOSS_RECORDS = 3_000;
+
+/**
+ * Every record arrives exactly once (in order, for ordered transports) while the subscriber keeps
+ * giving up: `recv(0)`, short `recv` and `dispatchOnce` timeouts on an empty queue, and a background
+ * loop started and stopped again and again, as records trickle in. A subscriber that loses a frame it
+ * has already taken when a timeout or a stop comes (or that drops one record in 1,000) fails here.
+ */
+export const noLossOnWaits: ConformanceCheck = async (pair, options) => {
+  const n = NO_LOSS_RECORDS;
+  const received: number[] = [];
+  const unique = new Set<number>();
+  const target = new TestHandler();
+  let sendingDone = false;
+  const sending = (async () => {
+    try {
+      for (let i = 0; i < n; i += 150) {
+        for (let j = i; j < Math.min(n, i + 150); j++) pair.handler.handle(numberedRecord(j, 'logq.noloss'));
+        await pair.handler.flush();
+        // Let the subscriber run dry, so that its waits time out between batches.
+        await abortableSleep(15); // keeps the process alive (unlike delay), so node --test does not end meanwhile
+      }
+    } finally {
+      sendingDone = true;
+    }
+  })();
+  const take = (record: LogRecord | null) => {
+    if (!record) return;
+    received.push(record.extra.seq as number);
+    unique.add(record.extra.seq as number);
+  };
+  const collect = () => {
+    for (const record of target.records) take(record);
+    target.clear();
+  };
+  const quietLimit = timeoutOf(options);
+  // A wait that outlives its timeout by this much has hung.
+  const hangMs = quietLimit + 5_000;
+  let lastProgress = Date.now();
+  let step = 0;
+  while (unique.size < n) {
+    const before = received.length;
+    switch (step++ % 6) {
+      case 0:
+        take(await within(pair.subscriber.recv(0), hangMs, 'recv(0)'));
+        break;
+      case 1:
+        take(await within(pair.subscriber.recv(1), hangMs, 'recv(1)'));
+        break;
+      case 2:
+        take(await within(pair.subscriber.recv(20), hangMs, 'recv(20)'));
+        break;
+      case 3:
+        await within(target.contextBound(() => pair.subscriber.dispatchOnce(5)), hangMs, 'dispatchOnce(5)');
+        break;
+      case 4:
+      case 5: {
+        const controller = pair.subscriber.dispatchInBackground(target);
+        await abortableSleep(step % 2 === 0 ? 1 : 40);
+        await within(controller.stop(), hangMs, "a background loop's stop()");
+        break;
+      }
+    }
+    collect();
+    if (received.length > before) lastProgress = Date.now();
+    else if (sendingDone && Date.now() - lastProgress > quietLimit) break;
+  }
+  await sending;
+  const missing: number[] = [];
+  for (let i = 0; i < n && missing.length < 10; i++) if (!unique.has(i)) missing.push(i);
+  assert.equal(n - unique.size, 0, `${n - unique.size} of ${n} records lost while the subscriber timed out and stopped (first: ${missing.join(', ')})`);
+  assert.equal(received.length - unique.size, 0, `${received.length - unique.size} duplicates`);
+  if (options.ordered ?? true) {
+    const outOfOrder = received.findIndex((s, i) => s !== i);
+    const around = received.slice(Math.max(0, outOfOrder - 3), outOfOrder + 5).join(', ');
+    assert.equal(outOfOrder, -1, `records out of order from index ${outOfOrder}: received … ${around} …`);
   }
 };
 
@@ -254,4 +374,5 @@ export const conformanceChecks: Readonly<Record<string, ConformanceCheck>> = {
   closeTwice,
   malformedFrames,
   flushDelivers,
+  noLossOnWaits,
 };

@@ -1,0 +1,166 @@
+// Issue 13 point 2 for ZeroMQ: Python Logbook with its defaults (`ZeroMQHandler('tcp://127.0.0.1:P')`,
+// and `multi=True`) into logq with its defaults, through the seed page's ZeroMQSubscriber examples
+// translated verbatim: `new ZeroMQSubscriber(uri)` then `recv()`; `dispatchForever()` with a handler
+// pushed ("with target_handler:"); `dispatchInBackground(handler)` and `controller.stop()`. And the
+// reverse: logq's `new ZeroMQHandler(uri)` into Python's `dispatch_in_background(target_handler)`.
+import { type LogRecord, Logger, TestHandler } from '@logq/core';
+import { waitFor } from '@logq/core/testing';
+import { ZeroMQHandler, ZeroMQSubscriber } from '../src/index.js';
+import { endpoint } from './helpers.js';
+import { type Lines, python } from './python.js';
+
+jest.setTimeout(120_000);
+
+const N = 5;
+
+/**
+ * Python Logbook's ZeroMQHandler with its defaults (argv: uri, multi, count). A PUB cannot tell
+ * when a subscriber is there, so it logs 'probe' records until the test writes a line, then
+ * `count` records on the 'seed' channel.
+ */
+const PY_DEFAULT_HANDLER = String.raw`
+import sys, threading
+import logbook
+from logbook.queues import ZeroMQHandler
+
+uri, multi, n = sys.argv[1], sys.argv[2] == '1', int(sys.argv[3])
+handler = ZeroMQHandler(uri, multi=True) if multi else ZeroMQHandler(uri)
+go = threading.Event()
+threading.Thread(target=lambda: (sys.stdin.readline(), go.set()), daemon=True).start()
+probe = logbook.Logger('probe')
+log = logbook.Logger('seed')
+with handler.applicationbound():
+    while not go.wait(0.05):
+        probe.info('probe')
+    for i in range(n):
+        log.warn('seed example {0}: ünïcode ✓', i)
+print('DONE', flush=True)
+handler.close(linger=5000)
+`;
+
+function startPython(uri: string, multi: boolean): Lines {
+  return python(PY_DEFAULT_HANDLER, [uri, multi ? '1' : '0', String(N)]);
+}
+
+/** Tells Python to log the real records (once the subscriber has seen a probe: it is connected). */
+function go(py: Lines): void {
+  py.child.stdin!.write('go\n');
+}
+
+function expectSeedRecords(records: readonly LogRecord[]): void {
+  const seed = records.filter((r) => r.channel === 'seed');
+  expect(seed.map((r) => r.message)).toEqual(Array.from({ length: N }, (_, i) => `seed example ${i}: ünïcode ✓`));
+  for (const record of seed) expect(record.levelName).toBe('WARNING');
+}
+
+describe.each([
+  ['PUB/SUB: ZeroMQHandler(uri) → ZeroMQSubscriber(uri)', false],
+  ['PUSH/PULL: ZeroMQHandler(uri, multi=True) → ZeroMQSubscriber(uri, { multi: true })', true],
+] as const)('Python Logbook defaults → the seed examples, %s', (_name, multi) => {
+  it('subscriber = new ZeroMQSubscriber(uri); record = await subscriber.recv()', async () => {
+    const uri = await endpoint();
+    const subscriber = multi ? new ZeroMQSubscriber(uri, { multi: true }) : new ZeroMQSubscriber(uri);
+    try {
+      const py = startPython(uri, multi);
+      const record = await subscriber.recv(); // no timeout: waits, as Logbook's recv() does
+      expect(record?.channel).toBe('probe');
+      go(py);
+      const received: LogRecord[] = [];
+      while (received.filter((r) => r.channel === 'seed').length < N) received.push((await subscriber.recv())!);
+      expectSeedRecords(received);
+      expect(await py.next()).toBe('DONE');
+    } finally {
+      await subscriber.close();
+    }
+  });
+
+  it('with target_handler: subscriber.dispatchForever()', async () => {
+    const uri = await endpoint();
+    const targetHandler = new TestHandler();
+    const pushed = targetHandler.pushApplication(); // Python's "with target_handler:"
+    const subscriber = multi ? new ZeroMQSubscriber(uri, { multi: true }) : new ZeroMQSubscriber(uri);
+    try {
+      const py = startPython(uri, multi);
+      const loop = subscriber.dispatchForever();
+      await waitFor(() => targetHandler.records.length > 0, 'a probe dispatched', 60_000);
+      go(py);
+      await waitFor(() => targetHandler.records.filter((r) => r.channel === 'seed').length >= N, 'every record dispatched', 60_000);
+      await subscriber.close(); // ends dispatchForever
+      await loop;
+      expectSeedRecords(targetHandler.records);
+    } finally {
+      pushed[Symbol.dispose]();
+      await subscriber.close();
+    }
+  });
+
+  it('controller = subscriber.dispatchInBackground(targetHandler); controller.stop()', async () => {
+    const uri = await endpoint();
+    const targetHandler = new TestHandler();
+    const subscriber = multi ? new ZeroMQSubscriber(uri, { multi: true }) : new ZeroMQSubscriber(uri);
+    try {
+      const py = startPython(uri, multi);
+      const controller = subscriber.dispatchInBackground(targetHandler);
+      expect(controller.running).toBe(true);
+      await waitFor(() => targetHandler.records.length > 0, 'a probe dispatched', 60_000);
+      go(py);
+      await waitFor(() => targetHandler.records.filter((r) => r.channel === 'seed').length >= N, 'every record dispatched', 60_000);
+      await controller.stop();
+      expect(controller.running).toBe(false);
+      expectSeedRecords(targetHandler.records);
+    } finally {
+      await subscriber.close();
+    }
+  });
+});
+
+/** Python Logbook's ZeroMQSubscriber with its defaults, dispatching in the background (argv: uri, multi, count). */
+const PY_DEFAULT_SUBSCRIBER = String.raw`
+import sys, time, json
+from logbook import TestHandler
+from logbook.queues import ZeroMQSubscriber
+
+uri, multi, n = sys.argv[1], sys.argv[2] == '1', int(sys.argv[3])
+subscriber = ZeroMQSubscriber(uri, multi=True) if multi else ZeroMQSubscriber(uri)
+target_handler = TestHandler()
+controller = subscriber.dispatch_in_background(target_handler)
+print('READY', flush=True)
+deadline = time.time() + 60
+while len(target_handler.records) < n and time.time() < deadline:
+    time.sleep(0.05)
+controller.stop()
+for record in target_handler.records:
+    print(json.dumps({'channel': record.channel, 'message': record.message, 'level': record.level_name}), flush=True)
+print('DONE', flush=True)
+subscriber.close()
+`;
+
+describe.each([
+  ['PUB/SUB: new ZeroMQHandler(uri) → ZeroMQSubscriber(uri)', false],
+  ['PUSH/PULL: new ZeroMQHandler(uri, { multi: true }) → ZeroMQSubscriber(uri, multi=True)', true],
+] as const)('logq defaults → Python Logbook dispatch_in_background, %s', (_name, multi) => {
+  it('every record reaches the Python TestHandler', async () => {
+    const uri = await endpoint();
+    const handler = multi ? new ZeroMQHandler(uri, { multi: true }) : new ZeroMQHandler(uri);
+    try {
+      if (!multi) await handler.open(); // the PUB binds before Python's SUB connects
+      const py = python(PY_DEFAULT_SUBSCRIBER, [uri, multi ? '1' : '0', String(N)]);
+      expect(await py.next(60_000)).toBe('READY');
+      if (!multi) await handler.waitForPeers(1, { timeoutMs: 60_000 }); // as a user of PUB/SUB must
+      const log = new Logger('seed');
+      handler.applicationBound(() => {
+        for (let i = 0; i < N; i++) log.warn('seed example {0}: ünïcode ✓', i);
+      });
+      await handler.flush();
+      const lines: { channel: string; message: string; level: string }[] = [];
+      for (;;) {
+        const line = await py.next(60_000);
+        if (line === 'DONE') break;
+        lines.push(JSON.parse(line));
+      }
+      expect(lines).toEqual(Array.from({ length: N }, (_, i) => ({ channel: 'seed', message: `seed example ${i}: ünïcode ✓`, level: 'WARNING' })));
+    } finally {
+      await handler.close({ timeoutMs: 2000 });
+    }
+  });
+});
