@@ -38,12 +38,15 @@ started=$SECONDS
 # --- Debian packages ---------------------------------------------------------
 
 have_redis() { command -v redis-server >/dev/null 2>&1 || [ -x /usr/bin/redis-server ]; }
+# redis-cli (Debian: redis-tools, a dependency of redis-server) creates the test clusters.
+have_redis_cli() { command -v redis-cli >/dev/null 2>&1 || [ -x /usr/bin/redis-cli ]; }
 have_rabbit() { [ -x /usr/lib/rabbitmq/bin/rabbitmq-server ] || command -v rabbitmq-server >/dev/null 2>&1; }
 have_epmd() { command -v epmd >/dev/null 2>&1 || [ -x /usr/bin/epmd ]; }
 have_venv() { python3 -c 'import venv, ensurepip' >/dev/null 2>&1; }
 
 packages=()
 have_redis || packages+=(redis-server)
+have_redis_cli || packages+=(redis-tools)
 { have_rabbit && have_epmd; } || packages+=(rabbitmq-server)
 command -v python3 >/dev/null 2>&1 || packages+=(python3)
 have_venv || packages+=(python3-venv)
@@ -73,11 +76,12 @@ if [ ${#packages[@]} -gt 0 ]; then
   policy_created=
   trap - EXIT
   have_redis || fail "redis-server still missing after apt-get install"
+  have_redis_cli || fail "redis-cli (redis-tools) still missing after apt-get install"
   have_rabbit || fail "rabbitmq-server still missing after apt-get install"
   have_epmd || fail "epmd (Erlang) still missing after apt-get install"
   have_venv || fail "python3 venv module still missing after apt-get install"
 else
-  say "redis-server, rabbitmq-server: present"
+  say "redis-server, redis-cli, rabbitmq-server: present"
 fi
 
 # --- FerretDB ----------------------------------------------------------------

@@ -1,10 +1,11 @@
 import { Secret, redactUri, scrubError } from '@logq/core';
-import { RESP_TYPES, createClient, createSentinel, type RedisClientOptions } from 'redis';
-import { RedisTransportError } from './errors.js';
+import { RESP_TYPES, createClient, type RedisClientOptions } from 'redis';
+import { RedisOptionsError, RedisTransportError } from './errors.js';
 import type { NodeRedisClient, NodeRedisCluster, NodeRedisSentinel, RedisConnectionOptions } from './options.js';
+import { type Topology, createOwnedCluster, createOwnedSentinel, describeTopology, resolveTopology, topologySecrets } from './topology.js';
 
+/** Any client logq can use. */
 type AnyClient = NodeRedisClient | NodeRedisCluster | NodeRedisSentinel;
-type Kind = 'client' | 'cluster' | 'sentinel';
 
 /** One argument of a Redis command. */
 export type RedisArg = string | Buffer;
@@ -23,17 +24,43 @@ export interface RedisTarget {
   readonly host?: string;
   readonly port?: number;
   readonly password?: Secret;
+  /** A cluster or a master found through sentinels (default: one server). */
+  readonly topology?: Topology;
+}
+
+/**
+ * The target of a queue handler or subscriber and how it is shown (no
+ * secrets): a single server (`uri`, default `defaultUri`), a cluster (the
+ * `cluster` option; no URI) or a master found through sentinels (the
+ * `sentinel` option or a `redis+sentinel://` URI).
+ * @throws {RedisOptionsError} for a URI given with the cluster option, or a malformed sentinel URI.
+ */
+export function resolveTarget(uri: string | undefined, options: RedisConnectionOptions, defaultUri: string): { readonly target: RedisTarget; readonly shown: string } {
+  const topology = resolveTopology(uri, options);
+  if (topology.kind === 'cluster') {
+    if (uri !== undefined) throw new RedisOptionsError('with the cluster option, leave the URI out: the nodes are in cluster.rootNodes');
+    const target: RedisTarget = { topology };
+    return { target, shown: describeTarget(target) };
+  }
+  if (topology.kind === 'sentinel') {
+    const target: RedisTarget = { topology, ...(uri !== undefined ? { uri: new Secret(uri) } : {}) };
+    return { target, shown: describeTarget(target) };
+  }
+  const given = uri ?? defaultUri;
+  return { target: { uri: new Secret(given) }, shown: redactUri(given) };
 }
 
 /** Describes a target without secrets, for errors. */
 export function describeTarget(target: RedisTarget): string {
+  const topology = target.topology === undefined ? undefined : describeTopology(target.topology, target.uri?.reveal());
+  if (topology !== undefined) return topology;
   if (target.uri !== undefined) return redactUri(target.uri.reveal());
   return `redis://${target.host ?? '127.0.0.1'}:${target.port ?? 6379}`;
 }
 
 /** The secrets of a target: its password, the URI's password and the URI itself. */
 export function targetSecrets(target: RedisTarget): string[] {
-  const out: string[] = [];
+  const out: string[] = target.topology === undefined ? [] : topologySecrets(target.topology);
   const password = target.password?.reveal();
   if (password) out.push(password);
   const uri = target.uri?.reveal();
@@ -63,9 +90,11 @@ export function transportError(what: string, cause: unknown, target: RedisTarget
   return new RedisTransportError(what, scrubError(cause, targetSecrets(target)));
 }
 
-function kindOf(client: AnyClient): Kind {
+type LinkKind = 'client' | 'cluster' | 'sentinel';
+
+function kindOf(client: AnyClient): LinkKind {
   if (Array.isArray((client as Partial<NodeRedisCluster>).masters)) return 'cluster';
-  if (typeof (client as Partial<NodeRedisSentinel>).acquire === 'function') return 'sentinel';
+  if (typeof (client as Partial<NodeRedisSentinel>).getMasterNode === 'function') return 'sentinel';
   return 'client';
 }
 
@@ -76,7 +105,7 @@ function kindOf(client: AnyClient): Kind {
  */
 export class RedisLink {
   readonly #client: AnyClient;
-  readonly #kind: Kind;
+  readonly #kind: LinkKind;
   /** logq created it, so logq closes it and may unref its socket. */
   readonly owned: boolean;
   #holds = 0;
@@ -128,16 +157,29 @@ export class RedisLink {
 
   /** Sends a command; `key` routes it on a cluster. Replies with strings. */
   send(key: RedisArg | undefined, args: RedisArg[]): Promise<unknown> {
-    if (this.#kind === 'cluster') return (this.#client as NodeRedisCluster).sendCommand(key, false, args);
-    if (this.#kind === 'sentinel') return (this.#client as NodeRedisSentinel).sendCommand(false, args);
-    return (this.#client as NodeRedisClient).sendCommand(args);
+    return this.#sendCommand(key, args, undefined);
   }
 
   /** Sends a command whose bulk-string replies come as Buffers. */
   sendForBuffers(key: RedisArg | undefined, args: RedisArg[]): Promise<unknown> {
-    if (this.#kind === 'cluster') return (this.#client as NodeRedisCluster).sendCommand(key, false, args, BUFFERS);
-    if (this.#kind === 'sentinel') return (this.#client as NodeRedisSentinel).sendCommand(false, args, BUFFERS);
-    return (this.#client as NodeRedisClient).sendCommand(args, BUFFERS);
+    return this.#sendCommand(key, args, BUFFERS);
+  }
+
+  #sendCommand(key: RedisArg | undefined, args: RedisArg[], options: typeof BUFFERS | undefined): Promise<unknown> {
+    if (this.#kind === 'client') return (this.#client as NodeRedisClient).sendCommand(args, options);
+    // A cluster or sentinel client refuses commands until it knows its nodes (a single client
+    // queues them): send once the connect in flight is done.
+    const send = (): Promise<unknown> => {
+      try {
+        if (this.#kind === 'cluster') return (this.#client as NodeRedisCluster).sendCommand(key, false, args, options);
+        return (this.#client as NodeRedisSentinel).sendCommand(false, args, options);
+      } catch (error) {
+        return Promise.reject(error);
+      }
+    };
+    const connecting = this.#connecting;
+    if (connecting === null || this.#client.isReady) return send();
+    return connecting.then(send);
   }
 
   /** A new link on a duplicate of this client (owned by logq: it closes it). */
@@ -196,9 +238,16 @@ export class RedisLink {
  * false is for handlers: the core QueueHandler owns reconnection and
  * buffering, so commands must fail fast while disconnected.
  */
-export function createOwnedClient(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): NodeRedisClient | NodeRedisSentinel {
+export function createOwnedClient(target: RedisTarget, options: RedisConnectionOptions, autoReconnect: boolean): AnyClient {
+  const topology = target.topology;
+  if (topology !== undefined && topology.kind !== 'single') {
+    const socket = { connectTimeout: options.connectTimeoutMs ?? 10_000, reconnectStrategy: reconnection(autoReconnect) };
+    if (topology.kind === 'cluster') return createOwnedCluster(topology.options.reveal(), socket, autoReconnect);
+    const sentinelUri = target.uri?.reveal();
+    const tls = options.tls !== undefined || (sentinelUri !== undefined && /^rediss\+sentinel:/i.test(sentinelUri));
+    return createOwnedSentinel(topology.options.reveal(), tls ? { ...socket, ...options.tls, tls: true } : socket, autoReconnect, options.clientOptions);
+  }
   const uri = target.uri?.reveal();
-  if (uri !== undefined && /^rediss?\+sentinel:/i.test(uri)) return createSentinelClient(uri, options, autoReconnect);
   const useTls = options.tls !== undefined || (uri !== undefined && /^rediss:/i.test(uri));
   const given = options.clientOptions ?? {};
   const socket = {
@@ -206,7 +255,7 @@ export function createOwnedClient(target: RedisTarget, options: RedisConnectionO
     ...(uri === undefined ? { host: target.host ?? '127.0.0.1', port: target.port ?? 6379 } : {}),
     ...(useTls ? { ...options.tls, tls: true as const } : {}),
     connectTimeout: options.connectTimeoutMs ?? 10_000,
-    reconnectStrategy: autoReconnect ? (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000) : (false as const),
+    reconnectStrategy: reconnection(autoReconnect),
   };
   const merged: RedisClientOptions = {
     ...given,
@@ -218,35 +267,9 @@ export function createOwnedClient(target: RedisTarget, options: RedisConnectionO
   return createClient(merged) as unknown as NodeRedisClient;
 }
 
-/**
- * A node-redis Sentinel client for `redis+sentinel://[user:password@]host:port[,host:port...]/master[/db]`
- * (the password is the data nodes'; sentinels are reached without one).
- */
-function createSentinelClient(uri: string, options: RedisConnectionOptions, autoReconnect: boolean): NodeRedisSentinel {
-  const m = /^(rediss?)\+sentinel:\/\/(?:([^:@/]*)(?::([^@/]*))?@)?([^/]+)\/([^/]+)(?:\/(\d+))?\/?$/i.exec(uri);
-  if (!m) throw new RedisTransportError(`not a redis+sentinel:// URI (redis+sentinel://[user:password@]host:port[,host:port]/master[/db]): ${redactUri(uri)}`);
-  const [, scheme, user, password, hosts, name, db] = m;
-  const sentinelRootNodes = hosts!.split(',').map((hp) => {
-    const i = hp.lastIndexOf(':');
-    return i === -1 ? { host: hp, port: 26379 } : { host: hp.slice(0, i), port: Number(hp.slice(i + 1)) };
-  });
-  const given = options.clientOptions ?? {};
-  const socket = {
-    ...given.socket,
-    ...(scheme!.toLowerCase() === 'rediss' || options.tls !== undefined ? { ...options.tls, tls: true as const } : {}),
-    connectTimeout: options.connectTimeoutMs ?? 10_000,
-    reconnectStrategy: autoReconnect ? (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000) : (false as const),
-  };
-  return createSentinel({
-    name: decodeURIComponent(name!),
-    sentinelRootNodes,
-    nodeClientOptions: {
-      ...(user ? { username: decodeURIComponent(user) } : {}),
-      ...(password ? { password: decodeURIComponent(password) } : {}),
-      ...(db !== undefined ? { database: Number(db) } : {}),
-      socket: socket as RedisClientOptions['socket'],
-    },
-  }) as unknown as NodeRedisSentinel;
+/** Backoff of an owned client that reconnects by itself; false for handlers (the core reconnects). */
+function reconnection(autoReconnect: boolean): false | ((retries: number) => number) {
+  return autoReconnect ? (retries: number) => Math.min(50 * 2 ** Math.min(retries, 10), 2_000) : false;
 }
 
 /** A link on a new client for `target` that swallows socket errors (callers report failures themselves). */

@@ -1,5 +1,5 @@
-import { QueueHandler, RecordTooLargeError, type LogRecord, Secret, redactUri } from '@logq/core';
-import { type RedisArg, RedisLink, type RedisTarget, connectLink, ownedLink, transportError } from './connection.js';
+import { QueueHandler, RecordTooLargeError, type LogRecord } from '@logq/core';
+import { type RedisArg, RedisLink, type RedisTarget, connectLink, ownedLink, resolveTarget, transportError } from './connection.js';
 import { RedisTransportError } from './errors.js';
 import { kombuBindingKey, kombuBindingMember, kombuEnvelope, kombuPermanentBindingKey } from './kombu.js';
 import type { RedisConnectionOptions, RedisQueueFormat, RedisQueueHandlerOptions, RedisQueueMode } from './options.js';
@@ -30,7 +30,7 @@ export const DEFAULT_REDIS_URI = 'redis://127.0.0.1:6379';
  * handler.pushApplication();
  */
 export class RedisQueueHandler extends QueueHandler<string> {
-  /** The URI, with any password replaced by `***`. */
+  /** The URI, with any password replaced by `***` (a cluster: `redis-cluster://host:port,...`). */
   readonly uri: string;
   /** The list or stream key (Logbook's queue name). */
   readonly key: string;
@@ -50,10 +50,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
   #link: RedisLink | null = null;
   #bindingDeclared = false;
 
-  constructor(uri: string = DEFAULT_REDIS_URI, options: RedisQueueHandlerOptions = {}) {
+  constructor(uri?: string, options: RedisQueueHandlerOptions = {}) {
     super({ ...options, batchSize: options.batchSize ?? 1024 });
-    this.uri = redactUri(uri);
-    this.#target = { uri: new Secret(uri) };
+    const { target, shown } = resolveTarget(uri, options, DEFAULT_REDIS_URI);
+    this.uri = shown;
+    this.#target = target;
     const queue = resolveQueue(options);
     this.key = queue.key;
     this.mode = queue.mode;
@@ -96,6 +97,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
           link.send(kombuPermanentBindingKey(this.#kombuExchange), ['SADD', kombuPermanentBindingKey(this.#kombuExchange), member]),
         ]);
       } catch (error) {
+        // Start afresh on the next attempt (a cluster client may hold a stale view of its nodes).
+        if (link.owned) {
+          this.#link = null;
+          await link.close();
+        }
         throw transportError(`declaring the kombu binding of ${this.key} on ${this.uri} failed`, error, this.#target);
       } finally {
         link.release();
@@ -140,10 +146,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
       accepted += sizes[i] ?? 0;
     }
     if (waited !== null && !(typeof waited === 'number' && waited >= this.#waitReplicas)) {
-      // Stored on the master but not confirmed on enough replicas (e.g. none left after a failover): kept, not sent
-      // again (that would store it twice), and reported.
+      // Stored on the master but not confirmed on enough replicas: the batch goes again. A master that hung
+      // through a failover stores a batch when it wakes and then drops its data as it becomes a replica: keeping
+      // the batch would lose it; sending it again stores it twice at worst (at-least-once).
       const what = typeof waited === 'number' ? `${waited} replica(s) acknowledged` : 'WAIT failed';
-      this.handleError(transportError(`${accepted} record(s) stored on ${this.uri} but not confirmed on ${this.#waitReplicas} replica(s) within ${this.#waitTimeoutMs} ms (${what})`, typeof waited === 'number' ? undefined : waited, this.#target));
+      throw transportError(`${accepted} record(s) stored on ${this.uri} but not confirmed on ${this.#waitReplicas} replica(s) within ${this.#waitTimeoutMs} ms (${what}); sending them again`, typeof waited === 'number' ? undefined : waited, this.#target);
     }
     return undefined;
   }

@@ -27,9 +27,11 @@ export { DEFAULT_QUEUE } from './queue-options.js';
 export { pythonJsonDumps } from './python-json.js';
 export { RedisHandler, pythonIsoformat } from './redis-handler.js';
 export { RedisSubscriber } from './subscriber.js';
+export { SENTINEL_SCHEME, parseSentinelUri, type SentinelUri } from './topology.js';
 
 // `createHandler(uri, { queue })` / `createSubscriber(uri, { queue })` (what Logbook's
 // MessageQueueHandler/MessageQueueSubscriber pass): kombu's format on the list `queue`.
+// `redis+sentinel://host:port,.../master` (`rediss+sentinel`: TLS to the master): the master the sentinels name.
 registerTransport(['redis', 'rediss', 'redis+sentinel', 'rediss+sentinel'], {
   packageName: '@logq/redis',
   createHandler: (uri, options) => new RedisQueueHandler(uri, options as RedisQueueHandlerOptions),

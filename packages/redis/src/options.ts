@@ -1,6 +1,6 @@
 import type { QueueHandlerOptions, Secret, SubscriberOptions } from '@logq/core';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
-import type { RedisClientOptions } from 'redis';
+import type { RedisClientOptions, RedisClusterOptions, RedisSentinelOptions } from 'redis';
 
 /** How records are kept in Redis. */
 export type RedisQueueMode = 'list' | 'stream';
@@ -73,22 +73,22 @@ export interface NodeRedisCluster {
 }
 
 /**
- * The part of a node-redis Sentinel client (`createSentinel()` from `redis`)
- * that logq uses: commands go to the current master, found through the
- * sentinels (and found again after a failover).
+ * The part of a node-redis sentinel client (`createSentinel()` from `redis`)
+ * that logq uses: commands go to the master the sentinels name, and follow it
+ * through a failover.
  */
 export interface NodeRedisSentinel {
   /** Whether `connect()` was called and the client is not closed. */
   readonly isOpen: boolean;
   /** Whether the client is ready. */
   readonly isReady: boolean;
-  /** Leases a client of the master (tells a Sentinel client from the others). */
-  acquire(): Promise<unknown>;
+  /** The master in use (tells a sentinel client from the others). */
+  getMasterNode(): { readonly host: string; readonly port: number } | undefined;
   /** Connects. */
   connect(): Promise<unknown>;
-  /** Sends one command to the master. */
+  /** Sends one command (to the master when `isReadonly` is false). */
   sendCommand(isReadonly: boolean | undefined, args: (string | Buffer)[], options?: NodeRedisCommandOptions): Promise<unknown>;
-  /** A new Sentinel client with the same options. */
+  /** A new sentinel client with the same options. */
   duplicate(): NodeRedisSentinel;
   /** Listens for `error`. */
   on(event: string, listener: (...args: unknown[]) => void): unknown;
@@ -97,19 +97,37 @@ export interface NodeRedisSentinel {
   /** Closes after pending commands. */
   close(): Promise<void>;
   /** Closes at once. */
-  destroy(): unknown;
+  destroy(): Promise<void> | void;
 }
 
 /** Connection options shared by every Redis handler and subscriber. */
 export interface RedisConnectionOptions {
   /**
-   * A node-redis client, cluster or Sentinel client to use instead of one made from the URI.
+   * A node-redis client (or cluster) to use instead of one made from the URI.
    * logq never closes it (it closes only what it created, e.g. the duplicate
    * it makes for blocking pops); connect it yourself or let logq call
    * `connect()` on it.
    * @default undefined (a client is made from the URI and closed on close())
    */
   readonly client?: NodeRedisClient | NodeRedisCluster | NodeRedisSentinel;
+  /**
+   * Connect to a Redis Cluster: node-redis's `createCluster` options, at least
+   * `rootNodes` (e.g. `[{ url: 'redis://10.0.0.1:7000' }, ...]`); passwords and
+   * TLS for every node go in `defaults`. The URI argument is then left out.
+   * Give the key a hash tag (`'{logging}'`) so that it and its `.malformed`
+   * key live in one slot. logq's connect timeout and reconnection settings win
+   * over `defaults.socket`'s.
+   * @default undefined (a single server)
+   */
+  readonly cluster?: RedisClusterOptions;
+  /**
+   * Find the master through Redis Sentinel: node-redis's `createSentinel`
+   * options (`name`, `sentinelRootNodes`, `nodeClientOptions`,
+   * `sentinelClientOptions`, ...). A `redis+sentinel://host:port[,host:port...]/name`
+   * URI says the same; options given here win over the URI's.
+   * @default undefined (a single server, unless the URI is redis+sentinel://)
+   */
+  readonly sentinel?: Partial<RedisSentinelOptions>;
   /**
    * Options for the clients logq creates, passed to node-redis's
    * `createClient` (e.g. `database`, `username`, `name`). logq's own
@@ -154,9 +172,10 @@ export interface RedisQueueHandlerOptions extends QueueHandlerOptions, RedisConn
   /**
    * After each batch, `WAIT` until this many replicas have it (up to
    * `waitTimeoutMs`), so that a failover of a replicated master loses nothing
-   * that `flush()` reported sent. A batch stored on the master but not
-   * confirmed in time (no replica left) is kept and reported through
-   * `onError`, not sent again. `0`: don't wait.
+   * that `flush()` reported sent. A batch not confirmed in time is reported
+   * through `onError` and sent again (stored twice at worst, never lost: a
+   * master that hung through a failover drops what it stored when it wakes);
+   * while too few replicas answer, records wait in the buffer. `0`: don't wait.
    * @default 0
    */
   readonly waitReplicas?: number;

@@ -1,7 +1,7 @@
-import { AsyncQueue, FrameSubscriber, type LogRecord, type RawFrame, Secret, abortableSleep, decodeRecord, redactUri } from '@logq/core';
+import { AsyncQueue, FrameSubscriber, type LogRecord, type RawFrame, abortableSleep, decodeRecord } from '@logq/core';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
-import { RedisLink, type RedisTarget, ownedLink, transportError } from './connection.js';
+import { RedisLink, type RedisTarget, ownedLink, resolveTarget, transportError } from './connection.js';
 import { RedisTransportError } from './errors.js';
 import { DEFAULT_REDIS_URI, STREAM_FIELD } from './handler.js';
 import { unwrapKombu } from './kombu.js';
@@ -46,7 +46,7 @@ const FIRST_POP = 1;
  * `recv`, a dispatch loop); an idle or closed one does not.
  */
 export class RedisSubscriber extends FrameSubscriber {
-  /** The URI, with any password replaced by `***`. */
+  /** The URI, with any password replaced by `***` (a cluster: `redis-cluster://host:port,...`). */
   readonly uri: string;
   /** The list or stream key (Logbook's queue name). */
   readonly key: string;
@@ -100,10 +100,11 @@ export class RedisSubscriber extends FrameSubscriber {
   /** Resolves once the last command written has queued what it brought (see {@link inTurn}). */
   private queueTurn: Promise<void> = Promise.resolve();
 
-  constructor(uri: string = DEFAULT_REDIS_URI, options: RedisSubscriberOptions = {}) {
+  constructor(uri?: string, options: RedisSubscriberOptions = {}) {
     super(options);
-    this.uri = redactUri(uri);
-    this.#target = { uri: new Secret(uri) };
+    const { target, shown } = resolveTarget(uri, options, DEFAULT_REDIS_URI);
+    this.uri = shown;
+    this.#target = target;
     this.#connection = { clientOptions: options.clientOptions, tls: options.tls, connectTimeoutMs: options.connectTimeoutMs };
     const queue = resolveQueue(options);
     this.key = queue.key;

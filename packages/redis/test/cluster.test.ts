@@ -1,21 +1,153 @@
 import { Handler, type LogRecord } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
 import { type RedisCluster, startRedisCluster } from '@logq/services';
-import { createClient, createCluster } from 'redis';
-import { RedisQueueHandler, RedisSubscriber } from '../src/index.js';
+import { randomBytes } from 'node:crypto';
+import { type RedisClusterType, createCluster } from 'redis';
+import { RedisOptionsError, RedisQueueHandler, RedisSubscriber, type RedisQueueMode } from '../src/index.js';
+import { type QueuePair, SeqCollector, runThroughFailover } from './failover-run.js';
 import { freshKey, until } from './helpers.js';
 
+jest.setTimeout(180_000);
+
 let cluster: RedisCluster;
-let client: ReturnType<typeof createCluster>;
+let raw: RedisClusterType;
+
 beforeAll(async () => {
   cluster = await startRedisCluster();
-  client = createCluster({ rootNodes: cluster.urls.map((url) => ({ url })) });
-  client.on('error', () => undefined);
-  await client.connect();
-}, 180_000);
+  raw = createCluster({ rootNodes: [...cluster.rootNodes] });
+  raw.on('error', () => undefined);
+  await raw.connect();
+}, 120_000);
+
 afterAll(async () => {
-  await client?.close().catch(() => undefined);
-  await cluster?.dispose();
+  await raw?.close().catch(() => undefined);
+  await cluster?.stop();
+});
+
+/** A hash-tagged queue name: the queue and its `.malformed` key share a slot. */
+const taggedKey = (): string => `{lq-${randomBytes(4).toString('hex')}}`;
+
+const clusterOption = () => ({ rootNodes: [...cluster.rootNodes] });
+
+describe('RedisQueueHandler and RedisSubscriber on a Redis Cluster', () => {
+  it('takes the nodes in the cluster option (no URI) and shows them without secrets', () => {
+    const handler = new RedisQueueHandler(undefined, {
+      cluster: { rootNodes: [{ url: 'redis://:hunter2@127.0.0.1:7000' }, { url: 'redis://127.0.0.1:7001' }] },
+    });
+    expect(handler.uri).toBe('redis-cluster://:***@127.0.0.1:7000,127.0.0.1:7001');
+    expect(JSON.stringify(handler)).not.toContain('hunter2');
+    expect(() => new RedisQueueHandler('redis://127.0.0.1:7000', { cluster: clusterOption() })).toThrow(RedisOptionsError);
+    expect(() => new RedisSubscriber(undefined, { cluster: { rootNodes: [] } })).toThrow(/rootNodes/);
+  });
+
+  it.each<[RedisQueueMode]>([['list'], ['stream']])('delivers every record in order in %s mode', async (mode) => {
+    const key = taggedKey();
+    const handler = new RedisQueueHandler(undefined, { cluster: clusterOption(), key, mode });
+    const subscriber = new RedisSubscriber(undefined, { cluster: clusterOption(), key, mode });
+    const collector = new SeqCollector();
+    const controller = subscriber.dispatchInBackground(collector);
+    try {
+      const n = 500;
+      for (let i = 0; i < n; i++) handler.handle(numberedRecord(i));
+      await handler.flush();
+      expect(handler.stats.sent).toBe(n);
+      await until(() => collector.seqs.length >= n, `${n} records`, 60_000);
+      expect(collector.seqs).toEqual(Array.from({ length: n }, (_, i) => i));
+      // the queue lives on the master of its slot
+      const master = await cluster.masterForKey(key);
+      expect(await raw.sendCommand(key, true, ['EXISTS', key])).toBe(mode === 'stream' ? 1 : 0);
+      expect(master.running).toBe(true);
+    } finally {
+      await controller.stop();
+      await subscriber.close();
+      await handler.close();
+    }
+  });
+
+  it("uses a cluster client it is given, and does not close it", async () => {
+    const key = taggedKey();
+    const client = createCluster({ rootNodes: [...cluster.rootNodes] });
+    client.on('error', () => undefined);
+    await client.connect();
+    try {
+      const handler = new RedisQueueHandler(undefined, { client, key, mode: 'stream' });
+      const subscriber = new RedisSubscriber(undefined, { client, key, mode: 'stream' });
+      for (let i = 0; i < 50; i++) handler.handle(numberedRecord(i));
+      await handler.flush();
+      const got: number[] = [];
+      while (got.length < 50) {
+        const record = await subscriber.recv(10_000);
+        if (record === null) break;
+        got.push(record.extra.seq as number);
+      }
+      await subscriber.close();
+      await handler.close();
+      expect(got).toEqual(Array.from({ length: 50 }, (_, i) => i));
+      expect(client.isOpen).toBe(true);
+      expect(await client.sendCommand(key, true, ['XLEN', key])).toBe(50);
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('through a failover of the master holding the key (killed, replica promoted; stream handler with waitReplicas 1): stream mode loses nothing, list mode counts its losses', async () => {
+    const tag = taggedKey();
+    const pair = (mode: RedisQueueMode, lossless: boolean): QueuePair => {
+      const errors: unknown[] = [];
+      const onError = (e: unknown) => errors.push(e);
+      const key = `${tag}:${mode}`;
+      return {
+        name: mode,
+        lossless,
+        errors,
+        handler: new RedisQueueHandler(undefined, {
+          cluster: clusterOption(),
+          key,
+          mode,
+          onError,
+          // stream mode: a batch counts as sent once the replica has it too, so the promoted replica has every sent record
+          waitReplicas: lossless ? 1 : 0,
+          waitTimeoutMs: 1_000,
+          reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+          maxBuffer: 100_000,
+        }),
+        subscriber: new RedisSubscriber(undefined, { cluster: clusterOption(), key, mode, onError, batchSize: 64, minIdleMs: 2_000, claimIntervalMs: 500 }),
+      };
+    };
+    const pairs = [pair('stream', true), pair('list', false)];
+    const master = await cluster.masterForKey(tag);
+    let promoted: string | undefined;
+    try {
+      const counts = await runThroughFailover(pairs, async () => {
+        const { from, to } = await cluster.failover(tag, { mode: 'kill' });
+        expect(from).toBe(master);
+        promoted = to.url;
+        // Back as the new master's replica: WAIT 1 can be confirmed again.
+        await from.start();
+      });
+      console.log(`cluster failover ${master.url} -> ${promoted}: ${JSON.stringify(counts)}`);
+      const [stream, list] = counts as [(typeof counts)[0], (typeof counts)[0]];
+      // Streams: at-least-once — every record arrived; duplicates allowed, counted.
+      expect(stream.lost).toBe(0);
+      expect(stream.dropped).toBe(0);
+      expect(stream.unique).toBe(stream.produced);
+      // Every record (and the marker) is in the handler's books: acknowledged by Redis or counted as dropped.
+      for (const c of counts) expect(c.sent + c.dropped).toBe(c.produced + 1);
+      // Lists: what a failover loses (acknowledged by the old master, never replicated) is counted here.
+      expect(list.lost).toBeLessThan(list.produced / 2);
+      // The outage was reported, not silent.
+      for (const c of counts) expect(c.reported).toBeGreaterThan(0);
+      // Both queues now live on the promoted replica.
+      expect((await cluster.masterForKey(tag)).url).toBe(promoted);
+    } finally {
+      for (const p of pairs) {
+        await p.subscriber.close();
+        await p.handler.close();
+      }
+      if (!master.running) await master.start();
+      await cluster.waitHealthy();
+    }
+  });
 });
 
 describe('a given node-redis cluster client (3 masters, 3 replicas)', () => {
@@ -25,8 +157,8 @@ describe('a given node-redis cluster client (3 masters, 3 replicas)', () => {
     ['stream', 'logq'],
   ] as const)('%s mode (%s format) with a hash-tagged key: 2,000 records, in order, each once; the client stays open', async (mode, format) => {
     const key = `{${freshKey(`cluster-${mode}`)}}`;
-    const handler = new RedisQueueHandler('redis://unused', { client, key, mode, format });
-    const subscriber = new RedisSubscriber('redis://unused', { client, key, mode, format, batchSize: 100 });
+    const handler = new RedisQueueHandler('redis://unused', { client: raw, key, mode, format });
+    const subscriber = new RedisSubscriber('redis://unused', { client: raw, key, mode, format, batchSize: 100 });
     try {
       const n = 2_000;
       for (let i = 0; i < n; i++) handler.handle(numberedRecord(i));
@@ -48,23 +180,23 @@ describe('a given node-redis cluster client (3 masters, 3 replicas)', () => {
       await handler.close();
       await subscriber.close();
     }
-    expect(client.isOpen).toBe(true);
-    expect(await client.sendCommand(key, false, ['EXISTS', key])).toBeDefined();
-    await client.sendCommand(key, false, ['DEL', key, `${key}.malformed`]);
+    expect(raw.isOpen).toBe(true);
+    expect(await raw.sendCommand(key, false, ['EXISTS', key])).toBeDefined();
+    await raw.sendCommand(key, false, ['DEL', key, `${key}.malformed`]);
   }, 120_000);
 
   it('moves an undecodable item to the malformed list in the same slot', async () => {
     const key = `{${freshKey('cluster-bad')}}`;
     const errors: unknown[] = [];
-    const subscriber = new RedisSubscriber('redis://unused', { client, key, format: 'logq', onError: (e) => errors.push(e) });
+    const subscriber = new RedisSubscriber('redis://unused', { client: raw, key, format: 'logq', onError: (e) => errors.push(e) });
     try {
-      await client.sendCommand(key, false, ['RPUSH', key, 'not a record', JSON.stringify(numberedRecord(1).toDict())]);
+      await raw.sendCommand(key, false, ['RPUSH', key, 'not a record', JSON.stringify(numberedRecord(1).toDict())]);
       expect((await subscriber.recv(10_000))?.extra.seq).toBe(1);
       expect(subscriber.stats.malformed).toBe(1);
-      expect(await client.sendCommand(key, false, ['LRANGE', `${key}.malformed`, '0', '-1'])).toEqual(['not a record']);
+      expect(await raw.sendCommand(key, false, ['LRANGE', `${key}.malformed`, '0', '-1'])).toEqual(['not a record']);
     } finally {
       await subscriber.close();
-      await client.sendCommand(key, false, ['DEL', key, `${key}.malformed`]);
+      await raw.sendCommand(key, false, ['DEL', key, `${key}.malformed`]);
     }
   }, 60_000);
 });
@@ -77,31 +209,7 @@ class Counter extends Handler {
   }
 }
 
-/** The port of the master that holds `key` (the node a write for it goes to). */
-async function masterPortOf(key: string): Promise<number> {
-  const nodes = String(await client.sendCommand(key, false, ['CLUSTER', 'NODES']));
-  const line = nodes.split('\n').find((l) => l.split(' ')[2]?.split(',').includes('myself'))!;
-  return Number(/:(\d+)@/.exec(line)![1]);
-}
-
-async function clusterHealthy(): Promise<boolean> {
-  for (const node of cluster.nodes) {
-    const probe = createClient({ url: node.url, socket: { reconnectStrategy: false } });
-    probe.on('error', () => undefined);
-    try {
-      await probe.connect();
-      const info = String(await probe.sendCommand(['CLUSTER', 'INFO']));
-      if (!info.includes('cluster_state:ok')) return false;
-    } catch {
-      return false;
-    } finally {
-      probe.destroy();
-    }
-  }
-  return true;
-}
-
-describe('a failover of the master that holds the key', () => {
+describe('a failover of the master that holds the key, with a given cluster client and waitReplicas', () => {
   it.each([
     ['stream', 0],
     ['list', 100],
@@ -109,21 +217,22 @@ describe('a failover of the master that holds the key', () => {
     const key = `{${freshKey(`failover-${mode}`)}}`;
     const errors: unknown[] = [];
     const onError = (e: unknown) => errors.push(e);
-    const handler = new RedisQueueHandler('redis://unused', { client, key, mode, format: 'logq', waitReplicas: 1, waitTimeoutMs: 1_000, onError, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
-    const subscriber = new RedisSubscriber('redis://unused', { client, key, mode, format: 'logq', batchSize: 100, blockMs: 200, minIdleMs: 3_000, claimIntervalMs: 500, onError });
+    const handler = new RedisQueueHandler('redis://unused', { client: raw, key, mode, format: 'logq', waitReplicas: 1, waitTimeoutMs: 1_000, onError, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
+    const subscriber = new RedisSubscriber('redis://unused', { client: raw, key, mode, format: 'logq', batchSize: 100, blockMs: 200, minIdleMs: 3_000, claimIntervalMs: 500, onError });
     const counter = new Counter();
     const controller = subscriber.dispatchInBackground(counter);
-    const victimPort = await masterPortOf(key);
-    const victim = cluster.nodes.find((n) => n.port === victimPort)!;
-    let recovered: Promise<void> = Promise.resolve();
+    const victim = await cluster.masterForKey(key);
+    let promoted: Promise<unknown> = Promise.resolve();
     try {
       const n = 2_000;
       for (let i = 0; i < n; i++) {
         handler.handle(numberedRecord(i));
         if (i === 1_000) {
-          await victim.stop();
-          // Its replica takes over after cluster-node-timeout; the old master comes back later as a replica (WAIT 1 needs one).
-          recovered = new Promise((r) => setTimeout(r, 5_000)).then(() => victim.start());
+          // The master hangs (SIGSTOP) until its replica is promoted, then comes back as a replica (WAIT 1 needs one).
+          promoted = cluster.failover(key, { mode: 'pause' }).then(
+            () => undefined,
+            (error: unknown) => error,
+          );
         }
         if (i % 100 === 99) await new Promise((r) => setTimeout(r, 10));
       }
@@ -142,9 +251,10 @@ describe('a failover of the master that holds the key', () => {
       await controller.stop();
       await subscriber.close();
       await handler.close({ timeoutMs: 2_000 });
-      await recovered;
-      await victim.start();
-      await until(clusterHealthy, 'the cluster healthy again', 60_000);
+      const failed = await promoted;
+      if (!victim.running) await victim.start();
+      await cluster.waitHealthy();
+      if (failed !== undefined) throw failed;
     }
   }, 240_000);
 });

@@ -4,10 +4,14 @@ import { exchange, freePort, LOOPBACK, waitUntil } from './ports.js';
 import { ServerBase, type BrokerServer, type ServerOptions } from './server.js';
 import { makeTempDir } from './tempdir.js';
 
-/** Options of {@link startRedis}. */
-export interface RedisOptions extends ServerOptions {
-  /** More redis-server arguments (e.g. `['--cluster-enabled', 'yes']`). */
-  readonly extraArgs?: readonly string[];
+export type RedisOptions = ServerOptions;
+
+/** What a redis-server is started with beyond the defaults (port, bind, no persistence, dir). */
+export interface RedisLaunch {
+  /** A config file, passed first (sentinel needs a writable one). */
+  readonly configFile?: string;
+  /** More arguments, after the defaults (they win over the defaults and the file). */
+  readonly args?: readonly string[];
 }
 
 /** Path of redis-server, or throws ServiceNotInstalledError. */
@@ -26,12 +30,12 @@ async function pingRedis(port: number): Promise<boolean> {
 class RedisServer extends ServerBase {
   readonly kind = 'redis' as const;
   private readonly binary: string;
-  private readonly extraArgs: readonly string[];
+  private readonly launch: RedisLaunch;
 
-  constructor(binary: string, dir: string, port: number, opts: RedisOptions) {
+  constructor(binary: string, dir: string, port: number, opts: RedisOptions, launch: RedisLaunch) {
     super(dir, port, opts, 30_000);
     this.binary = binary;
-    this.extraArgs = opts.extraArgs ?? [];
+    this.launch = launch;
   }
 
   get url(): string {
@@ -43,6 +47,7 @@ class RedisServer extends ServerBase {
       command: this.binary,
       // No persistence: a restart starts empty, which fault tests accept.
       args: [
+        ...(this.launch.configFile !== undefined ? [this.launch.configFile] : []),
         '--port', String(this.port),
         '--bind', LOOPBACK,
         '--save', '',
@@ -51,7 +56,7 @@ class RedisServer extends ServerBase {
         '--daemonize', 'no',
         '--protected-mode', 'yes',
         '--logfile', '',
-        ...this.extraArgs,
+        ...(this.launch.args ?? []),
       ],
       env: { ...process.env },
       cwd: this.dir,
@@ -70,9 +75,21 @@ class RedisServer extends ServerBase {
 
 /** Starts redis-server on a free loopback port in a temp folder; resolves once it answers PING. */
 export async function startRedis(opts: RedisOptions = {}): Promise<BrokerServer> {
+  return startRedisIn(makeTempDir('redis'), opts);
+}
+
+/**
+ * Starts redis-server in `dir` (which dispose() removes) with extra arguments:
+ * the building block of the cluster and sentinel set-ups.
+ */
+export async function startRedisIn(
+  dir: string,
+  opts: RedisOptions = {},
+  launch: RedisLaunch = {},
+): Promise<BrokerServer> {
   const binary = redisServerPath();
   const port = opts.port ?? (await freePort());
-  const server = new RedisServer(binary, makeTempDir('redis'), port, opts);
+  const server = new RedisServer(binary, dir, port, opts, launch);
   await server.startFirst();
   return server;
 }
