@@ -1,4 +1,6 @@
 import { toJsonSafe } from './json.js';
+import { pyStr } from './format-repr.js';
+import { compiledTemplate } from './message-template.js';
 import { WIRE_RECORD_KEYS, type LogRecord } from './record.js';
 
 /*
@@ -88,16 +90,26 @@ function objectJson(values: Readonly<Record<string, unknown>>): string {
  * scan) and a cached tail for the process, thread, call-site and error fields.
  */
 export function recordJson(record: LogRecord): string {
-  const message = record.message;
-  // A template with arguments recurs; a message logged as is (msg === message) is quoted once for both fields.
-  const formatted = typeof message !== 'string' || message !== record.msg;
-  const msgJson = formatted ? recurring(record.msg) : safeJson(message);
-  const { kwargs, extra } = record;
+  const { msg, args, kwargs, extra } = record;
+  let msgJson = '';
+  let messageJson: string | null = null;
+  // Not formatted yet (a fresh record): a simple template with primitive arguments is written as JSON directly,
+  // when its literal text needs no escaping (its JSON is no longer than the quotes make it).
+  if (record['cachedMessage'] === null && typeof msg === 'string' && (args.length > 0 || !isEmpty(kwargs))) {
+    msgJson = recurringString(msg);
+    if (msgJson.length === msg.length + 2) messageJson = templateJson(msg, args, kwargs);
+  }
+  if (messageJson === null) {
+    const message = record.message;
+    // A template with arguments recurs; a message logged as is (msg === message) is quoted once for both fields.
+    const formatted = typeof message !== 'string' || message !== msg;
+    msgJson = formatted ? recurring(msg) : safeJson(message);
+    messageJson = formatted ? safeJson(message) : msgJson;
+  }
   const middle = isEmpty(kwargs) && isEmpty(extra) ? EMPTY_KWARGS_EXTRA : `,"kwargs":${objectJson(kwargs)},"extra":${objectJson(extra)},"message":`;
   const rawTime = record.rawTime;
   let out =
-    head(record.channel, record.level) + msgJson + ',"args":' + arrayJson(record.args) + middle +
-    (formatted ? safeJson(message) : msgJson) +
+    head(record.channel, record.level) + msgJson + ',"args":' + arrayJson(args) + middle + messageJson +
     (rawTime === null ? `,"time":"${record.isoTime}"` : `,"time":${safeJson(rawTime)}`);
   const unknown = record.unknownFields;
   if (unknown === null) return flatten(out + tailJson(record, '}'));
@@ -107,6 +119,42 @@ export function recordJson(record: LogRecord): string {
     out += `,${jsonString(key)}:${safeJson(unknown[key])}`;
   }
   return flatten(`${out}}`);
+}
+
+/**
+ * The JSON text of `formatMessage(template, args, kwargs)` without building the
+ * message first (the message is not cached on the record: it is made again,
+ * identically, if read). Only for a compiled template (the caller checks that its
+ * literal text needs no escaping) and arguments that are numbers, booleans, null or strings that
+ * need no escaping (no surrogates either, so that escaping the pieces equals
+ * escaping their concatenation); null for anything else.
+ */
+function templateJson(template: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): string | null {
+  const compiled = compiledTemplate(template);
+  if (compiled === null || !Array.isArray(args)) return null;
+  let out = '"';
+  for (let i = 0; i < compiled.length; i++) {
+    const segment = compiled[i]!;
+    let value: unknown;
+    if (typeof segment === 'string') {
+      out += segment;
+      continue;
+    } else if ('index' in segment) {
+      if (segment.index >= args.length) return null;
+      value = args[segment.index];
+    } else {
+      if (!Object.hasOwn(kwargs, segment.name)) return null;
+      value = kwargs[segment.name];
+    }
+    if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+      out += pyStr(value);
+    } else if (typeof value === 'string' && value.length < 256 && !NEEDS_ESCAPE.test(value)) {
+      out += value;
+    } else {
+      return null;
+    }
+  }
+  return `${out}"`;
 }
 
 const EMPTY_KWARGS_EXTRA = ',"kwargs":{},"extra":{},"message":';
