@@ -33,7 +33,7 @@ if (existsSync(join(here, 'RESULTS.md'))) {
     if (!name) continue;
     const from = /^<!-- from the run of (.*?) -->$/m.exec(part)?.[1] ?? written;
     const body = part
-      .replace(/^<!-- (suite|from the run of) .*? -->\n/gm, '')
+      .replace(/^<!-- (suite:|from the run of) .*? -->\n/gm, '')
       .replace(/\n*\*\(This section is from the run of [^\n]*\)\*\s*$/, '')
       .trim();
     previous.set(name, `<!-- suite: ${name} -->\n<!-- from the run of ${from} -->\n${body}\n\n*(This section is from the run of ${from}: this run did not include the ${name} suite.)*`);
