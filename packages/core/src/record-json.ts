@@ -1,7 +1,7 @@
 import { toJsonSafe } from './json.js';
 import { pyStr } from './format-repr.js';
 import { compiledTemplate } from './message-template.js';
-import { WIRE_RECORD_KEYS, type LogRecord } from './record.js';
+import { LogRecord, WIRE_RECORD_KEYS } from './record.js';
 
 /*
  * The wire JSON of a record, written directly. It is exactly
@@ -94,8 +94,9 @@ export function recordJson(record: LogRecord): string {
   let msgJson = '';
   let messageJson: string | null = null;
   // Not formatted yet (a fresh record): a simple template with primitive arguments is written as JSON directly,
-  // when its literal text needs no escaping (its JSON is no longer than the quotes make it).
-  if (record['cachedMessage'] === null && typeof msg === 'string' && (args.length > 0 || !isEmpty(kwargs))) {
+  // when its literal text needs no escaping (its JSON is no longer than the quotes make it). Not for a subclass,
+  // which may format its message its own way.
+  if (record['cachedMessage'] === null && typeof msg === 'string' && (args.length > 0 || !isEmpty(kwargs)) && Object.getPrototypeOf(record) === LogRecord.prototype) {
     msgJson = recurringString(msg);
     if (msgJson.length === msg.length + 2) messageJson = templateJson(msg, args, kwargs);
   }

@@ -82,6 +82,17 @@ describe('encodeRecord', () => {
     );
   });
 
+  it("uses a subclass's own message", () => {
+    class Shouting extends LogRecord {
+      override get message(): string {
+        return 'LOUD';
+      }
+    }
+    const record = new Shouting({ channel: 'c', level: 11, msg: 'hello {0}', args: [1], timeMicros: 0 });
+    expect(JSON.parse(encodeRecord(record)).message).toBe('LOUD');
+    expect(encodeRecord(record)).toBe(JSON.stringify(record.toDict()));
+  });
+
   it('writes a decoded record back unchanged, unknown keys and all', () => {
     const text =
       '{"channel":"c","level":13,"msg":"m {0}","args":[1],"kwargs":{},"extra":{"k":"v"},"message":"m 1","time":"2026-11-25T16:23:26.073111Z",' +
