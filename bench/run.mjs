@@ -7,6 +7,8 @@
 // the CPU model let runs on different machines be compared). Suites not run
 // this time keep their section from the previous RESULTS.md (each section
 // starts with a `<!-- suite: name -->` marker), marked as from an earlier run.
+// The garbage suite feeds 1,000,000 frames through a subscriber (~17 min on the
+// reference machine under load); GARBAGE_FRAMES=… runs fewer for a quick look.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -48,7 +50,7 @@ for (const name of suites) {
   const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(here, 'suites', `${name}.bench.ts`)], {
     stdio: 'inherit',
     cwd: here,
-    timeout: 1_200_000, // ≥ 5 runs of ≥ 2 s per path; the garbage suite alone takes minutes
+    timeout: 2_700_000, // ≥ 5 runs of ≥ 2 s per path; the garbage suite (1,000,000 frames) took 17 min on a loaded machine
   });
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   if (run.status !== 0 || !existsSync(out)) failed.push(name);
