@@ -8,7 +8,7 @@ import { MultiProcessingHandler, MultiProcessingSubscriber, isLogqMessage } from
 import { RUNS, RUN_MS, fmt, fmtRuns, fmtStats, interleave, machine, sampleJson, stats, timeCalls, writeSection, yieldToLoop, type Stats } from './lib.js';
 
 /** Records per run: sized so that a run lasts ≥ 2 s on the reference machine (each run's duration is reported). */
-const TOTAL = Number(process.env.BENCH_TOTAL ?? 240_000);
+const TOTAL = Number(process.env.BENCH_TOTAL ?? 500_000);
 const YIELD_EVERY = 1024;
 /** Runs per path, raw and logq alternating (median and range reported, every run listed). */
 const ROUNDS = RUNS;
