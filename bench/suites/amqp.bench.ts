@@ -7,13 +7,15 @@ import { MessageQueueHandler, MessageQueueSubscriber } from '@logq/amqp';
 import { useRabbitMQ } from '@logq/services';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import { captureRecord, fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
+import { RUNS, captureRecord, fmt, fmtRuns, fmtStats, machine, nsPerCall, sampleJson, spawnConsumer, stats, writeSection } from './lib.js';
 
-const N = Number(process.env.LOGQ_BENCH_AMQP_N ?? 10_000);
+/** Messages per end-to-end run: sized so that a run lasts ≥ 2 s on the reference machine (the shortest run is reported). */
+const N = Number(process.env.LOGQ_BENCH_AMQP_N ?? 20_000);
 const CONFIRM_EVERY = 1000;
 const PREFETCH = 256;
 const YIELD_EVERY = 1000;
-const ROUNDS = Number(process.env.LOGQ_BENCH_AMQP_ROUNDS ?? 3);
+/** Runs per path (≥ 5), after one untimed warm-up run of each; median and range reported. */
+const ROUNDS = Math.max(RUNS, Number(process.env.LOGQ_BENCH_AMQP_ROUNDS ?? RUNS));
 /** kombu's properties, as both producers send them. */
 const PROPERTIES = { contentType: 'application/json', contentEncoding: 'utf-8', headers: {}, deliveryMode: 2, priority: 0 };
 
@@ -100,10 +102,8 @@ async function logMany(handler: Handler): Promise<void> {
   }
 }
 
-/** Raw amqplib: publish each JSON text; with confirms, wait for them every CONFIRM_EVERY (and at the end). */
-async function rawProduce(url: string, queue: string, confirms: boolean): Promise<void> {
-  const connection = await rawConnection(url);
-  const channel = confirms ? await connection.createConfirmChannel() : await connection.createChannel();
+/** Raw amqplib: publish each JSON text on an open channel; with confirms, wait for them every CONFIRM_EVERY (and at the end). */
+async function rawProduce(channel: Channel, queue: string, confirms: boolean): Promise<void> {
   for (let i = 0; i < N; i += CONFIRM_EVERY) {
     for (let k = i; k < Math.min(N, i + CONFIRM_EVERY); k++) {
       if (!channel.publish(queue, queue, Buffer.from(sampleJson(k)), PROPERTIES)) {
@@ -113,7 +113,6 @@ async function rawProduce(url: string, queue: string, confirms: boolean): Promis
     if (confirms) await (channel as unknown as { waitForConfirms(): Promise<void> }).waitForConfirms();
     else await new Promise((resolve) => setImmediate(resolve));
   }
-  await connection.close();
 }
 
 interface Run {
@@ -127,19 +126,35 @@ interface Run {
 
 async function endToEnd(path: Path, url: string): Promise<Run> {
   const queue = newQueue(path);
-  const consumer = startConsumer(path, url, queue, N);
+  // logq's consumer also gets the record that opened the handler's connection before the clock started.
+  const consumer = startConsumer(path, url, queue, path === 'logq' ? N + 1 : N);
   await consumer.ready;
+  // The clock starts once both sides are connected, with their channels open.
+  let handler: MessageQueueHandler | null = null;
+  let raw: ChannelModel | null = null;
+  let rawChannel: Channel | null = null;
+  if (path === 'logq') {
+    handler = new MessageQueueHandler(url, { queue, maxBuffer: N * 2 });
+    handler.applicationBound(() => logOne(-1));
+    await handler.flush();
+  } else {
+    raw = await rawConnection(url);
+    rawChannel = path === 'raw-confirm' ? await raw.createConfirmChannel() : await raw.createChannel();
+  }
   const start = performance.now();
   const cpu = process.cpuUsage();
-  if (path === 'logq') {
-    const handler = new MessageQueueHandler(url, { queue, maxBuffer: N * 2 });
+  if (handler) {
     await logMany(handler);
-    const result = await handler.close({ timeoutMs: 120_000 });
-    if (!result.flushed || result.sent !== N) throw new Error(`logq handler: ${JSON.stringify(result)}`);
+    await handler.flush();
   } else {
-    await rawProduce(url, queue, path === 'raw-confirm');
+    await rawProduce(rawChannel!, queue, path === 'raw-confirm');
   }
   const used = process.cpuUsage(cpu);
+  if (handler) {
+    const result = await handler.close({ timeoutMs: 120_000 });
+    if (!result.flushed || result.sent !== N + 1) throw new Error(`logq handler: ${JSON.stringify(result)}`);
+  }
+  await raw?.close();
   const done = await consumer.done;
   const cleanup = await rawConnection(url);
   const channel = await cleanup.createChannel();
@@ -186,17 +201,22 @@ async function main(): Promise<void> {
     const url = rabbit.url;
     const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord(() => logOne(1)).toDict()));
     const results: Record<Path, Run[]> = { 'raw-confirm': [], logq: [], 'raw-noconfirm': [] };
-    // Interleaved rounds: the machine drifts, so each path sees the same conditions.
-    for (let round = 1; round <= ROUNDS; round++) {
-      for (const path of ['raw-confirm', 'logq', 'raw-noconfirm'] as const) {
+    const before = machine();
+    // Interleaved rounds (order reversed every other round): the machine drifts, so each path sees the same
+    // conditions. Round 0 is an untimed warm-up.
+    for (let round = 0; round <= ROUNDS; round++) {
+      const order = ['raw-confirm', 'logq', 'raw-noconfirm'] as const;
+      for (const path of round % 2 ? [...order].reverse() : order) {
         const run = await endToEnd(path, url);
-        results[path].push(run);
+        if (round > 0) results[path].push(run);
         console.log(`round ${round} ${path}: ${fmt(run.rate)} records/s, CPU µs/record producer ${fmt(run.producerCpu, 1)} consumer ${fmt(run.consumerCpu, 1)}`);
       }
     }
-    const best = (path: Path) => Math.max(...results[path].map((r) => r.rate));
-    const median = (values: number[]) => [...values].sort((x, y) => x - y)[Math.floor(values.length / 2)]!;
-    const cpuOf = (path: Path, side: 'producerCpu' | 'consumerCpu') => median(results[path].map((r) => r[side]));
+    // Medians, never the best run; every run is listed below the tables.
+    const rates = (path: Path) => stats(results[path].map((r) => r.rate));
+    const med = (path: Path) => rates(path).median;
+    const cpuOf = (path: Path, side: 'producerCpu' | 'consumerCpu') => stats(results[path].map((r) => r[side])).median;
+    const shortest = Math.min(...Object.values(results).flat().map((r) => N / r.rate));
     const rawCaller = await rawCallerCost(url);
     const logqCaller = await callerCost(url);
     const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`;
@@ -204,11 +224,11 @@ async function main(): Promise<void> {
       'amqp',
       `## RabbitMQ (@logq/amqp, amqplib)
 
-| path | records/s | vs raw with confirms | vs raw without | producer CPU µs/record | consumer CPU µs/record |
+| path | records/s: median (min–max) | vs raw with confirms | vs raw without | producer CPU µs/record | consumer CPU µs/record |
 |---|---:|---:|---:|---:|---:|
-| raw amqplib: publish, waitForConfirms every ${fmt(CONFIRM_EVERY)} → consume prefetch ${PREFETCH}, ack each, JSON.parse | ${fmt(best('raw-confirm'))} | 100% | ${ratio(best('raw-confirm'), best('raw-noconfirm'))} | ${fmt(cpuOf('raw-confirm', 'producerCpu'), 1)} | ${fmt(cpuOf('raw-confirm', 'consumerCpu'), 1)} |
-| raw amqplib: publish without confirms → same consumer | ${fmt(best('raw-noconfirm'))} | ${ratio(best('raw-noconfirm'), best('raw-confirm'))} | 100% | ${fmt(cpuOf('raw-noconfirm', 'producerCpu'), 1)} | ${fmt(cpuOf('raw-noconfirm', 'consumerCpu'), 1)} |
-| logq MessageQueueHandler (confirms, batches of 1000) → MessageQueueSubscriber (prefetch ${PREFETCH}, acks after recv, coalesced) | ${fmt(best('logq'))} | **${ratio(best('logq'), best('raw-confirm'))}** | ${ratio(best('logq'), best('raw-noconfirm'))} | ${fmt(cpuOf('logq', 'producerCpu'), 1)} | ${fmt(cpuOf('logq', 'consumerCpu'), 1)} |
+| raw amqplib: publish, waitForConfirms every ${fmt(CONFIRM_EVERY)} → consume prefetch ${PREFETCH}, ack each, JSON.parse | ${fmtStats(rates('raw-confirm'))} | 100% | ${ratio(med('raw-confirm'), med('raw-noconfirm'))} | ${fmt(cpuOf('raw-confirm', 'producerCpu'), 1)} | ${fmt(cpuOf('raw-confirm', 'consumerCpu'), 1)} |
+| raw amqplib: publish without confirms → same consumer | ${fmtStats(rates('raw-noconfirm'))} | ${ratio(med('raw-noconfirm'), med('raw-confirm'))} | 100% | ${fmt(cpuOf('raw-noconfirm', 'producerCpu'), 1)} | ${fmt(cpuOf('raw-noconfirm', 'consumerCpu'), 1)} |
+| logq MessageQueueHandler (confirms, batches of 1000) → MessageQueueSubscriber (prefetch ${PREFETCH}, acks after recv, coalesced) | ${fmtStats(rates('logq'))} | **${ratio(med('logq'), med('raw-confirm'))}** | ${ratio(med('logq'), med('raw-noconfirm'))} | ${fmt(cpuOf('logq', 'producerCpu'), 1)} | ${fmt(cpuOf('logq', 'consumerCpu'), 1)} |
 
 | caller-side cost per log call | ns |
 |---|---:|
@@ -217,11 +237,14 @@ async function main(): Promise<void> {
 
 Method: ${fmt(N)} persistent messages per path (logq ${recordBytes} bytes, raw ${Buffer.byteLength(sampleJson(0))} bytes of
 JSON, kombu's properties) into a durable queue on one local RabbitMQ node; the producer runs here, the consumer in a
-child process; end-to-end time is from the first publish or log call to the consumer having decoded the last record;
-each path ran ${ROUNDS} times, interleaved; records/s is the best run, CPU the median (runs: ${(['raw-confirm', 'logq', 'raw-noconfirm'] as const)
-        .map((p) => `${p} ${results[p].map((r) => fmt(r.rate)).join(' / ')}`)
-        .join('; ')}). Both producers yield to the event loop every ${fmt(YIELD_EVERY)} records. Caller cost: mean wall time
-of ${fmt(N)} calls; logq's includes building the Logbook record, the network work happens later in its pump.`,
+child process; end-to-end time is from the first publish or log call (both sides connected, channels open: logq's handler has
+delivered one record first) to the consumer having decoded the last record;
+each path ran ${ROUNDS} times after an untimed warm-up run, interleaved (order reversed every other round); records/s
+and CPU are medians, ratios are of medians (every run: ${(['raw-confirm', 'logq', 'raw-noconfirm'] as const)
+        .map((p) => `${p} ${fmtRuns(rates(p))}`)
+        .join('; ')}; the shortest run took ${fmt(shortest, 1)} s). Both producers yield to the event loop every ${fmt(YIELD_EVERY)} records. Caller cost (not yet on the ≥ 2 s harness): mean wall time
+of ${fmt(N)} calls; logq's includes building the Logbook record, the network work happens later in its pump.
+Machine at the start: ${before}; at the end: ${machine().replace(/^.*load average/, 'load average')}.`,
     );
   } finally {
     await rabbit.stop();

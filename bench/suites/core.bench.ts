@@ -1,10 +1,8 @@
-// Cost of one log call through the handler stack, beside pino writing to /dev/null.
+// Cost of one log call through the handler stack, beside pino (sync, async and pino.transport).
 import { Handler, Logger, NullHandler, QueueHandler, ThreadedWrapperHandler, encodeRecord, type LogRecord, type OverflowPolicy } from '@logq/core';
 import { once } from 'node:events';
 import pino from 'pino';
-import { fmt, nsPerCall, writeSection } from './lib.js';
-
-const N = 300_000;
+import { RUNS, RUN_MS, fmt, fmtRuns, fmtStats, interleave, machine, stats, timeCalls, writeSection, yieldToLoop, type CallRun, type Path, type Stats } from './lib.js';
 
 class CountingHandler extends Handler {
   count = 0;
@@ -14,35 +12,17 @@ class CountingHandler extends Handler {
   }
 }
 
-const log = new Logger('bench.service');
-const rows: [string, number][] = [];
+/** A transport whose broker takes every batch at once: what the log call costs a transport handler. */
+class InMemoryTransport extends QueueHandler<string> {
+  sent = 0;
+  protected async connect(): Promise<void> {}
+  protected async sendBatch(batch: readonly string[]): Promise<void> {
+    this.sent += batch.length;
+  }
+  protected async disconnect(): Promise<void> {}
+}
 
-{
-  using _ = new NullHandler().pushApplication();
-  rows.push(['logq: Logger → NullHandler (blackhole)', nsPerCall(N, (i) => log.info('request {0} handled in {1} ms', i, 12.5))]);
-}
-{
-  using _ = new CountingHandler().pushApplication();
-  rows.push(['logq: Logger → record → Handler.emit', nsPerCall(N, (i) => log.info('request {0} handled in {1} ms', i, 12.5))]);
-}
-{
-  const sink = new CountingHandler();
-  const twh = new ThreadedWrapperHandler(sink);
-  using _ = twh.pushApplication();
-  rows.push(['logq: Logger → ThreadedWrapperHandler (caller side)', nsPerCall(N, (i) => log.info('request {0} handled in {1} ms', i, 12.5))]);
-  await twh.close();
-}
-{
-  const sink = new CountingHandler();
-  const encoding = new (class extends Handler {
-    emit(record: LogRecord): void {
-      sink.count += encodeRecord(record).length > 0 ? 1 : 0;
-    }
-  })();
-  using _ = encoding.pushApplication();
-  rows.push(['logq: Logger → wire JSON encode (what transports do per call)', nsPerCall(N, (i) => log.info('request {0} handled in {1} ms', i, 12.5))]);
-}
-// The broker is down (connect never completes) and the buffer is full: every call applies the overflow policy.
+/** The broker is down (connect never completes) and the buffer is full: every call applies the overflow policy. */
 class DownHandler extends QueueHandler<string> {
   protected connect(): Promise<void> {
     return new Promise(() => {});
@@ -50,35 +30,127 @@ class DownHandler extends QueueHandler<string> {
   protected async sendBatch(): Promise<void> {}
   protected async disconnect(): Promise<void> {}
 }
-for (const overflow of ['drop-newest', 'drop-oldest'] as OverflowPolicy[]) {
-  const down = new DownHandler({ maxBuffer: 10_000, overflow, onError: () => {} });
-  using _ = down.pushApplication();
-  for (let i = 0; i < 10_000; i++) log.info('fill {0}', i);
-  rows.push([`logq: Logger → QueueHandler, broker down, buffer full, ${overflow}`, nsPerCall(N, (i) => log.info('request {0} handled in {1} ms', i, 12.5))]);
-  await down.close({ timeoutMs: 0 });
+
+const log = new Logger('bench.service');
+const logCall = (i: number): void => log.info('request {0} handled in {1} ms', i, 12.5);
+const WARMUP_MS = 500;
+
+interface Row {
+  readonly name: string;
+  readonly call: (i: number) => void;
+  /** Pushes the row's handler for one run; returns what pops it. */
+  readonly enter?: () => () => void;
+  /** Let background work (a pump, a worker, a stream) run between timed chunks. */
+  readonly yields?: boolean;
 }
-const dest = pino.destination({ dest: '/dev/null', sync: true });
-const p = pino({ base: { pid: process.pid } }, dest);
-rows.push(['pino → /dev/null (sync destination)', nsPerCall(N, (i) => p.info({ args: [i, 12.5] }, 'request %d handled in %d ms'))]);
+
+const sink = new CountingHandler();
+const twh = new ThreadedWrapperHandler(new CountingHandler());
+const transport = new InMemoryTransport({ maxBuffer: 100_000, batchSize: 1024 });
+const encoding = new (class extends Handler {
+  emit(record: LogRecord): void {
+    sink.count += encodeRecord(record).length > 0 ? 1 : 0;
+  }
+})();
+const down = (['drop-newest', 'drop-oldest'] as OverflowPolicy[]).map((overflow) => {
+  const handler = new DownHandler({ maxBuffer: 10_000, overflow, onError: () => {} });
+  handler.applicationBound(() => {
+    for (let i = 0; i < 10_000; i++) log.info('fill {0}', i);
+  });
+  return { overflow, handler };
+});
+const push = (handler: Handler) => (): (() => void) => {
+  handler.pushApplication();
+  return () => handler.popApplication();
+};
+
+const pinoSync = pino({ base: { pid: process.pid } }, pino.destination({ dest: '/dev/null', sync: true }));
 const asyncDest = pino.destination({ dest: '/dev/null', sync: false, minLength: 4096 });
 await once(asyncDest, 'ready');
-const pa = pino({ base: { pid: process.pid } }, asyncDest);
-rows.push(['pino → /dev/null (async destination, 4 KiB buffer)', nsPerCall(N, (i) => pa.info({ args: [i, 12.5] }, 'request %d handled in %d ms'))]);
-asyncDest.flushSync();
+const pinoAsync = pino({ base: { pid: process.pid } }, asyncDest);
+const pinoTransportStream = pino.transport({ target: 'pino/file', options: { destination: '/dev/null' } });
+await once(pinoTransportStream, 'ready');
+const pinoTransport = pino({ base: { pid: process.pid } }, pinoTransportStream);
+const pinoCall = (p: pino.Logger) => (i: number): void => p.info({ args: [i, 12.5] }, 'request %d handled in %d ms');
 
-const pinoSync = rows.find((r) => r[0].startsWith('pino → /dev/null (sync'))![1];
+const GOAL = 'logq: Logger → transport handler (QueueHandler, in-memory send)';
+const PINO_TRANSPORT = 'pino.transport (pino/file → /dev/null, worker thread)';
+const rows: Row[] = [
+  { name: 'logq: Logger → NullHandler (blackhole)', call: logCall, enter: push(new NullHandler()) },
+  { name: 'logq: Logger → record → Handler.emit', call: logCall, enter: push(sink) },
+  { name: 'logq: Logger → wire JSON encode (the encoding a transport does per call)', call: logCall, enter: push(encoding) },
+  { name: GOAL, call: logCall, enter: push(transport), yields: true },
+  { name: 'logq: Logger → ThreadedWrapperHandler (caller side)', call: logCall, enter: push(twh), yields: true },
+  ...down.map(({ overflow, handler }) => ({ name: `logq: Logger → QueueHandler, broker down, buffer full, ${overflow}`, call: logCall, enter: push(handler) })),
+  { name: 'pino → /dev/null (sync destination)', call: pinoCall(pinoSync) },
+  { name: 'pino → /dev/null (async destination, 4 KiB buffer, not yielding)', call: pinoCall(pinoAsync) },
+  { name: 'pino → /dev/null (async destination, 4 KiB buffer, yielding every 1,000 calls)', call: pinoCall(pinoAsync), yields: true },
+  { name: PINO_TRANSPORT, call: pinoCall(pinoTransport), yields: true },
+];
+
+const measure = async (row: Row, ms: number): Promise<CallRun> => {
+  const leave = row.enter?.() ?? (() => {});
+  try {
+    return await timeCalls(row.call, { ms, chunk: 1000, between: row.yields ? yieldToLoop : undefined });
+  } finally {
+    leave();
+    // What a run left queued (a pump, a worker, a stream) drains before the next row is timed.
+    for (let k = 0; k < 20; k++) await yieldToLoop();
+  }
+};
+const loadBefore = machine();
+const paths: Path<CallRun>[] = rows.map((row) => ({
+  name: row.name,
+  run: () => measure(row, RUN_MS),
+  warmup: async () => void (await measure(row, WARMUP_MS)),
+}));
+const results = await interleave(paths);
+const loadAfter = machine();
+
+await twh.close();
+await transport.close();
+for (const { handler } of down) await handler.close({ timeoutMs: 0 });
+asyncDest.flushSync();
+pinoTransportStream.end();
+
+const wall = new Map<string, Stats>(rows.map((row, k) => [row.name, stats(results[k]!.map((r) => r.ns))]));
+const cpu = new Map<string, Stats>(rows.map((row, k) => [row.name, stats(results[k]!.map((r) => r.cpuNs))]));
+const base = wall.get(PINO_TRANSPORT)!;
+const goal = wall.get(GOAL)!;
+const goalCpu = cpu.get(GOAL)!;
 writeSection(
   'core',
   `## Core: cost of a log call
 
-| path | ns per call | vs pino (sync) |
-|---|---:|---:|
-${rows.map(([name, ns]) => `| ${name} | ${fmt(ns)} | ${fmt(ns / pinoSync, 2)}× |`).join('\n')}
+| path | ns per call: median (min–max) | CPU ns per call: median | vs pino.transport (medians) | every run (ns per call) |
+|---|---:|---:|---:|---|
+${rows
+  .map((row) => {
+    const s = wall.get(row.name)!;
+    const name = row.name === GOAL ? `**${row.name}**` : row.name;
+    return `| ${name} | ${fmtStats(s)} | ${fmt(cpu.get(row.name)!.median)} | ${fmt(s.median / base.median, 2)}× | ${fmtRuns(s)} |`;
+  })
+  .join('\n')}
 
-Method: ${fmt(N)} calls of \`log.info('request {0} handled in {1} ms', i, 12.5)\` after a warm-up, one process, mean
-wall time per call. logq builds a full Logbook record (time in µs, process and thread, args) per call; pino
-serializes its line in the call. "Caller side" for the threaded wrapper: the queue push, not the wrapped emit.
+Goal (issue 17): a log call into a transport handler at or below 1,000 ns and below \`pino.transport\`'s caller cost.
+Here: ${fmt(goal.median)} ns wall (${fmt(goal.min)}–${fmt(goal.max)}), ${fmt(goalCpu.median)} ns CPU, against
+${fmt(base.median)} ns for \`pino.transport\` (${fmt(goal.median / base.median, 2)}×). Machine at the start: ${loadBefore}; at the end:
+${loadAfter.replace(/^.*load average/, 'load average')}. The machine is shared by other jobs: wall times are noisy
+(see each row's range); CPU time per call is less disturbed by the load.
+
+Method: every row is \`log.info('request {0} handled in {1} ms', i, 12.5)\` (pino: \`p.info({ args: [i, 12.5] },
+'request %d handled in %d ms')\`), timed in chunks of 1,000 calls until the chunks add up to ≥ ${fmt(RUN_MS / 1000)} s per
+run; ${RUNS} runs per row after an untimed warm-up run of ${fmt(WARMUP_MS)} ms, the rows interleaved round-robin
+(order reversed every other round). "Yielding" rows yield to the event loop between chunks, untimed, so that
+background work (the transport handler's pump, the threaded wrapper's queue, pino's stream) runs; their
+figure is the caller's cost, as with \`pino.transport\`, whose worker thread formats and writes off the caller's
+thread. "CPU" is the process's user + system time over the timed chunks (all threads: pino.transport's worker
+and V8's GC threads included) divided by the calls. logq builds a full Logbook record per call (time in µs,
+process and thread, args) and its transport handler encodes the 540-byte wire JSON in the call; pino
+serializes its ~130-byte line. "Caller side" for the threaded wrapper: the queue push, not the wrapped emit.
 "Broker down, buffer full": a QueueHandler (maxBuffer 10,000) whose connect never completes, so every call
 encodes the record and applies the overflow policy; drop-oldest removes the oldest buffered record (a ring buffer,
 O(1)).`,
 );
+// The transport handler delivered every record it was given (its pump ran between chunks).
+if (transport.stats.dropped > 0) throw new Error(`the in-memory transport dropped ${transport.stats.dropped} records`);

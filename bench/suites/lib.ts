@@ -1,6 +1,7 @@
 // Helpers shared by the benchmark suites.
 import { Handler, type LogRecord } from '@logq/core';
 import { spawn } from 'node:child_process';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { writeFileSync, mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -18,7 +19,10 @@ export function sampleJson(seq = 0): string {
   });
 }
 
-/** Runs `fn` `n` times and returns the mean cost per call in ns (after a warm-up of n/10 calls). */
+/**
+ * Runs `fn` `n` times and returns the mean cost per call in ns (after a warm-up of n/10 calls).
+ * One short run: kept for suites not yet on {@link callCost}, which reports the median of ≥ 5 runs of ≥ 2 s.
+ */
 export function nsPerCall(n: number, fn: (i: number) => void): number {
   for (let i = 0; i < n / 10; i++) fn(i);
   const start = process.hrtime.bigint();
@@ -26,16 +30,150 @@ export function nsPerCall(n: number, fn: (i: number) => void): number {
   return Number(process.hrtime.bigint() - start) / n;
 }
 
+/** Runs per measured path (at least 5; `BENCH_RUNS` may ask for more). */
+export const RUNS = Math.max(5, Number(process.env.BENCH_RUNS ?? 5) || 5);
+/** Each timed run lasts at least this long, in ms (`BENCH_RUN_MS` may shorten it for a quick look, never for RESULTS.md). */
+export const RUN_MS = Number(process.env.BENCH_RUN_MS ?? 2000) || 2000;
+
+/** The runs of one path: every figure, its median and its range. Never a best-of. */
+export interface Stats {
+  /** Every run's figure, in the order run. */
+  readonly runs: readonly number[];
+  /** The median run (the mean of the middle two for an even count). */
+  readonly median: number;
+  /** The lowest run. */
+  readonly min: number;
+  /** The highest run. */
+  readonly max: number;
+}
+
+/** Median and range of a set of runs. */
+export function stats(runs: readonly number[]): Stats {
+  if (runs.length === 0) throw new Error('no runs to summarize');
+  const sorted = [...runs].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const median = sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+  return { runs: [...runs], median, min: sorted[0]!, max: sorted[sorted.length - 1]! };
+}
+
+/** `median (min–max)`, e.g. `1,234 (1,180–1,420)`. */
+export function fmtStats(s: Stats, digits = 0): string {
+  return `${fmt(s.median, digits)} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
+}
+
+/** Every run's figure, `a / b / c`, for the record of what was measured. */
+export function fmtRuns(s: Stats, digits = 0): string {
+  return s.runs.map((v) => fmt(v, digits)).join(' / ');
+}
+
+/** The ratio of two medians, e.g. `0.94×`. */
+export function fmtRatio(a: Stats, b: Stats, digits = 2): string {
+  return `${fmt(a.median / b.median, digits)}×`;
+}
+
+/** What one timed run of calls measured. */
+export interface CallRun {
+  /** Wall time per call, in ns (timed chunks only). */
+  readonly ns: number;
+  /** CPU time (user + system, the whole process) per call over the timed chunks, in ns. */
+  readonly cpuNs: number;
+  /** Calls timed. */
+  readonly calls: number;
+}
+
+/** Options of {@link timeCalls}. */
+export interface TimeCallsOptions {
+  /** Timed wall time to reach, in ms. @default RUN_MS */
+  readonly ms?: number;
+  /** Calls per timed chunk. @default 1000 */
+  readonly chunk?: number;
+  /** Called, untimed, between chunks (e.g. to let a handler's pump run). */
+  readonly between?: () => Promise<void> | void;
+}
+
+/**
+ * Calls `fn(i)` in timed chunks until the chunks add up to `ms`; whatever runs
+ * in `between` is not timed. The caller's cost of a call, as a user sees it.
+ */
+export async function timeCalls(fn: (i: number) => void, options: TimeCallsOptions = {}): Promise<CallRun> {
+  const ms = options.ms ?? RUN_MS;
+  const chunk = options.chunk ?? 1000;
+  let timed = 0n;
+  let cpu = 0;
+  let calls = 0;
+  let i = 0;
+  while (timed < BigInt(Math.round(ms * 1e6))) {
+    const cpuStart = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    for (let k = 0; k < chunk; k++) fn(i++);
+    timed += process.hrtime.bigint() - start;
+    const used = process.cpuUsage(cpuStart);
+    cpu += used.user + used.system;
+    calls += chunk;
+    if (options.between) await options.between();
+  }
+  return { ns: Number(timed) / calls, cpuNs: (cpu * 1000) / calls, calls };
+}
+
+/** One measured path of {@link interleave}: `run` performs one timed run and returns its figure. */
+export interface Path<R> {
+  readonly name: string;
+  /** One timed run (sized by the path itself, ≥ RUN_MS). */
+  readonly run: () => Promise<R>;
+  /** Untimed warm-up before the first run. @default one run, discarded */
+  readonly warmup?: () => Promise<void>;
+}
+
+/**
+ * Runs every path `runs` times, round-robin (the order reversed every other
+ * round), after an untimed warm-up of each: paths that are compared see the same
+ * machine load. Returns every run's result, per path, in the order given.
+ */
+export async function interleave<R>(paths: readonly Path<R>[], runs = RUNS): Promise<R[][]> {
+  for (const path of paths) {
+    if (path.warmup) await path.warmup();
+    else await path.run();
+  }
+  const results: R[][] = paths.map(() => []);
+  for (let round = 0; round < runs; round++) {
+    const order = paths.map((_, k) => k);
+    if (round % 2) order.reverse();
+    for (const k of order) results[k]!.push(await paths[k]!.run());
+  }
+  return results;
+}
+
+/** Yields to the event loop once (timers, I/O and microtasks run). */
+export function yieldToLoop(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
+}
+
+/** The machine: CPU model and count, memory, Node, and the load average now (the machine is shared). */
+export function machine(): string {
+  const cpu = cpus();
+  const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
+  return `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}${cpu[0]?.speed ? ` @ ${cpu[0].speed} MHz` : ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${load} (1 / 5 / 15 min)`;
+}
+
+/** Peak resident set size of this process so far, in MiB. */
+export function peakRssMiB(): number {
+  return process.resourceUsage().maxRSS / 1024;
+}
+
 /** Formats a number with thousands separators. */
 export function fmt(n: number, digits = 0): string {
   return n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
 }
 
-/** Writes a suite's markdown section to bench/results/<name>.md and prints it. */
+/**
+ * Writes a suite's markdown section to bench/results/<name>.md and prints it.
+ * The section starts with a `<!-- suite: name -->` marker, so that run.mjs can
+ * keep the sections of suites it did not run this time.
+ */
 export function writeSection(name: string, markdown: string): void {
   const file = join(here, '..', 'results', `${name}.md`);
   mkdirSync(dirname(file), { recursive: true });
-  writeFileSync(file, `${markdown.trim()}\n`);
+  writeFileSync(file, `<!-- suite: ${name} -->\n${markdown.trim()}\n`);
   console.log(markdown);
 }
 

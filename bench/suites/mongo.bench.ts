@@ -9,14 +9,14 @@ import { MongoHandler, MongoSubscriber } from '@logq/mongo';
 import { useFerretDB } from '@logq/services';
 import { type Document, type IndexDescription, Long, MongoBulkWriteError, MongoClient, ObjectId } from 'mongodb';
 import { randomBytes } from 'node:crypto';
-import { fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
+import { RUNS, fmt, fmtRuns, fmtStats, machine, nsPerCall, sampleJson, spawnConsumer, stats, writeSection, type Stats } from './lib.js';
 
 const N = Number(process.env.LOGQ_BENCH_MONGO_N ?? 10_000);
 /** End to end is small: on FerretDB consuming N records costs about N²/prefetch document reads (every delete scans the collection). */
 const E2E_N = Number(process.env.LOGQ_BENCH_MONGO_E2E_N ?? 3_000);
-/** Each path runs this many rounds, alternating raw and logq (the machine is shared); the best run counts. */
-const ROUNDS = Number(process.env.LOGQ_BENCH_MONGO_ROUNDS ?? 3);
-const E2E_ROUNDS = Number(process.env.LOGQ_BENCH_MONGO_E2E_ROUNDS ?? 3);
+/** Each path runs this many rounds (≥ 5) after a warm-up round, alternating raw and logq; median and range reported. */
+const ROUNDS = Math.max(RUNS, Number(process.env.LOGQ_BENCH_MONGO_ROUNDS ?? RUNS));
+const E2E_ROUNDS = Math.max(RUNS, Number(process.env.LOGQ_BENCH_MONGO_E2E_ROUNDS ?? RUNS));
 const BATCH = 512;
 /** Records the raw work-queue consumer takes per round (MongoSubscriber's default prefetch). */
 const PREFETCH = 1000;
@@ -228,22 +228,28 @@ async function main(): Promise<void> {
   const url = `${service.url.replace(/\/+$/, '')}/bench`;
   const client = new MongoClient(url);
   await client.connect();
-  const best = { bare: 0, raw: 0, inflight2: 0, logq: 0, rawQueue: 0, queue: 0, rawBroadcast: 0, broadcast: 0 };
+  const keys = ['bare', 'raw', 'inflight2', 'logq', 'rawQueue', 'queue', 'rawBroadcast', 'broadcast'] as const;
+  const runs = Object.fromEntries(keys.map((k) => [k, [] as number[]])) as Record<(typeof keys)[number], number[]>;
   let last = performance.now();
-  const max = (key: keyof typeof best, value: number): void => {
-    best[key] = Math.max(best[key], value);
+  let warm = true;
+  const before = machine();
+  // Round 0 of each loop is an untimed warm-up; every later run is kept (medians and ranges, never a best-of).
+  const max = (key: (typeof keys)[number], value: number): void => {
+    if (!warm) runs[key].push(value);
     const now = performance.now();
     console.error(`mongo: ${key} ${fmt(value)} records/s (${((now - last) / 1000).toFixed(1)} s)`);
     last = now;
   };
   try {
-    for (let round = 0; round < ROUNDS; round++) {
+    for (let round = 0; round <= ROUNDS; round++) {
+      warm = round === 0;
       max('raw', await rawInsert(client, 'indexed'));
       max('logq', await logqInsert(client, url));
       max('bare', await rawInsert(client, 'bare'));
       max('inflight2', await rawInsert(client, 'inflight2'));
     }
-    for (let round = 0; round < E2E_ROUNDS; round++) {
+    for (let round = 0; round <= E2E_ROUNDS; round++) {
+      warm = round === 0;
       max('rawQueue', await endToEnd(client, url, 'raw-queue'));
       max('queue', await endToEnd(client, url, 'logq-queue'));
       max('rawBroadcast', await endToEnd(client, url, 'raw-broadcast'));
@@ -263,19 +269,21 @@ async function main(): Promise<void> {
       if (sink.length >= BATCH) sink.length = 0;
     });
 
+    const stat = Object.fromEntries(keys.map((k) => [k, stats(runs[k])])) as Record<(typeof keys)[number], Stats>;
+    const best = Object.fromEntries(keys.map((k) => [k, stat[k].median])) as Record<(typeof keys)[number], number>;
     const r = (a: number, b: number): string => (a / b).toFixed(2);
     const md = `## @logq/mongo (${service.owned ? 'FerretDB 1.24.2, SQLite' : 'LOGQ_MONGO_URL'})
 
-| path | records/s | vs raw |
+| path | records/s: median (min–max) | vs raw (medians) |
 |---|---:|---:|
-| raw driver \`insertMany\` (batches of ${BATCH}, same documents, same indexes: level, channel, timestamp) | ${fmt(best.raw)} | 1.00 |
-| **MongoHandler** → collection (\`flush()\` acknowledged) | ${fmt(best.logq)} | **${r(best.logq, best.raw)}** |
-| raw \`insertMany\` into a bare collection (no indexes; for transparency) | ${fmt(best.bare)} | ${r(best.bare, best.raw)} |
-| raw \`insertMany\`, two batches in flight (what a pipelining QueueHandler could reach; unordered) | ${fmt(best.inflight2)} | ${r(best.inflight2, best.raw)} |
-| raw end to end, work queue (insertMany → find head, claim by insert, deleteMany) | ${fmt(best.rawQueue)} | 1.00 |
-| **end to end, work queue** (MongoHandler → MongoSubscriber) | ${fmt(best.queue)} | **${r(best.queue, best.rawQueue)}** |
-| raw end to end, broadcast (insertMany → capped collection, tailable cursor) | ${fmt(best.rawBroadcast)} | 1.00 |
-| **end to end, broadcast** (MongoHandler → MongoSubscriber) | ${fmt(best.broadcast)} | **${r(best.broadcast, best.rawBroadcast)}** |
+| raw driver \`insertMany\` (batches of ${BATCH}, same documents, same indexes: level, channel, timestamp) | ${fmtStats(stat.raw)} | 1.00 |
+| **MongoHandler** → collection (\`flush()\` acknowledged) | ${fmtStats(stat.logq)} | **${r(best.logq, best.raw)}** |
+| raw \`insertMany\` into a bare collection (no indexes; for transparency) | ${fmtStats(stat.bare)} | ${r(best.bare, best.raw)} |
+| raw \`insertMany\`, two batches in flight (what a pipelining QueueHandler could reach; unordered) | ${fmtStats(stat.inflight2)} | ${r(best.inflight2, best.raw)} |
+| raw end to end, work queue (insertMany → find head, claim by insert, deleteMany) | ${fmtStats(stat.rawQueue)} | 1.00 |
+| **end to end, work queue** (MongoHandler → MongoSubscriber) | ${fmtStats(stat.queue)} | **${r(best.queue, best.rawQueue)}** |
+| raw end to end, broadcast (insertMany → capped collection, tailable cursor) | ${fmtStats(stat.rawBroadcast)} | 1.00 |
+| **end to end, broadcast** (MongoHandler → MongoSubscriber) | ${fmtStats(stat.broadcast)} | **${r(best.broadcast, best.rawBroadcast)}** |
 
 | caller cost per log call | ns |
 |---|---:|
@@ -286,9 +294,11 @@ Ratios: handler ${r(best.logq, best.raw)} of raw insertMany into an equally inde
 ${r(best.queue, best.rawQueue)} (work queue) and ${r(best.broadcast, best.rawBroadcast)} (broadcast) of the raw driver doing the same work; against raw
 insertMany alone, end to end is ${r(best.queue, best.raw)} (work queue) and ${r(best.broadcast, best.raw)} (broadcast): on FerretDB reading a document
 costs more than inserting it and every delete scans the whole collection, whatever the client. Method: ${N} records of the ~540-byte dict per insert path
-(documents built inside the timing for both; best of ${ROUNDS} alternating rounds), ${E2E_N} records end to end with the producer
-here and the consumer in a child process, timed from the first record produced to the consumer's last (best of ${E2E_ROUNDS});
-the raw consumers are the shortest correct ones on FerretDB (see bench/suites/mongo.bench.ts); loopback.`;
+(documents built inside the timing for both; ${ROUNDS} alternating rounds after a warm-up round, medians), ${E2E_N} records end to end with the producer
+here and the consumer in a child process, timed from the first record produced to the consumer's last (${E2E_ROUNDS} rounds after a warm-up, medians);
+the raw consumers are the shortest correct ones on FerretDB (see bench/suites/mongo.bench.ts); loopback. Caller cost: not yet on the
+≥ 2 s harness (one run of ${fmt(calls)} calls). Every run (records/s): ${keys.map((k) => `${k} ${fmtRuns(stat[k])}`).join('; ')}.
+Machine at the start: ${before}; at the end: ${machine().replace(/^.*load average/, 'load average')}.`;
     writeSection('mongo', md);
   } finally {
     await client.close();

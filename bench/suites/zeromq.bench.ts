@@ -5,11 +5,12 @@ import { Logger, kw } from '@logq/core';
 import { ZeroMQHandler, ZeroMQSubscriber } from '@logq/zeromq';
 import { freePort } from '@logq/services';
 import * as zmq from 'zeromq';
-import { captureRecord, fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
+import { RUNS, RUN_MS, captureRecord, fmt, fmtRuns, fmtStats, interleave, machine, sampleJson, spawnConsumer, stats, timeCalls, writeSection } from './lib.js';
 
-const N = 50_000;
-/** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
-const ROUNDS = 5;
+/** Records per end-to-end run: sized so that a run lasts ≥ 2 s on the reference machine (the shortest run is reported). */
+const N = Number(process.env.BENCH_TOTAL ?? 200_000);
+/** Each end-to-end path runs this many times after a warm-up run, the paths alternating; median and range reported. */
+const ROUNDS = RUNS;
 /** Producers yield to the event loop every this many records, as an application does between requests. */
 const CHUNK = 1024;
 /** The same high-water mark on both sides (logq's default). */
@@ -122,6 +123,7 @@ async function waitForSubscription(pub: zmq.XPublisher): Promise<void> {
 
 /** One end-to-end run: records/s, records lost, and CPU µs per record of the producer (this process) and the consumer. */
 interface Run {
+  seconds: number;
   rate: number;
   lost: number;
   producerUs: number;
@@ -176,52 +178,95 @@ async function endToEnd(path: Path): Promise<Run> {
   const { at, count, cpuUs } = await consumer.done;
   const used = process.cpuUsage(cpu);
   const end = count < N ? at - IDLE_MS : at;
-  return { rate: count / ((end - start) / 1000), lost: N - count, producerUs: (used.user + used.system) / N, consumerUs: cpuUs / Math.max(1, count) };
+  return { seconds: (end - start) / 1000, rate: count / ((end - start) / 1000), lost: N - count, producerUs: (used.user + used.system) / N, consumerUs: cpuUs / Math.max(1, count) };
 }
 
-async function callerCost(): Promise<number> {
-  // Nobody listens: the PUSH socket queues up to its HWM, then records wait in the handler's buffer.
-  // Closing it then reports the records left undelivered, as expected here: not printed.
-  const handler = new ZeroMQHandler(`tcp://127.0.0.1:${await freePort()}`, { multi: true, maxBuffer: N * 2, socketLingerMs: 0, onError: () => {} });
+/** The caller's cost of a log call into a ZeroMQHandler whose peer (a PULL socket here) takes every record. */
+async function callerCost(): Promise<readonly number[]> {
+  const uri = `tcp://127.0.0.1:${await freePort()}`;
+  const pull = new zmq.Pull({ receiveHighWaterMark: HWM, linger: 0 });
+  await pull.bind(uri);
+  let draining = true;
+  const drain = (async () => {
+    while (draining) await pull.receive().catch(() => []);
+  })();
+  const handler = new ZeroMQHandler(uri, { multi: true, maxBuffer: 100_000 });
   await handler.open();
-  const ns = handler.applicationBound(() => nsPerCall(N, logOne));
-  await handler.close({ timeoutMs: 100 });
-  return ns;
+  // Timed chunks of 1,000 calls; between chunks (untimed) the handler flushes, so its buffer never overflows
+  // and no call takes the drop path.
+  const [runs] = await interleave([
+    {
+      name: 'logq',
+      run: async () => {
+        handler.pushApplication();
+        try {
+          return (await timeCalls(logOne, { between: () => handler.flush() })).ns;
+        } finally {
+          handler.popApplication();
+        }
+      },
+    },
+  ]);
+  await handler.close({ timeoutMs: 60_000 });
+  draining = false;
+  pull.close();
+  await drain;
+  if (handler.stats.dropped > 0) throw new Error(`the caller-cost handler dropped ${handler.stats.dropped} records`);
+  return runs!;
 }
 
 const rawBuffer: string[] = [];
 
 async function main(): Promise<void> {
   const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord(() => logOne(1)).toDict()));
+  const before = machine();
   const paths = ['raw-push', 'logq-push', 'logq-push-multipart', 'raw-pub', 'logq-pub'] as const;
-  // Per path: the best rate (with its losses) and the least CPU per record over the rounds.
-  const best = Object.fromEntries(paths.map((p) => [p, { rate: 0, lost: 0, producerUs: Infinity, consumerUs: Infinity }])) as Record<Path, Run>;
-  for (let round = 0; round < ROUNDS; round++) {
-    for (const path of paths) {
-      const result = await endToEnd(path);
-      const b = best[path];
-      if (result.rate > b.rate) Object.assign(b, { rate: result.rate, lost: result.lost });
-      b.producerUs = Math.min(b.producerUs, result.producerUs);
-      b.consumerUs = Math.min(b.consumerUs, result.consumerUs);
-      console.log(
-        `${path}: ${fmt(result.rate)} records/s, lost ${result.lost}, CPU µs/record producer ${fmt(result.producerUs, 1)} consumer ${fmt(result.consumerUs, 1)}`,
-      );
-    }
-  }
-  const rawCaller = nsPerCall(N, (i) => {
-    rawBuffer.push(sampleJson(i));
-    if (rawBuffer.length > 10_000) rawBuffer.length = 0;
-  });
-  const logqCaller = await callerCost();
+  const runs = await interleave(
+    paths.map((path) => ({
+      name: path,
+      run: async () => {
+        const result = await endToEnd(path);
+        console.log(
+          `${path}: ${fmt(result.rate)} records/s, lost ${result.lost}, CPU µs/record producer ${fmt(result.producerUs, 1)} consumer ${fmt(result.consumerUs, 1)}`,
+        );
+        return result;
+      },
+    })),
+    ROUNDS,
+  );
+  const byPath = Object.fromEntries(paths.map((p, k) => [p, runs[k]!])) as Record<Path, Run[]>;
+  const shortest = Math.min(...runs.flat().map((r) => r.seconds));
+  const rate = (p: Path) => stats(byPath[p].map((r) => r.rate));
+  const cpuOf = (p: Path, key: 'producerUs' | 'consumerUs') => stats(byPath[p].map((r) => r[key])).median;
+  const rawCaller = stats(
+    (
+      await interleave([
+        {
+          name: 'raw',
+          run: async () =>
+            (
+              await timeCalls((i) => {
+                rawBuffer.push(sampleJson(i));
+                if (rawBuffer.length > 10_000) rawBuffer.length = 0;
+              })
+            ).ns,
+        },
+      ])
+    )[0]!,
+  );
+  const logqCaller = stats(await callerCost());
   const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`;
-  const lost = (p: Path) => (best[p].lost > 0 ? ` (lost ${fmt(best[p].lost)})` : '');
+  const lost = (p: Path) => {
+    const most = Math.max(...byPath[p].map((r) => r.lost));
+    return most > 0 ? ` (lost up to ${fmt(most)})` : '';
+  };
   const row = (p: Path, label: string, raw: Path) =>
-    `| ${label} | ${fmt(best[p].rate)}${lost(p)} | ${ratio(best[p].rate, best[raw].rate)} | ${fmt(best[p].producerUs, 1)} | ${fmt(best[p].consumerUs, 1)} |`;
+    `| ${label} | ${fmtStats(rate(p))}${lost(p)} | ${ratio(rate(p).median, rate(raw).median)} | ${fmt(cpuOf(p, 'producerUs'), 1)} | ${fmt(cpuOf(p, 'consumerUs'), 1)} |`;
   writeSection(
     'zeromq',
     `## ZeroMQ (@logq/zeromq, zeromq ${zmq.version})
 
-| path | records/s | vs raw | CPU µs/record: producer | consumer |
+| path | records/s: median (min–max) | vs raw (medians) | CPU µs/record: producer | consumer |
 |---|---:|---:|---:|---:|
 ${row('raw-push', 'raw zeromq: PUSH → PULL, one JSON frame per send, JSON.parse', 'raw-push')}
 ${row('logq-push', 'logq ZeroMQHandler → ZeroMQSubscriber, \`multi: true\` (PUSH/PULL)', 'raw-push')}
@@ -229,19 +274,24 @@ ${row('logq-push-multipart', 'logq, \`multi: true, multipart: true\` (each batch
 ${row('raw-pub', 'raw zeromq: XPUB (noDrop) → SUB, one JSON frame per send, JSON.parse', 'raw-pub')}
 ${row('logq-pub', 'logq ZeroMQHandler → ZeroMQSubscriber, PUB/SUB (noDrop)', 'raw-pub')}
 
-| caller-side cost per log call | ns |
-|---|---:|
-| raw: JSON.stringify of the record dict + array push | ${fmt(rawCaller)} |
-| logq: \`log.info(...)\` → ZeroMQHandler | ${fmt(logqCaller)} |
+| caller-side cost per log call | ns: median (min–max) | every run |
+|---|---:|---|
+| raw: JSON.stringify of the record dict + array push | ${fmtStats(rawCaller)} | ${fmtRuns(rawCaller)} |
+| logq: \`log.info(...)\` → ZeroMQHandler | ${fmtStats(logqCaller)} | ${fmtRuns(logqCaller)} |
 
-Method: best of ${ROUNDS} runs (raw and logq alternating; CPU: the least of the runs, all threads of the process,
-libzmq's I/O thread included) of ${fmt(N)} records of ${recordBytes} bytes (logq) /
-${Buffer.byteLength(sampleJson(0))} bytes (raw) per path over tcp on 127.0.0.1, send/receive HWM ${fmt(HWM)} on both; the producer
+Every run (records/s): ${paths.map((p) => `${p} ${fmtRuns(rate(p))}`).join('; ')}.
+
+Method: ${ROUNDS} runs per path after an untimed warm-up run, the paths alternating (order reversed every other round);
+records/s and CPU are medians (CPU: all threads of the process, libzmq's I/O thread included), of ${fmt(N)} records
+of ${recordBytes} bytes (logq) / ${Buffer.byteLength(sampleJson(0))} bytes (raw) per run (the shortest run took ${fmt(shortest, 1)} s) over
+tcp on 127.0.0.1, send/receive HWM ${fmt(HWM)} on both; the producer
 runs here and the consumer in a child process, and every consumer turns each frame into an object (raw: \`JSON.parse\`;
-logq: a \`LogRecord\` from \`subscriber.recv()\`); end-to-end time is from the first send or log call to the consumer
-having decoded the last record (PUB/SUB starts once the subscription has arrived); both producers yield to the event
-loop every ${fmt(CHUNK)} records, and the raw producer awaits each \`send\` (retrying a frame the noDrop XPUB refuses).
-Caller cost: mean wall time of ${fmt(N)} \`log.info\` calls (record creation, encoding, buffering) with the handler pushed.`,
+logq: a \`LogRecord\` from \`subscriber.recv()\`); end-to-end time is from the first send or log call (after connect
+and the consumer's ready; PUB/SUB once the subscription has arrived) to the consumer having decoded the last record;
+both producers yield to the event loop every ${fmt(CHUNK)} records, and the raw producer awaits each \`send\` (retrying a
+frame the noDrop XPUB refuses). Caller cost: timed chunks of 1,000 calls to ≥ ${fmt(RUN_MS / 1000, 1)} s per run, ${ROUNDS} runs
+after a warm-up run; logq's handler (its peer a PULL socket that drains) flushes between chunks, untimed, so no call
+takes the drop path. Machine at the start: ${before}; at the end: ${machine().replace(/^.*load average/, 'load average')}.`,
   );
 }
 

@@ -3,7 +3,8 @@ import { dispatchRecord } from './dispatch.js';
 import { callErrorHook, createStderrErrorHook, type ErrorHook } from './error-hook.js';
 import type { Handler } from './handler.js';
 import { type LevelLike, Level, lookupLevel } from './levels.js';
-import { type Callsite, LogRecord } from './record.js';
+import { type Callsite, LogRecord, type LogRecordInit } from './record.js';
+import { adoption } from './record-adopt.js';
 
 /** Marks {@link KeywordArgs} (`Symbol.for('logq.kw')`), so that `kw()` from one copy of core works in another. */
 export const KW_BRAND: unique symbol = Symbol.for('logq.kw') as never;
@@ -136,7 +137,7 @@ export class Logger {
       const last = args[args.length - 1];
       const keywords = hasBrand(last, KW_BRAND) ? (last as KeywordArgs) : undefined;
       if (keywords) args.pop();
-      const record = new LogRecord({
+      const init: LogRecordInit = {
         channel: this.name,
         level,
         msg: typeof msg === 'string' ? msg : String(msg),
@@ -145,7 +146,10 @@ export class Logger {
         extra: keywords?.extra,
         error: error !== undefined ? error : keywords?.error,
         callsite: this.callsite ? captureCallsite() : undefined,
-      });
+      };
+      // `args` is this call's own rest array: the record takes it without a copy.
+      adoption.on = true;
+      const record = new LogRecord(init);
       this.handle(record);
     } catch (failure) {
       callErrorHook(this.onError, failure);

@@ -1,7 +1,7 @@
 import { pyFormat, pyStr } from './format.js';
 
 /** One piece of a compiled template: literal text, a positional field or a keyword field. */
-type Segment = string | { readonly index: number } | { readonly name: string };
+export type Segment = string | { readonly index: number } | { readonly name: string };
 
 const MAX_CACHED = 512;
 const cache = new Map<string, readonly Segment[] | null>();
@@ -15,12 +15,7 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * Python's exact result or error.
  */
 export function formatMessage(template: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): string {
-  let compiled = cache.get(template);
-  if (compiled === undefined) {
-    compiled = compile(template);
-    if (cache.size >= MAX_CACHED) cache.clear();
-    cache.set(template, compiled);
-  }
+  const compiled = compiledTemplate(template);
   if (compiled === null) return pyFormat(template, args, kwargs);
   let out = '';
   for (const segment of compiled) {
@@ -35,6 +30,17 @@ export function formatMessage(template: string, args: readonly unknown[], kwargs
     }
   }
   return out;
+}
+
+/** The compiled form of a simple template (cached), or null for a template that only `pyFormat` handles. */
+export function compiledTemplate(template: string): readonly Segment[] | null {
+  let compiled = cache.get(template);
+  if (compiled === undefined) {
+    compiled = compile(template);
+    if (cache.size >= MAX_CACHED) cache.clear();
+    cache.set(template, compiled);
+  }
+  return compiled;
 }
 
 /** Compiles a simple template, or returns null for anything `pyFormat` must handle. */

@@ -1,5 +1,7 @@
 import { toJsonSafe } from './json.js';
-import { WIRE_RECORD_KEYS, type LogRecord } from './record.js';
+import { pyStr } from './format-repr.js';
+import { compiledTemplate } from './message-template.js';
+import { LogRecord, WIRE_RECORD_KEYS } from './record.js';
 
 /*
  * The wire JSON of a record, written directly. It is exactly
@@ -81,58 +83,143 @@ function objectJson(values: Readonly<Record<string, unknown>>): string {
  * intermediate dict. Never throws for records made by logq; a field set to a
  * value JSON cannot hold is made JSON-safe as `toDict` would leave it to
  * `JSON.stringify`.
+ *
+ * The text is joined from few pieces (a V8 string of few parts is cheaper to
+ * flatten): a cached head for the channel and level, the template, the
+ * arguments, the message, the time (written by logq, so quoted without a
+ * scan) and a cached tail for the process, thread, call-site and error fields.
  */
 export function recordJson(record: LogRecord): string {
-  const message = record.message;
-  // A template with arguments recurs; a message logged as is (msg === message) is quoted once for both fields.
-  const formatted = typeof message !== 'string' || message !== record.msg;
-  const msgJson = formatted ? recurring(record.msg) : safeJson(message);
+  const { msg, args, kwargs, extra } = record;
+  let msgJson = '';
+  let messageJson: string | null = null;
+  // Not formatted yet (a fresh record): a simple template with primitive arguments is written as JSON directly,
+  // when its literal text needs no escaping (its JSON is no longer than the quotes make it). Not for a subclass,
+  // which may format its message its own way.
+  if (record['cachedMessage'] === null && typeof msg === 'string' && (args.length > 0 || !isEmpty(kwargs)) && Object.getPrototypeOf(record) === LogRecord.prototype) {
+    msgJson = recurringString(msg);
+    if (msgJson.length === msg.length + 2) messageJson = templateJson(msg, args, kwargs);
+  }
+  if (messageJson === null) {
+    const message = record.message;
+    // A template with arguments recurs; a message logged as is (msg === message) is quoted once for both fields.
+    const formatted = typeof message !== 'string' || message !== msg;
+    msgJson = formatted ? recurring(msg) : safeJson(message);
+    messageJson = formatted ? safeJson(message) : msgJson;
+  }
+  const middle = isEmpty(kwargs) && isEmpty(extra) ? EMPTY_KWARGS_EXTRA : `,"kwargs":${objectJson(kwargs)},"extra":${objectJson(extra)},"message":`;
+  const rawTime = record.rawTime;
   let out =
-    `{"channel":${recurring(record.channel)},"level":${safeJson(record.level)},"msg":${msgJson}` +
-    `,"args":${arrayJson(record.args)},"kwargs":${objectJson(record.kwargs)},"extra":${objectJson(record.extra)}` +
-    `,"message":${formatted ? safeJson(message) : msgJson},"time":${safeJson(record.isoTime)}` +
-    originJson(record) +
-    callsiteAndErrorJson(record);
+    head(record.channel, record.level) + msgJson + ',"args":' + arrayJson(args) + middle + messageJson +
+    (rawTime === null ? `,"time":"${record.isoTime}"` : `,"time":${safeJson(rawTime)}`);
   const unknown = record.unknownFields;
-  if (unknown) {
-    for (const key of Object.keys(unknown)) {
-      if (key === '__proto__' || WIRE_RECORD_KEYS.has(key)) continue;
-      out += `,${jsonString(key)}:${safeJson(unknown[key])}`;
-    }
+  if (unknown === null) return flatten(out + tailJson(record, '}'));
+  out += tailJson(record, '');
+  for (const key of Object.keys(unknown)) {
+    if (key === '__proto__' || WIRE_RECORD_KEYS.has(key)) continue;
+    out += `,${jsonString(key)}:${safeJson(unknown[key])}`;
   }
   return flatten(`${out}}`);
 }
 
+/**
+ * The JSON text of `formatMessage(template, args, kwargs)` without building the
+ * message first (the message is not cached on the record: it is made again,
+ * identically, if read). Only for a compiled template (the caller checks that its
+ * literal text needs no escaping) and arguments that are numbers, booleans, null or strings that
+ * need no escaping (no surrogates either, so that escaping the pieces equals
+ * escaping their concatenation); null for anything else.
+ */
+function templateJson(template: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): string | null {
+  const compiled = compiledTemplate(template);
+  if (compiled === null || !Array.isArray(args)) return null;
+  let out = '"';
+  for (let i = 0; i < compiled.length; i++) {
+    const segment = compiled[i]!;
+    let value: unknown;
+    if (typeof segment === 'string') {
+      out += segment;
+      continue;
+    } else if ('index' in segment) {
+      if (segment.index >= args.length) return null;
+      value = args[segment.index];
+    } else {
+      if (!Object.hasOwn(kwargs, segment.name)) return null;
+      value = kwargs[segment.name];
+    }
+    if (typeof value === 'number' || typeof value === 'boolean' || value === null || value === undefined) {
+      out += pyStr(value);
+    } else if (typeof value === 'string' && value.length < 256 && !NEEDS_ESCAPE.test(value)) {
+      out += value;
+    } else {
+      return null;
+    }
+  }
+  return `${out}"`;
+}
+
+const EMPTY_KWARGS_EXTRA = ',"kwargs":{},"extra":{},"message":';
+
+/** Whether an object has no enumerable key (the usual kwargs and extra). */
+function isEmpty(values: Readonly<Record<string, unknown>>): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  for (const _ in values) return false;
+  return typeof values === 'object' && values !== null && !Array.isArray(values);
+}
+
+// The head `{"channel":…,"level":…,"msg":` of the last record of each channel.
+const heads = new Map<string, { level: number; json: string }>();
+
+function head(channel: string, level: number): string {
+  if (typeof channel !== 'string' || typeof level !== 'number') return `{"channel":${recurring(channel)},"level":${safeJson(level)},"msg":`;
+  let entry = heads.get(channel);
+  if (entry === undefined || entry.level !== level) {
+    entry = { level, json: flatten(`{"channel":${recurring(channel)},"level":${safeJson(level)},"msg":`) };
+    if (heads.size >= 1024) heads.clear();
+    heads.set(channel, entry);
+  }
+  return entry.json;
+}
+
 // Fewer pieces, less work: the process and thread fields are the same for every
 // record a process makes, and a record without call site or error has a fixed tail.
-let origin: { process: number | null; processName: string | null; thread: number | null; threadName: string | null; greenlet: number | null; json: string } | null = null;
+let origin: { process: number | null; processName: string | null; thread: number | null; threadName: string | null; greenlet: number | null; json: string; plainTail: string } | null = null;
+
+/** `,"process":…` to the end of the known fields, then `end`. */
+function tailJson(record: LogRecord, end: string): string {
+  const origin = originJson(record);
+  return isPlain(record) ? (end === '' ? origin.plainTail : origin.plainTail + end) : origin.json + callsiteAndErrorJson(record) + end;
+}
 
 /** `,"process":…` to `"greenlet":…`: the text of the last record whose fields were the same, or new text. */
-function originJson(record: LogRecord): string {
+function originJson(record: LogRecord): NonNullable<typeof origin> {
   const { process, processName, thread, threadName, greenlet } = record;
   if (origin !== null && origin.process === process && origin.processName === processName && origin.thread === thread && origin.threadName === threadName && origin.greenlet === greenlet) {
-    return origin.json;
+    return origin;
   }
-  const json =
+  const json = flatten(
     `,"process":${safeJson(process)},"process_name":${recurring(processName)}` +
-    `,"thread":${safeJson(thread)},"thread_name":${recurring(threadName)},"greenlet":${safeJson(greenlet)}`;
-  origin = { process, processName, thread, threadName, greenlet, json: flatten(json) };
-  return origin.json;
+    `,"thread":${safeJson(thread)},"thread_name":${recurring(threadName)},"greenlet":${safeJson(greenlet)}`,
+  );
+  origin = { process, processName, thread, threadName, greenlet, json, plainTail: flatten(json + PLAIN_TAIL) };
+  return origin;
 }
 
 const PLAIN_TAIL =
   ',"func_name":null,"filename":null,"module":null,"lineno":null,"exception_name":null,"exception_message":null' +
   ',"formatted_exception":null,"frame_correction":0,"heavy_initialized":true,"information_pulled":true';
 
-/** `,"func_name":…` to `"information_pulled":…`. */
-function callsiteAndErrorJson(record: LogRecord): string {
-  if (
+/** Whether the record has no call site and no error (the fixed tail). */
+function isPlain(record: LogRecord): boolean {
+  return (
     record.funcName === null && record.filename === null && record.module === null && record.lineno === null &&
     record.exceptionName === null && record.exceptionMessage === null && record.formattedException === null &&
     record.frameCorrection === 0 && record.heavyInitialized === true && record.informationPulled === true
-  ) {
-    return PLAIN_TAIL;
-  }
+  );
+}
+
+/** `,"func_name":…` to `"information_pulled":…`. */
+function callsiteAndErrorJson(record: LogRecord): string {
   return (
     `,"func_name":${safeJson(record.funcName)},"filename":${safeJson(record.filename)}` +
     `,"module":${safeJson(record.module)},"lineno":${safeJson(record.lineno)}` +

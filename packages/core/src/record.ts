@@ -4,6 +4,7 @@ import { formatMessage } from './message-template.js';
 import { type JsonObject, type JsonValue, isJsonObject, toJsonSafe } from './json.js';
 import { levelName } from './levels.js';
 import { formatIsoTime, nowMicros, parseIsoTime } from './time.js';
+import { adoption } from './record-adopt.js';
 
 /**
  * A record as it travels on the wire: exactly Logbook's
@@ -136,10 +137,13 @@ export class LogRecord {
   private cachedMessage: string | null = null;
 
   constructor(init: LogRecordInit) {
+    // A logger's own rest array is taken as is (see record-adopt.ts); the flag holds for this construction only.
+    const adopt = adoption.on;
+    adoption.on = false;
     this.channel = init.channel;
     this.level = init.level;
     this.msg = init.msg;
-    this.args = init.args ? [...init.args] : [];
+    this.args = init.args ? (adopt ? (init.args as unknown[]) : [...init.args]) : [];
     this.kwargs = init.kwargs ? { ...init.kwargs } : {};
     this.extra = init.extra ? { ...init.extra } : {};
     this.micros = init.timeMicros ?? nowMicros();
@@ -186,7 +190,7 @@ export class LogRecord {
   get message(): string {
     if (this.cachedMessage !== null) return this.cachedMessage;
     let text: string;
-    if (this.args.length === 0 && Object.keys(this.kwargs).length === 0) {
+    if (this.args.length === 0 && hasNoKeys(this.kwargs)) {
       text = this.msg;
     } else {
       try {
@@ -305,6 +309,13 @@ export class LogRecord {
     }
     return record;
   }
+}
+
+/** Whether an object has no enumerable key (cheaper than `Object.keys(o).length === 0`). */
+function hasNoKeys(values: Readonly<Record<string, unknown>>): boolean {
+  // eslint-disable-next-line @typescript-eslint/no-unused-vars
+  for (const _ in values) return false;
+  return true;
 }
 
 /** How many enumerable keys `dict` has (counting is much cheaper than listing them). */

@@ -13,6 +13,24 @@ describe('Logger', () => {
     expect(r.channel).toBe('app');
   });
 
+  it("a record owns the logger's argument array, while a record built by hand copies the caller's", () => {
+    const h = new TestHandler();
+    const log = new Logger('app', { handlers: [h] });
+    const value = { n: 1 };
+    log.info('{}', value);
+    const own = h.records[0]!;
+    expect(own.args).toEqual([{ n: 1 }]);
+    // The next record made by hand (right after a logger call) still copies its init's array.
+    const args: unknown[] = ['a'];
+    const byHand = new LogRecord({ channel: 'c', level: Level.INFO, msg: '{}', args });
+    args.push('b');
+    expect(byHand.args).toEqual(['a']);
+    expect(byHand.args).not.toBe(args);
+    log.info('{}', 2);
+    expect(h.records[1]!.args).toEqual([2]);
+    expect(own.args).toEqual([{ n: 1 }]);
+  });
+
   it('exception() fills the exception fields from the error', () => {
     const h = new TestHandler();
     const log = new Logger('app', { handlers: [h] });

@@ -54,6 +54,45 @@ describe('encodeRecord', () => {
     );
   });
 
+  it('is the same for a fresh record, whose message is written from the template before anything formatted it', () => {
+    // Templates of literal text and simple fields with primitive arguments take a direct path that never builds
+    // the message; everything else (escapes, surrogates, missing arguments, objects) must fall back identically.
+    const literal = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 4 }), fc.constantFrom('a"b', '\\', '{{', '}}', ' ms'));
+    const field = fc.constantFrom('{}', '{0}', '{1}', '{2}', '{name}', '{other}', '{0!r}', '{:>4}');
+    const primitive = fc.oneof(
+      fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined),
+      fc.string({ unit: 'grapheme', maxLength: 10 }), fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('x'.repeat(300), 'q"q', '\ud800'),
+      fc.constantFrom({ k: 1 }, [1, 2], new Error('e')),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.oneof(literal, field), { maxLength: 6 }).map((parts) => parts.join('')),
+        fc.array(primitive, { maxLength: 3 }),
+        fc.dictionary(fc.constantFrom('name', 'other'), primitive, { maxKeys: 2 }),
+        (msg, args, kwargs) => {
+          const make = () => new LogRecord({ channel: 'c', level: 11, msg, args, kwargs, timeMicros: 1_764_000_000_123_456 });
+          const fresh = make();
+          const text = encodeRecord(fresh);
+          expect(text).toBe(JSON.stringify(make().toDict()));
+          // Encoding did not change what the record says afterwards.
+          expect(JSON.stringify(fresh.toDict())).toBe(text);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+
+  it("uses a subclass's own message", () => {
+    class Shouting extends LogRecord {
+      override get message(): string {
+        return 'LOUD';
+      }
+    }
+    const record = new Shouting({ channel: 'c', level: 11, msg: 'hello {0}', args: [1], timeMicros: 0 });
+    expect(JSON.parse(encodeRecord(record)).message).toBe('LOUD');
+    expect(encodeRecord(record)).toBe(JSON.stringify(record.toDict()));
+  });
+
   it('writes a decoded record back unchanged, unknown keys and all', () => {
     const text =
       '{"channel":"c","level":13,"msg":"m {0}","args":[1],"kwargs":{},"extra":{"k":"v"},"message":"m 1","time":"2026-11-25T16:23:26.073111Z",' +
