@@ -3,8 +3,8 @@
 // translated verbatim: `new ZeroMQSubscriber(uri)` then `recv()`; `dispatchForever()` with a handler
 // pushed ("with target_handler:"); `dispatchInBackground(handler)` and `controller.stop()`. And the
 // reverse: logq's `new ZeroMQHandler(uri)` into Python's `dispatch_in_background(target_handler)`.
-import { type LogRecord, Logger, TestHandler } from '@logq/core';
-import { waitFor } from '@logq/core/testing';
+import { type LogRecord, Logger, SubscriberGroup, TestHandler } from '@logq/core';
+import { MemoryBroker, MemoryQueueHandler, MemorySubscriber, waitFor } from '@logq/core/testing';
 import { ZeroMQHandler, ZeroMQSubscriber } from '../src/index.js';
 import { endpoint } from './helpers.js';
 import { type Lines, python } from './python.js';
@@ -162,5 +162,52 @@ describe.each([
     } finally {
       await handler.close({ timeoutMs: 2000 });
     }
+  });
+});
+
+// The seed page's "Other" section, SubscriberGroup:
+//   subscribers = SubscriberGroup([
+//       MultiProcessingSubscriber(queue),
+//       ZeroMQSubscriber('tcp://127.0.0.1:5000')
+//   ])
+//   with target_handler:
+//       subscribers.dispatch_forever()
+// @logq/zeromq does not depend on @logq/process (and may not, even for tests), so the first member,
+// Logbook's in-process MultiProcessingSubscriber(queue), is core's in-process MemorySubscriber on a
+// MemoryBroker queue here; MultiProcessingSubscriber is a SubscriberBase like it. Port 5000 becomes a free one.
+describe('SubscriberGroup([<in-process queue subscriber>, ZeroMQSubscriber(uri)]): with target_handler: subscribers.dispatch_forever()', () => {
+  it('dispatches the records of both members to target_handler, and ends when the group is closed', async () => {
+    const uri = await endpoint(); // 'tcp://127.0.0.1:5000'
+    const queue = new MemoryBroker(); // queue = Queue(-1)
+    const targetHandler = new TestHandler();
+    // subscribers = SubscriberGroup([
+    //     MultiProcessingSubscriber(queue),
+    //     ZeroMQSubscriber('tcp://127.0.0.1:5000')
+    // ])
+    const subscribers = new SubscriberGroup([new MemorySubscriber(queue), new ZeroMQSubscriber(uri)]);
+    // with target_handler:
+    //     subscribers.dispatch_forever()
+    const loop = targetHandler.applicationBound(() => subscribers.dispatchForever());
+
+    // The senders: MultiProcessingHandler(queue) → MemoryQueueHandler(queue); ZeroMQHandler('tcp://127.0.0.1:5000').
+    const queueHandler = new MemoryQueueHandler(queue);
+    const zmqHandler = new ZeroMQHandler(uri);
+    try {
+      await zmqHandler.waitForPeers(1, { timeoutMs: 60_000 }); // PUB/SUB: the group's SUB has connected
+      queueHandler.applicationBound(() => new Logger('seed.queue').warn('seed: from the queue'));
+      zmqHandler.applicationBound(() => new Logger('seed.zeromq').warn('seed: from ZeroMQ'));
+      await Promise.all([queueHandler.flush(), zmqHandler.flush()]);
+      await waitFor(() => targetHandler.records.length >= 2, 'both records dispatched to target_handler', 60_000);
+    } finally {
+      await subscribers.close(); // ends dispatch_forever() and closes both members
+      await Promise.all([queueHandler.close(), zmqHandler.close({ timeoutMs: 2000 })]);
+    }
+    await loop;
+    const got = targetHandler.records.map((r) => [r.channel, r.levelName, r.message]).sort();
+    expect(got).toEqual([
+      ['seed.queue', 'WARNING', 'seed: from the queue'],
+      ['seed.zeromq', 'WARNING', 'seed: from ZeroMQ'],
+    ]);
+    expect(subscribers.members.every((member) => member.closed)).toBe(true);
   });
 });
