@@ -218,13 +218,22 @@ class Cluster implements RedisCluster {
       .filter((n): n is BrokerServer => n !== undefined);
   }
 
-  /** The slot map as one node sees it: `masterId:ranges` of every live master holding slots. */
+  /**
+   * The topology as one node sees it: `masterId:ranges` of every live master holding slots, then
+   * `replicaId>masterId` of every live replica. Views agree only once gossip has told every node which
+   * node replicates which: a master learns that a node is its replica some time after the replica does.
+   */
   private static slotMap(entries: NodeEntry[]): string {
-    return entries
-      .filter((e) => e.flags.has('master') && !e.flags.has('fail') && e.slots.length > 0)
+    const live = (e: NodeEntry) => !e.flags.has('fail') && !e.flags.has('fail?');
+    const masters = entries
+      .filter((e) => e.flags.has('master') && live(e) && e.slots.length > 0)
       .map((e) => `${e.id}:${e.slots.map(([a, b]) => `${a}-${b}`).join(',')}`)
-      .sort()
-      .join(' ');
+      .sort();
+    const replicas = entries
+      .filter((e) => e.flags.has('slave') && live(e))
+      .map((e) => `${e.id}>${e.masterId ?? '-'}`)
+      .sort();
+    return `${masters.join(' ')} | ${replicas.join(' ')}`;
   }
 
   private async healthy(): Promise<boolean> {
@@ -245,7 +254,7 @@ class Cluster implements RedisCluster {
       }),
     );
     const first = checks[0];
-    return first !== null && first !== undefined && first !== '' && checks.every((c) => c === first);
+    return first !== null && first !== undefined && !first.startsWith(' | ') && checks.every((c) => c === first);
   }
 
   async waitHealthy(timeoutMs = 60_000): Promise<void> {
