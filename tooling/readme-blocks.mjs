@@ -227,13 +227,13 @@ async function waitForOutput(run, text, ms) {
 const results = [];
 function report(block, problem, run) {
   const where = `${block.readme}:${block.line}`;
-  results.push({ where, ok: !problem });
+  const output = problem && run ? `${run.stdout}${run.stderr}`.trim() : '';
+  results.push({ where, ok: !problem, file: block.file, problem, tail: output.split('\n').slice(-10).join('\n') });
   if (!problem) {
     console.log(`ok    ${where} ${block.file} (${block.kind})`);
     return;
   }
   console.log(`FAIL  ${where} ${block.file} (${block.kind}): ${problem}`);
-  const output = run ? `${run.stdout}${run.stderr}`.trim() : '';
   if (output) console.log(output.split('\n').slice(-25).map((l) => `      | ${l}`).join('\n'));
 }
 
@@ -319,7 +319,13 @@ const failed = results.length - passed + (crashed ? 1 : 0);
 // Totals for tooling/test.mjs, in the form its jest reporter leaves them.
 if (process.env.LOGQ_TEST_RESULTS) {
   mkdirSync(process.env.LOGQ_TEST_RESULTS, { recursive: true });
-  writeFileSync(join(process.env.LOGQ_TEST_RESULTS, `readme-blocks-${process.pid}.json`), JSON.stringify({ package: 'readme-blocks', passed, failed, skipped: 0 }));
+  writeFileSync(join(process.env.LOGQ_TEST_RESULTS, `readme-blocks-${process.pid}.json`), JSON.stringify({
+    package: 'readme-blocks', passed, failed, skipped: 0,
+    failures: [
+      ...results.filter((r) => !r.ok).map((r) => ({ file: r.where, test: r.file, error: `${r.problem}\n${r.tail}` })),
+      ...(crashed ? [{ file: 'tooling/readme-blocks.mjs', test: '(crashed)', error: String(crashed?.stack ?? crashed) }] : []),
+    ],
+  }));
 }
 console.log(`readme-blocks: ${passed} passed, ${failed} failed (${basename(root)}: ${readmes.length} READMEs)`);
 process.exit(failed > 0 ? 1 : 0);

@@ -22,12 +22,14 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const packages = [];
+const failures = [];
 for (const file of readdirSync(results)) {
   const r = JSON.parse(readFileSync(join(results, file), 'utf8'));
   passed += r.passed;
   failed += r.failed;
   skipped += r.skipped;
   packages.push(`${r.package} ${r.passed}/${r.passed + r.failed}`);
+  for (const f of r.failures ?? []) failures.push({ package: r.package, ...f });
 }
 rmSync(results, { recursive: true, force: true });
 
@@ -48,6 +50,8 @@ if (packages.length === 0) {
   console.error('tests: no jest run reported results');
   process.exit(code === 0 ? 1 : code);
 }
+// The failures again at the very end, where a CI log's tail is read first.
+for (const f of failures) console.log(`\nFAILED ${f.package}: ${f.file} › ${f.test}\n${f.error.split('\n').map((line) => `    ${line}`).join('\n')}`);
 console.log(`\njest runs: ${packages.sort().join(', ')}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 console.log(`stages: ${stageResults.map((s) => `${s.name} ${s.ok ? 'ok' : 'FAILED'}`).join(', ')}`);
