@@ -9,8 +9,10 @@ import type { RedisQueueHandlerOptions, RedisSubscriberOptions } from './options
 import { RedisSubscriber } from './subscriber.js';
 
 export { RedisOptionsError, RedisTransportError } from './errors.js';
-export { DEFAULT_REDIS_URI, RedisQueueHandler, STREAM_FIELD } from './handler.js';
+export { RedisQueueHandler } from './handler.js';
 export { KOMBU_SEP, kombuBindingKey, kombuBindingMember, kombuEnvelope, unwrapKombu } from './kombu.js';
+export { RedisHandler, pythonIsoformat } from './logstash-handler.js';
+export { DEFAULT_QUEUE, DEFAULT_REDIS_URI } from './options.js';
 export type {
   NodeRedisClient,
   NodeRedisCluster,
@@ -23,9 +25,8 @@ export type {
   RedisQueueMode,
   RedisSubscriberOptions,
 } from './options.js';
-export { DEFAULT_QUEUE } from './queue-options.js';
 export { pythonJsonDumps } from './python-json.js';
-export { RedisHandler, pythonIsoformat } from './redis-handler.js';
+export { STREAM_FIELD } from './stream-reply.js';
 export { RedisSubscriber } from './subscriber.js';
 export { SENTINEL_SCHEME, parseSentinelUri, type SentinelUri } from './topology.js';
 

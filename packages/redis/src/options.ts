@@ -1,6 +1,13 @@
 import type { QueueHandlerOptions, Secret, SubscriberOptions } from '@logq/core';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { RedisClientOptions, RedisClusterOptions, RedisSentinelOptions } from 'redis';
+import { RedisOptionsError } from './errors.js';
+
+/** Default URI of the Redis handlers and subscribers. */
+export const DEFAULT_REDIS_URI = 'redis://127.0.0.1:6379';
+
+/** Logbook's and kombu's default queue name. */
+export const DEFAULT_QUEUE = 'logging';
 
 /** How records are kept in Redis. */
 export type RedisQueueMode = 'list' | 'stream';
@@ -228,9 +235,7 @@ export interface RedisSubscriberOptions extends SubscriberOptions, RedisConnecti
 }
 
 /** Options of {@link RedisHandler}: Logbook's `RedisHandler` arguments, camel-cased. */
-export interface RedisHandlerOptions
-  extends Omit<QueueHandlerOptions, 'batchSize' | 'lingerMs'>,
-    Omit<RedisConnectionOptions, 'tls'> {
+export interface RedisHandlerOptions extends QueueHandlerOptions, Omit<RedisConnectionOptions, 'tls'> {
   /** Redis host. @default '127.0.0.1' */
   readonly host?: string;
   /** Redis port. @default 6379 */
@@ -241,9 +246,19 @@ export interface RedisHandlerOptions
   readonly key?: string;
   /** Fields added to every item (e.g. `{ type: 'app' }` for Logstash). @default {} */
   readonly extraFields?: Readonly<Record<string, unknown>>;
-  /** Items pushed as soon as this many are waiting (Logbook's `flush_threshold`). @default 128 */
-  readonly flushThreshold?: number;
+  /** Items are pushed as soon as this many are waiting (Logbook's `flush_threshold`). @default 128 */
+  readonly batchSize?: number;
   /** Waiting items are pushed at the latest after this long, in ms (Logbook's `flush_time`, which is in seconds). @default 1000 */
+  readonly lingerMs?: number;
+  /**
+   * Logbook's `flush_threshold`: give one or the other.
+   * @deprecated Use {@link RedisHandlerOptions.batchSize}, the name every logq handler uses.
+   */
+  readonly flushThreshold?: number;
+  /**
+   * Logbook's `flush_time`, in ms: give one or the other.
+   * @deprecated Use {@link RedisHandlerOptions.lingerMs}, the name every logq handler uses.
+   */
   readonly flushTime?: number;
   /** Which end of the list new items go to, or `'publish'`: each item PUBLISHed on the channel `key`. @default 'rpush' */
   readonly pushMethod?: 'rpush' | 'lpush' | 'publish';
@@ -251,4 +266,42 @@ export interface RedisHandlerOptions
   readonly bubble?: boolean;
   /** TLS options; turn TLS on. @default undefined (plain TCP) */
   readonly tls?: TlsConnectionOptions;
+}
+
+/** Where and how a queue handler or subscriber keeps records. */
+export interface ResolvedQueue {
+  /** The list or stream key. */
+  readonly key: string;
+  /** List or stream. */
+  readonly mode: RedisQueueMode;
+  /** Item envelope. */
+  readonly format: RedisQueueFormat;
+}
+
+/**
+ * The key, mode and format from options: `key` or Logbook's `queue` (default
+ * `'logging'`); list mode defaults to kombu's format (what Python Logbook
+ * reads and writes), stream mode to logq's.
+ * @throws {RedisOptionsError} for `key` and `queue` that differ, or kombu on a stream.
+ */
+export function resolveQueue(options: { readonly key?: string; readonly queue?: string; readonly mode?: RedisQueueMode; readonly format?: RedisQueueFormat }): ResolvedQueue {
+  const key = oneOf('key', options.key, 'queue', options.queue) ?? DEFAULT_QUEUE;
+  const mode = options.mode ?? 'list';
+  if (mode !== 'list' && mode !== 'stream') throw new RedisOptionsError(`mode must be 'list' or 'stream', not ${JSON.stringify(mode)}`);
+  const format = options.format ?? (mode === 'list' ? 'kombu' : 'logq');
+  if (format !== 'logq' && format !== 'kombu') throw new RedisOptionsError(`format must be 'kombu' or 'logq', not ${JSON.stringify(format)}`);
+  if (format === 'kombu' && mode !== 'list') throw new RedisOptionsError("format 'kombu' works with mode 'list' only");
+  return { key, mode, format };
+}
+
+/**
+ * The value of an option that has two names (logq's and Logbook's, or a
+ * deprecated one): either, or both when they agree.
+ * @throws {RedisOptionsError} when both are given and differ.
+ */
+export function oneOf<T>(name: string, value: T | undefined, alias: string, aliasValue: T | undefined): T | undefined {
+  if (value !== undefined && aliasValue !== undefined && value !== aliasValue) {
+    throw new RedisOptionsError(`${name} (${JSON.stringify(value)}) and ${alias} (${JSON.stringify(aliasValue)}) name the same thing; give one`);
+  }
+  return value ?? aliasValue;
 }

@@ -1,3 +1,6 @@
+/** The field of a stream entry that holds the record's JSON. */
+export const STREAM_FIELD = 'record';
+
 /** One stream entry as logq reads it: its id and the record field's bytes (null when absent or deleted). */
 export interface StreamEntry {
   readonly id: string;

@@ -51,6 +51,19 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
     await handler.close();
   });
 
+  it("takes every handler's names batchSize and lingerMs; Logbook's flushThreshold and flushTime stay as aliases", async () => {
+    const handler = new RedisHandler({ port, password, batchSize: 10, lingerMs: 250 });
+    const legacy = new RedisHandler({ port, password, flushThreshold: 10, flushTime: 250 });
+    const both = new RedisHandler({ port, password, batchSize: 10, flushThreshold: 10 });
+    for (const h of [handler, legacy]) {
+      expect([h.batchSize, h.lingerMs, h.flushThreshold, h.flushTime]).toEqual([10, 250, 10, 250]);
+    }
+    expect(both.batchSize).toBe(10);
+    expect(() => new RedisHandler({ port, batchSize: 10, flushThreshold: 20 })).toThrow(/batchSize \(10\) and flushThreshold \(20\)/);
+    expect(() => new RedisHandler({ port, lingerMs: 10, flushTime: 20 })).toThrow(/lingerMs \(10\) and flushTime \(20\)/);
+    await Promise.all([handler.close(), legacy.close(), both.close()]);
+  });
+
   it('pushes the letters with key, extra fields and kwargs', async () => {
     await raw.del('redis');
     const handler = new RedisHandler({ host, port, password, level: Level.INFO, bubble: true });

@@ -1,9 +1,10 @@
 import { type JsonObject, type LogRecord, QueueHandler, Secret, toJsonSafe } from '@logq/core';
 import { hostname } from 'node:os';
-import { RedisLink, type RedisTarget, connectLink, describeTarget, ownedLink, transportError } from './connection.js';
+import { RedisLink, connectLink, ownedLink } from './connection.js';
 import { RedisTransportError } from './errors.js';
-import type { RedisConnectionOptions, RedisHandlerOptions } from './options.js';
+import { type RedisHandlerOptions, oneOf } from './options.js';
 import { pythonJsonDumps, pythonString } from './python-json.js';
+import { type RedisTarget, clientSettings, describeTarget, transportError } from './target.js';
 
 /**
  * The record's time as Logbook's RedisHandler writes it: Python's
@@ -28,8 +29,9 @@ const BASE_KEYS = new Set(['message', 'host', 'level', 'time']);
  * Logbook's `RedisHandler`: pushes a slim JSON item per record onto a Redis
  * list for Logstash — `{"message": msg, "host": hostname, "level": level
  * name, "time": isoformat, ...extraFields, ...kwargs}` — with one
- * multi-value RPUSH (or LPUSH) per flush: as soon as `flushThreshold` items
- * wait, every `flushTime` ms otherwise, and a final one on `close()`. With
+ * multi-value RPUSH (or LPUSH) per flush: as soon as `batchSize` items
+ * wait (Logbook's `flush_threshold`), every `lingerMs` ms otherwise
+ * (Logbook's `flush_time`, in seconds there), and a final one on `close()`. With
  * `pushMethod: 'publish'` each item is PUBLISHed on the channel `key`
  * instead (the PUBLISHes of one flush go out together).
  * `message` is the unformatted `msg`, as in Logbook. Items are the bytes
@@ -48,10 +50,6 @@ export class RedisHandler extends QueueHandler<string> {
   key: string;
   /** Fields added to every item. */
   readonly extraFields: Readonly<Record<string, unknown>>;
-  /** Logbook's `flush_threshold`. */
-  readonly flushThreshold: number;
-  /** Logbook's `flush_time`, in ms. */
-  readonly flushTime: number;
   /** Logbook's `push_method`. */
   readonly pushMethod: 'rpush' | 'lpush' | 'publish';
   private readonly host = hostname();
@@ -59,16 +57,16 @@ export class RedisHandler extends QueueHandler<string> {
   private readonly hostText: string;
   private readonly extraText: string;
   private readonly extraOverridesBase: boolean;
-  readonly #target: RedisTarget;
-  readonly #connection: RedisConnectionOptions;
-  readonly #given: RedisLink | null;
-  #link: RedisLink | null = null;
+  private readonly target: RedisTarget;
+  private readonly given: RedisLink | null;
+  private link: RedisLink | null = null;
   private unbuffered = false;
 
+  /** @throws {RedisOptionsError} when an option and its deprecated alias are both given and differ. */
   constructor(options: RedisHandlerOptions = {}) {
-    const flushThreshold = Math.max(1, options.flushThreshold ?? 128);
-    const flushTime = Math.max(1, options.flushTime ?? 1000);
-    super({ ...options, bubble: options.bubble ?? true, batchSize: flushThreshold, lingerMs: flushTime });
+    const batchSize = Math.max(1, oneOf('batchSize', options.batchSize, 'flushThreshold', options.flushThreshold) ?? 128);
+    const lingerMs = Math.max(1, oneOf('lingerMs', options.lingerMs, 'flushTime', options.flushTime) ?? 1000);
+    super({ ...options, bubble: options.bubble ?? true, batchSize, lingerMs });
     this.key = options.key ?? 'redis';
     this.extraFields = options.extraFields ?? {};
     this.safeExtra = toJsonSafe(this.extraFields) as JsonObject;
@@ -78,17 +76,31 @@ export class RedisHandler extends QueueHandler<string> {
     for (const [k, v] of Object.entries(this.safeExtra)) extraText += `, ${pythonString(k)}: ${pythonJsonDumps(v)}`;
     this.extraText = extraText;
     this.extraOverridesBase = Object.keys(this.safeExtra).some((k) => BASE_KEYS.has(k));
-    this.flushThreshold = flushThreshold;
-    this.flushTime = flushTime;
     this.pushMethod = options.pushMethod ?? 'rpush';
     const password = options.password;
-    this.#target = {
+    this.target = {
       host: options.host ?? '127.0.0.1',
       port: options.port ?? 6379,
       password: password === undefined ? undefined : password instanceof Secret ? password : new Secret(password),
+      settings: clientSettings(options),
     };
-    this.#connection = { clientOptions: options.clientOptions, tls: options.tls, connectTimeoutMs: options.connectTimeoutMs };
-    this.#given = options.client !== undefined ? new RedisLink(options.client, false) : null;
+    this.given = options.client !== undefined ? new RedisLink(options.client, false) : null;
+  }
+
+  /**
+   * Logbook's `flush_threshold`.
+   * @deprecated Use {@link RedisHandler.batchSize}.
+   */
+  get flushThreshold(): number {
+    return this.batchSize;
+  }
+
+  /**
+   * Logbook's `flush_time`, in ms.
+   * @deprecated Use {@link RedisHandler.lingerMs}.
+   */
+  get flushTime(): number {
+    return this.lingerMs;
   }
 
   /**
@@ -137,12 +149,12 @@ export class RedisHandler extends QueueHandler<string> {
   }
 
   protected async connect(signal: AbortSignal): Promise<void> {
-    this.#link ??= this.#given ?? ownedLink(this.#target, this.#connection, false);
-    await connectLink(this.#link, this.#target, signal);
+    this.link ??= this.given ?? ownedLink(this.target, false);
+    await connectLink(this.link, this.target, signal);
   }
 
   protected async sendBatch(batch: readonly string[]): Promise<void | number> {
-    const link = this.#link;
+    const link = this.link;
     if (link === null) throw new RedisTransportError('not connected');
     link.hold();
     try {
@@ -157,26 +169,26 @@ export class RedisHandler extends QueueHandler<string> {
       if (failed > 0) return failed;
       throw (results[0] as PromiseRejectedResult).reason;
     } catch (error) {
-      throw transportError(`${this.pushMethod.toUpperCase()} to ${describeTarget(this.#target)} failed`, error, this.#target);
+      throw transportError(`${this.pushMethod.toUpperCase()} to ${describeTarget(this.target)} failed`, error, this.target);
     } finally {
       link.release();
     }
   }
 
   protected async disconnect(): Promise<void> {
-    const link = this.#link;
+    const link = this.link;
     if (link === null || !link.owned) return;
-    this.#link = null;
+    this.link = null;
     await link.close();
   }
 
   /** A summary without secrets. */
   toJSON(): Record<string, unknown> {
-    return { type: this.constructor.name, target: describeTarget(this.#target), key: this.key, pushMethod: this.pushMethod, stats: this.stats };
+    return { type: this.constructor.name, target: describeTarget(this.target), key: this.key, pushMethod: this.pushMethod, stats: this.stats };
   }
 
   /** `RedisHandler(redis://host:port, key)`. */
   override toString(): string {
-    return `${this.constructor.name}(${describeTarget(this.#target)}, ${this.key})`;
+    return `${this.constructor.name}(${describeTarget(this.target)}, ${this.key})`;
   }
 }
