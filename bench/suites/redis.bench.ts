@@ -1,22 +1,65 @@
-// @logq/redis end to end (producer here, consumer in a child process) and per
-// log call, each beside the raw node-redis client doing the same work with
-// the same ~540-byte JSON in the same run (encode each record, RPUSH 128 per
-// call, LPOP 1000).
+// @logq/redis end to end (producer here, consumer in a child process), into
+// Redis (RedisHandler's slim items) and per log call, each beside raw
+// node-redis doing the same work with the same ~540-byte JSON in the same run
+// (encode each record with JSON.stringify, RPUSH 128 per call keeping one
+// pipeline in flight, LPOP 1000; streams: pipelined XADD, XREADGROUP + XACK),
+// and beside the last ioredis-based @logq/redis when bench/ioredis-setup.sh
+// has built it into /tmp/logq-ioredis (LOGQ_IOREDIS_DIR).
 import { LogRecord, Logger, decodeRecord, encodeRecord, kw, Level } from '@logq/core';
 import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { useRedis } from '@logq/services';
 import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { type RedisClientType, createClient } from 'redis';
-import { captureRecord, fmt, nsPerCall, sampleJson, spawnConsumer, writeSection } from './lib.js';
+import {
+  RUNS,
+  RUN_MS,
+  captureRecord,
+  fmt,
+  fmtRuns,
+  fmtStats,
+  interleave,
+  machine,
+  sampleJson,
+  spawnConsumer,
+  stats,
+  timeCalls,
+  writeSection,
+} from './lib.js';
 
-const N = 50_000;
-/** Each end-to-end path runs this many times, alternating raw and logq; the best run counts (the machine is shared). */
-const ROUNDS = 5;
 const PUSH_CHUNK = 128;
 const PIPELINE = 1024;
 const POP = 1000;
+/** Records of the warm-up run of each end-to-end path; the timed runs are sized from it to last ≥ RUN_MS. */
+const WARMUP_N = Number(process.env.LOGQ_BENCH_REDIS_WARMUP_N ?? 50_000);
 
-type Path = 'raw-list' | 'logq-list' | 'raw-stream' | 'logq-stream';
+type Impl = 'raw' | 'logq' | 'ioredis';
+type Mode = 'list' | 'stream';
+
+const IOREDIS_DIR = process.env.LOGQ_IOREDIS_DIR ?? '/tmp/logq-ioredis';
+const IOREDIS_ENTRY = join(IOREDIS_DIR, 'packages', 'redis', 'dist', 'esm', 'index.js');
+const IOREDIS_CORE = join(IOREDIS_DIR, 'packages', 'core', 'dist', 'esm', 'index.js');
+
+/** What the suite uses of a logq build (today's, or the ioredis-based one from git history). */
+interface LogqBuild {
+  readonly Logger: typeof Logger;
+  readonly kw: typeof kw;
+  readonly RedisQueueHandler: typeof RedisQueueHandler;
+  readonly RedisSubscriber: typeof RedisSubscriber;
+  readonly RedisHandler: typeof RedisHandler;
+}
+
+const current: LogqBuild = { Logger, kw, RedisQueueHandler, RedisSubscriber, RedisHandler };
+
+/** The ioredis-based build, with its own core (null when bench/ioredis-setup.sh has not built it). */
+async function loadIoredis(): Promise<LogqBuild | null> {
+  if (!existsSync(IOREDIS_ENTRY) || !existsSync(IOREDIS_CORE)) return null;
+  const redis = (await import(pathToFileURL(IOREDIS_ENTRY).href)) as LogqBuild;
+  const core = (await import(pathToFileURL(IOREDIS_CORE).href)) as LogqBuild;
+  return { Logger: core.Logger, kw: core.kw, RedisQueueHandler: redis.RedisQueueHandler, RedisSubscriber: redis.RedisSubscriber, RedisHandler: redis.RedisHandler };
+}
 
 const newKey = (what: string) => `bench-${what}-${randomBytes(4).toString('hex')}`;
 
@@ -28,15 +71,25 @@ async function rawClient(url: string): Promise<RedisClientType> {
   return client;
 }
 
+/** User + system CPU time of this process since `start`, in µs. */
+function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+}
+
 // ---------------------------------------------------------------- consumer side (child process)
 
-async function consume(path: Path, url: string, key: string, n: number): Promise<void> {
+async function consume(impl: Impl, mode: Mode, url: string, key: string, n: number): Promise<void> {
   let count = 0;
-  let bytes = 0;
-  const ready = () => process.stdout.write('ready\n');
-  // Reported as soon as the last record was decoded, before the clients close (logq's close is graceful: QUIT, put back what is left).
-  const done = () => process.stdout.write(`done ${count}\n`);
-  if (path === 'raw-list') {
+  let parsed = 0;
+  let cpuStart = process.cpuUsage();
+  const ready = () => {
+    cpuStart = process.cpuUsage();
+    process.stdout.write('ready\n');
+  };
+  // Reported as soon as the last record was decoded, before the clients close (logq's close is graceful: put back what is left).
+  const done = () => process.stdout.write(`done ${count} ${cpuSince(cpuStart)}\n`);
+  if (impl === 'raw' && mode === 'list') {
     const client = await rawClient(url);
     const blocker = client.duplicate();
     blocker.on('error', () => undefined);
@@ -45,12 +98,12 @@ async function consume(path: Path, url: string, key: string, n: number): Promise
     while (count < n) {
       const items = await client.lPopCount(key, POP);
       if (items && items.length > 0) {
-        for (const item of items) bytes += JSON.parse(item).msg.length > 0 ? 1 : 0;
+        for (const item of items) parsed += (JSON.parse(item) as { msg: string }).msg.length > 0 ? 1 : 0;
         count += items.length;
       } else {
         const one = await blocker.blPop(key, 1);
         if (one) {
-          bytes += JSON.parse(one.element).msg.length > 0 ? 1 : 0;
+          parsed += (JSON.parse(one.element) as { msg: string }).msg.length > 0 ? 1 : 0;
           count++;
         }
       }
@@ -58,7 +111,7 @@ async function consume(path: Path, url: string, key: string, n: number): Promise
     done();
     client.destroy();
     blocker.destroy();
-  } else if (path === 'raw-stream') {
+  } else if (impl === 'raw') {
     const client = await rawClient(url);
     await client.xGroupCreate(key, 'raw', '0', { MKSTREAM: true }).catch(() => undefined);
     ready();
@@ -67,7 +120,7 @@ async function consume(path: Path, url: string, key: string, n: number): Promise
       const entries = reply?.[0]?.messages ?? [];
       const ids: string[] = [];
       for (const { id, message } of entries) {
-        bytes += JSON.parse(message.record!).msg.length > 0 ? 1 : 0;
+        parsed += (JSON.parse(message.record!) as { msg: string }).msg.length > 0 ? 1 : 0;
         ids.push(id);
       }
       if (ids.length > 0) void client.xAck(key, 'raw', ids);
@@ -77,7 +130,9 @@ async function consume(path: Path, url: string, key: string, n: number): Promise
     await client.ping();
     client.destroy();
   } else {
-    const subscriber = new RedisSubscriber(url, { key, mode: path === 'logq-stream' ? 'stream' : 'list', format: 'logq', batchSize: POP });
+    const build = impl === 'ioredis' ? await loadIoredis() : current;
+    if (build === null) throw new Error(`no ioredis build at ${IOREDIS_DIR}`);
+    const subscriber = new build.RedisSubscriber(url, { key, mode, format: 'logq', batchSize: POP });
     await subscriber.recv(0);
     ready();
     while (count < n) {
@@ -87,40 +142,43 @@ async function consume(path: Path, url: string, key: string, n: number): Promise
     done();
     await subscriber.close();
   }
-  void bytes;
+  void parsed;
 }
 
 // ---------------------------------------------------------------- producer side
 
-function startConsumer(path: Path, url: string, key: string, n: number): { ready: Promise<void>; done: Promise<number> } {
-  const consumer = spawnConsumer(import.meta.url, ['consume', path, url, key, String(n)]);
-  return { ready: consumer.ready, done: consumer.done.then(({ at }) => at) };
+const extra = { request_id: 'c0ffee-1234', user: 'alice' };
+const loggers = new Map<LogqBuild, Logger>();
+function logOne(build: LogqBuild, i: number): void {
+  let log = loggers.get(build);
+  if (log === undefined) {
+    log = new build.Logger('bench.service');
+    loggers.set(build, log);
+  }
+  log.info('request {0} handled in {1} ms', i, 12.5, build.kw({}, { extra }));
 }
 
-const log = new Logger('bench.service');
-const extra = { request_id: 'c0ffee-1234', user: 'alice' };
-const logOne = (i: number) => log.info('request {0} handled in {1} ms', i, 12.5, kw({}, { extra }));
-
 /**
- * Logs N records with the handler pushed, yielding to the event loop every
+ * Logs n records with the handler pushed, yielding to the event loop every
  * PIPELINE records as an application does between requests (the raw
  * producer yields as often: it awaits each pipeline).
  */
-async function logMany(handler: { applicationBound<R>(fn: () => R): R }): Promise<void> {
-  for (let i = 0; i < N; i += PIPELINE) {
+async function logMany(build: LogqBuild, handler: { applicationBound<R>(fn: () => R): R }, n: number): Promise<void> {
+  for (let i = 0; i < n; i += PIPELINE) {
     handler.applicationBound(() => {
-      for (let k = i; k < Math.min(N, i + PIPELINE); k++) logOne(k);
+      for (let k = i; k < Math.min(n, i + PIPELINE); k++) logOne(build, k);
     });
     await new Promise((resolve) => setImmediate(resolve));
   }
 }
 
-async function rawProduce(url: string, key: string, mode: 'list' | 'stream'): Promise<void> {
+/** Raw producer: pipelines of PIPELINE records (RPUSHes of PUSH_CHUNK values, or one XADD each), one in flight. */
+async function rawProduce(url: string, key: string, mode: Mode, n: number): Promise<void> {
   const client = await rawClient(url);
-  for (let i = 0; i < N; i += PIPELINE) {
+  for (let i = 0; i < n; i += PIPELINE) {
     // Commands issued in one tick: node-redis writes them as one pipeline.
     const replies: Promise<unknown>[] = [];
-    const end = Math.min(N, i + PIPELINE);
+    const end = Math.min(n, i + PIPELINE);
     if (mode === 'list') {
       for (let j = i; j < end; j += PUSH_CHUNK) {
         const values: string[] = [];
@@ -135,152 +193,268 @@ async function rawProduce(url: string, key: string, mode: 'list' | 'stream'): Pr
   client.destroy();
 }
 
-async function endToEnd(path: Path, url: string): Promise<number> {
-  const key = newKey(path);
-  const consumer = startConsumer(path, url, key, N);
+/** One end-to-end run: records/s, the producer's and the consumer's CPU µs per record, and the run's length. */
+interface E2ERun {
+  readonly rate: number;
+  readonly producerCpu: number;
+  readonly consumerCpu: number;
+  readonly seconds: number;
+}
+
+async function endToEnd(impl: Impl, mode: Mode, url: string, n: number, builds: Partial<Record<Impl, LogqBuild>>): Promise<E2ERun> {
+  const key = newKey(`${impl}-${mode}`);
+  const consumer = spawnConsumer(import.meta.url, ['consume', impl, mode, url, key, String(n)]);
   await consumer.ready;
+  const cpuStart = process.cpuUsage();
   const start = performance.now();
-  if (path === 'raw-list' || path === 'raw-stream') {
-    await rawProduce(url, key, path === 'raw-list' ? 'list' : 'stream');
+  if (impl === 'raw') {
+    await rawProduce(url, key, mode, n);
   } else {
+    const build = builds[impl]!;
     // The raw producer's shapes: pipelines of PIPELINE records, RPUSHes of PUSH_CHUNK values.
-    const handler = new RedisQueueHandler(url, { key, mode: path === 'logq-stream' ? 'stream' : 'list', format: 'logq', maxBuffer: N * 2, batchSize: PIPELINE, pushChunk: PUSH_CHUNK });
-    await logMany(handler);
-    await handler.close({ timeoutMs: 60_000 });
+    const handler = new build.RedisQueueHandler(url, { key, mode, format: 'logq', maxBuffer: n * 2, batchSize: PIPELINE, pushChunk: PUSH_CHUNK });
+    await logMany(build, handler, n);
+    await handler.close({ timeoutMs: 120_000 });
   }
-  const end = await consumer.done;
+  const producerCpu = cpuSince(cpuStart);
+  const { at, line } = await consumer.done;
+  const [, got, consumerCpu] = line.split(' ');
+  if (Number(got) !== n) throw new Error(`${impl}-${mode}: consumer got ${got} of ${n}`);
   const cleanup = await rawClient(url);
   await cleanup.del(key);
   cleanup.destroy();
-  return N / ((end - start) / 1000);
+  const seconds = (at - start) / 1000;
+  return { rate: n / seconds, producerCpu: producerCpu / n, consumerCpu: Number(consumerCpu) / n, seconds };
 }
 
-/** RedisHandler (slim Logstash items) until Redis holds all N, beside raw RPUSH of the same items. */
-async function slimProducer(url: string, raw: boolean): Promise<number> {
-  const key = newKey(raw ? 'slim-raw' : 'slim');
+/** RedisHandler (slim Logstash items) for ≥ RUN_MS until Redis holds every item, beside raw RPUSH of the same items: items/s. */
+async function slimProducer(url: string, impl: Impl, builds: Partial<Record<Impl, LogqBuild>>): Promise<number> {
+  const key = newKey(`slim-${impl}`);
   const start = performance.now();
-  if (raw) {
+  let n = 0;
+  if (impl === 'raw') {
     const client = await rawClient(url);
     const host = 'bench-host';
-    for (let i = 0; i < N; i += PIPELINE) {
+    while (performance.now() - start < RUN_MS) {
       const replies: Promise<number>[] = [];
-      for (let j = i; j < Math.min(N, i + PIPELINE); j += PUSH_CHUNK) {
+      for (let j = 0; j < PIPELINE; j += PUSH_CHUNK) {
         const values: string[] = [];
-        for (let k = j; k < Math.min(N, i + PIPELINE, j + PUSH_CHUNK); k++) {
+        for (let k = 0; k < PUSH_CHUNK; k++) {
           values.push(JSON.stringify({ message: 'request {0} handled in {1} ms', host, level: 'INFO', time: new Date().toISOString(), type: 'app' }));
         }
         replies.push(client.rPush(key, values));
       }
+      n += PIPELINE;
       await Promise.all(replies);
     }
     client.destroy();
   } else {
+    const build = builds[impl]!;
     const url_ = new URL(url);
-    const handler = new RedisHandler({ host: url_.hostname, port: Number(url_.port), key, extraFields: { type: 'app' }, maxBuffer: N * 2 });
-    await logMany(handler);
-    await handler.close({ timeoutMs: 60_000 });
+    const handler = new build.RedisHandler({ host: url_.hostname, port: Number(url_.port), key, extraFields: { type: 'app' }, maxBuffer: 10_000_000 });
+    while (performance.now() - start < RUN_MS) {
+      handler.applicationBound(() => {
+        for (let k = 0; k < PIPELINE; k++) logOne(build, n + k);
+      });
+      n += PIPELINE;
+      await new Promise((resolve) => setImmediate(resolve));
+    }
+    await handler.close({ timeoutMs: 120_000 });
   }
   const elapsed = performance.now() - start;
   const check = await rawClient(url);
   const len = await check.lLen(key);
   await check.del(key);
   check.destroy();
-  if (len !== N) throw new Error(`slim ${raw ? 'raw' : 'logq'}: ${len} of ${N} items in Redis`);
-  return N / (elapsed / 1000);
+  if (len !== n) throw new Error(`slim ${impl}: ${len} of ${n} items in Redis`);
+  return n / (elapsed / 1000);
 }
 
-/** Caller-side cost of one log call with the handler pushed (the pump runs after the loop). */
-async function callerCost(make: () => { handle(record: LogRecord): boolean; close(o?: { timeoutMs?: number }): Promise<unknown> } & { applicationBound<R>(fn: () => R): R }): Promise<number> {
+/** Caller-side cost of one log call with the handler pushed (flushed between timed chunks, so its buffer never fills). */
+async function callerCost(build: LogqBuild, make: () => { flush(): Promise<unknown>; close(o?: { timeoutMs?: number }): Promise<unknown>; applicationBound<R>(fn: () => R): R }): Promise<number> {
   const handler = make();
-  const ns = handler.applicationBound(() => nsPerCall(N, logOne));
-  await handler.close({ timeoutMs: 60_000 });
-  return ns;
+  try {
+    const run = await timeCalls((i) => handler.applicationBound(() => logOne(build, i)), { between: () => handler.flush() });
+    return run.ns;
+  } finally {
+    await handler.close({ timeoutMs: 60_000 });
+  }
 }
+
+const rawBuffer: string[] = [];
 
 async function main(): Promise<void> {
+  const ioredis = await loadIoredis();
+  const builds: Partial<Record<Impl, LogqBuild>> = { logq: current, ...(ioredis ? { ioredis } : {}) };
+  const impls: Impl[] = ioredis ? ['raw', 'logq', 'ioredis'] : ['raw', 'logq'];
+  const ioredisNote = ioredis
+    ? `The ioredis-based @logq/redis is the tree of commit ${existsSync(join(IOREDIS_DIR, 'COMMIT')) ? readFileSync(join(IOREDIS_DIR, 'COMMIT'), 'utf8').trim().slice(0, 7) : '?'} (the last before the move to node-redis), built by \`bench/ioredis-setup.sh\` into ${IOREDIS_DIR} with its own @logq/core, run in the same process and run as today's.`
+    : `The ioredis-based @logq/redis was not run: ${IOREDIS_ENTRY} is absent (run \`bash bench/ioredis-setup.sh\` first).`;
+  if (!ioredis) console.log(ioredisNote);
+  const before = machine();
   const redis = await useRedis();
   try {
     const url = redis.url;
-    const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord(() => logOne(1)).toDict()));
-    const results: Record<string, number> = {};
-    let slimRaw = 0;
-    let slim = 0;
-    for (let round = 0; round < ROUNDS; round++) {
-      for (const path of ['raw-list', 'logq-list', 'raw-stream', 'logq-stream'] as const) {
-        const rate = await endToEnd(path, url);
-        results[path] = Math.max(results[path] ?? 0, rate);
-        console.log(`${path}: ${fmt(rate)} records/s`);
+    const recordBytes = Buffer.byteLength(JSON.stringify(captureRecord(() => logOne(current, 1)).toDict()));
+    const e2eRows: string[] = [];
+    const e2eRuns: string[] = [];
+    const ratios: string[] = [];
+    let shortest = Infinity;
+    const sizes: Record<Mode, number> = { list: 0, stream: 0 };
+    for (const mode of ['list', 'stream'] as const) {
+      // Warm-up: one run of each path; the timed runs are sized so that the fastest path's lasts ≥ RUN_MS.
+      let fastest = 0;
+      for (const impl of impls) {
+        const warm = await endToEnd(impl, mode, url, WARMUP_N, builds);
+        console.log(`${mode} warm-up ${impl}: ${fmt(warm.rate)} records/s`);
+        fastest = Math.max(fastest, warm.rate);
       }
-      slimRaw = Math.max(slimRaw, await slimProducer(url, true));
-      slim = Math.max(slim, await slimProducer(url, false));
+      const n = Math.ceil((fastest * (RUN_MS / 1000) * 1.3) / PIPELINE) * PIPELINE;
+      sizes[mode] = n;
+      const results = await interleave(
+        impls.map((impl) => ({
+          name: `${impl}-${mode}`,
+          warmup: async () => undefined,
+          run: async () => {
+            const r = await endToEnd(impl, mode, url, n, builds);
+            console.log(`${impl}-${mode}: ${fmt(r.rate)} records/s in ${r.seconds.toFixed(1)} s`);
+            shortest = Math.min(shortest, r.seconds);
+            return r;
+          },
+        })),
+      );
+      const raw = stats(results[0]!.map((r) => r.rate));
+      impls.forEach((impl, k) => {
+        const runs = results[k]!;
+        const s = stats(runs.map((r) => r.rate));
+        const producerCpu = stats(runs.map((r) => r.producerCpu)).median;
+        const consumerCpu = stats(runs.map((r) => r.consumerCpu)).median;
+        e2eRows.push(`| ${describeE2E(impl, mode)} | ${fmtStats(s)} | ${impl === 'raw' ? '1.00×' : `${fmt(s.median / raw.median, 2)}×`} | ${fmt(producerCpu, 1)} | ${fmt(consumerCpu, 1)} |`);
+        e2eRuns.push(`| ${impl} ${mode} | ${fmtRuns(s)} |`);
+        if (impl !== 'raw') ratios.push(`${impl} ${mode}: ${fmt(s.median / raw.median, 2)}×`);
+      });
     }
-    console.log(`slim raw ${fmt(slimRaw)}/s, RedisHandler ${fmt(slim)}/s`);
-    const rawCaller = nsPerCall(N, (i) => {
-      rawBuffer.push(sampleJson(i));
-      if (rawBuffer.length > 10_000) rawBuffer.length = 0;
+
+    const slimRuns = await interleave(impls.map((impl) => ({ name: `slim-${impl}`, run: () => slimProducer(url, impl, builds) })));
+    const slimRaw = stats(slimRuns[0]!);
+    const slimRows = impls.map((impl, k) => {
+      const s = stats(slimRuns[k]!);
+      return `| ${impl === 'raw' ? 'raw node-redis: pipelined RPUSH of slim Logstash items (JSON.stringify each)' : `${impl === 'logq' ? 'logq (node-redis)' : 'logq (ioredis)'} RedisHandler (Logbook's slim items, batchSize 128)`} | ${fmtStats(s)} | ${fmt(s.median / slimRaw.median, 2)}× | ${fmtRuns(s)} |`;
     });
-    const listCaller = await callerCost(() => new RedisQueueHandler(url, { key: newKey('caller'), format: 'logq', maxBuffer: N * 2 }));
-    const streamCaller = await callerCost(() => new RedisQueueHandler(url, { key: newKey('caller'), mode: 'stream', maxBuffer: N * 2 }));
-    const slimCaller = await callerCost(() => new RedisHandler({ host: new URL(url).hostname, port: Number(new URL(url).port), key: newKey('caller'), maxBuffer: N * 2 }));
+
+    const url_ = new URL(url);
+    const callerPaths: { name: string; run: () => Promise<number> }[] = [
+      {
+        name: 'raw: JSON.stringify of the record dict + array push',
+        run: async () =>
+          (
+            await timeCalls((i) => {
+              rawBuffer.push(sampleJson(i));
+              if (rawBuffer.length > 10_000) rawBuffer.length = 0;
+            })
+          ).ns,
+      },
+    ];
+    for (const impl of impls.filter((i): i is 'logq' | 'ioredis' => i !== 'raw')) {
+      const build = builds[impl]!;
+      const label = impl === 'logq' ? 'logq (node-redis)' : 'logq (ioredis)';
+      callerPaths.push(
+        { name: `${label}: \`log.info(...)\` → RedisQueueHandler (list)`, run: () => callerCost(build, () => new build.RedisQueueHandler(url, { key: newKey('caller'), format: 'logq' })) },
+        { name: `${label}: \`log.info(...)\` → RedisQueueHandler (stream)`, run: () => callerCost(build, () => new build.RedisQueueHandler(url, { key: newKey('caller'), mode: 'stream' })) },
+        { name: `${label}: \`log.info(...)\` → RedisHandler`, run: () => callerCost(build, () => new build.RedisHandler({ host: url_.hostname, port: Number(url_.port), key: newKey('caller') })) },
+      );
+    }
+    const callerRuns = await interleave(callerPaths);
+    const callerRows = callerPaths.map((p, k) => `| ${p.name} | ${fmtStats(stats(callerRuns[k]!))} | ${fmtRuns(stats(callerRuns[k]!))} |`);
+
     // Where a record's time goes outside the transport (same run, same machine load).
-    const M = 50_000;
+    const M = 1000;
     const recs = Array.from({ length: M }, (_, i) => new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra }));
-    const createNs = nsPerCall(M, (i) => void new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra }));
-    const encodeNs = nsPerCall(M, (i) => void encodeRecord(recs[i % M]!));
-    const rawEncodeNs = nsPerCall(M, (i) => void sampleJson(i));
-    const texts = recs.slice(0, 1000).map((r) => JSON.stringify(r.toDict()));
-    const decodeNs = nsPerCall(M, (i) => void decodeRecord(texts[i % 1000]!));
-    const parseNs = nsPerCall(M, (i) => void JSON.parse(texts[i % 1000]!));
+    const texts = recs.map((r) => JSON.stringify(r.toDict()));
+    const sink: unknown[] = [];
+    const keep = (v: unknown) => {
+      sink[0] = v;
+    };
+    const outside = [
+      { name: 'logq: new LogRecord(...)', fn: (i: number) => keep(new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra })) },
+      { name: 'logq: encodeRecord(fresh record), what the handler sends (formats message and time)', fn: (i: number) => keep(encodeRecord(new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra }))) },
+      { name: 'raw: JSON.stringify of a dict literal', fn: (i: number) => keep(sampleJson(i)) },
+      { name: 'logq: decodeRecord (parse, validate, LogRecord.fromDict)', fn: (i: number) => keep(decodeRecord(texts[i % M]!)) },
+      { name: 'raw: JSON.parse', fn: (i: number) => keep(JSON.parse(texts[i % M]!)) },
+    ];
+    const outsideRuns = await interleave(outside.map((o) => ({ name: o.name, run: async () => (await timeCalls(o.fn)).ns })));
+    const outsideRows = outside.map((o, k) => `| ${o.name} | ${fmtStats(stats(outsideRuns[k]!))} | ${fmtRuns(stats(outsideRuns[k]!))} |`);
+    void recs;
+
     const cleanup = await rawClient(url);
     const keys = await cleanup.keys('bench-caller-*');
     if (keys.length) await cleanup.del(keys);
     cleanup.destroy();
-    const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`;
+
     writeSection(
       'redis',
-      `## Redis (@logq/redis, node-redis)
+      `## Redis (@logq/redis on node-redis, beside raw node-redis${ioredis ? ' and the ioredis-based @logq/redis' : ''})
 
-| path | records/s | vs raw |
-|---|---:|---:|
-| raw node-redis: pipelines of ${fmt(PIPELINE)} in RPUSHes of ${PUSH_CHUNK} → LPOP ${POP} / BLPOP, JSON.parse | ${fmt(results['raw-list']!)} | 100% |
-| logq RedisQueueHandler (batchSize ${fmt(PIPELINE)}, pushChunk ${PUSH_CHUNK}) → RedisSubscriber (list, batchSize ${POP}) | ${fmt(results['logq-list']!)} | ${ratio(results['logq-list']!, results['raw-list']!)} |
-| raw node-redis: pipelined XADD → XREADGROUP COUNT ${POP} + XACK, JSON.parse | ${fmt(results['raw-stream']!)} | 100% |
-| logq RedisQueueHandler → RedisSubscriber, stream (consumer group, acks) | ${fmt(results['logq-stream']!)} | ${ratio(results['logq-stream']!, results['raw-stream']!)} |
-| raw node-redis: pipelined RPUSH of slim Logstash items (into Redis) | ${fmt(slimRaw)} | 100% |
-| logq RedisHandler (Logbook's slim items, flushThreshold 128) | ${fmt(slim)} | ${ratio(slim, slimRaw)} |
+| end to end, producer → Redis → consumer | records/s: median (min–max) | vs raw (medians) | producer CPU µs/record | consumer CPU µs/record |
+|---|---:|---:|---:|---:|
+${e2eRows.join('\n')}
 
-| caller-side cost per log call | ns |
-|---|---:|
-| raw: JSON.stringify of the record dict + array push | ${fmt(rawCaller)} |
-| logq: \`log.info(...)\` → RedisQueueHandler (list) | ${fmt(listCaller)} |
-| logq: \`log.info(...)\` → RedisQueueHandler (stream) | ${fmt(streamCaller)} |
-| logq: \`log.info(...)\` → RedisHandler | ${fmt(slimCaller)} |
+Ratios to raw node-redis (medians): ${ratios.join(', ')} (goal: logq on node-redis ≥ 1.00×).
 
-| per record, outside the transport | ns |
-|---|---:|
-| logq: new LogRecord(...) | ${fmt(createNs)} |
-| logq: encodeRecord(record), what the handler sends (first call formats message and time) | ${fmt(encodeNs)} |
-| raw: JSON.stringify of a dict literal | ${fmt(rawEncodeNs)} |
-| logq: decodeRecord (parse, validate, LogRecord.fromDict) | ${fmt(decodeNs)} |
-| raw: JSON.parse | ${fmt(parseNs)} |
+| into Redis | items/s: median (min–max) | vs raw (medians) | every run |
+|---|---:|---:|---|
+${slimRows.join('\n')}
 
-Method: best of ${ROUNDS} runs (raw and logq alternating) of ${fmt(N)} records of ${recordBytes} bytes (logq) / ${Buffer.byteLength(sampleJson(0))} bytes (raw) per path on one
-local redis-server; the producer runs here and the consumer in a child process; end-to-end time is from the first
-log call to the consumer having decoded the last record (into a LogRecord for logq, a plain object for raw), before
-either side closes; both producers yield to the event loop every ${fmt(PIPELINE)} records (the raw one awaits each
-pipeline; logq's handler sends in the background, one pipeline at a time). Caller cost: mean wall time of ${fmt(N)} \`log.info\` calls
-(record creation, encoding, buffering) with the handler pushed; logq's cost includes building the Logbook record.`,
+| caller-side cost per log call | ns: median (min–max) | every run |
+|---|---:|---|
+${callerRows.join('\n')}
+
+| per record, outside the transport (today's core) | ns: median (min–max) | every run |
+|---|---:|---|
+${outsideRows.join('\n')}
+
+Every end-to-end run (records/s):
+
+| path | runs |
+|---|---|
+${e2eRuns.join('\n')}
+
+Method: ${RUNS} runs per path after an untimed warm-up run of each, the paths of a table interleaved round-robin (order
+reversed every other round), median and range reported. End to end: ${fmt(sizes.list)} (list) / ${fmt(sizes.stream)} (stream)
+records per run, sized from the warm-up so that the fastest path's run lasts ≥ ${fmt(RUN_MS / 1000, 1)} s (the shortest
+run took ${fmt(shortest, 1)} s); records of ${recordBytes} bytes (logq) / ${Buffer.byteLength(sampleJson(0))} bytes (raw) on one
+local redis-server; the producer runs here and the consumer in a child process; the time is from the first log call
+to the consumer having decoded the last record (into a LogRecord for logq, a plain object with JSON.parse for raw),
+before either side closes. Raw producer: JSON.stringify per record, pipelines of ${fmt(PIPELINE)} records in RPUSHes of
+${PUSH_CHUNK} values (streams: one XADD each), one pipeline in flight (awaited); raw consumer: LPOP ${POP} (BLPOP when
+empty) / XREADGROUP COUNT ${POP} BLOCK + XACK. logq: \`log.info\` with RedisQueueHandler pushed (format 'logq', batchSize
+${fmt(PIPELINE)}, pushChunk ${PUSH_CHUNK}; it sends in the background, one pipeline in flight), yielding to the event loop
+every ${fmt(PIPELINE)} records as the raw producer does; RedisSubscriber (batchSize ${POP}) and \`recv()\` per record.
+"CPU µs/record": user + system time of the producer process (from the first log call until the handler closed) and of
+the consumer process (from ready to the last record) per record: the efficiency measure a loaded machine disturbs
+least. Into Redis: records logged for ≥ ${fmt(RUN_MS / 1000, 1)} s, then until Redis holds every item (checked with LLEN).
+Caller cost and per-record rows: timed chunks of 1,000 calls adding up to ≥ ${fmt(RUN_MS / 1000, 1)} s per run (the handler
+flushed between chunks, untimed). ${ioredisNote} Machine at the start: ${before}; at the end:
+${machine().replace(/^.*load average/, 'load average')}.`,
     );
   } finally {
     await redis.stop();
   }
 }
 
-const rawBuffer: string[] = [];
+function describeE2E(impl: Impl, mode: Mode): string {
+  if (impl === 'raw') {
+    return mode === 'list'
+      ? `raw node-redis: RPUSH ${PUSH_CHUNK} per call, one pipeline of ${fmt(PIPELINE)} in flight → LPOP ${POP} / BLPOP, JSON.parse`
+      : `raw node-redis: pipelined XADD → XREADGROUP COUNT ${POP} + XACK, JSON.parse`;
+  }
+  const label = impl === 'logq' ? '**logq (node-redis)**' : 'logq (ioredis, last build before node-redis)';
+  return mode === 'list' ? `${label} RedisQueueHandler → RedisSubscriber, list` : `${label} RedisQueueHandler → RedisSubscriber, stream (consumer group, acks)`;
+}
 
 if (process.argv[2] === 'consume') {
-  const [, , , path, url, key, n] = process.argv;
-  await consume(path as Path, url!, key!, Number(n));
+  const [, , , impl, mode, url, key, n] = process.argv;
+  await consume(impl as Impl, mode as Mode, url!, key!, Number(n));
   process.exit(0);
 } else {
   await main();
