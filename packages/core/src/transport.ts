@@ -61,6 +61,24 @@ export {
   validateWireDict,
   type DecodeOptions,
 } from './codec.js';
+/**
+ * kombu's message envelope, as Logbook's `MessageQueueHandler` writes it:
+ * wrap a record's JSON for a virtual transport (Redis, MongoDB), unwrap and
+ * check one, and the AMQP message properties of a record.
+ */
+export {
+  KOMBU_CONTENT_ENCODING,
+  KOMBU_CONTENT_TYPE,
+  kombuAmqpProperties,
+  kombuContentProblem,
+  maxKombuEnvelopeBytes,
+  unwrapKombuEnvelope,
+  wrapKombuEnvelope,
+  type KombuAmqpProperties,
+  type KombuBodyEncoding,
+  type KombuContentProperties,
+  type KombuEnvelopeOptions,
+} from './kombu-envelope.js';
 /** The keys of a record's wire dict (Logbook's `LogRecord.to_dict()`), and its type. */
 export { WIRE_RECORD_KEYS, type WireRecord } from './record.js';
 /** JSON values and the conversion of arbitrary values to JSON-safe ones. */
