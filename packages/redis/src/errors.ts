@@ -1,4 +1,4 @@
-import { LogqError, describeError, redactSecrets } from '@logq/core';
+import { LogqError, describeError, redactSecrets } from '@logq/core/transport';
 
 /**
  * A Redis operation failed (connection refused, authentication, a command

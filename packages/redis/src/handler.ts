@@ -1,7 +1,8 @@
-import { QueueHandler, RecordTooLargeError, type LogRecord } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { QueueHandler, RecordTooLargeError, wrapKombuEnvelope } from '@logq/core/transport';
 import { type RedisArg, RedisLink, connectLink, ownedLink } from './connection.js';
 import { RedisTransportError } from './errors.js';
-import { kombuBindingKey, kombuBindingMember, kombuEnvelope, kombuPermanentBindingKey } from './kombu.js';
+import { kombuBindingKey, kombuBindingMember, kombuPermanentBindingKey } from './kombu-binding.js';
 import { DEFAULT_REDIS_URI, type RedisQueueFormat, type RedisQueueHandlerOptions, type RedisQueueMode, resolveQueue } from './options.js';
 import { STREAM_FIELD } from './stream-reply.js';
 import { type RedisTarget, resolveTarget, transportError } from './target.js';
@@ -68,7 +69,7 @@ export class RedisQueueHandler extends QueueHandler<string> {
     if (this.wireFormat !== 'kombu') return json;
     const size = Buffer.byteLength(json);
     if (size > this.maxRecordBytes) throw new RecordTooLargeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); dropped`);
-    return kombuEnvelope(json, this.kombuExchange, this.key, this.kombuBodyEncoding);
+    return wrapKombuEnvelope(json, { exchange: this.kombuExchange, routingKey: this.key, bodyEncoding: this.kombuBodyEncoding });
   }
 
   protected override payloadBytes(payload: string): number {

@@ -3,14 +3,14 @@
  * full-record queue on Redis lists or streams, for logq, on node-redis.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { RedisQueueHandler } from './handler.js';
 import type { RedisQueueHandlerOptions, RedisSubscriberOptions } from './options.js';
 import { RedisSubscriber } from './subscriber.js';
 
 export { RedisOptionsError, RedisTransportError } from './errors.js';
 export { RedisQueueHandler } from './handler.js';
-export { KOMBU_SEP, kombuBindingKey, kombuBindingMember, kombuEnvelope, unwrapKombu } from './kombu.js';
+export { KOMBU_SEP, kombuBindingKey, kombuBindingMember, kombuEnvelope, unwrapKombu } from './kombu-binding.js';
 export { RedisHandler, pythonIsoformat } from './logstash-handler.js';
 export { DEFAULT_QUEUE, DEFAULT_REDIS_URI } from './options.js';
 export type {

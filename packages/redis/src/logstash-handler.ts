@@ -1,4 +1,5 @@
-import { type JsonObject, type LogRecord, QueueHandler, Secret, toJsonSafe } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { type JsonObject, QueueHandler, Secret, toJsonSafe } from '@logq/core/transport';
 import { hostname } from 'node:os';
 import { RedisLink, connectLink, ownedLink } from './connection.js';
 import { RedisTransportError } from './errors.js';

@@ -1,4 +1,4 @@
-import type { QueueHandlerOptions, Secret, SubscriberOptions } from '@logq/core';
+import type { QueueHandlerOptions, Secret, SubscriberOptions } from '@logq/core/transport';
 import type { ConnectionOptions as TlsConnectionOptions } from 'node:tls';
 import type { RedisClientOptions, RedisClusterOptions, RedisSentinelOptions } from 'redis';
 import { RedisOptionsError } from './errors.js';

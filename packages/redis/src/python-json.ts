@@ -1,4 +1,4 @@
-import type { JsonValue } from '@logq/core';
+import type { JsonValue } from '@logq/core/transport';
 
 /**
  * JSON text as Python's `json.dumps(value)` writes it with its defaults

@@ -1,4 +1,4 @@
-import type { AsyncQueue, RawFrame } from '@logq/core';
+import type { AsyncQueue, RawFrame } from '@logq/core/transport';
 import type { RedisLink, SubscriberLinks } from './connection.js';
 import type { RedisTransportError } from './errors.js';
 

@@ -1,9 +1,9 @@
-import { AsyncQueue, FrameSubscriber, type LogRecord, type RawFrame, abortableSleep, decodeRecord } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { AsyncQueue, FrameSubscriber, type RawFrame, abortableSleep, decodeRecord, unwrapKombuEnvelope } from '@logq/core/transport';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { SubscriberLinks, withTimeout } from './connection.js';
 import { RedisTransportError } from './errors.js';
-import { unwrapKombu } from './kombu.js';
 import { ListReader } from './list-reader.js';
 import { DEFAULT_REDIS_URI, type RedisQueueFormat, type RedisQueueMode, type RedisSubscriberOptions, resolveQueue } from './options.js';
 import type { FrameReader, ReaderHost } from './reader.js';
@@ -137,7 +137,7 @@ export class RedisSubscriber extends FrameSubscriber {
   }
 
   protected override decode(data: string | Uint8Array): LogRecord {
-    if (this.wireFormat === 'kombu') return decodeRecord(unwrapKombu(data, this.maxRecordBytes), this.decodeOptions);
+    if (this.wireFormat === 'kombu') return decodeRecord(unwrapKombuEnvelope(data, this.maxRecordBytes), this.decodeOptions);
     return super.decode(data);
   }
 

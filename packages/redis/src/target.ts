@@ -1,4 +1,4 @@
-import { Secret, redactUri, scrubError } from '@logq/core';
+import { Secret, redactUri, scrubError } from '@logq/core/transport';
 import { RedisOptionsError, RedisTransportError } from './errors.js';
 import type { RedisConnectionOptions } from './options.js';
 import { type Topology, describeTopology, resolveTopology, topologySecrets } from './topology.js';

@@ -1,4 +1,4 @@
-import { Secret, redactUri } from '@logq/core';
+import { Secret, redactUri } from '@logq/core/transport';
 import { type RedisClientOptions, createCluster, createSentinel, type RedisClusterOptions, type RedisSentinelOptions } from 'redis';
 import { RedisOptionsError } from './errors.js';
 import type { NodeRedisCluster, NodeRedisSentinel, RedisConnectionOptions } from './options.js';
