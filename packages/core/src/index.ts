@@ -10,7 +10,7 @@ export * from './drop-report.js';
 export * from './error-hook.js';
 export * from './errors.js';
 export * from './exit-flush.js';
-export * from './format.js';
+export * from './pyformat/index.js';
 export * from './formatter.js';
 export * from './handler.js';
 export * from './handlers/null.js';
