@@ -1,4 +1,5 @@
-import { type Delivery, Level, LogRecord, SubscriberBase, SubscriberGroup, TestHandler } from '../src/index.js';
+import { Level, LogRecord, SubscriberBase, SubscriberGroup, TestHandler } from '../src/index.js';
+import { type Delivery } from '../src/transport.js';
 import { MemoryBroker, MemoryQueueHandler, MemorySubscriber } from '../src/testing/index.js';
 
 const rec = (msg: string) => new LogRecord({ channel: 'g', level: Level.WARNING, msg });
