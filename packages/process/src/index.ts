@@ -20,7 +20,7 @@ export * from './errors.js';
 export * from './handler.js';
 export * from './options.js';
 export * from './protocol.js';
-export * from './queue.js';
+export { type ProcessQueueStats, ProcessQueue, type QueueRef, type QueuedFrame, RejectedFrame, queueIdOf } from './queue.js';
 export * from './subscriber.js';
 export * from './stream-handler.js';
 export * from './stream-options.js';

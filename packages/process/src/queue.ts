@@ -155,11 +155,8 @@ export class ProcessQueue {
    */
   take(timeoutMs: number | null, signal?: AbortSignal): Promise<QueuedFrame | null> {
     const state = stateOf(this);
-    const ready = state.frames.poll();
-    if (ready !== null) {
-      afterTake(state);
-      return Promise.resolve(ready);
-    }
+    const ready = pollQueue(this);
+    if (ready !== null) return Promise.resolve(ready);
     return state.frames.take(timeoutMs, signal).then((frame) => {
       if (frame !== null) afterTake(state);
       return frame;
@@ -188,6 +185,18 @@ export class ProcessQueue {
   toJSON(): { id: string } {
     return { id: this.id };
   }
+}
+
+/**
+ * Takes a frame that is already in the queue, or null: no waiting, no
+ * promise (what {@link MultiProcessingSubscriber} reads first). Internal to
+ * the package.
+ */
+export function pollQueue(queue: ProcessQueue): QueuedFrame | null {
+  const state = stateOf(queue);
+  const ready = state.frames.poll();
+  if (ready !== null) afterTake(state);
+  return ready;
 }
 
 function deliverRecords(queue: ProcessQueue, message: RecordsMessage): void {
