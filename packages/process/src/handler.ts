@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type JsonObject, LogqError, type LogRecord, QueueHandler } from '@logq/core';
-import { type Endpoint, endpointOf, parentChannel } from './endpoint.js';
+import { type Endpoint, endpointOf, parentChannel } from './connection.js';
 import { ChannelClosedError, NoParentChannelError, QueueNotAttachedError } from './errors.js';
 import type { MultiProcessingHandlerOptions } from './options.js';
 import { type Frame, type LogqMessage, isLogqMessage } from './protocol.js';
