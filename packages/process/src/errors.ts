@@ -1,4 +1,4 @@
-import { LogqError } from '@logq/core';
+import { LogqError } from '@logq/core/transport';
 
 /**
  * A {@link MultiProcessingHandler} was created where there is no channel to a

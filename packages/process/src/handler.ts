@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { type JsonObject, LogqError, type LogRecord, QueueHandler } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { type JsonObject, LogqError, QueueHandler } from '@logq/core/transport';
 import { type Endpoint, endpointOf, parentChannel } from './connection.js';
 import { ChannelClosedError, NoParentChannelError, QueueNotAttachedError } from './errors.js';
 import type { MultiProcessingHandlerOptions } from './options.js';

@@ -9,7 +9,7 @@
  * `createSubscriber`.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { StreamChannelHandler } from './stream-handler.js';
 import type { StreamChannelHandlerOptions, StreamChannelSubscriberOptions } from './stream-options.js';
 import { StreamChannelSubscriber } from './stream-subscriber.js';

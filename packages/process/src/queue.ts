@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES } from '@logq/core';
+import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES } from '@logq/core/transport';
 import { type ChannelReceiver, type ChannelRouter, type Endpoint, type IpcTarget, attachedRouter, endpointOf, routerOf } from './connection.js';
 import { frameSizeUpTo } from './frame-size.js';
 import type { ProcessQueueOptions } from './options.js';

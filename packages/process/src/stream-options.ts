@@ -1,4 +1,4 @@
-import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core';
+import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core/transport';
 
 /** Options of {@link StreamChannelHandler}. */
 export interface StreamChannelHandlerOptions extends QueueHandlerOptions {

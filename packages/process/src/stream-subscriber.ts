@@ -1,7 +1,8 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { type AddressInfo, type Server, type Socket, connect as netConnect, createServer } from 'node:net';
 import type { Readable } from 'node:stream';
-import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, type LogRecord, LogqError, type RawFrame, RecordDecodeError, redactUri } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, LogqError, type RawFrame, RecordDecodeError, redactUri } from '@logq/core/transport';
 import { LineSplitter } from './line-splitter.js';
 import type { StreamChannelSubscriberOptions } from './stream-options.js';
 import { type StreamAddress, formatStreamUri, parseStreamUri } from './stream-uri.js';

@@ -1,4 +1,4 @@
-import { redactUri } from '@logq/core';
+import { redactUri } from '@logq/core/transport';
 import { StreamUriError } from './errors.js';
 
 /** A `stream+tcp://` or `stream+unix://` URI's socket address (what `net.connect` and `server.listen` take). */

@@ -1,4 +1,5 @@
-import { FrameSubscriber, type LogRecord, type ParsedFrame, type RawFrame, RecordDecodeError } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { FrameSubscriber, type ParsedFrame, type RawFrame, RecordDecodeError } from '@logq/core/transport';
 import type { MultiProcessingSubscriberOptions } from './options.js';
 import { ProcessQueue, type QueuedFrame, RejectedFrame, pollQueue } from './queue.js';
 
