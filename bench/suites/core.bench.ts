@@ -1,8 +1,9 @@
 // Cost of one log call through the handler stack, beside pino (sync, async and pino.transport).
-import { Handler, Logger, NullHandler, QueueHandler, ThreadedWrapperHandler, encodeRecord, type LogRecord, type OverflowPolicy } from '@logq/core';
+import { Handler, Logger, NullHandler, QueueHandler, ThreadedWrapperHandler, decodeRecord, encodeRecord, type LogRecord, type OverflowPolicy } from '@logq/core';
+import { MemoryBroker, MemorySubscriber } from '@logq/core/testing';
 import { once } from 'node:events';
 import pino from 'pino';
-import { RUNS, RUN_MS, fmt, fmtRuns, fmtStats, interleave, machine, stats, timeCalls, writeSection, yieldToLoop, type CallRun, type Path, type Stats } from './lib.js';
+import { RUNS, RUN_MS, sampleJson, fmt, fmtRuns, fmtStats, interleave, machine, stats, timeCalls, writeSection, yieldToLoop, type CallRun, type Path, type Stats } from './lib.js';
 
 class CountingHandler extends Handler {
   count = 0;
@@ -113,6 +114,72 @@ for (const { handler } of down) await handler.close({ timeoutMs: 0 });
 asyncDest.flushSync();
 pinoTransportStream.end();
 
+// The subscriber side: what turning a received frame into a LogRecord costs, beside JSON.parse alone.
+const FRAMES = Array.from({ length: 20_000 }, (_, i) => sampleJson(i));
+let decodedLevels = 0;
+/** Per record over `ms` of CPU time: one pass over FRAMES per repetition. */
+async function perRecord(pass: () => Promise<void> | void, ms: number): Promise<CallRun> {
+  let cpu = 0;
+  let wallNs = 0n;
+  let records = 0;
+  while (cpu < ms * 1000) {
+    const cpuStart = process.cpuUsage();
+    const start = process.hrtime.bigint();
+    await pass();
+    wallNs += process.hrtime.bigint() - start;
+    const used = process.cpuUsage(cpuStart);
+    cpu += used.user + used.system;
+    records += FRAMES.length;
+  }
+  return { ns: Number(wallNs) / records, cpuNs: (cpu * 1000) / records, calls: records };
+}
+class LevelSum extends Handler {
+  n = 0;
+  stop: (() => void) | null = null;
+  emit(record: LogRecord): void {
+    decodedLevels += record.level;
+    if (++this.n === FRAMES.length) this.stop?.();
+  }
+}
+const decodeRows: { name: string; pass: () => Promise<void> | void }[] = [
+  { name: '`JSON.parse` of each frame (calibration: the floor)', pass: () => void FRAMES.forEach((f) => (decodedLevels += (JSON.parse(f) as { level: number }).level)) },
+  { name: '`decodeRecord` (parse, validate, `LogRecord.fromDict`)', pass: () => void FRAMES.forEach((f) => (decodedLevels += decodeRecord(f).level)) },
+  {
+    name: '`subscriber.recv()` of records already received (MemorySubscriber)',
+    pass: async () => {
+      const broker = new MemoryBroker();
+      broker.publish('logging', FRAMES);
+      const sub = new MemorySubscriber(broker);
+      for (let i = 0; i < FRAMES.length; i++) decodedLevels += (await sub.recv(0))!.level;
+      await sub.close();
+    },
+  },
+  {
+    name: '`subscriber.dispatchForever()` to a handler, records already received (MemorySubscriber)',
+    pass: async () => {
+      const broker = new MemoryBroker();
+      broker.publish('logging', FRAMES);
+      const sub = new MemorySubscriber(broker);
+      const handler = new LevelSum();
+      const done = new AbortController();
+      handler.stop = () => done.abort();
+      handler.pushApplication();
+      try {
+        await sub.dispatchForever(done.signal);
+      } finally {
+        handler.popApplication();
+        await sub.close();
+      }
+    },
+  },
+];
+const decodeResults = await interleave(
+  decodeRows.map((row) => ({ name: row.name, run: () => perRecord(row.pass, RUN_MS), warmup: async () => void (await perRecord(row.pass, WARMUP_MS)) })),
+);
+const decodeCpu = decodeRows.map((_, k) => stats(decodeResults[k]!.map((r) => r.cpuNs)));
+const decodeWall = decodeRows.map((_, k) => stats(decodeResults[k]!.map((r) => r.ns)));
+const loadAfterDecode = machine();
+
 const wall = new Map<string, Stats>(rows.map((row, k) => [row.name, stats(results[k]!.map((r) => r.ns))]));
 const cpu = new Map<string, Stats>(rows.map((row, k) => [row.name, stats(results[k]!.map((r) => r.cpuNs))]));
 const base = wall.get(PINO_TRANSPORT)!;
@@ -150,7 +217,22 @@ process and thread, args) and its transport handler encodes the 540-byte wire JS
 serializes its ~130-byte line. "Caller side" for the threaded wrapper: the queue push, not the wrapped emit.
 "Broker down, buffer full": a QueueHandler (maxBuffer 10,000) whose connect never completes, so every call
 encodes the record and applies the overflow policy; drop-oldest removes the oldest buffered record (a ring buffer,
-O(1)).`,
+O(1)).
+
+### Subscriber side: a received frame into a \`LogRecord\`
+
+| per record (540-byte frame) | CPU ns: median (min–max) | vs \`JSON.parse\` (CPU medians) | wall ns: median (min–max) | every run (CPU ns) |
+|---|---:|---:|---:|---|
+${decodeRows
+  .map((row, k) => `| ${row.name} | ${fmtStats(decodeCpu[k]!)} | ${fmt(decodeCpu[k]!.median / decodeCpu[0]!.median, 2)}× | ${fmtStats(decodeWall[k]!)} | ${fmtRuns(decodeCpu[k]!)} |`)
+  .join('\n')}
+
+Method: 20,000 different frames (the bench's ~540-byte record, its sequence number varying) per pass, passes repeated
+until ≥ ${fmt(RUN_MS / 1000)} s of CPU time per run; ${RUNS} runs per row after a warm-up of ${fmt(WARMUP_MS)} ms, rows interleaved
+as above. The subscriber rows publish the frames into a \`MemoryBroker\` first (untimed cost inside the pass: one
+array push per frame) and take every record: \`recv(0)\` one by one, or \`dispatchForever\` into a handler pushed for the
+run (the stack lookup and the handler call included). CPU (user + system of the process, GC included) is the figure
+to compare: load average at the end of these rows: ${loadAfterDecode.replace(/^.*load average /, '').replace(/ \(1.*$/, '')}.`,
 );
 // The transport handler delivered every record it was given (its pump ran between chunks).
 if (transport.stats.dropped > 0) throw new Error(`the in-memory transport dropped ${transport.stats.dropped} records`);

@@ -70,7 +70,12 @@ function convert(value: unknown, seen: Set<object>, depth: number): JsonValue {
       }
       const toJSON = (obj as { toJSON?: unknown }).toJSON;
       if (typeof toJSON === 'function') return convert(toJSON.call(obj), seen, depth + 1);
-      for (const key of Object.keys(obj)) out[key] = convert((obj as Record<string, unknown>)[key], seen, depth + 1);
+      for (const key of Object.keys(obj)) {
+        const converted = convert((obj as Record<string, unknown>)[key], seen, depth + 1);
+        // An own `__proto__` key (as JSON.parse makes) stays a key: assigning it would set the prototype instead.
+        if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+        else out[key] = converted;
+      }
       return out;
     } finally {
       seen.delete(obj);

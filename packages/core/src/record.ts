@@ -139,13 +139,15 @@ export class LogRecord {
   constructor(init: LogRecordInit) {
     // A logger's own rest array is taken as is (see record-adopt.ts); the flag holds for this construction only.
     const adopt = adoption.on;
+    const adoptAll = adoption.all;
     adoption.on = false;
+    adoption.all = false;
     this.channel = init.channel;
     this.level = init.level;
     this.msg = init.msg;
-    this.args = init.args ? (adopt ? (init.args as unknown[]) : [...init.args]) : [];
-    this.kwargs = init.kwargs ? { ...init.kwargs } : {};
-    this.extra = init.extra ? { ...init.extra } : {};
+    this.args = init.args ? (adopt || adoptAll ? (init.args as unknown[]) : [...init.args]) : [];
+    this.kwargs = init.kwargs ? (adoptAll ? (init.kwargs as Record<string, unknown>) : { ...init.kwargs }) : {};
+    this.extra = init.extra ? (adoptAll ? (init.extra as Record<string, unknown>) : { ...init.extra }) : {};
     this.micros = init.timeMicros ?? nowMicros();
     if (init.callsite) {
       this.funcName = init.callsite.funcName;
@@ -278,11 +280,19 @@ export class LogRecord {
     const timeText = typeof dict.time === 'string' ? dict.time : null;
     const parsed = timeText === null ? null : parseIsoTime(timeText);
     const msg = typeof dict.msg === 'string' ? dict.msg : String(dict.message ?? '');
-    const record = new LogRecord({ channel: String(dict.channel), level: Number(dict.level), msg, timeMicros: parsed ?? nowMicros() });
     const { args, kwargs, extra } = dict;
-    if (Array.isArray(args)) record.args = adopt ? args : [...(args as unknown[])];
-    if (isJsonObject(kwargs)) record.kwargs = adopt ? kwargs : { ...kwargs };
-    if (isJsonObject(extra)) record.extra = adopt ? extra : { ...extra };
+    const init: LogRecordInit = {
+      channel: String(dict.channel),
+      level: Number(dict.level),
+      msg,
+      timeMicros: parsed ?? nowMicros(),
+      args: Array.isArray(args) ? (args as unknown[]) : undefined,
+      kwargs: isJsonObject(kwargs) ? kwargs : undefined,
+      extra: isJsonObject(extra) ? extra : undefined,
+    };
+    // Handed over: the record takes the dict's args, kwargs and extra as they are (no empty defaults made and dropped).
+    adoption.all = adopt;
+    const record = new LogRecord(init);
     if (parsed !== null && timeText !== null) record.rawTime = timeText;
     if (typeof dict.message === 'string') record.message = dict.message;
     record.process = numberOrNull(dict.process);

@@ -37,6 +37,9 @@ export interface SubscriberOptions {
 /** Delay after a failed receive in a dispatch loop, before trying again. */
 const LOOP_RETRY_MS = 250;
 
+/** Records that `dispatchForever` takes synchronously in a row before it awaits (letting microtasks run). */
+const SYNC_DELIVERIES_IN_ROW = 256;
+
 /**
  * Base of every subscriber (Logbook's `SubscriberBase`). A subclass implements
  * {@link SubscriberBase.nextDelivery}; most transports extend
@@ -68,6 +71,15 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
   /** See the class contract. */
   protected abstract nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null>;
 
+  /**
+   * The next delivery if one is ready now (received and decoded without
+   * waiting), or null. `recv` and `dispatchForever` try it first, so that a
+   * record already here costs no promise round trip; the default has none.
+   */
+  protected pollDelivery(): Delivery | null {
+    return null;
+  }
+
   /** Releases the transport's resources; called once by {@link close}. */
   protected async closeTransport(): Promise<void> {}
 
@@ -92,7 +104,7 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
    * forever; resolves null when the time has passed or the subscriber closed.
    */
   async recv(timeout?: number | null): Promise<LogRecord | null> {
-    const delivery = await this.receive(timeout);
+    const delivery = (this.closed ? null : this.pollDelivery()) ?? (await this.receive(timeout));
     if (!delivery) return null;
     const acked = this.acknowledge(delivery);
     if (acked) await acked;
@@ -118,10 +130,16 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
    */
   async dispatchForever(signal?: AbortSignal): Promise<void> {
     const stop = signal ? AbortSignal.any([signal, this.closeController.signal]) : this.closeController.signal;
+    // Records already here are dispatched without a promise each, yielding to microtasks every so often.
+    let inRow = 0;
     while (!stop.aborted) {
       let delivery: Delivery | null;
       try {
-        delivery = await this.nextDelivery(null, stop);
+        delivery = ++inRow < SYNC_DELIVERIES_IN_ROW ? this.pollDelivery() : null;
+        if (delivery === null) {
+          inRow = 0;
+          delivery = await this.nextDelivery(null, stop);
+        }
       } catch (error) {
         this.reportError(error);
         await abortableSleep(LOOP_RETRY_MS, stop);
@@ -240,6 +258,8 @@ export interface ParsedFrame {
 export abstract class FrameSubscriber extends SubscriberBase {
   /** Decoding limits. */
   protected readonly decodeOptions: DecodeOptions;
+  /** The rejection of a malformed frame, while it is under way. */
+  private rejecting: Promise<void> | null = null;
 
   constructor(options: SubscriberOptions = {}) {
     super(options);
@@ -271,29 +291,68 @@ export abstract class FrameSubscriber extends SubscriberBase {
     return decodeParsed(dict, this.decodeOptions.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, bytes);
   }
 
-  protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
+  protected override pollDelivery(): Delivery | null {
+    return this.rejecting === null ? this.takeReady(this.closeController.signal) : null;
+  }
+
+  protected nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
+    // Not `async`: a frame already here is decoded and handed over without an async function's promise and await.
+    const ready = this.rejecting === null ? this.takeReady(signal) : null;
+    return ready !== null ? Promise.resolve(ready) : this.waitDelivery(timeoutMs, signal);
+  }
+
+  /** A delivery from the frames already here; null when there is none (or a malformed one was skipped and `signal` aborted, or its rejection is pending). */
+  private takeReady(signal: AbortSignal): Delivery | null {
+    for (;;) {
+      const frame = this.pollFrame();
+      if (frame === null) return null;
+      const delivery = this.deliver(frame);
+      if (delivery !== null) return delivery;
+      if (this.rejecting !== null || signal.aborted) return null;
+    }
+  }
+
+  private async waitDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
     // No clock reads for the usual "wait forever" and "don't wait".
     const deadline = timeoutMs === null || timeoutMs === 0 ? null : Date.now() + timeoutMs;
     for (;;) {
+      const rejecting = this.rejecting;
+      if (rejecting !== null) {
+        // A malformed frame is rejected before the next frame is taken.
+        await rejecting;
+        if (this.rejecting === rejecting) this.rejecting = null;
+        if (signal.aborted) return null;
+      }
       const frame = this.pollFrame() ?? (await this.receiveFrame(deadline === null ? timeoutMs : Math.max(0, deadline - Date.now()), signal));
       if (!frame) return null;
-      this.stats.received++;
-      let record: LogRecord;
-      try {
-        record = 'dict' in frame ? this.decodeDict(frame.dict, frame.bytes) : this.decode(frame.data);
-      } catch (error) {
-        this.stats.malformed++;
-        this.reportError(error);
-        try {
-          await (frame.reject ?? frame.ack)?.call(frame);
-        } catch (rejectError) {
-          this.reportError(rejectError);
-        }
-        if (signal.aborted) return null;
-        continue;
-      }
-      return new FrameDelivery(record, frame);
+      const delivery = this.deliver(frame);
+      if (delivery !== null) return delivery;
+      if (this.rejecting === null && signal.aborted) return null;
     }
+  }
+
+  /**
+   * Counts and decodes a frame taken from the transport. A malformed one is
+   * reported and rejected, and null returned; an asynchronous rejection is left
+   * in `rejecting`, awaited before the next frame is taken.
+   */
+  private deliver(frame: RawFrame | ParsedFrame): Delivery | null {
+    this.stats.received++;
+    let record: LogRecord;
+    try {
+      record = 'dict' in frame ? this.decodeDict(frame.dict, frame.bytes) : this.decode(frame.data);
+    } catch (error) {
+      this.stats.malformed++;
+      this.reportError(error);
+      try {
+        const rejected = (frame.reject ?? frame.ack)?.call(frame);
+        if (rejected) this.rejecting = Promise.resolve(rejected).catch((rejectError: unknown) => this.reportError(rejectError));
+      } catch (rejectError) {
+        this.reportError(rejectError);
+      }
+      return null;
+    }
+    return new FrameDelivery(record, frame);
   }
 }
 
