@@ -1,4 +1,4 @@
-import type { AmqpChannel, AmqpMessage } from './client.js';
+import type { AmqpChannel, AmqpMessage } from './amqplib-types.js';
 
 /**
  * Coalesces the acknowledgements of one channel. Acks wait at most until the

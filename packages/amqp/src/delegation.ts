@@ -1,3 +1,9 @@
+/**
+ * `MessageQueueHandler` / `MessageQueueSubscriber` take any URI whose transport
+ * is installed, as Logbook's do through kombu. For a scheme other than
+ * `amqp(s)://` they hand the work to the transport that core's resolver finds
+ * (`createHandler(uri, { queue })`): this file holds that delegation.
+ */
 import { inspect } from 'node:util';
 import {
   type CloseResult,
@@ -14,18 +20,8 @@ import {
   redactUri,
   scrubError,
 } from '@logq/core';
+import { uriPassword } from './connection.js';
 import { AmqpConfigError } from './errors.js';
-import { DEFAULT_QUEUE } from './options.js';
-
-/**
- * The queue name from the options (Logbook's default `'logging'`).
- * @throws {AmqpConfigError} when it is not a non-empty string.
- */
-export function checkQueueName(queue: unknown): string {
-  const name = queue ?? DEFAULT_QUEUE;
-  if (typeof name !== 'string' || name === '') throw new AmqpConfigError('queue must be a non-empty string');
-  return name;
-}
 
 /** Options that only mean something on AMQP: refused with a URI of another scheme. */
 const AMQP_ONLY = ['tls', 'declare', 'deadLetterExchange', 'queueArguments', 'connectionName', 'connectTimeoutMs', 'persistent', 'prefetch', 'readAheadBytes', 'malformedQueue', 'durable', 'queueType'] as const;
@@ -52,29 +48,6 @@ export function delegatedOptions(uri: string, options: object, queue: string, on
   const out: Record<string, unknown> = { queue, onError };
   for (const key of PASSED_ON) if (given[key] !== undefined) out[key] = given[key];
   return out;
-}
-
-/**
- * `MessageQueueHandler` / `MessageQueueSubscriber` take any URI whose transport
- * is installed, as Logbook's do through kombu. For a scheme other than
- * `amqp(s)://` they hand the work to the transport that core's resolver finds
- * (`createHandler(uri, { queue })`): this file holds that delegation.
- */
-
-/** The password of a URI, for scrubbing errors (null when it has none). */
-export function uriPassword(uri: string): string | null {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(uri);
-  if (!m || m[1] === '') return null;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return m[1]!;
-  }
-}
-
-/** Whether `uri` is for this package's own transport. */
-export function isAmqpUri(uri: string): boolean {
-  return /^amqps?:\/\//i.test(uri);
 }
 
 /** Counters as a live view: the delegate's, plus what the outer object counted itself. */

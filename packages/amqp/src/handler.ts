@@ -10,10 +10,11 @@ import {
   redactUri,
   untrackHandler,
 } from '@logq/core';
-import { type AmqpConfirmChannel, type AmqpConnection, AmqpLink, type AmqpPublishOptions, type LinkSettings, linkSettings } from './client.js';
-import { HandlerDelegation, checkQueueName, delegatedOptions, isAmqpUri } from './delegation.js';
+import type { AmqpConfirmChannel, AmqpConnection, AmqpPublishOptions } from './amqplib-types.js';
+import { AmqpLink, type LinkSettings, isAmqpUri, linkSettings } from './connection.js';
+import { HandlerDelegation, delegatedOptions } from './delegation.js';
 import { AmqpConnectionError, AmqpPublishError } from './errors.js';
-import { DEFAULT_AMQP_URI, type MessageQueueHandlerOptions } from './options.js';
+import { DEFAULT_AMQP_URI, type MessageQueueHandlerOptions, checkQueueName } from './options.js';
 import { publishOptions } from './topology.js';
 
 /** Counters of a {@link MessageQueueHandler}. */

@@ -13,12 +13,13 @@ import {
   redactUri,
 } from '@logq/core';
 import { AckBatcher } from './ack-batcher.js';
-import { type AmqpChannel, type AmqpConnection, AmqpLink, type AmqpMessage, type LinkSettings, linkSettings } from './client.js';
-import { SubscriberDelegation, checkQueueName, delegatedOptions, isAmqpUri } from './delegation.js';
+import type { AmqpChannel, AmqpConnection, AmqpMessage } from './amqplib-types.js';
+import { AmqpLink, type LinkSettings, isAmqpUri, linkSettings } from './connection.js';
+import { SubscriberDelegation, delegatedOptions } from './delegation.js';
 import { AmqpAckError, AmqpConnectionError, AmqpTopologyError } from './errors.js';
+import { DEFAULT_AMQP_URI, DEFAULT_READ_AHEAD_BYTES, type MessageQueueSubscriberOptions, checkQueueName } from './options.js';
 import { ReadAheadWindow } from './read-ahead.js';
 import { QUEUE_OPTIONS } from './topology.js';
-import { DEFAULT_AMQP_URI, type MessageQueueSubscriberOptions } from './options.js';
 
 /** Counters of a {@link MessageQueueSubscriber}. */
 export interface MessageQueueSubscriberStats extends SubscriberStats {
@@ -35,9 +36,6 @@ export interface MessageQueueSubscriberStats extends SubscriberStats {
   /** Times the prefetch window changed to keep `readAheadBytes` (a large message shrinks it). */
   windowChanges: number;
 }
-
-/** The default byte budget of the prefetch window. */
-export const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 
 const createChannel = (connection: AmqpConnection): Promise<AmqpChannel> => connection.createChannel();
 
@@ -287,13 +285,11 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     return this.#frames.poll();
   }
 
-  protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
+  protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
     this.#start();
-    if (timeoutMs === 0 && this.#frames.length === 0) {
-      // Let pending socket reads land first, so that a loop polling with
-      // recv(0) sees new messages instead of starving the connection.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    // With timeoutMs 0 the queue waits one event-loop turn when empty, so that pending socket
+    // reads land first and a loop polling with recv(0) sees new messages instead of starving
+    // the connection.
     return this.#frames.take(timeoutMs, signal);
   }
 

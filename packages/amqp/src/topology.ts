@@ -1,5 +1,5 @@
 import { describeError } from '@logq/core';
-import type { AmqpChannel, AmqpPublishOptions } from './client.js';
+import type { AmqpChannel, AmqpPublishOptions } from './amqplib-types.js';
 import { AmqpTopologyError } from './errors.js';
 
 /** What the declarations need. */

@@ -3,7 +3,7 @@ import { Level, LogRecord, createHandler, createSubscriber, shutdown } from '@lo
 import { numberedRecord, sampleRecord, waitFor } from '@logq/core/testing';
 import { type UsedService, freePort } from '@logq/services';
 import { connect } from 'amqplib';
-import { linkSettings } from '../src/client.js';
+import { linkSettings } from '../src/connection.js';
 import { AmqpConfigError, MessageQueueHandler, MessageQueueSubscriber, publishOptions } from '../src/index.js';
 import { RawClient, broker, errorSink, freshQueue } from './helpers.js';
 
