@@ -1,11 +1,7 @@
-import { LogqError } from '@logq/core';
 import type * as Zmq from 'zeromq';
-import { bindRetrying } from './bind.js';
-import { type ZeroMQModule, loadZeroMQ } from './load.js';
+import { type ZeroMQModule, bindRetrying, loadZeroMQ } from './connection.js';
+import { CurveConfigError } from './errors.js';
 import type { CurveOptions } from './options.js';
-
-/** A CURVE option is wrong (a key that is not 40 characters of Z85, or `authorizedKeys` on a client). */
-export class CurveConfigError extends LogqError {}
 
 /** A CURVE key pair, Z85 text. */
 export interface CurveKeyPair {

@@ -1,12 +1,11 @@
 import { AsyncQueue, ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, type LogRecord, type RawFrame, RecordDecodeError, abortableSleep, scrubError } from '@logq/core';
 import type * as Zmq from 'zeromq';
-import { bindRetrying } from './bind.js';
+import { bindRetrying, loadZeroMQ } from './connection.js';
 import { applyCurve, validateCurve } from './curve.js';
-import { SocketSecrets, withoutCurve } from './secrets.js';
-import { ZeroMQSocketError } from './errors.js';
-import { loadZeroMQ } from './load.js';
+import { ZeroMQSocketError, isAgain } from './errors.js';
 import type { WaitForPeersOptions, ZeroMQSubscriberOptions } from './options.js';
 import { waitForCount } from './peers.js';
+import { SocketSecrets, withoutCurve } from './secrets.js';
 
 /** The subscriber's socket: SUB, or PULL in `multi` mode. */
 export type ZeroMQSubscriberSocket = Zmq.Subscriber | Zmq.Pull;
@@ -217,7 +216,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
         parts = await socket.receive();
       } catch (error) {
         if (this.closed || socket.closed) return;
-        if (immediate && isEmpty(error)) {
+        if (immediate && isAgain(error)) {
           // Nothing queued: wait for the next message instead of polling.
           socket.receiveTimeout = -1;
           immediate = false;
@@ -304,7 +303,3 @@ export class ZeroMQSubscriber extends FrameSubscriber {
 
 /** Messages read in a row before the read loop lets the event loop turn (zeromq.js's own limit). */
 const READS_PER_TURN = 512;
-
-function isEmpty(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EAGAIN';
-}
