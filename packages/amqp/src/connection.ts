@@ -5,6 +5,7 @@
  * (through core's `QueueHandler` pump) and the subscriber reconnect by
  * opening a new link after one ended.
  */
+import { inspect } from 'node:util';
 import { Secret, describeError, redactUri, scrubError } from '@logq/core';
 import { connect } from 'amqplib';
 import type { AmqpChannel, AmqpConnection, AmqpListener } from './amqplib-types.js';
@@ -244,6 +245,19 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
   /** Whether neither the connection nor the channel has closed. */
   get alive(): boolean {
     return this.isAlive;
+  }
+
+  /**
+   * Printed as its URI (without password) and state only: the amqplib
+   * connection and channel behind it are not for printing (and are cyclic).
+   */
+  [inspect.custom](): string {
+    return `AmqpLink { ${this.settings.safeUri}, ${this.isAlive ? 'alive' : 'ended'} }`;
+  }
+
+  /** What `JSON.stringify` shows of a link (see the `inspect` form). */
+  toJSON(): { readonly uri: string; readonly alive: boolean } {
+    return { uri: this.settings.safeUri, alive: this.isAlive };
   }
 
   private noteError(error: unknown): void {

@@ -69,15 +69,15 @@ export class MessageQueueHandler extends QueueHandler<string> {
   override readonly stats: MessageQueueHandlerStats;
   /** The queue name (on AMQP also the exchange and routing key name). */
   readonly queue: string;
-  /** The URI without its password. */
-  readonly url: string;
+  /** The URI, its password shown as `***`. */
+  readonly uri: string;
   /** Whether messages are persistent (`delivery_mode` 2; AMQP only). */
   readonly persistent: boolean;
-  readonly #settings: LinkSettings | null;
-  readonly #publishOptions: AmqpPublishOptions;
-  readonly #delegation: HandlerDelegation<MessageQueueHandlerStats> | null;
-  #closeResult: Promise<CloseResult> | null = null;
-  #link: AmqpLink<AmqpConfirmChannel> | null = null;
+  private readonly settings: LinkSettings | null;
+  private readonly publishOptions: AmqpPublishOptions;
+  private readonly delegation: HandlerDelegation<MessageQueueHandlerStats> | null;
+  private delegatedClose: Promise<CloseResult> | null = null;
+  private link: AmqpLink<AmqpConfirmChannel> | null = null;
 
   /**
    * @param uri - `amqp://user:password@host:port/vhost` or `amqps://...`
@@ -91,19 +91,19 @@ export class MessageQueueHandler extends QueueHandler<string> {
     super({ ...options, batchSize: options.batchSize ?? 1000 });
     const stats: MessageQueueHandlerStats = { sent: 0, buffered: 0, dropped: 0, errors: 0, republished: 0, connections: 0 };
     this.persistent = options.persistent ?? true;
-    this.#publishOptions = publishOptions(this.persistent);
+    this.publishOptions = publishOptions(this.persistent);
     if (options.connection !== undefined || isAmqpUri(uri)) {
-      this.#settings = linkSettings(uri, options, 'MessageQueueHandler', 'handler');
-      this.#delegation = null;
+      this.settings = linkSettings(uri, options, 'MessageQueueHandler', 'handler');
+      this.delegation = null;
       this.stats = stats;
-      this.queue = this.#settings.queue;
-      this.url = this.#settings.safeUri;
+      this.queue = this.settings.queue;
+      this.uri = this.settings.safeUri;
       return;
     }
     this.queue = checkQueueName(options.queue);
-    this.url = redactUri(uri);
-    this.#settings = null;
-    this.#delegation = new HandlerDelegation(
+    this.uri = redactUri(uri);
+    this.settings = null;
+    this.delegation = new HandlerDelegation(
       {
         uri,
         options: delegatedOptions(uri, options, this.queue, (error, record) => this.handleError(error, record), 'MessageQueueHandler'),
@@ -113,12 +113,20 @@ export class MessageQueueHandler extends QueueHandler<string> {
       },
       stats,
     );
-    this.stats = this.#delegation.stats;
+    this.stats = this.delegation.stats;
+  }
+
+  /**
+   * The URI, its password shown as `***`.
+   * @deprecated Use {@link MessageQueueHandler.uri} (the same name in every transport).
+   */
+  get url(): string {
+    return this.uri;
   }
 
   /** For a URI of another scheme, the transport's handler once resolved (null before, and for AMQP). */
   get delegate(): Handler | null {
-    return this.#delegation?.inner ?? null;
+    return this.delegation?.inner ?? null;
   }
 
   /**
@@ -132,56 +140,56 @@ export class MessageQueueHandler extends QueueHandler<string> {
 
   /** Whether a connection to the broker is open now. */
   get isConnected(): boolean {
-    if (this.#delegation !== null) return (this.#delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
-    return this.#link?.alive ?? false;
+    if (this.delegation !== null) return (this.delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
+    return this.link?.alive ?? false;
   }
 
   /** Buffers the record (AMQP), or hands it to the transport of another scheme. Never throws, never waits. */
   override emit(record: LogRecord): void {
-    if (this.#delegation === null || this.closed) {
+    if (this.delegation === null || this.closed) {
       super.emit(record); // a closed handler counts and reports the drop
       return;
     }
-    this.#delegation.handle(record);
+    this.delegation.handle(record);
   }
 
   /** Resolves once the broker has every record logged so far (for another scheme: the transport's `flush`, after it was resolved). */
   override flush(): Promise<void> {
-    return this.#delegation === null ? super.flush() : this.#delegation.flush();
+    return this.delegation === null ? super.flush() : this.delegation.flush();
   }
 
   /** Flushes within `timeoutMs`, then closes the connection; see core's `QueueHandler.close`. */
   override close(options: CloseOptions = {}): Promise<CloseResult> {
-    const delegation = this.#delegation;
+    const delegation = this.delegation;
     if (delegation === null) return super.close(options);
     this.closed = true;
-    this.#closeResult ??= delegation.close(options.timeoutMs ?? 5000).finally(() => untrackHandler(this));
-    return this.#closeResult;
+    this.delegatedClose ??= delegation.close(options.timeoutMs ?? 5000).finally(() => untrackHandler(this));
+    return this.delegatedClose;
   }
 
   protected async connect(signal: AbortSignal): Promise<void> {
-    if (this.#settings === null) throw new AmqpConnectionError(`${this.url} is not an AMQP URI`);
-    this.#link = await AmqpLink.open(this.#settings, createConfirmChannel, signal);
+    if (this.settings === null) throw new AmqpConnectionError(`${this.uri} is not an AMQP URI`);
+    this.link = await AmqpLink.open(this.settings, createConfirmChannel, signal);
     this.stats.connections++;
   }
 
   protected async sendBatch(batch: readonly string[], signal: AbortSignal): Promise<void> {
-    let link = this.#link;
+    let link = this.link;
     if (link === null || !link.alive) {
       // The link died while idle: reconnect at once instead of failing a batch that was never tried.
       await this.disconnect();
       await this.connect(signal);
-      link = this.#link;
-      if (link === null) throw new AmqpConnectionError(`not connected to ${this.url}`);
+      link = this.link;
+      if (link === null) throw new AmqpConnectionError(`not connected to ${this.uri}`);
     }
-    await publishConfirmed(link, this.queue, batch, this.#publishOptions, signal, (published) => {
+    await publishConfirmed(link, this.queue, batch, this.publishOptions, signal, (published) => {
       this.stats.republished += published;
     });
   }
 
   protected async disconnect(): Promise<void> {
-    const link = this.#link;
-    this.#link = null;
+    const link = this.link;
+    this.link = null;
     await link?.close();
   }
 }

@@ -212,4 +212,15 @@ describe('options', () => {
     expect(handler.bubble).toBe(false);
     void handler.close({ timeoutMs: 0 });
   });
+
+  it('names the URI `uri` as every transport does; `url` is its deprecated alias', () => {
+    const handler = new MessageQueueHandler('amqp://user:pw@localhost:5672/vhost');
+    const subscriber = new MessageQueueSubscriber('amqp://user:pw@localhost:5672/vhost');
+    expect(handler.uri).toBe('amqp://user:***@localhost:5672/vhost');
+    expect(subscriber.uri).toBe('amqp://user:***@localhost:5672/vhost');
+    expect(handler.url).toBe(handler.uri);
+    expect(subscriber.url).toBe(subscriber.uri);
+    void handler.close({ timeoutMs: 0 });
+    void subscriber.close();
+  });
 });

@@ -36,15 +36,15 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   private readonly zmqOptions: Omit<ZeroMQSubscriberOptions, 'curve'>;
   /** The raw URI and the CURVE keys, hidden from inspect, JSON and String(). */
   private readonly secrets: SocketSecrets;
+  /** Most frames read ahead of `recv`; the read loop pauses at this many (the `prefetch` option). */
+  readonly prefetch: number;
+  /** Most bytes read ahead of `recv`; the read loop pauses at this many (the `readAheadBytes` option). */
+  readonly readAheadBytes: number;
   private readonly frames = new AsyncQueue<RawFrame>();
-  /** Most frames read ahead; the read loop pauses at this many. */
-  private readonly prefetch: number;
-  /** Most bytes read ahead; the read loop pauses at this many. */
-  private readonly prefetchBytes: number;
   /** Bytes of the frames in the prefetch queue. */
   private queuedBytes = 0;
   /** Frames larger than this are rejected as they are read, never queued. */
-  private readonly maxFrameBytes: number;
+  private readonly maxRecordBytes: number;
   /** Wakes the paused read loop (set while it waits for room). */
   private wakeReader: (() => void) | null = null;
   private zmqSocket: ZeroMQSubscriberSocket | null = null;
@@ -62,8 +62,8 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
     this.prefetch = Math.max(1, options.prefetch ?? 1000);
-    this.maxFrameBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    this.prefetchBytes = Math.max(1, options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxFrameBytes));
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.readAheadBytes = Math.max(1, options.readAheadBytes ?? options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxRecordBytes));
     this.opening = this.createSocket();
     this.opening.catch(() => undefined); // reported to whoever awaits open() or receives
   }
@@ -207,7 +207,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     let immediate = false;
     let inRow = 0;
     while (!this.closed && !socket.closed) {
-      if (this.frames.length >= this.prefetch || this.queuedBytes >= this.prefetchBytes) {
+      if (this.frames.length >= this.prefetch || this.queuedBytes >= this.readAheadBytes) {
         await new Promise<void>((resolve) => (this.wakeReader = resolve));
         continue;
       }
@@ -229,7 +229,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
       // Logbook reads one frame per recv(): each part of a multipart message is a frame.
       for (let i = 0; i < parts.length; i++) {
         const data = parts[i]!;
-        if (data.length > this.maxFrameBytes) {
+        if (data.length > this.maxRecordBytes) {
           // Rejected now, never queued: a flood of huge frames costs one frame's memory at a time.
           this.rejectOversized(data.length);
           continue;
@@ -271,16 +271,16 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   private rejectOversized(bytes: number): void {
     this.stats.received++;
     this.stats.malformed++;
-    this.reportError(new RecordDecodeError(`frame of ${bytes} bytes exceeds maxRecordBytes (${this.maxFrameBytes})`));
+    this.reportError(new RecordDecodeError(`frame of ${bytes} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`));
   }
 
   /**
-   * The read loop paused at `prefetch` frames or `prefetchBytes` bytes: let it go on once
+   * The read loop paused at `prefetch` frames or `readAheadBytes` bytes: let it go on once
    * half of each is taken.
    */
   private afterTake(frame: RawFrame): void {
     this.queuedBytes -= frame.data.length;
-    if (this.wakeReader && this.frames.length <= this.prefetch >> 1 && this.queuedBytes <= this.prefetchBytes / 2) this.resumeReader();
+    if (this.wakeReader && this.frames.length <= this.prefetch >> 1 && this.queuedBytes <= this.readAheadBytes / 2) this.resumeReader();
   }
 
   private resumeReader(): void {

@@ -2,6 +2,7 @@
 // nothing to read now" (subscriber): zeromq.js reports both, and a timed-out wait, as EAGAIN.
 import * as zmq from 'zeromq';
 import { isAgain } from '../src/errors.js';
+import { ZeroMQSubscriber } from '../src/index.js';
 import { endpoint } from './helpers.js';
 
 describe('isAgain', () => {
@@ -26,6 +27,23 @@ describe('isAgain', () => {
     } finally {
       push.close();
       pull.close();
+    }
+  });
+});
+
+describe('option names shared with the other transports', () => {
+  it('readAheadBytes; the former prefetchBytes still works when it is not given', async () => {
+    const current = new ZeroMQSubscriber(null, { readAheadBytes: 4096, prefetch: 8 });
+    const former = new ZeroMQSubscriber(null, { prefetchBytes: 2048 });
+    const both = new ZeroMQSubscriber(null, { readAheadBytes: 4096, prefetchBytes: 2048 });
+    const defaults = new ZeroMQSubscriber(null, { maxRecordBytes: 8 * 1024 * 1024 });
+    try {
+      expect([current.readAheadBytes, current.prefetch]).toEqual([4096, 8]);
+      expect(former.readAheadBytes).toBe(2048);
+      expect(both.readAheadBytes).toBe(4096);
+      expect(defaults.readAheadBytes).toBe(32 * 1024 * 1024);
+    } finally {
+      await Promise.all([current, former, both, defaults].map((s) => s.close()));
     }
   });
 });
