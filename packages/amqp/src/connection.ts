@@ -6,7 +6,7 @@
  * opening a new link after one ended.
  */
 import { inspect } from 'node:util';
-import { Secret, describeError, redactUri, scrubError } from '@logq/core';
+import { Secret, describeError, redactUri, scrubError } from '@logq/core/transport';
 import { connect } from 'amqplib';
 import type { AmqpChannel, AmqpConnection, AmqpListener } from './amqplib-types.js';
 import { AmqpConfigError, AmqpConnectionError } from './errors.js';

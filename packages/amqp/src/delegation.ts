@@ -5,21 +5,18 @@
  * (`createHandler(uri, { queue })`): this file holds that delegation.
  */
 import { inspect } from 'node:util';
+import { type Handler, type LogRecord, createHandler, createSubscriber } from '@logq/core';
 import {
   type CloseResult,
   type Delivery,
   type ErrorHook,
-  type Handler,
   type HandlerStats,
-  type LogRecord,
   type OverflowPolicy,
   type SubscriberBase,
   type TransportOptions,
-  createHandler,
-  createSubscriber,
   redactUri,
   scrubError,
-} from '@logq/core';
+} from '@logq/core/transport';
 import { uriPassword } from './connection.js';
 import { AmqpConfigError } from './errors.js';
 

@@ -1,15 +1,14 @@
+import type { Handler, LogRecord } from '@logq/core';
 import {
   type CloseOptions,
   type CloseResult,
-  type Handler,
   type HandlerStats,
-  type LogRecord,
   QueueHandler,
   WRAPPED_HANDLERS,
   describeError,
   redactUri,
   untrackHandler,
-} from '@logq/core';
+} from '@logq/core/transport';
 import type { AmqpConfirmChannel, AmqpConnection, AmqpPublishOptions } from './amqplib-types.js';
 import { AmqpLink, type LinkSettings, isAmqpUri, linkSettings } from './connection.js';
 import { HandlerDelegation, delegatedOptions } from './delegation.js';

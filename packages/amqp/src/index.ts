@@ -6,7 +6,7 @@
  * `@logq/core`'s `createHandler` / `createSubscriber`.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { MessageQueueHandler } from './handler.js';
 import type { MessageQueueHandlerOptions, MessageQueueSubscriberOptions } from './options.js';
 import { MessageQueueSubscriber } from './subscriber.js';

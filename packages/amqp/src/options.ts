@@ -1,4 +1,4 @@
-import type { QueueHandlerOptions, ReconnectOptions, SubscriberOptions } from '@logq/core';
+import type { QueueHandlerOptions, ReconnectOptions, SubscriberOptions } from '@logq/core/transport';
 import type { AmqpConnection } from './amqplib-types.js';
 import { AmqpConfigError } from './errors.js';
 

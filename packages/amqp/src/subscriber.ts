@@ -1,17 +1,18 @@
+import type { LogRecord } from '@logq/core';
 import {
   AsyncQueue,
   DEFAULT_MAX_RECORD_BYTES,
   type Delivery,
   FrameSubscriber,
-  type LogRecord,
   type RawFrame,
   RecordDecodeError,
   type SubscriberStats,
   type SubscriberBase,
   abortableSleep,
   describeError,
+  kombuContentProblem,
   redactUri,
-} from '@logq/core';
+} from '@logq/core/transport';
 import { AckBatcher } from './ack-batcher.js';
 import type { AmqpChannel, AmqpConnection, AmqpMessage } from './amqplib-types.js';
 import { AmqpLink, type LinkSettings, isAmqpUri, linkSettings } from './connection.js';
@@ -131,21 +132,6 @@ class AmqpFrame implements RawFrame {
     this.context.stats.lostAcks++;
     throw new AmqpAckError(`cannot ${what} message ${this.message.fields.deliveryTag}: its channel is closed; the broker will redeliver it`);
   }
-}
-
-/** Kombu's JSON serializer writes `application/json`; a message without a content type is taken as JSON too. */
-function unsupportedReason(message: AmqpMessage): string | null {
-  const { contentType, contentEncoding, headers } = message.properties;
-  if (contentType !== undefined && contentType !== null && contentType !== '') {
-    const type = String(contentType).split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return `unsupported content_type ${JSON.stringify(String(contentType))} (expected application/json)`;
-  }
-  if (contentEncoding !== undefined && contentEncoding !== null && contentEncoding !== '') {
-    const encoding = String(contentEncoding).toLowerCase();
-    if (encoding !== 'utf-8' && encoding !== 'utf8') return `unsupported content_encoding ${JSON.stringify(String(contentEncoding))} (expected utf-8)`;
-  }
-  if (headers && headers['compression'] !== undefined) return `compressed messages are not supported (${String(headers['compression'])})`;
-  return null;
 }
 
 /**
@@ -444,7 +430,7 @@ export class MessageQueueSubscriber extends FrameSubscriber {
           frame.reject();
           return;
         }
-        const reason = unsupportedReason(message);
+        const reason = kombuContentProblem(message.properties);
         if (reason !== null) this.reasons.set(message.content, reason);
         this.frames.push(frame);
       } catch (error) {

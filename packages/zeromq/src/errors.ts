@@ -1,4 +1,4 @@
-import { LogqError } from '@logq/core';
+import { LogqError } from '@logq/core/transport';
 
 /** A ZeroMQ socket could not be bound or connected (bad endpoint, address in use). */
 export class ZeroMQSocketError extends LogqError {}

@@ -1,4 +1,5 @@
-import { ClosedError, type LogRecord, QueueHandler, abortableSleep, scrubError } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { ClosedError, QueueHandler, abortableSleep, scrubError } from '@logq/core/transport';
 import type * as Zmq from 'zeromq';
 import { type ZeroMQModule, bindRetrying, closeWhenSent, loadZeroMQ } from './connection.js';
 import { applyCurve, validateCurve } from './curve.js';

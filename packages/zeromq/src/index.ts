@@ -5,7 +5,7 @@
  * `@logq/core`'s `createHandler` / `createSubscriber`.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { ZeroMQHandler } from './handler.js';
 import type { ZeroMQHandlerOptions, ZeroMQSubscriberOptions } from './options.js';
 import { ZeroMQSubscriber } from './subscriber.js';

@@ -1,4 +1,4 @@
-import { ClosedError } from '@logq/core';
+import { ClosedError } from '@logq/core/transport';
 import { PeerTimeoutError } from './errors.js';
 import type { WaitForPeersOptions } from './options.js';
 

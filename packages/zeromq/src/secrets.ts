@@ -1,4 +1,4 @@
-import { Secret, redactUri } from '@logq/core';
+import { Secret, redactUri } from '@logq/core/transport';
 import type { CurveOptions } from './options.js';
 
 /**

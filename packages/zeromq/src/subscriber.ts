@@ -1,4 +1,14 @@
-import { AsyncQueue, ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, type LogRecord, type RawFrame, RecordDecodeError, abortableSleep, scrubError } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import {
+  AsyncQueue,
+  ClosedError,
+  DEFAULT_MAX_RECORD_BYTES,
+  FrameSubscriber,
+  type RawFrame,
+  RecordDecodeError,
+  abortableSleep,
+  scrubError,
+} from '@logq/core/transport';
 import type * as Zmq from 'zeromq';
 import { bindRetrying, loadZeroMQ } from './connection.js';
 import { applyCurve, validateCurve } from './curve.js';
