@@ -4,6 +4,7 @@
  * binding (retrying an endpoint that a socket closed a moment ago still
  * holds), and closing once libzmq has sent what it holds.
  */
+import { type InspectOptionsStylized, inspect } from 'node:util';
 import type * as Zmq from 'zeromq';
 import { ZeroMQNotInstalledError } from './errors.js';
 
@@ -114,4 +115,39 @@ export async function closeWhenSent(zmq: ZeroMQModule, socket: Zmq.Socket, linge
   await (limit === null ? released : Promise.race([released, new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]));
   clearTimeout(timer);
   observer.close();
+}
+
+/** Whether `value` is a zeromq.js socket (by its shape: `in` calls no getter). */
+function isSocket(value: unknown): value is Zmq.Socket {
+  return typeof value === 'object' && value !== null && 'events' in value && 'closed' in value && typeof (value as { close?: unknown }).close === 'function';
+}
+
+/** How a value held by a handler or subscriber is printed: a socket as its type and state, a promise and the zeromq module by name. */
+function printable(value: unknown): unknown {
+  if (isSocket(value)) return `${value.constructor.name} (${value.closed ? 'closed' : 'open'})`;
+  if (value instanceof Promise) return '[Promise]';
+  if (typeof value === 'object' && value !== null && 'Observer' in value && 'Socket' in value) return '[zeromq module]';
+  return value;
+}
+
+/**
+ * What `util.inspect` shows of a handler or subscriber (`owner`): its own
+ * properties, `uri` and `multi`, with a zeromq.js socket shown as its type and
+ * state (`Pull (open)`) and a promise (which may hold one) as `[Promise]`.
+ * Printing a zeromq.js socket with `getters: true` calls its `events` getter,
+ * which opens a new monitor on the socket: libzmq keeps one per socket, so the
+ * subscriber's peer counting would stop, and printing must change nothing.
+ */
+export function inspectOwner(
+  owner: object & { readonly uri: string | null; readonly multi: boolean },
+  depth: number,
+  options: InspectOptionsStylized,
+  show: typeof inspect,
+): string {
+  const view: Record<PropertyKey, unknown> = { uri: owner.uri, multi: owner.multi };
+  for (const key of Reflect.ownKeys(owner)) {
+    const descriptor = Object.getOwnPropertyDescriptor(owner, key)!;
+    Object.defineProperty(view, key, 'value' in descriptor ? { ...descriptor, value: printable(descriptor.value) } : descriptor);
+  }
+  return `${owner.constructor.name} ${show(view, { ...options, depth: options.depth === null ? null : depth })}`;
 }

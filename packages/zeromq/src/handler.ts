@@ -1,7 +1,8 @@
+import { type InspectOptionsStylized, inspect } from 'node:util';
 import type { LogRecord } from '@logq/core';
 import { ClosedError, QueueHandler, abortableSleep, scrubError } from '@logq/core/transport';
 import type * as Zmq from 'zeromq';
-import { type ZeroMQModule, bindRetrying, closeWhenSent, loadZeroMQ } from './connection.js';
+import { type ZeroMQModule, bindRetrying, closeWhenSent, inspectOwner, loadZeroMQ } from './connection.js';
 import { applyCurve, validateCurve } from './curve.js';
 import { ZeroMQSocketError, isAgain } from './errors.js';
 import type { WaitForPeersOptions, ZeroMQHandlerOptions } from './options.js';
@@ -64,6 +65,11 @@ export class ZeroMQHandler extends QueueHandler<string> {
     this.zmqOptions = withoutCurve(options);
     this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
+  }
+
+  /** Printed without calling into its zeromq socket (see `inspectOwner`): printing changes nothing. */
+  [inspect.custom](depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return inspectOwner(this, depth, options, show);
   }
 
   /** The ZeroMQ socket, once opened (null before {@link open} or the first send, and after close). */

@@ -1,3 +1,4 @@
+import { type InspectOptionsStylized, inspect } from 'node:util';
 import type { LogRecord } from '@logq/core';
 import {
   AsyncQueue,
@@ -10,7 +11,7 @@ import {
   scrubError,
 } from '@logq/core/transport';
 import type * as Zmq from 'zeromq';
-import { bindRetrying, loadZeroMQ } from './connection.js';
+import { bindRetrying, inspectOwner, loadZeroMQ } from './connection.js';
 import { applyCurve, validateCurve } from './curve.js';
 import { ZeroMQSocketError, isAgain } from './errors.js';
 import type { WaitForPeersOptions, ZeroMQSubscriberOptions } from './options.js';
@@ -64,6 +65,10 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   private failedHandshakes = 0;
   private peerWaiters: (() => void)[] = [];
   private readLoop: Promise<void> | null = null;
+  /** Resolves the promise below. */
+  private markReleased: () => void = () => {};
+  /** Resolves once libzmq has destroyed the socket (its monitor stopped): its endpoint is free again. */
+  private readonly released = new Promise<void>((resolve) => (this.markReleased = resolve));
 
   constructor(uri: string | null = null, options: ZeroMQSubscriberOptions = {}) {
     super(options);
@@ -76,6 +81,11 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     this.readAheadBytes = Math.max(1, options.readAheadBytes ?? options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxRecordBytes));
     this.opening = this.createSocket();
     this.opening.catch(() => undefined); // reported to whoever awaits open() or receives
+  }
+
+  /** Printed without calling into its zeromq socket (see `inspectOwner`): printing changes nothing. */
+  [inspect.custom](depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return inspectOwner(this, depth, options, show);
   }
 
   /** The ZeroMQ socket, once open (null before, and after close). */
@@ -151,9 +161,13 @@ export class ZeroMQSubscriber extends FrameSubscriber {
         try {
           event = await observer.receive();
         } catch {
-          return; // the socket (and with it the observer) closed
+          break; // the socket (and with it the observer) closed
         }
         switch (event.type) {
+          case 'end':
+            // The monitor stops when libzmq has destroyed the socket, its endpoint released.
+            this.markReleased();
+            break;
           case 'handshake':
             this.changePeers(1);
             break;
@@ -171,6 +185,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
             break;
         }
       }
+      this.markReleased();
     })();
   }
 
@@ -305,7 +320,12 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     for (const wake of this.peerWaiters.splice(0)) wake();
     const socket = this.zmqSocket ?? (await this.opening.catch(() => null));
     this.zmqSocket = null;
-    if (socket && !socket.closed) socket.close();
+    if (socket && !socket.closed) {
+      socket.close();
+      // libzmq releases a bound endpoint asynchronously: resolve close() once it has, so that a
+      // subscriber started next on the same endpoint binds at once (bounded by linger + 1 s).
+      await releasedWithin(this.released, Math.max(0, this.zmqOptions.socketLingerMs ?? 0) + RELEASE_MARGIN_MS);
+    }
     this.releaseCurve();
     await this.readLoop;
   }
@@ -313,3 +333,13 @@ export class ZeroMQSubscriber extends FrameSubscriber {
 
 /** Messages read in a row before the read loop lets the event loop turn (zeromq.js's own limit). */
 const READS_PER_TURN = 512;
+
+/** How much longer than its linger a closing socket may take to be released, in ms. */
+const RELEASE_MARGIN_MS = 1_000;
+
+/** `released`, or nothing after `limitMs`. */
+async function releasedWithin(released: Promise<void>, limitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([released, new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+  clearTimeout(timer);
+}
