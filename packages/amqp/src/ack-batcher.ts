@@ -1,4 +1,5 @@
-import type { AmqpChannel, AmqpMessage } from './client.js';
+import { inspect } from 'node:util';
+import type { AmqpChannel, AmqpMessage } from './amqplib-types.js';
 
 /**
  * Coalesces the acknowledgements of one channel. Acks wait at most until the
@@ -23,6 +24,16 @@ export class AckBatcher {
     private readonly isAlive: () => boolean,
     private readonly onLost: (count: number) => void,
   ) {}
+
+  /** Printed as its counts only: the amqplib channel behind it is not for printing (and is cyclic). */
+  [inspect.custom](): string {
+    return `AckBatcher { outstanding: ${this.outstanding.size}, waiting: ${this.waiting.length} }`;
+  }
+
+  /** What `JSON.stringify` shows of it (see the `inspect` form). */
+  toJSON(): { readonly outstanding: number; readonly waiting: number } {
+    return { outstanding: this.outstanding.size, waiting: this.waiting.length };
+  }
 
   /** Notes a delivery, before anyone can settle it. */
   delivered(message: AmqpMessage): void {

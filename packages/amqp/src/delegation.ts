@@ -1,31 +1,24 @@
+/**
+ * `MessageQueueHandler` / `MessageQueueSubscriber` take any URI whose transport
+ * is installed, as Logbook's do through kombu. For a scheme other than
+ * `amqp(s)://` they hand the work to the transport that core's resolver finds
+ * (`createHandler(uri, { queue })`): this file holds that delegation.
+ */
 import { inspect } from 'node:util';
+import { type Handler, type LogRecord, createHandler, createSubscriber } from '@logq/core';
 import {
   type CloseResult,
   type Delivery,
   type ErrorHook,
-  type Handler,
   type HandlerStats,
-  type LogRecord,
   type OverflowPolicy,
   type SubscriberBase,
   type TransportOptions,
-  createHandler,
-  createSubscriber,
   redactUri,
   scrubError,
-} from '@logq/core';
+} from '@logq/core/transport';
+import { uriPassword } from './connection.js';
 import { AmqpConfigError } from './errors.js';
-import { DEFAULT_QUEUE } from './options.js';
-
-/**
- * The queue name from the options (Logbook's default `'logging'`).
- * @throws {AmqpConfigError} when it is not a non-empty string.
- */
-export function checkQueueName(queue: unknown): string {
-  const name = queue ?? DEFAULT_QUEUE;
-  if (typeof name !== 'string' || name === '') throw new AmqpConfigError('queue must be a non-empty string');
-  return name;
-}
 
 /** Options that only mean something on AMQP: refused with a URI of another scheme. */
 const AMQP_ONLY = ['tls', 'declare', 'deadLetterExchange', 'queueArguments', 'connectionName', 'connectTimeoutMs', 'persistent', 'prefetch', 'readAheadBytes', 'malformedQueue', 'durable', 'queueType'] as const;
@@ -52,29 +45,6 @@ export function delegatedOptions(uri: string, options: object, queue: string, on
   const out: Record<string, unknown> = { queue, onError };
   for (const key of PASSED_ON) if (given[key] !== undefined) out[key] = given[key];
   return out;
-}
-
-/**
- * `MessageQueueHandler` / `MessageQueueSubscriber` take any URI whose transport
- * is installed, as Logbook's do through kombu. For a scheme other than
- * `amqp(s)://` they hand the work to the transport that core's resolver finds
- * (`createHandler(uri, { queue })`): this file holds that delegation.
- */
-
-/** The password of a URI, for scrubbing errors (null when it has none). */
-export function uriPassword(uri: string): string | null {
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(uri);
-  if (!m || m[1] === '') return null;
-  try {
-    return decodeURIComponent(m[1]!);
-  } catch {
-    return m[1]!;
-  }
-}
-
-/** Whether `uri` is for this package's own transport. */
-export function isAmqpUri(uri: string): boolean {
-  return /^amqps?:\/\//i.test(uri);
 }
 
 /** Counters as a live view: the delegate's, plus what the outer object counted itself. */
@@ -139,37 +109,42 @@ export interface HandlerDelegationSettings {
  * with core's `TransportNotFoundError` (which names the package to install).
  */
 export class HandlerDelegation<S extends HandlerStats> {
-  readonly #lazy: Lazy<Handler>;
-  readonly #settings: HandlerDelegationSettings;
-  readonly #own: S;
-  #waiting: LogRecord[] = [];
-  #head = 0;
-  #closing: Promise<CloseResult> | null = null;
-  #gaveUp = false;
+  private readonly lazy: Lazy<Handler>;
+  /** The settings without the URI, which may hold a password (the object is printable). */
+  private readonly settings: Omit<HandlerDelegationSettings, 'uri'>;
+  /** The URI with its password as `***`. */
+  private readonly safeUri: string;
+  private readonly own: S;
+  private waiting: LogRecord[] = [];
+  private head = 0;
+  private closing: Promise<CloseResult> | null = null;
+  private gaveUp = false;
   /** The counters to expose as the outer handler's `stats`. */
   readonly stats: S;
 
   constructor(settings: HandlerDelegationSettings, own: S) {
-    this.#settings = settings;
-    this.#own = own;
-    this.stats = statsView(own, () => this.#lazy.value?.stats ?? null, new Set(['errors']));
+    const { uri: _uri, ...rest } = settings;
+    this.settings = rest;
+    this.safeUri = redactUri(settings.uri);
+    this.own = own;
+    this.stats = statsView(own, () => this.lazy.value?.stats ?? null, new Set(['errors']));
     const secrets = [uriPassword(settings.uri)];
-    this.#lazy = new Lazy(async () => {
+    this.lazy = new Lazy(async () => {
       try {
         return await createHandler(settings.uri, settings.options);
       } catch (error) {
         throw scrubError(error, secrets);
       }
     });
-    this.#lazy.promise.then(
+    this.lazy.promise.then(
       (inner) => {
-        if (this.#gaveUp) return; // close() gave up waiting and closes it
-        const records = this.#take();
+        if (this.gaveUp) return; // close() gave up waiting and closes it
+        const records = this.take();
         for (const record of records) inner.handle(record);
       },
       (error: unknown) => {
-        const records = this.#take();
-        this.#own.dropped += records.length;
+        const records = this.take();
+        this.own.dropped += records.length;
         if (records.length === 0) settings.report(error);
         for (const record of records) settings.report(error, record);
       },
@@ -178,60 +153,60 @@ export class HandlerDelegation<S extends HandlerStats> {
 
   /** The transport's handler once resolved, else null. */
   get inner(): Handler | null {
-    return this.#lazy.value;
+    return this.lazy.value;
   }
 
-  get #pending(): number {
-    return this.#waiting.length - this.#head;
+  private get pending(): number {
+    return this.waiting.length - this.head;
   }
 
-  #take(): LogRecord[] {
-    const records = this.#waiting.slice(this.#head);
-    this.#waiting = [];
-    this.#head = 0;
-    this.#own.buffered = 0;
+  private take(): LogRecord[] {
+    const records = this.waiting.slice(this.head);
+    this.waiting = [];
+    this.head = 0;
+    this.own.buffered = 0;
     return records;
   }
 
   /** Hands the record on, or buffers it until the transport exists. Never throws, never waits. */
   handle(record: LogRecord): void {
-    const inner = this.#lazy.value;
+    const inner = this.lazy.value;
     if (inner !== null) {
       inner.handle(record);
       return;
     }
-    const error = this.#lazy.error;
+    const error = this.lazy.error;
     if (error !== null) {
-      this.#own.dropped++;
-      this.#settings.report(error, record);
+      this.own.dropped++;
+      this.settings.report(error, record);
       return;
     }
-    if (this.#pending >= this.#settings.maxBuffer) {
-      this.#own.dropped++;
-      if (this.#settings.overflow === 'drop-newest') return;
-      this.#head++;
+    if (this.pending >= this.settings.maxBuffer) {
+      this.own.dropped++;
+      if (this.settings.overflow === 'drop-newest') return;
+      this.head++;
     }
-    this.#waiting.push(record);
-    this.#own.buffered = this.#pending;
+    this.waiting.push(record);
+    this.own.buffered = this.pending;
   }
 
   /** Resolves once the transport has everything logged so far; rejects when there is no transport. */
   async flush(): Promise<void> {
-    const inner = await this.#lazy.promise;
+    const inner = await this.lazy.promise;
     await inner.flush();
   }
 
   /** Closes the transport's handler (within `timeoutMs`, resolution included). Idempotent. */
   close(timeoutMs: number): Promise<CloseResult> {
-    this.#closing ??= this.#close(timeoutMs);
-    return this.#closing;
+    this.closing ??= this.closeWithin(timeoutMs);
+    return this.closing;
   }
 
-  async #close(timeoutMs: number): Promise<CloseResult> {
+  private async closeWithin(timeoutMs: number): Promise<CloseResult> {
     const started = Date.now();
     let timer: NodeJS.Timeout | undefined;
     const resolved = await Promise.race([
-      this.#lazy.promise.then(
+      this.lazy.promise.then(
         () => true,
         () => true,
       ),
@@ -240,18 +215,18 @@ export class HandlerDelegation<S extends HandlerStats> {
       }),
     ]);
     clearTimeout(timer);
-    const inner = this.#lazy.value;
+    const inner = this.lazy.value;
     if (!resolved || inner === null) {
-      this.#gaveUp = true;
+      this.gaveUp = true;
       // No transport (or not in time): what waits for it is dropped, and counted.
-      const left = this.#take().length;
-      this.#own.dropped += left;
+      const left = this.take().length;
+      this.own.dropped += left;
       if (left > 0) {
-        const why = this.#lazy.error ?? new Error(`no transport for ${redactUri(this.#settings.uri)} within ${timeoutMs} ms`);
-        this.#settings.report(why);
+        const why = this.lazy.error ?? new Error(`no transport for ${this.safeUri} within ${timeoutMs} ms`);
+        this.settings.report(why);
       }
       // A transport resolved after the deadline is closed at once.
-      void this.#lazy.promise.then((late) => late.close({ timeoutMs: 0 }), () => undefined);
+      void this.lazy.promise.then((late) => late.close({ timeoutMs: 0 }), () => undefined);
       return { flushed: left === 0 && this.stats.dropped === 0, sent: 0, dropped: this.stats.dropped };
     }
     // Records buffered before resolution were handed on when it resolved.
@@ -272,14 +247,14 @@ export interface SubscriberDelegationSettings {
  * installed package handles the scheme), then read from it.
  */
 export class SubscriberDelegation<S extends object> {
-  readonly #lazy: Lazy<SubscriberBase>;
+  private readonly lazy: Lazy<SubscriberBase>;
   /** The counters to expose as the outer subscriber's `stats`. */
   readonly stats: S;
 
   constructor(settings: SubscriberDelegationSettings, own: S) {
-    this.stats = statsView(own, () => this.#lazy.value?.stats ?? null, new Set(['errors', 'dispatched']));
+    this.stats = statsView(own, () => this.lazy.value?.stats ?? null, new Set(['errors', 'dispatched']));
     const secrets = [uriPassword(settings.uri)];
-    this.#lazy = new Lazy(async () => {
+    this.lazy = new Lazy(async () => {
       try {
         return await createSubscriber(settings.uri, settings.options);
       } catch (error) {
@@ -290,21 +265,21 @@ export class SubscriberDelegation<S extends object> {
 
   /** The transport's subscriber once resolved, else null. */
   get inner(): SubscriberBase | null {
-    return this.#lazy.value;
+    return this.lazy.value;
   }
 
   /** Resolves the transport's subscriber; rejects when none handles the scheme. */
   ready(): Promise<SubscriberBase> {
-    return this.#lazy.promise;
+    return this.lazy.promise;
   }
 
   /** The next delivery from the transport (its `ack` settles it there); see `SubscriberBase.receive`. */
   async receive(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
-    let inner = this.#lazy.value;
+    let inner = this.lazy.value;
     if (inner === null) {
-      if (this.#lazy.error !== null) throw this.#lazy.error;
+      if (this.lazy.error !== null) throw this.lazy.error;
       const started = Date.now();
-      inner = await untilAborted(this.#lazy.promise, signal);
+      inner = await untilAborted(this.lazy.promise, signal);
       if (inner === null) return null;
       if (timeoutMs !== null && timeoutMs > 0) timeoutMs = Math.max(0, timeoutMs - (Date.now() - started));
     }
@@ -315,7 +290,7 @@ export class SubscriberDelegation<S extends object> {
   async close(): Promise<void> {
     let inner: SubscriberBase;
     try {
-      inner = await this.#lazy.promise;
+      inner = await this.lazy.promise;
     } catch {
       return;
     }

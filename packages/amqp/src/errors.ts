@@ -1,4 +1,4 @@
-import { LogqError } from '@logq/core';
+import { LogqError } from '@logq/core/transport';
 
 /** Options that cannot work together (e.g. `tls` with an `amqp://` URI, an empty queue name). */
 export class AmqpConfigError extends LogqError {}

@@ -1,19 +1,19 @@
+import type { Handler, LogRecord } from '@logq/core';
 import {
   type CloseOptions,
   type CloseResult,
-  type Handler,
   type HandlerStats,
-  type LogRecord,
   QueueHandler,
   WRAPPED_HANDLERS,
   describeError,
   redactUri,
   untrackHandler,
-} from '@logq/core';
-import { type AmqpConfirmChannel, type AmqpConnection, AmqpLink, type AmqpPublishOptions, type LinkSettings, linkSettings } from './client.js';
-import { HandlerDelegation, checkQueueName, delegatedOptions, isAmqpUri } from './delegation.js';
+} from '@logq/core/transport';
+import type { AmqpConfirmChannel, AmqpConnection, AmqpPublishOptions } from './amqplib-types.js';
+import { AmqpLink, type LinkSettings, isAmqpUri, linkSettings } from './connection.js';
+import { HandlerDelegation, delegatedOptions } from './delegation.js';
 import { AmqpConnectionError, AmqpPublishError } from './errors.js';
-import { DEFAULT_AMQP_URI, type MessageQueueHandlerOptions } from './options.js';
+import { DEFAULT_AMQP_URI, type MessageQueueHandlerOptions, checkQueueName } from './options.js';
 import { publishOptions } from './topology.js';
 
 /** Counters of a {@link MessageQueueHandler}. */
@@ -68,15 +68,15 @@ export class MessageQueueHandler extends QueueHandler<string> {
   override readonly stats: MessageQueueHandlerStats;
   /** The queue name (on AMQP also the exchange and routing key name). */
   readonly queue: string;
-  /** The URI without its password. */
-  readonly url: string;
+  /** The URI, its password shown as `***`. */
+  readonly uri: string;
   /** Whether messages are persistent (`delivery_mode` 2; AMQP only). */
   readonly persistent: boolean;
-  readonly #settings: LinkSettings | null;
-  readonly #publishOptions: AmqpPublishOptions;
-  readonly #delegation: HandlerDelegation<MessageQueueHandlerStats> | null;
-  #closeResult: Promise<CloseResult> | null = null;
-  #link: AmqpLink<AmqpConfirmChannel> | null = null;
+  private readonly settings: LinkSettings | null;
+  private readonly publishOptions: AmqpPublishOptions;
+  private readonly delegation: HandlerDelegation<MessageQueueHandlerStats> | null;
+  private delegatedClose: Promise<CloseResult> | null = null;
+  private link: AmqpLink<AmqpConfirmChannel> | null = null;
 
   /**
    * @param uri - `amqp://user:password@host:port/vhost` or `amqps://...`
@@ -90,19 +90,19 @@ export class MessageQueueHandler extends QueueHandler<string> {
     super({ ...options, batchSize: options.batchSize ?? 1000 });
     const stats: MessageQueueHandlerStats = { sent: 0, buffered: 0, dropped: 0, errors: 0, republished: 0, connections: 0 };
     this.persistent = options.persistent ?? true;
-    this.#publishOptions = publishOptions(this.persistent);
+    this.publishOptions = publishOptions(this.persistent);
     if (options.connection !== undefined || isAmqpUri(uri)) {
-      this.#settings = linkSettings(uri, options, 'MessageQueueHandler', 'handler');
-      this.#delegation = null;
+      this.settings = linkSettings(uri, options, 'MessageQueueHandler', 'handler');
+      this.delegation = null;
       this.stats = stats;
-      this.queue = this.#settings.queue;
-      this.url = this.#settings.safeUri;
+      this.queue = this.settings.queue;
+      this.uri = this.settings.safeUri;
       return;
     }
     this.queue = checkQueueName(options.queue);
-    this.url = redactUri(uri);
-    this.#settings = null;
-    this.#delegation = new HandlerDelegation(
+    this.uri = redactUri(uri);
+    this.settings = null;
+    this.delegation = new HandlerDelegation(
       {
         uri,
         options: delegatedOptions(uri, options, this.queue, (error, record) => this.handleError(error, record), 'MessageQueueHandler'),
@@ -112,12 +112,20 @@ export class MessageQueueHandler extends QueueHandler<string> {
       },
       stats,
     );
-    this.stats = this.#delegation.stats;
+    this.stats = this.delegation.stats;
+  }
+
+  /**
+   * The URI, its password shown as `***`.
+   * @deprecated Use {@link MessageQueueHandler.uri} (the same name in every transport).
+   */
+  get url(): string {
+    return this.uri;
   }
 
   /** For a URI of another scheme, the transport's handler once resolved (null before, and for AMQP). */
   get delegate(): Handler | null {
-    return this.#delegation?.inner ?? null;
+    return this.delegation?.inner ?? null;
   }
 
   /**
@@ -131,56 +139,56 @@ export class MessageQueueHandler extends QueueHandler<string> {
 
   /** Whether a connection to the broker is open now. */
   get isConnected(): boolean {
-    if (this.#delegation !== null) return (this.#delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
-    return this.#link?.alive ?? false;
+    if (this.delegation !== null) return (this.delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
+    return this.link?.alive ?? false;
   }
 
   /** Buffers the record (AMQP), or hands it to the transport of another scheme. Never throws, never waits. */
   override emit(record: LogRecord): void {
-    if (this.#delegation === null || this.closed) {
+    if (this.delegation === null || this.closed) {
       super.emit(record); // a closed handler counts and reports the drop
       return;
     }
-    this.#delegation.handle(record);
+    this.delegation.handle(record);
   }
 
   /** Resolves once the broker has every record logged so far (for another scheme: the transport's `flush`, after it was resolved). */
   override flush(): Promise<void> {
-    return this.#delegation === null ? super.flush() : this.#delegation.flush();
+    return this.delegation === null ? super.flush() : this.delegation.flush();
   }
 
   /** Flushes within `timeoutMs`, then closes the connection; see core's `QueueHandler.close`. */
   override close(options: CloseOptions = {}): Promise<CloseResult> {
-    const delegation = this.#delegation;
+    const delegation = this.delegation;
     if (delegation === null) return super.close(options);
     this.closed = true;
-    this.#closeResult ??= delegation.close(options.timeoutMs ?? 5000).finally(() => untrackHandler(this));
-    return this.#closeResult;
+    this.delegatedClose ??= delegation.close(options.timeoutMs ?? 5000).finally(() => untrackHandler(this));
+    return this.delegatedClose;
   }
 
   protected async connect(signal: AbortSignal): Promise<void> {
-    if (this.#settings === null) throw new AmqpConnectionError(`${this.url} is not an AMQP URI`);
-    this.#link = await AmqpLink.open(this.#settings, createConfirmChannel, signal);
+    if (this.settings === null) throw new AmqpConnectionError(`${this.uri} is not an AMQP URI`);
+    this.link = await AmqpLink.open(this.settings, createConfirmChannel, signal);
     this.stats.connections++;
   }
 
   protected async sendBatch(batch: readonly string[], signal: AbortSignal): Promise<void> {
-    let link = this.#link;
+    let link = this.link;
     if (link === null || !link.alive) {
       // The link died while idle: reconnect at once instead of failing a batch that was never tried.
       await this.disconnect();
       await this.connect(signal);
-      link = this.#link;
-      if (link === null) throw new AmqpConnectionError(`not connected to ${this.url}`);
+      link = this.link;
+      if (link === null) throw new AmqpConnectionError(`not connected to ${this.uri}`);
     }
-    await publishConfirmed(link, this.queue, batch, this.#publishOptions, signal, (published) => {
+    await publishConfirmed(link, this.queue, batch, this.publishOptions, signal, (published) => {
       this.stats.republished += published;
     });
   }
 
   protected async disconnect(): Promise<void> {
-    const link = this.#link;
-    this.#link = null;
+    const link = this.link;
+    this.link = null;
     await link?.close();
   }
 }

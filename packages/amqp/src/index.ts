@@ -6,7 +6,7 @@
  * `@logq/core`'s `createHandler` / `createSubscriber`.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { MessageQueueHandler } from './handler.js';
 import type { MessageQueueHandlerOptions, MessageQueueSubscriberOptions } from './options.js';
 import { MessageQueueSubscriber } from './subscriber.js';
@@ -20,11 +20,20 @@ export type {
   AmqpMessageProperties,
   AmqpPublishOptions,
   AmqpQueueOptions,
-} from './client.js';
-export * from './errors.js';
-export * from './handler.js';
-export * from './options.js';
-export * from './subscriber.js';
+} from './amqplib-types.js';
+export { AmqpAckError, AmqpConfigError, AmqpConnectionError, AmqpPublishError, AmqpTopologyError } from './errors.js';
+export { MessageQueueHandler, RabbitMQHandler, type MessageQueueHandlerStats } from './handler.js';
+export {
+  DEFAULT_AMQP_URI,
+  DEFAULT_QUEUE,
+  DEFAULT_READ_AHEAD_BYTES,
+  type AmqpTlsOptions,
+  type MessageQueueConnectionOptions,
+  type MessageQueueHandlerOptions,
+  type MessageQueueSubscriberOptions,
+  type TlsMaterial,
+} from './options.js';
+export { MessageQueueSubscriber, RabbitMQSubscriber, type MessageQueueSubscriberStats } from './subscriber.js';
 export { EXCHANGE_OPTIONS, QUEUE_OPTIONS, publishOptions } from './topology.js';
 
 registerTransport(['amqp', 'amqps'], {

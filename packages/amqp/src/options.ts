@@ -1,11 +1,25 @@
-import type { QueueHandlerOptions, ReconnectOptions, SubscriberOptions } from '@logq/core';
-import type { AmqpConnection } from './client.js';
+import type { QueueHandlerOptions, ReconnectOptions, SubscriberOptions } from '@logq/core/transport';
+import type { AmqpConnection } from './amqplib-types.js';
+import { AmqpConfigError } from './errors.js';
 
 /** The URI used when none is given: Logbook's and kombu's default broker. */
 export const DEFAULT_AMQP_URI = 'amqp://guest:guest@localhost//';
 
 /** The queue (and exchange, and routing key) used when none is given, as in Logbook. */
 export const DEFAULT_QUEUE = 'logging';
+
+/**
+ * The queue name from the options (Logbook's default `'logging'`).
+ * @throws {AmqpConfigError} when it is not a non-empty string.
+ */
+export function checkQueueName(queue: unknown): string {
+  const name = queue ?? DEFAULT_QUEUE;
+  if (typeof name !== 'string' || name === '') throw new AmqpConfigError('queue must be a non-empty string');
+  return name;
+}
+
+/** The default byte budget of a subscriber's prefetch window (`readAheadBytes`): 32 MiB. */
+export const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 
 /** Key material, as Node's `tls.connect` takes it. */
 export type TlsMaterial = string | Buffer | readonly (string | Buffer)[];

@@ -8,9 +8,9 @@
  * messages that all fit the doubled window, up to the configured count.
  */
 export class ReadAheadWindow {
-  #current: number;
-  #fitting = 0;
-  #minFits = Number.POSITIVE_INFINITY;
+  private size: number;
+  private fitting = 0;
+  private minFits = Number.POSITIVE_INFINITY;
 
   /**
    * @param configured - the prefetch count asked for (the largest window).
@@ -22,7 +22,7 @@ export class ReadAheadWindow {
     readonly budgetBytes: number,
     readonly maxRecordBytes: number,
   ) {
-    this.#current = this.initial;
+    this.size = this.initial;
   }
 
   /** The first window: `configured`, or fewer when records of `maxRecordBytes` would not fit the budget. */
@@ -32,7 +32,7 @@ export class ReadAheadWindow {
 
   /** The window now. */
   get current(): number {
-    return this.#current;
+    return this.size;
   }
 
   /**
@@ -42,31 +42,31 @@ export class ReadAheadWindow {
    */
   observe(bytes: number): number | null {
     const fits = bytes > this.maxRecordBytes ? 1 : Math.max(1, Math.floor(this.budgetBytes / Math.max(1, bytes)));
-    if (fits < this.#current) {
-      this.#restart();
-      this.#current = fits;
+    if (fits < this.size) {
+      this.restart();
+      this.size = fits;
       return fits;
     }
-    if (this.#current >= this.configured) return null;
+    if (this.size >= this.configured) return null;
     // Slow start: after a window's worth of messages, double (within what they all fit).
-    this.#fitting++;
-    this.#minFits = Math.min(this.#minFits, fits);
-    if (this.#fitting < this.#current) return null;
-    const next = Math.min(this.configured, this.#current * 2, this.#minFits);
-    this.#restart();
-    if (next <= this.#current) return null;
-    this.#current = next;
+    this.fitting++;
+    this.minFits = Math.min(this.minFits, fits);
+    if (this.fitting < this.size) return null;
+    const next = Math.min(this.configured, this.size * 2, this.minFits);
+    this.restart();
+    if (next <= this.size) return null;
+    this.size = next;
     return next;
   }
 
-  #restart(): void {
-    this.#fitting = 0;
-    this.#minFits = Number.POSITIVE_INFINITY;
+  private restart(): void {
+    this.fitting = 0;
+    this.minFits = Number.POSITIVE_INFINITY;
   }
 
   /** Back to the first window (a new channel starts with it). */
   reset(): void {
-    this.#current = this.initial;
-    this.#restart();
+    this.size = this.initial;
+    this.restart();
   }
 }

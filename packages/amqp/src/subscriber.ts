@@ -1,24 +1,26 @@
+import type { LogRecord } from '@logq/core';
 import {
   AsyncQueue,
   DEFAULT_MAX_RECORD_BYTES,
   type Delivery,
   FrameSubscriber,
-  type LogRecord,
   type RawFrame,
   RecordDecodeError,
   type SubscriberStats,
   type SubscriberBase,
   abortableSleep,
   describeError,
+  kombuContentProblem,
   redactUri,
-} from '@logq/core';
+} from '@logq/core/transport';
 import { AckBatcher } from './ack-batcher.js';
-import { type AmqpChannel, type AmqpConnection, AmqpLink, type AmqpMessage, type LinkSettings, linkSettings } from './client.js';
-import { SubscriberDelegation, checkQueueName, delegatedOptions, isAmqpUri } from './delegation.js';
+import type { AmqpChannel, AmqpConnection, AmqpMessage } from './amqplib-types.js';
+import { AmqpLink, type LinkSettings, isAmqpUri, linkSettings } from './connection.js';
+import { SubscriberDelegation, delegatedOptions } from './delegation.js';
 import { AmqpAckError, AmqpConnectionError, AmqpTopologyError } from './errors.js';
+import { DEFAULT_AMQP_URI, DEFAULT_READ_AHEAD_BYTES, type MessageQueueSubscriberOptions, checkQueueName } from './options.js';
 import { ReadAheadWindow } from './read-ahead.js';
 import { QUEUE_OPTIONS } from './topology.js';
-import { DEFAULT_AMQP_URI, type MessageQueueSubscriberOptions } from './options.js';
 
 /** Counters of a {@link MessageQueueSubscriber}. */
 export interface MessageQueueSubscriberStats extends SubscriberStats {
@@ -35,9 +37,6 @@ export interface MessageQueueSubscriberStats extends SubscriberStats {
   /** Times the prefetch window changed to keep `readAheadBytes` (a large message shrinks it). */
   windowChanges: number;
 }
-
-/** The default byte budget of the prefetch window. */
-export const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 
 const createChannel = (connection: AmqpConnection): Promise<AmqpChannel> => connection.createChannel();
 
@@ -135,21 +134,6 @@ class AmqpFrame implements RawFrame {
   }
 }
 
-/** Kombu's JSON serializer writes `application/json`; a message without a content type is taken as JSON too. */
-function unsupportedReason(message: AmqpMessage): string | null {
-  const { contentType, contentEncoding, headers } = message.properties;
-  if (contentType !== undefined && contentType !== null && contentType !== '') {
-    const type = String(contentType).split(';')[0]!.trim().toLowerCase();
-    if (type !== 'application/json') return `unsupported content_type ${JSON.stringify(String(contentType))} (expected application/json)`;
-  }
-  if (contentEncoding !== undefined && contentEncoding !== null && contentEncoding !== '') {
-    const encoding = String(contentEncoding).toLowerCase();
-    if (encoding !== 'utf-8' && encoding !== 'utf8') return `unsupported content_encoding ${JSON.stringify(String(contentEncoding))} (expected utf-8)`;
-  }
-  if (headers && headers['compression'] !== undefined) return `compressed messages are not supported (${String(headers['compression'])})`;
-  return null;
-}
-
 /**
  * Receives log records from a message queue, as Python Logbook's
  * `MessageQueueSubscriber` does through kombu: it takes any URI whose
@@ -186,23 +170,23 @@ export class MessageQueueSubscriber extends FrameSubscriber {
   override readonly stats: MessageQueueSubscriberStats;
   /** The queue name (on AMQP also the exchange and routing key name). */
   readonly queue: string;
-  /** The URI without its password. */
-  readonly url: string;
+  /** The URI, its password shown as `***`. */
+  readonly uri: string;
   /** Prefetch window (AMQP). */
   readonly prefetch: number;
-  readonly #settings: LinkSettings | null;
-  readonly #delegation: SubscriberDelegation<MessageQueueSubscriberStats> | null;
-  readonly #frames = new AsyncQueue<AmqpFrame>();
-  readonly #reasons = new WeakMap<Uint8Array, string>();
-  readonly #malformedQueue: string | null;
-  readonly #readAheadBytes: number;
-  readonly #maxRecordBytes: number;
-  readonly #initialDelayMs: number;
-  readonly #maxDelayMs: number;
-  #link: AmqpLink | null = null;
-  #acks: AckBatcher | null = null;
-  #loop: Promise<void> | null = null;
-  #waiters: { resolve(): void; reject(error: unknown): void }[] = [];
+  private readonly settings: LinkSettings | null;
+  private readonly delegation: SubscriberDelegation<MessageQueueSubscriberStats> | null;
+  private readonly frames = new AsyncQueue<AmqpFrame>();
+  private readonly reasons = new WeakMap<Uint8Array, string>();
+  private readonly malformedQueue: string | null;
+  private readonly readAheadBytes: number;
+  private readonly maxRecordBytes: number;
+  private readonly initialDelayMs: number;
+  private readonly maxDelayMs: number;
+  private link: AmqpLink | null = null;
+  private acks: AckBatcher | null = null;
+  private loop: Promise<void> | null = null;
+  private waiters: { resolve(): void; reject(error: unknown): void }[] = [];
 
   /**
    * @param uri - `amqp://user:password@host:port/vhost` or `amqps://...`.
@@ -223,39 +207,47 @@ export class MessageQueueSubscriber extends FrameSubscriber {
       setAside: 0,
       windowChanges: 0,
     };
-    this.#readAheadBytes = Math.max(1, options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
-    this.#maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.readAheadBytes = Math.max(1, options.readAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     this.prefetch = Math.max(1, Math.floor(options.prefetch ?? 256));
-    this.#initialDelayMs = Math.max(1, options.reconnect?.initialDelayMs ?? 100);
-    this.#maxDelayMs = Math.max(this.#initialDelayMs, options.reconnect?.maxDelayMs ?? 5000);
+    this.initialDelayMs = Math.max(1, options.reconnect?.initialDelayMs ?? 100);
+    this.maxDelayMs = Math.max(this.initialDelayMs, options.reconnect?.maxDelayMs ?? 5000);
     if (options.connection !== undefined || isAmqpUri(uri)) {
-      this.#settings = linkSettings(uri, options, 'MessageQueueSubscriber', 'subscriber');
-      this.#delegation = null;
+      this.settings = linkSettings(uri, options, 'MessageQueueSubscriber', 'subscriber');
+      this.delegation = null;
       this.stats = stats;
-      this.queue = this.#settings.queue;
-      this.url = this.#settings.safeUri;
+      this.queue = this.settings.queue;
+      this.uri = this.settings.safeUri;
       const malformedQueue = options.malformedQueue === undefined ? (options.deadLetterExchange === undefined ? `${this.queue}.malformed` : null) : options.malformedQueue;
-      this.#malformedQueue = malformedQueue === null ? null : checkQueueName(malformedQueue);
+      this.malformedQueue = malformedQueue === null ? null : checkQueueName(malformedQueue);
       return;
     }
     this.queue = checkQueueName(options.queue);
-    this.url = redactUri(uri);
-    this.#settings = null;
-    this.#malformedQueue = null;
+    this.uri = redactUri(uri);
+    this.settings = null;
+    this.malformedQueue = null;
     const onError = (error: unknown, record?: LogRecord): void => this.reportError(error, record);
-    this.#delegation = new SubscriberDelegation({ uri, options: delegatedOptions(uri, options, this.queue, onError, 'MessageQueueSubscriber') }, stats);
-    this.stats = this.#delegation.stats;
+    this.delegation = new SubscriberDelegation({ uri, options: delegatedOptions(uri, options, this.queue, onError, 'MessageQueueSubscriber') }, stats);
+    this.stats = this.delegation.stats;
+  }
+
+  /**
+   * The URI, its password shown as `***`.
+   * @deprecated Use {@link MessageQueueSubscriber.uri} (the same name in every transport).
+   */
+  get url(): string {
+    return this.uri;
   }
 
   /** For a URI of another scheme, the transport's subscriber once resolved (null before, and for AMQP). */
   get delegate(): SubscriberBase | null {
-    return this.#delegation?.inner ?? null;
+    return this.delegation?.inner ?? null;
   }
 
   /** Whether it is consuming now. */
   get isConnected(): boolean {
-    if (this.#delegation !== null) return (this.#delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
-    return this.#link?.alive ?? false;
+    if (this.delegation !== null) return (this.delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
+    return this.link?.alive ?? false;
   }
 
   /**
@@ -267,93 +259,91 @@ export class MessageQueueSubscriber extends FrameSubscriber {
    */
   connect(): Promise<void> {
     if (this.closed) return Promise.reject(new AmqpConnectionError('the subscriber is closed'));
-    if (this.#delegation !== null) {
-      return this.#delegation.ready().then(async (inner) => {
+    if (this.delegation !== null) {
+      return this.delegation.ready().then(async (inner) => {
         const connectable = inner as { connect?: () => Promise<unknown> };
         if (typeof connectable.connect === 'function') await connectable.connect();
       });
     }
     if (this.isConnected) return Promise.resolve();
-    const ready = new Promise<void>((resolve, reject) => this.#waiters.push({ resolve, reject }));
-    this.#start();
+    const ready = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
+    this.start();
     return ready;
   }
 
   protected override nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
-    return this.#delegation === null ? super.nextDelivery(timeoutMs, signal) : this.#delegation.receive(timeoutMs, signal);
+    return this.delegation === null ? super.nextDelivery(timeoutMs, signal) : this.delegation.receive(timeoutMs, signal);
   }
 
   protected override pollFrame(): RawFrame | null {
-    return this.#frames.poll();
+    return this.frames.poll();
   }
 
-  protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
-    this.#start();
-    if (timeoutMs === 0 && this.#frames.length === 0) {
-      // Let pending socket reads land first, so that a loop polling with
-      // recv(0) sees new messages instead of starving the connection.
-      await new Promise<void>((resolve) => setImmediate(resolve));
-    }
-    return this.#frames.take(timeoutMs, signal);
+  protected receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null> {
+    this.start();
+    // With timeoutMs 0 the queue waits one event-loop turn when empty, so that pending socket
+    // reads land first and a loop polling with recv(0) sees new messages instead of starving
+    // the connection.
+    return this.frames.take(timeoutMs, signal);
   }
 
   protected override decode(data: string | Uint8Array): LogRecord {
-    const reason = typeof data === 'string' ? undefined : this.#reasons.get(data);
+    const reason = typeof data === 'string' ? undefined : this.reasons.get(data);
     if (reason !== undefined) throw new RecordDecodeError(reason);
     try {
       return super.decode(data);
     } catch (error) {
-      if (typeof data !== 'string') this.#reasons.set(data, describeError(error));
+      if (typeof data !== 'string') this.reasons.set(data, describeError(error));
       throw error;
     }
   }
 
   protected override async closeTransport(): Promise<void> {
-    if (this.#delegation !== null) {
-      await this.#delegation.close();
+    if (this.delegation !== null) {
+      await this.delegation.close();
       return;
     }
-    this.#frames.close();
+    this.frames.close();
     // Acks of records already dispatched go out before the channel closes.
-    this.#acks?.flush();
-    const link = this.#link;
-    this.#link = null;
+    this.acks?.flush();
+    const link = this.link;
+    this.link = null;
     await link?.close();
-    await this.#loop;
-    this.#settleWaiters(new AmqpConnectionError('the subscriber was closed'));
+    await this.loop;
+    this.settleWaiters(new AmqpConnectionError('the subscriber was closed'));
   }
 
-  #start(): void {
-    const settings = this.#settings;
-    if (this.#loop !== null || this.closed || settings === null) return;
-    this.#loop = this.#maintain(settings);
+  private start(): void {
+    const settings = this.settings;
+    if (this.loop !== null || this.closed || settings === null) return;
+    this.loop = this.maintain(settings);
   }
 
-  #settleWaiters(error: unknown | null): void {
-    for (const waiter of this.#waiters.splice(0)) {
+  private settleWaiters(error: unknown | null): void {
+    for (const waiter of this.waiters.splice(0)) {
       if (error === null) waiter.resolve();
       else waiter.reject(error);
     }
   }
 
   /** Keeps one consuming link open until the subscriber closes. */
-  async #maintain(settings: LinkSettings): Promise<void> {
+  private async maintain(settings: LinkSettings): Promise<void> {
     const stop = this.closeController.signal;
-    let delay = this.#initialDelayMs;
+    let delay = this.initialDelayMs;
     const pause = async (): Promise<void> => {
       await abortableSleep(delay * (0.8 + Math.random() * 0.4), stop);
-      delay = Math.min(this.#maxDelayMs, delay * 2);
+      delay = Math.min(this.maxDelayMs, delay * 2);
     };
     while (!stop.aborted) {
       let link: AmqpLink | null = null;
       try {
         link = await AmqpLink.open(settings, createChannel, stop);
-        await this.#consume(link, settings);
+        await this.consume(link, settings);
       } catch (error) {
         await link?.close();
         if (stop.aborted) break;
         this.reportError(error);
-        this.#settleWaiters(error);
+        this.settleWaiters(error);
         await pause();
         continue;
       }
@@ -361,38 +351,38 @@ export class MessageQueueSubscriber extends FrameSubscriber {
         await link.close();
         break;
       }
-      this.#link = link;
+      this.link = link;
       this.stats.connections++;
-      this.#settleWaiters(null);
+      this.settleWaiters(null);
       const end = await link.ended;
-      if (this.#link === link) this.#link = null;
-      this.#acks?.flush(); // counts acks that can no longer go out
+      if (this.link === link) this.link = null;
+      this.acks?.flush(); // counts acks that can no longer go out
       // Prefetched messages nobody took yet: the broker requeues them with the channel.
-      this.stats.discarded += this.#frames.drain().length;
+      this.stats.discarded += this.frames.drain().length;
       await link.close();
       if (stop.aborted) break;
       if (end.error !== null) this.reportError(end.error);
-      delay = this.#initialDelayMs;
+      delay = this.initialDelayMs;
       await pause();
     }
   }
 
-  async #consume(link: AmqpLink, settings: LinkSettings): Promise<void> {
+  private async consume(link: AmqpLink, settings: LinkSettings): Promise<void> {
     const channel = link.channel;
     const acks = new AckBatcher(channel, Math.max(1, Math.floor(this.prefetch / 4)), () => link.alive, (count) => {
       this.stats.lostAcks += count;
       this.reportError(new AmqpAckError(`${count} acknowledgement(s) lost with the channel; the broker will redeliver those messages`));
     });
-    this.#acks = acks;
-    const context: ChannelContext = { link, acks, stats: this.stats, queue: this.queue, malformedQueue: this.#malformedQueue, reasons: this.#reasons, waitingForDrain: [] };
-    if (this.#malformedQueue !== null && settings.declare) {
+    this.acks = acks;
+    const context: ChannelContext = { link, acks, stats: this.stats, queue: this.queue, malformedQueue: this.malformedQueue, reasons: this.reasons, waitingForDrain: [] };
+    if (this.malformedQueue !== null && settings.declare) {
       try {
-        await channel.assertQueue(this.#malformedQueue, QUEUE_OPTIONS);
+        await channel.assertQueue(this.malformedQueue, QUEUE_OPTIONS);
       } catch (error) {
-        throw new AmqpTopologyError(`cannot declare the malformed queue ${JSON.stringify(this.#malformedQueue)}: ${describeError(error)}`, { cause: error });
+        throw new AmqpTopologyError(`cannot declare the malformed queue ${JSON.stringify(this.malformedQueue)}: ${describeError(error)}`, { cause: error });
       }
     }
-    const window = new ReadAheadWindow(this.prefetch, this.#readAheadBytes, this.#maxRecordBytes);
+    const window = new ReadAheadWindow(this.prefetch, this.readAheadBytes, this.maxRecordBytes);
     // A quorum queue returns what is in flight to a cancelled consumer, to be redelivered out of
     // order: its window stays at the first size (readAheadBytes / maxRecordBytes) instead.
     const adaptive = settings.queueArguments['x-queue-type'] !== 'quorum';
@@ -430,19 +420,19 @@ export class MessageQueueSubscriber extends FrameSubscriber {
         const size = message.content.length;
         if (adaptive && window.observe(size) !== null) resize();
         const frame = new AmqpFrame(message.content, message, context);
-        if (size > this.#maxRecordBytes) {
+        if (size > this.maxRecordBytes) {
           // Set aside at once: never queued, so a run of huge messages holds no memory.
           this.stats.received++;
           this.stats.malformed++;
-          const reason = `message of ${size} bytes exceeds maxRecordBytes (${this.#maxRecordBytes})`;
-          this.#reasons.set(message.content, reason);
+          const reason = `message of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`;
+          this.reasons.set(message.content, reason);
           this.reportError(new RecordDecodeError(reason));
           frame.reject();
           return;
         }
-        const reason = unsupportedReason(message);
-        if (reason !== null) this.#reasons.set(message.content, reason);
-        this.#frames.push(frame);
+        const reason = kombuContentProblem(message.properties);
+        if (reason !== null) this.reasons.set(message.content, reason);
+        this.frames.push(frame);
       } catch (error) {
         this.reportError(error);
       }

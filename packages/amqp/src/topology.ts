@@ -1,5 +1,5 @@
-import { describeError } from '@logq/core';
-import type { AmqpChannel, AmqpPublishOptions } from './client.js';
+import { describeError, kombuAmqpProperties } from '@logq/core/transport';
+import type { AmqpChannel, AmqpPublishOptions } from './amqplib-types.js';
 import { AmqpTopologyError } from './errors.js';
 
 /** What the declarations need. */
@@ -28,13 +28,7 @@ export const QUEUE_OPTIONS = { durable: true, autoDelete: false, exclusive: fals
  * empty headers, priority 0, and `delivery_mode` 2 (persistent) by default.
  */
 export function publishOptions(persistent: boolean): AmqpPublishOptions {
-  return Object.freeze({
-    contentType: 'application/json',
-    contentEncoding: 'utf-8',
-    headers: Object.freeze({}),
-    deliveryMode: persistent ? 2 : 1,
-    priority: 0,
-  });
+  return kombuAmqpProperties(persistent);
 }
 
 /**

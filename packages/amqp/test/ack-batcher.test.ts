@@ -1,4 +1,4 @@
-import type { AmqpChannel, AmqpMessage } from '../src/client.js';
+import type { AmqpChannel, AmqpMessage } from '../src/amqplib-types.js';
 import { AckBatcher } from '../src/ack-batcher.js';
 
 /** Records what would go to the broker, and checks it as RabbitMQ would (an unknown tag is a 406). */

@@ -5,7 +5,8 @@
  * against real servers and real Logbook: any-uri-logbook.test.ts.)
  */
 import { inspect } from 'node:util';
-import { Level, LogRecord, Logger, TestHandler, TransportNotFoundError, registerTransport, shutdown, type TransportOptions } from '@logq/core';
+import { Level, LogRecord, Logger, TestHandler, TransportNotFoundError, shutdown } from '@logq/core';
+import { registerTransport, type TransportOptions } from '@logq/core/transport';
 import { MemoryBroker, MemoryQueueHandler, MemorySubscriber, describeTransportConformance, numberedRecord, waitFor } from '@logq/core/testing';
 import { AmqpConfigError, MessageQueueHandler, MessageQueueSubscriber } from '../src/index.js';
 import { errorSink } from './helpers.js';

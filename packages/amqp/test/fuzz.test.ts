@@ -8,7 +8,7 @@
  * (128 MiB on 3.x, 16 MiB from 4.0): a broker with a lower limit needs a
  * smaller `hugeBytes`.
  */
-import { DEFAULT_MAX_RECORD_BYTES, decodeRecord } from '@logq/core';
+import { DEFAULT_MAX_RECORD_BYTES, decodeRecord } from '@logq/core/transport';
 import { garbageFrames } from '@logq/core/testing';
 import type { UsedService } from '@logq/services';
 import { MessageQueueSubscriber } from '../src/index.js';

@@ -3,7 +3,7 @@ import { Level, LogRecord, createHandler, createSubscriber, shutdown } from '@lo
 import { numberedRecord, sampleRecord, waitFor } from '@logq/core/testing';
 import { type UsedService, freePort } from '@logq/services';
 import { connect } from 'amqplib';
-import { linkSettings } from '../src/client.js';
+import { linkSettings } from '../src/connection.js';
 import { AmqpConfigError, MessageQueueHandler, MessageQueueSubscriber, publishOptions } from '../src/index.js';
 import { RawClient, broker, errorSink, freshQueue } from './helpers.js';
 
@@ -211,5 +211,16 @@ describe('options', () => {
     expect(handler.batchSize).toBe(1000);
     expect(handler.bubble).toBe(false);
     void handler.close({ timeoutMs: 0 });
+  });
+
+  it('names the URI `uri` as every transport does; `url` is its deprecated alias', () => {
+    const handler = new MessageQueueHandler('amqp://user:pw@localhost:5672/vhost');
+    const subscriber = new MessageQueueSubscriber('amqp://user:pw@localhost:5672/vhost');
+    expect(handler.uri).toBe('amqp://user:***@localhost:5672/vhost');
+    expect(subscriber.uri).toBe('amqp://user:***@localhost:5672/vhost');
+    expect(handler.url).toBe(handler.uri);
+    expect(subscriber.url).toBe(subscriber.uri);
+    void handler.close({ timeoutMs: 0 });
+    void subscriber.close();
   });
 });

@@ -2,7 +2,8 @@
  * Interop with real Python Logbook (MessageQueueHandler / MessageQueueSubscriber
  * through kombu) from the virtualenv that @logq/services prepares.
  */
-import { Level, LogRecord, Logger, TestHandler, kw, parseIsoTime } from '@logq/core';
+import { Level, LogRecord, Logger, TestHandler, kw } from '@logq/core';
+import { parseIsoTime } from '@logq/core/transport';
 import { sampleRecord } from '@logq/core/testing';
 import { PY_MQ_HANDLER, type UsedService, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
 import { assertLogbookReceived } from '@logq/services/logbook-assert';

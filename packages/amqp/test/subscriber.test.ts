@@ -176,6 +176,32 @@ describe('MessageQueueSubscriber', () => {
     await raw.remove(queue);
   }, 60_000);
 
+  it('recv(0) on an empty queue resolves null after one event-loop turn, and a polling loop still gets records', async () => {
+    const queue = freshQueue();
+    const subscriber = track.add(new MessageQueueSubscriber(service.url, { queue }));
+    await subscriber.connect();
+    // Count the turns of the event loop (check phases) that pass while recv(0) waits.
+    let turns = 0;
+    let counting = true;
+    const tick = (): void => {
+      if (!counting) return;
+      turns++;
+      setImmediate(tick);
+    };
+    setImmediate(tick);
+    expect(await subscriber.recv(0)).toBeNull();
+    counting = false;
+    expect(turns).toBe(1);
+    // The one turn lets socket reads land: a loop of recv(0) sees a message published meanwhile.
+    await raw.publish(queue, JSON.stringify(new LogRecord({ channel: 'poll', level: Level.INFO, msg: 'polled' }).toDict()));
+    let record: LogRecord | null = null;
+    const deadline = Date.now() + 15_000;
+    while (record === null && Date.now() < deadline) record = await subscriber.recv(0);
+    expect(record?.message).toBe('polled');
+    await subscriber.close();
+    await raw.remove(queue);
+  });
+
   it('close() ends a pending recv() and a dispatch loop at once', async () => {
     const subscriber = track.add(new MessageQueueSubscriber(service.url, { queue: freshQueue() }));
     const pending = subscriber.recv();

@@ -1,11 +1,7 @@
-import { LogqError } from '@logq/core';
 import type * as Zmq from 'zeromq';
-import { bindRetrying } from './bind.js';
-import { type ZeroMQModule, loadZeroMQ } from './load.js';
+import { type ZeroMQModule, bindRetrying, closeWhenSent, loadZeroMQ } from './connection.js';
+import { CurveConfigError } from './errors.js';
 import type { CurveOptions } from './options.js';
-
-/** A CURVE option is wrong (a key that is not 40 characters of Z85, or `authorizedKeys` on a client). */
-export class CurveConfigError extends LogqError {}
 
 /** A CURVE key pair, Z85 text. */
 export interface CurveKeyPair {
@@ -91,8 +87,13 @@ interface ZapHandler {
 
 const zapHandlers = new Map<Zmq.Context, ZapHandler>();
 
+/** ZAP handlers closing, by context: the next one binds the same endpoint once the old one has released it. */
+const zapReleases = new Map<Zmq.Context, Promise<void>>();
+
 async function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: string, keys: ReadonlySet<string>): Promise<() => void> {
   let zap = zapHandlers.get(context);
+  if (!zap) await zapReleases.get(context);
+  zap = zapHandlers.get(context); // another server may have started one meanwhile
   if (!zap) {
     const socket = new zmq.Reply({ context, linger: 0 });
     zap = { socket, domains: new Map(), ready: bindZap(socket) };
@@ -116,7 +117,10 @@ async function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: s
     current.domains.delete(domain);
     if (current.domains.size === 0 && zapHandlers.get(context) === current) {
       zapHandlers.delete(context);
-      current.socket.close();
+      const releasing = closeWhenSent(zmq, current.socket, 0).finally(() => {
+        if (zapReleases.get(context) === releasing) zapReleases.delete(context);
+      });
+      zapReleases.set(context, releasing);
     }
   };
 }

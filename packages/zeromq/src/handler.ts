@@ -1,13 +1,13 @@
-import { ClosedError, type LogRecord, QueueHandler, abortableSleep, scrubError } from '@logq/core';
+import { type InspectOptionsStylized, inspect } from 'node:util';
+import type { LogRecord } from '@logq/core';
+import { ClosedError, QueueHandler, abortableSleep, scrubError } from '@logq/core/transport';
 import type * as Zmq from 'zeromq';
-import { bindRetrying } from './bind.js';
-import { closeWhenSent } from './close.js';
+import { type ZeroMQModule, bindRetrying, closeWhenSent, inspectOwner, loadZeroMQ } from './connection.js';
 import { applyCurve, validateCurve } from './curve.js';
-import { SocketSecrets, withoutCurve } from './secrets.js';
-import { ZeroMQSocketError } from './errors.js';
-import { type ZeroMQModule, loadZeroMQ } from './load.js';
+import { ZeroMQSocketError, isAgain } from './errors.js';
 import type { WaitForPeersOptions, ZeroMQHandlerOptions } from './options.js';
 import { waitForCount } from './peers.js';
+import { SocketSecrets, withoutCurve } from './secrets.js';
 
 /** The handler's socket: an XPUB (a PUB that also reports subscriptions) or a PUSH in `multi` mode. */
 export type ZeroMQHandlerSocket = Zmq.XPublisher | Zmq.Push;
@@ -65,6 +65,11 @@ export class ZeroMQHandler extends QueueHandler<string> {
     this.zmqOptions = withoutCurve(options);
     this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
+  }
+
+  /** Printed without calling into its zeromq socket (see `inspectOwner`): printing changes nothing. */
+  [inspect.custom](depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return inspectOwner(this, depth, options, show);
   }
 
   /** The ZeroMQ socket, once opened (null before {@link open} or the first send, and after close). */
@@ -237,7 +242,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
         await socket.send(frame);
         continue;
       } catch (error) {
-        if (!isFull(error) || signal.aborted || socket.closed) {
+        if (!isAgain(error) || signal.aborted || socket.closed) {
           if (i === 0 || signal.aborted) throw error;
           this.handleError(error);
           return i;
@@ -282,7 +287,7 @@ export class ZeroMQHandler extends QueueHandler<string> {
         await socket.send(message as string | string[]);
         return;
       } catch (error) {
-        if (!isFull(error) || signal.aborted || socket.closed) throw error;
+        if (!isAgain(error) || signal.aborted || socket.closed) throw error;
       }
     }
   }
@@ -319,10 +324,6 @@ export class ZeroMQHandler extends QueueHandler<string> {
   private get socketLingerMs(): number {
     return this.zmqOptions.socketLingerMs ?? 1000;
   }
-}
-
-function isFull(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EAGAIN';
 }
 
 /** Longest run of sends, in ms, before the handler lets the event loop turn. */
@@ -370,7 +371,7 @@ async function sendWhenWritable(socket: ZeroMQHandlerSocket, message: string | r
       await socket.send(message as string | string[]);
       return;
     } catch (error) {
-      if (!isFull(error) || signal.aborted || socket.closed) throw error;
+      if (!isAgain(error) || signal.aborted || socket.closed) throw error;
     } finally {
       if (!socket.closed) socket.sendTimeout = 0;
     }

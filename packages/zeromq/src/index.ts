@@ -5,17 +5,16 @@
  * `@logq/core`'s `createHandler` / `createSubscriber`.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { ZeroMQHandler } from './handler.js';
 import type { ZeroMQHandlerOptions, ZeroMQSubscriberOptions } from './options.js';
 import { ZeroMQSubscriber } from './subscriber.js';
 
-export { CurveConfigError, curveKeyPair, type CurveKeyPair } from './curve.js';
-export { ZeroMQSocketError } from './errors.js';
+export { INSTALL_HINT, loadZeroMQ, type ZeroMQModule } from './connection.js';
+export { curveKeyPair, type CurveKeyPair } from './curve.js';
+export { CurveConfigError, PeerTimeoutError, ZeroMQNotInstalledError, ZeroMQSocketError } from './errors.js';
 export { ZeroMQHandler, type ZeroMQHandlerSocket } from './handler.js';
-export { INSTALL_HINT, ZeroMQNotInstalledError, loadZeroMQ, type ZeroMQModule } from './load.js';
 export type { CurveOptions, WaitForPeersOptions, ZeroMQHandlerOptions, ZeroMQSocketOptions, ZeroMQSubscriberOptions } from './options.js';
-export { PeerTimeoutError } from './peers.js';
 export { ZeroMQSubscriber, type ZeroMQSubscriberSocket } from './subscriber.js';
 
 registerTransport(['tcp', 'ipc', 'inproc', 'pgm', 'epgm'], {

@@ -1,4 +1,4 @@
-import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core';
+import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core/transport';
 import type * as Zmq from 'zeromq';
 
 /**
@@ -95,8 +95,14 @@ export interface ZeroMQSubscriberOptions extends SubscriberOptions, ZeroMQSocket
    * frames waiting hold this many bytes (until half of them were taken), so
    * large records cannot grow memory by `prefetch` times their size. Frames
    * over `maxRecordBytes` are rejected (counted in `stats.malformed`) as they
-   * are read and never wait in memory.
+   * are read and never wait in memory. The same name as `@logq/amqp`'s.
    * @default 16 MiB, or 4 × maxRecordBytes when that is more
+   */
+  readonly readAheadBytes?: number;
+  /**
+   * The former name of {@link ZeroMQSubscriberOptions.readAheadBytes}, still
+   * read when that is not given.
+   * @deprecated Use `readAheadBytes` (the same name in every transport).
    */
   readonly prefetchBytes?: number;
 }

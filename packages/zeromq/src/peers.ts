@@ -1,8 +1,6 @@
-import { ClosedError, LogqError, abortableSleep } from '@logq/core';
+import { ClosedError } from '@logq/core/transport';
+import { PeerTimeoutError } from './errors.js';
 import type { WaitForPeersOptions } from './options.js';
-
-/** `waitForPeers` timed out before enough peers were connected. */
-export class PeerTimeoutError extends LogqError {}
 
 /**
  * Polls `count()` until it reaches `wanted`, calling `step()` between checks
@@ -27,6 +25,3 @@ export async function waitForCount(
     await step(signal);
   }
 }
-
-/** A short pause for polling steps. */
-export const pollPause = (signal: AbortSignal): Promise<void> => abortableSleep(20, signal);

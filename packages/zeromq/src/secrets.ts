@@ -1,4 +1,4 @@
-import { Secret, redactUri } from '@logq/core';
+import { Secret, redactUri } from '@logq/core/transport';
 import type { CurveOptions } from './options.js';
 
 /**
@@ -8,40 +8,40 @@ import type { CurveOptions } from './options.js';
  * that holds them show `***`.
  */
 export class SocketSecrets {
-  readonly #uri: Secret<string | null>;
-  readonly #curve: Secret<CurveOptions | undefined>;
+  private readonly rawUri: Secret<string | null>;
+  private readonly curve: Secret<CurveOptions | undefined>;
   /** The strings to scrub from errors: the URI's password and the secret key. */
-  readonly #scrub: Secret<readonly string[]>;
+  private readonly scrub: Secret<readonly string[]>;
 
   constructor(uri: string | null, curve: CurveOptions | undefined) {
-    this.#uri = new Secret(uri);
-    this.#curve = new Secret(curve);
+    this.rawUri = new Secret(uri);
+    this.curve = new Secret(curve);
     const scrub: string[] = [];
     const password = uri === null ? '' : uriPassword(uri);
     if (password) scrub.push(password, decodeURIComponentSafe(password));
     if (curve) scrub.push(curve.secretKey);
-    this.#scrub = new Secret(scrub);
+    this.scrub = new Secret(scrub);
   }
 
   /** The URI as given, for bind/connect only. (Methods, not getters: `inspect({ getters: true })` must not call them.) */
   revealUri(): string | null {
-    return this.#uri.reveal();
+    return this.rawUri.reveal();
   }
 
   /** The URI with any password replaced by `***`: safe to show. */
   get uri(): string | null {
-    const uri = this.#uri.reveal();
+    const uri = this.rawUri.reveal();
     return uri === null ? null : redactUri(uri);
   }
 
   /** The CURVE options as given, for configuring the socket only. */
   revealCurve(): CurveOptions | undefined {
-    return this.#curve.reveal();
+    return this.curve.reveal();
   }
 
   /** Strings to pass to `scrubError`. */
   scrubList(): readonly string[] {
-    return this.#scrub.reveal();
+    return this.scrub.reveal();
   }
 }
 

@@ -1,12 +1,22 @@
-import { AsyncQueue, ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, type LogRecord, type RawFrame, RecordDecodeError, abortableSleep, scrubError } from '@logq/core';
+import { type InspectOptionsStylized, inspect } from 'node:util';
+import type { LogRecord } from '@logq/core';
+import {
+  AsyncQueue,
+  ClosedError,
+  DEFAULT_MAX_RECORD_BYTES,
+  FrameSubscriber,
+  type RawFrame,
+  RecordDecodeError,
+  abortableSleep,
+  scrubError,
+} from '@logq/core/transport';
 import type * as Zmq from 'zeromq';
-import { bindRetrying } from './bind.js';
+import { bindRetrying, inspectOwner, loadZeroMQ } from './connection.js';
 import { applyCurve, validateCurve } from './curve.js';
-import { SocketSecrets, withoutCurve } from './secrets.js';
-import { ZeroMQSocketError } from './errors.js';
-import { loadZeroMQ } from './load.js';
+import { ZeroMQSocketError, isAgain } from './errors.js';
 import type { WaitForPeersOptions, ZeroMQSubscriberOptions } from './options.js';
 import { waitForCount } from './peers.js';
+import { SocketSecrets, withoutCurve } from './secrets.js';
 
 /** The subscriber's socket: SUB, or PULL in `multi` mode. */
 export type ZeroMQSubscriberSocket = Zmq.Subscriber | Zmq.Pull;
@@ -37,15 +47,15 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   private readonly zmqOptions: Omit<ZeroMQSubscriberOptions, 'curve'>;
   /** The raw URI and the CURVE keys, hidden from inspect, JSON and String(). */
   private readonly secrets: SocketSecrets;
+  /** Most frames read ahead of `recv`; the read loop pauses at this many (the `prefetch` option). */
+  readonly prefetch: number;
+  /** Most bytes read ahead of `recv`; the read loop pauses at this many (the `readAheadBytes` option). */
+  readonly readAheadBytes: number;
   private readonly frames = new AsyncQueue<RawFrame>();
-  /** Most frames read ahead; the read loop pauses at this many. */
-  private readonly prefetch: number;
-  /** Most bytes read ahead; the read loop pauses at this many. */
-  private readonly prefetchBytes: number;
   /** Bytes of the frames in the prefetch queue. */
   private queuedBytes = 0;
   /** Frames larger than this are rejected as they are read, never queued. */
-  private readonly maxFrameBytes: number;
+  private readonly maxRecordBytes: number;
   /** Wakes the paused read loop (set while it waits for room). */
   private wakeReader: (() => void) | null = null;
   private zmqSocket: ZeroMQSubscriberSocket | null = null;
@@ -55,6 +65,10 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   private failedHandshakes = 0;
   private peerWaiters: (() => void)[] = [];
   private readLoop: Promise<void> | null = null;
+  /** Resolves the promise below. */
+  private markReleased: () => void = () => {};
+  /** Resolves once libzmq has destroyed the socket (its monitor stopped): its endpoint is free again. */
+  private readonly released = new Promise<void>((resolve) => (this.markReleased = resolve));
 
   constructor(uri: string | null = null, options: ZeroMQSubscriberOptions = {}) {
     super(options);
@@ -63,10 +77,15 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     this.secrets = new SocketSecrets(uri, options.curve);
     if (options.curve) validateCurve(options.curve);
     this.prefetch = Math.max(1, options.prefetch ?? 1000);
-    this.maxFrameBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    this.prefetchBytes = Math.max(1, options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxFrameBytes));
+    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.readAheadBytes = Math.max(1, options.readAheadBytes ?? options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxRecordBytes));
     this.opening = this.createSocket();
     this.opening.catch(() => undefined); // reported to whoever awaits open() or receives
+  }
+
+  /** Printed without calling into its zeromq socket (see `inspectOwner`): printing changes nothing. */
+  [inspect.custom](depth: number, options: InspectOptionsStylized, show: typeof inspect): string {
+    return inspectOwner(this, depth, options, show);
   }
 
   /** The ZeroMQ socket, once open (null before, and after close). */
@@ -142,9 +161,13 @@ export class ZeroMQSubscriber extends FrameSubscriber {
         try {
           event = await observer.receive();
         } catch {
-          return; // the socket (and with it the observer) closed
+          break; // the socket (and with it the observer) closed
         }
         switch (event.type) {
+          case 'end':
+            // The monitor stops when libzmq has destroyed the socket, its endpoint released.
+            this.markReleased();
+            break;
           case 'handshake':
             this.changePeers(1);
             break;
@@ -162,6 +185,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
             break;
         }
       }
+      this.markReleased();
     })();
   }
 
@@ -208,7 +232,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     let immediate = false;
     let inRow = 0;
     while (!this.closed && !socket.closed) {
-      if (this.frames.length >= this.prefetch || this.queuedBytes >= this.prefetchBytes) {
+      if (this.frames.length >= this.prefetch || this.queuedBytes >= this.readAheadBytes) {
         await new Promise<void>((resolve) => (this.wakeReader = resolve));
         continue;
       }
@@ -217,7 +241,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
         parts = await socket.receive();
       } catch (error) {
         if (this.closed || socket.closed) return;
-        if (immediate && isEmpty(error)) {
+        if (immediate && isAgain(error)) {
           // Nothing queued: wait for the next message instead of polling.
           socket.receiveTimeout = -1;
           immediate = false;
@@ -230,7 +254,7 @@ export class ZeroMQSubscriber extends FrameSubscriber {
       // Logbook reads one frame per recv(): each part of a multipart message is a frame.
       for (let i = 0; i < parts.length; i++) {
         const data = parts[i]!;
-        if (data.length > this.maxFrameBytes) {
+        if (data.length > this.maxRecordBytes) {
           // Rejected now, never queued: a flood of huge frames costs one frame's memory at a time.
           this.rejectOversized(data.length);
           continue;
@@ -272,16 +296,16 @@ export class ZeroMQSubscriber extends FrameSubscriber {
   private rejectOversized(bytes: number): void {
     this.stats.received++;
     this.stats.malformed++;
-    this.reportError(new RecordDecodeError(`frame of ${bytes} bytes exceeds maxRecordBytes (${this.maxFrameBytes})`));
+    this.reportError(new RecordDecodeError(`frame of ${bytes} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`));
   }
 
   /**
-   * The read loop paused at `prefetch` frames or `prefetchBytes` bytes: let it go on once
+   * The read loop paused at `prefetch` frames or `readAheadBytes` bytes: let it go on once
    * half of each is taken.
    */
   private afterTake(frame: RawFrame): void {
     this.queuedBytes -= frame.data.length;
-    if (this.wakeReader && this.frames.length <= this.prefetch >> 1 && this.queuedBytes <= this.prefetchBytes / 2) this.resumeReader();
+    if (this.wakeReader && this.frames.length <= this.prefetch >> 1 && this.queuedBytes <= this.readAheadBytes / 2) this.resumeReader();
   }
 
   private resumeReader(): void {
@@ -296,7 +320,12 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     for (const wake of this.peerWaiters.splice(0)) wake();
     const socket = this.zmqSocket ?? (await this.opening.catch(() => null));
     this.zmqSocket = null;
-    if (socket && !socket.closed) socket.close();
+    if (socket && !socket.closed) {
+      socket.close();
+      // libzmq releases a bound endpoint asynchronously: resolve close() once it has, so that a
+      // subscriber started next on the same endpoint binds at once (bounded by linger + 1 s).
+      await releasedWithin(this.released, Math.max(0, this.zmqOptions.socketLingerMs ?? 0) + RELEASE_MARGIN_MS);
+    }
     this.releaseCurve();
     await this.readLoop;
   }
@@ -305,6 +334,12 @@ export class ZeroMQSubscriber extends FrameSubscriber {
 /** Messages read in a row before the read loop lets the event loop turn (zeromq.js's own limit). */
 const READS_PER_TURN = 512;
 
-function isEmpty(error: unknown): boolean {
-  return typeof error === 'object' && error !== null && (error as { code?: unknown }).code === 'EAGAIN';
+/** How much longer than its linger a closing socket may take to be released, in ms. */
+const RELEASE_MARGIN_MS = 1_000;
+
+/** `released`, or nothing after `limitMs`. */
+async function releasedWithin(released: Promise<void>, limitMs: number): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([released, new Promise<void>((resolve) => (timer = setTimeout(resolve, limitMs)))]);
+  clearTimeout(timer);
 }

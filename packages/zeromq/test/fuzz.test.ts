@@ -2,7 +2,7 @@
 // truncated JSON, wrong types, deep nesting, __proto__ keys, invalid UTF-8, empty and 10 MiB frames)
 // sent as raw frames by a raw zeromq PUSH into the PULL subscriber: no crash, every frame counted,
 // and the next valid record delivered.
-import { decodeRecord } from '@logq/core';
+import { decodeRecord } from '@logq/core/transport';
 import { garbageFrames } from '@logq/core/testing';
 import * as zmq from 'zeromq';
 import { ZeroMQSubscriber } from '../src/index.js';

@@ -1,6 +1,7 @@
 // Closing a bound socket and binding a new one to the same endpoint races libzmq's asynchronous
 // unbind ("Address already in use"): a restarted subscriber (PULL) or handler (PUB) must come back.
 import { Level, LogRecord } from '@logq/core';
+import * as zmq from 'zeromq';
 import { ZeroMQHandler, ZeroMQSubscriber } from '../src/index.js';
 import { endpoint } from './helpers.js';
 
@@ -8,6 +9,22 @@ const record = (seq: number) => new LogRecord({ channel: 'logq.rebind', level: L
 const ROUNDS = 20;
 
 describe('rebinding the same endpoint at once after close', () => {
+  it('a PULL subscriber\'s close() resolves once libzmq has released the endpoint: a plain bind then succeeds', async () => {
+    const uri = await endpoint();
+    for (let round = 0; round < ROUNDS; round++) {
+      const subscriber = new ZeroMQSubscriber(uri, { multi: true });
+      await subscriber.open();
+      await subscriber.close();
+      const next = new zmq.Pull({ linger: 0 });
+      try {
+        await next.bind(uri); // no retry: "Address already in use" fails the test
+      } finally {
+        next.close(); // released asynchronously: the next subscriber's bind retries for it
+      }
+    }
+  });
+
+
   it(`a PULL subscriber closed and bound again ${ROUNDS} times in a row receives every time`, async () => {
     const uri = await endpoint();
     const handler = new ZeroMQHandler(uri, { multi: true });

@@ -21,9 +21,30 @@ function json(value: unknown): string {
   });
 }
 
+/**
+ * A zeromq.js socket's getters read, every one but `events`: that one opens a new monitor on the
+ * socket (replacing any other, which printing must not do) and loads a module with the `require`
+ * of the first test file that loaded zeromq in this worker, torn down by now.
+ */
+function socketGetters(value: unknown): string {
+  if (!(typeof value === 'object' && value !== null && 'events' in value && 'closed' in value)) return inspect(value, { depth: Infinity, showHidden: true, getters: true });
+  const read: Record<string, unknown> = {};
+  for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+    for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
+      if (key === 'events' || key in read || descriptor.get === undefined) continue;
+      try {
+        read[key] = descriptor.get.call(value);
+      } catch (error) {
+        read[key] = String(error);
+      }
+    }
+  }
+  return inspect(read, { depth: Infinity, showHidden: true });
+}
+
 /** Every way a user or a logger might print `value`. */
 function renderings(value: unknown): string[] {
-  const out = [inspect(value, { depth: Infinity, showHidden: true }), inspect(value, { depth: Infinity, showHidden: true, getters: true }), String(value)];
+  const out = [inspect(value, { depth: Infinity, showHidden: true }), socketGetters(value), String(value)];
   try {
     out.push(JSON.stringify(value) ?? '');
   } catch {

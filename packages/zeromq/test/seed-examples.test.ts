@@ -47,6 +47,24 @@ function go(py: Lines): void {
   py.child.stdin!.write('go\n');
 }
 
+/**
+ * `waitFor`, whose failure also says what Python and the subscriber did (so that a failure under
+ * load names its cause): whether Python exited and what it wrote to stderr, the channels
+ * dispatched so far, and the subscriber's counters and peers.
+ */
+async function waitForExplained(condition: () => boolean, what: string, py: Lines, subscriber: ZeroMQSubscriber, records: readonly LogRecord[]): Promise<void> {
+  try {
+    await waitFor(condition, what, 60_000);
+  } catch (error) {
+    const channels = records.map((r) => r.channel).join(',');
+    throw new Error(
+      `${(error as Error).message}; python exited: ${py.exited}, stderr: ${JSON.stringify(py.stderr.slice(-2000))}; ` +
+        `dispatched channels: ${channels.slice(-500)}; subscriber stats ${JSON.stringify(subscriber.stats)}, peers ${subscriber.peers}`,
+      { cause: error },
+    );
+  }
+}
+
 function expectSeedRecords(records: readonly LogRecord[]): void {
   const seed = records.filter((r) => r.channel === 'seed');
   expect(seed.map((r) => r.message)).toEqual(Array.from({ length: N }, (_, i) => `seed example ${i}: ünïcode ✓`));
@@ -82,9 +100,9 @@ describe.each([
     try {
       const py = startPython(uri, multi);
       const loop = subscriber.dispatchForever();
-      await waitFor(() => targetHandler.records.length > 0, 'a probe dispatched', 60_000);
+      await waitForExplained(() => targetHandler.records.length > 0, 'a probe dispatched', py, subscriber, targetHandler.records);
       go(py);
-      await waitFor(() => targetHandler.records.filter((r) => r.channel === 'seed').length >= N, 'every record dispatched', 60_000);
+      await waitForExplained(() => targetHandler.records.filter((r) => r.channel === 'seed').length >= N, 'every record dispatched', py, subscriber, targetHandler.records);
       await subscriber.close(); // ends dispatchForever
       await loop;
       expectSeedRecords(targetHandler.records);
@@ -102,9 +120,9 @@ describe.each([
       const py = startPython(uri, multi);
       const controller = subscriber.dispatchInBackground(targetHandler);
       expect(controller.running).toBe(true);
-      await waitFor(() => targetHandler.records.length > 0, 'a probe dispatched', 60_000);
+      await waitForExplained(() => targetHandler.records.length > 0, 'a probe dispatched', py, subscriber, targetHandler.records);
       go(py);
-      await waitFor(() => targetHandler.records.filter((r) => r.channel === 'seed').length >= N, 'every record dispatched', 60_000);
+      await waitForExplained(() => targetHandler.records.filter((r) => r.channel === 'seed').length >= N, 'every record dispatched', py, subscriber, targetHandler.records);
       await controller.stop();
       expect(controller.running).toBe(false);
       expectSeedRecords(targetHandler.records);

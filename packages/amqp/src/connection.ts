@@ -1,78 +1,17 @@
-import { Secret, describeError, redactUri, scrubError } from '@logq/core';
-import { connect } from 'amqplib';
-import { AmqpConfigError, AmqpConnectionError } from './errors.js';
-import { checkQueueName, uriPassword } from './delegation.js';
-import type { AmqpTlsOptions, MessageQueueConnectionOptions } from './options.js';
-import { type TopologySettings, declareTopology } from './topology.js';
-
-/** A listener as amqplib's event emitters take it. */
-export type AmqpListener = (...args: unknown[]) => void;
-
-/** The message properties logq reads (a subset of amqplib's `MessageProperties`). */
-export interface AmqpMessageProperties {
-  readonly contentType?: unknown;
-  readonly contentEncoding?: unknown;
-  readonly headers?: Readonly<Record<string, unknown>> | undefined;
-}
-
-/** A delivered message (a subset of amqplib's `ConsumeMessage`). */
-export interface AmqpMessage {
-  readonly content: Buffer;
-  readonly fields: { readonly deliveryTag: number; readonly redelivered: boolean };
-  readonly properties: AmqpMessageProperties;
-}
-
-/** Publish properties logq sets (a subset of amqplib's `Options.Publish`). */
-export interface AmqpPublishOptions {
-  readonly deliveryMode?: number;
-  readonly contentType?: string;
-  readonly contentEncoding?: string;
-  readonly headers?: Readonly<Record<string, unknown>>;
-  readonly priority?: number;
-}
-
-/** Queue declaration options logq uses (a subset of amqplib's `Options.AssertQueue`). */
-export interface AmqpQueueOptions {
-  readonly durable?: boolean;
-  readonly autoDelete?: boolean;
-  readonly exclusive?: boolean;
-  readonly arguments?: Readonly<Record<string, unknown>>;
-}
-
-/** The part of an amqplib channel that logq uses. */
-export interface AmqpChannel {
-  assertExchange(exchange: string, type: string, options?: { readonly durable?: boolean; readonly autoDelete?: boolean; readonly internal?: boolean }): Promise<unknown>;
-  assertQueue(queue: string, options?: AmqpQueueOptions): Promise<unknown>;
-  bindQueue(queue: string, source: string, pattern: string): Promise<unknown>;
-  prefetch(count: number, global?: boolean): Promise<unknown>;
-  consume(queue: string, onMessage: (message: AmqpMessage | null) => void, options?: { readonly noAck?: boolean }): Promise<{ consumerTag: string }>;
-  cancel(consumerTag: string): Promise<unknown>;
-  ack(message: AmqpMessage, allUpTo?: boolean): void;
-  nack(message: AmqpMessage, allUpTo?: boolean, requeue?: boolean): void;
-  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions): boolean;
-  close(): Promise<void>;
-  on(event: string, listener: AmqpListener): unknown;
-  once(event: string, listener: AmqpListener): unknown;
-  removeListener(event: string, listener: AmqpListener): unknown;
-}
-
-/** The part of an amqplib confirm channel that logq uses. */
-export interface AmqpConfirmChannel extends AmqpChannel {
-  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions, callback?: (error: unknown) => void): boolean;
-}
-
 /**
- * A connection from amqplib's promise API (`await amqplib.connect(url)`,
- * amqplib's `ChannelModel`), typed by the shape logq needs so that any
- * amqplib version from 0.10 fits.
+ * The client lifecycle on AMQP: the settings resolved from the options, a
+ * link (a connection of its own or the user's, one channel on it, the
+ * topology declared) opened, watched until it ends, and closed. The handler
+ * (through core's `QueueHandler` pump) and the subscriber reconnect by
+ * opening a new link after one ended.
  */
-export interface AmqpConnection {
-  createChannel(): Promise<AmqpChannel>;
-  createConfirmChannel(): Promise<AmqpConfirmChannel>;
-  close(): Promise<void>;
-  on(event: string, listener: AmqpListener): unknown;
-  removeListener(event: string, listener: AmqpListener): unknown;
-}
+import { inspect } from 'node:util';
+import { Secret, describeError, redactUri, scrubError } from '@logq/core/transport';
+import { connect } from 'amqplib';
+import type { AmqpChannel, AmqpConnection, AmqpListener } from './amqplib-types.js';
+import { AmqpConfigError, AmqpConnectionError } from './errors.js';
+import { type AmqpTlsOptions, type MessageQueueConnectionOptions, checkQueueName } from './options.js';
+import { type TopologySettings, declareTopology } from './topology.js';
 
 /** Everything needed to open a link, resolved once from the options. */
 export interface LinkSettings extends TopologySettings {
@@ -92,6 +31,22 @@ export interface LinkSettings extends TopologySettings {
    * alive while a handler flushes, and an idle one must not hold it).
    */
   readonly keepProcessAlive: boolean;
+}
+
+/** The password of a URI, for scrubbing errors (null when it has none). */
+export function uriPassword(uri: string): string | null {
+  const m = /^[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*:([^@\s]*)@/i.exec(uri);
+  if (!m || m[1] === '') return null;
+  try {
+    return decodeURIComponent(m[1]!);
+  } catch {
+    return m[1]!;
+  }
+}
+
+/** Whether `uri` is for this package's own transport. */
+export function isAmqpUri(uri: string): boolean {
+  return /^amqps?:\/\//i.test(uri);
 }
 
 /** Resolves the options shared by handler and subscriber; throws {@link AmqpConfigError} on bad ones. */
@@ -290,6 +245,19 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
   /** Whether neither the connection nor the channel has closed. */
   get alive(): boolean {
     return this.isAlive;
+  }
+
+  /**
+   * Printed as its URI (without password) and state only: the amqplib
+   * connection and channel behind it are not for printing (and are cyclic).
+   */
+  [inspect.custom](): string {
+    return `AmqpLink { ${this.settings.safeUri}, ${this.isAlive ? 'alive' : 'ended'} }`;
+  }
+
+  /** What `JSON.stringify` shows of a link (see the `inspect` form). */
+  toJSON(): { readonly uri: string; readonly alive: boolean } {
+    return { uri: this.settings.safeUri, alive: this.isAlive };
   }
 
   private noteError(error: unknown): void {
