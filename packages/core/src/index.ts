@@ -2,7 +2,8 @@
  * `@logq/core`: what an application uses to log with logq, a port of Python
  * Logbook's queue support: `Logger` and `kw`, levels, records, handlers and
  * their stack, subscribers, `shutdown`, and the resolver that turns a URI
- * into a transport's handler or subscriber. An explicit list (49 names).
+ * into a transport's handler or subscriber. An explicit list: 29 values, and the
+ * 26 types of their options, results and arguments.
  *
  * Transport authors import their building blocks (`QueueHandler`,
  * `FrameSubscriber`, the wire codec, the kombu envelope, redaction, ...) from
@@ -11,7 +12,7 @@
  */
 
 // Logging: loggers, keyword arguments, levels, records.
-export { Logger, kw, type LoggerOptions } from './logger.js';
+export { Logger, kw, type KeywordArgs, type KwOptions, type LoggerOptions } from './logger.js';
 export { Level, levelName, lookupLevel, type LevelLike, type LevelName } from './levels.js';
 export { LogRecord, type LogRecordInit, type WireRecord } from './record.js';
 
@@ -27,8 +28,8 @@ export {
 } from './handler.js';
 export { defaultFormatter } from './formatter.js';
 export { NullHandler } from './handlers/null.js';
-export { StderrHandler, StreamHandler, type StreamHandlerOptions } from './handlers/stream.js';
-export { TestHandler } from './handlers/test.js';
+export { StderrHandler, StreamHandler, type StreamHandlerOptions, type TextStream } from './handlers/stream.js';
+export { TestHandler, type RecordQuery } from './handlers/test.js';
 export { ThreadedWrapperHandler } from './threaded-wrapper.js';
 export { Processor } from './processor.js';
 export { NestedSetup } from './nested-setup.js';
@@ -40,8 +41,14 @@ export { SubscriberGroup, type SubscriberGroupOptions } from './subscriber-group
 export type { ThreadController } from './thread-controller.js';
 
 // Shutdown and the exit flush.
-export { installShutdownHooks, shutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
-export { configureExitFlush } from './exit-flush.js';
+export {
+  installShutdownHooks,
+  shutdown,
+  type ShutdownHookOptions,
+  type ShutdownOptions,
+  type ShutdownResult,
+} from './shutdown.js';
+export { configureExitFlush, type ExitFlushOptions } from './exit-flush.js';
 
 // The resolver: a URI to a transport's handler or subscriber.
 export { createHandler, createSubscriber, type TransportOptions } from './resolver.js';

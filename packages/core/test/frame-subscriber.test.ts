@@ -1,5 +1,6 @@
 import { runInNewContext } from 'node:vm';
-import { FrameSubscriber, type ParsedFrame, type RawFrame, RecordDecodeError, type SubscriberOptions } from '../src/index.js';
+import { RecordDecodeError } from '../src/index.js';
+import { FrameSubscriber, type ParsedFrame, type RawFrame, type SubscriberOptions } from '../src/transport.js';
 
 /** A FrameSubscriber over a fixed list of frames, recording acks and rejects. */
 class ListSubscriber extends FrameSubscriber {
