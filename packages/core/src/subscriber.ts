@@ -1,7 +1,8 @@
-import { type DecodeOptions, decodeRecord } from './codec.js';
+import { type DecodeOptions, DEFAULT_MAX_RECORD_BYTES, decodeRecord, validateWireDict } from './codec.js';
 import { dispatchRecord } from './dispatch.js';
 import { type ErrorHook, callErrorHook, createStderrErrorHook } from './error-hook.js';
-import type { LogRecord } from './record.js';
+import { RecordDecodeError } from './errors.js';
+import { LogRecord } from './record.js';
 import type { StackedObject } from './stack.js';
 import { ThreadController, type ThreadControllerOptions } from './thread-controller.js';
 
@@ -210,6 +211,27 @@ export interface RawFrame {
 }
 
 /**
+ * A frame that the transport received already parsed (a stored document, an
+ * IPC message): its dict is validated as a parsed text frame is, and becomes
+ * the record's (its `args`, `kwargs` and `extra` are adopted), so it must be
+ * the transport's own.
+ */
+export interface ParsedFrame {
+  /** The parsed frame. */
+  readonly dict: Readonly<Record<string, unknown>>;
+  /**
+   * The size in bytes in which it arrived (e.g. a document's BSON size), when
+   * known: a dict larger than `maxRecordBytes` by this measure is measured as
+   * JSON text, and refused if that is larger too.
+   */
+  readonly bytes?: number;
+  /** Acknowledges the frame (after dispatch). */
+  ack?(): void | Promise<void>;
+  /** Sets a malformed frame aside. Defaults to `ack`. */
+  reject?(): void | Promise<void>;
+}
+
+/**
  * A subscriber whose transport yields raw frames: it decodes and validates
  * them, and counts, reports and skips (rejects) malformed ones without ending
  * any loop. Transports implement {@link FrameSubscriber.receiveFrame}, with
@@ -225,20 +247,28 @@ export abstract class FrameSubscriber extends SubscriberBase {
   }
 
   /** Receives the next raw frame; see the `SubscriberBase` contract. */
-  protected abstract receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | null>;
+  protected abstract receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | ParsedFrame | null>;
 
   /**
    * A frame that is already here (taken from the broker and queued locally),
    * or null: no waiting. Transports that queue frames implement it so that a
    * record already received costs no promise round trip; the default has none.
    */
-  protected pollFrame(): RawFrame | null {
+  protected pollFrame(): RawFrame | ParsedFrame | null {
     return null;
   }
 
   /** Decodes a frame into a record; override for other envelopes (e.g. kombu's). */
   protected decode(data: string | Uint8Array): LogRecord {
     return decodeRecord(data, this.decodeOptions);
+  }
+
+  /**
+   * Decodes a {@link ParsedFrame}'s dict (`bytes`: its size as it arrived)
+   * into a record; override for other layouts (e.g. a stored document).
+   */
+  protected decodeDict(dict: Readonly<Record<string, unknown>>, bytes?: number): LogRecord {
+    return decodeParsed(dict, this.decodeOptions.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES, bytes);
   }
 
   protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
@@ -250,7 +280,7 @@ export abstract class FrameSubscriber extends SubscriberBase {
       this.stats.received++;
       let record: LogRecord;
       try {
-        record = this.decode(frame.data);
+        record = 'dict' in frame ? this.decodeDict(frame.dict, frame.bytes) : this.decode(frame.data);
       } catch (error) {
         this.stats.malformed++;
         this.reportError(error);
@@ -267,11 +297,24 @@ export abstract class FrameSubscriber extends SubscriberBase {
   }
 }
 
+/** Decodes a dict that arrived parsed, with the checks a parsed text frame gets. */
+function decodeParsed(dict: Readonly<Record<string, unknown>>, maxRecordBytes: number, bytes = 0): LogRecord {
+  const proto: unknown = Object.getPrototypeOf(dict);
+  // A dict parsed in another realm (a vm context, as under jest) would carry that realm's
+  // prototypes into the record: it is taken through its JSON text instead.
+  if (proto !== Object.prototype && proto !== null) return decodeRecord(JSON.stringify(dict), { maxRecordBytes });
+  if (bytes > maxRecordBytes) {
+    const size = Buffer.byteLength(JSON.stringify(dict));
+    if (size > maxRecordBytes) throw new RecordDecodeError(`record of ${size} bytes exceeds maxRecordBytes (${maxRecordBytes})`);
+  }
+  return LogRecord.fromDict(validateWireDict(dict), true);
+}
+
 /** A decoded frame and its acknowledgement: one object per record. */
 class FrameDelivery implements Delivery {
   constructor(
     readonly record: LogRecord,
-    private readonly frame: RawFrame,
+    private readonly frame: RawFrame | ParsedFrame,
   ) {}
 
   ack(): void | Promise<void> {
