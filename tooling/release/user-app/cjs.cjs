@@ -9,6 +9,7 @@ exercise(
   {
     core: require('@logq/core'),
     testing: require('@logq/core/testing'),
+    transport: require('@logq/core/transport'),
     zeromq: require('@logq/zeromq'),
     amqp: require('@logq/amqp'),
     redis: require('@logq/redis'),

@@ -3,12 +3,26 @@
 // (moduleResolution bundler). Never run. The @ts-expect-error lines prove the
 // types are real: an `any` would make them unused, which is an error.
 import { Handler, Level, Logger, TestHandler, createHandler, kw, type CloseResult, type LogRecord } from '@logq/core';
+import { QueueHandler, type QueueHandlerOptions, type RawFrame, encodeRecord } from '@logq/core/transport';
 import { MemoryBroker, MemoryQueueHandler, MemorySubscriber, conformanceChecks, type ConformancePair } from '@logq/core/testing';
 import { MessageQueueHandler, MessageQueueSubscriber, type MessageQueueHandlerOptions } from '@logq/amqp';
 import { MongoHandler, MongoSubscriber } from '@logq/mongo';
 import { MultiProcessingHandler, MultiProcessingSubscriber } from '@logq/process';
 import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { ZeroMQHandler, ZeroMQSubscriber, type ZeroMQHandlerOptions } from '@logq/zeromq';
+
+/** A third-party transport's handler, typed against @logq/core/transport. */
+class ArrayQueueHandler extends QueueHandler {
+  readonly sent: string[] = [];
+  constructor(options?: QueueHandlerOptions) {
+    super(options);
+  }
+  protected async connect(): Promise<void> {}
+  protected async sendBatch(batch: readonly string[]): Promise<void> {
+    this.sent.push(...batch);
+  }
+  protected async disconnect(): Promise<void> {}
+}
 
 export async function consume(): Promise<readonly CloseResult[]> {
   const test = new TestHandler();
@@ -28,6 +42,7 @@ export async function consume(): Promise<readonly CloseResult[]> {
     new RedisHandler({ host: '127.0.0.1', key: 'redis' }),
     new MongoHandler('mongodb://127.0.0.1:27017/logq'),
     new MultiProcessingHandler(),
+    new ArrayQueueHandler({ batchSize: 10 }),
     await createHandler('redis://127.0.0.1:6379'),
   ];
   const subscribers = [
@@ -54,7 +69,8 @@ export async function consume(): Promise<readonly CloseResult[]> {
   // @ts-expect-error recv takes a timeout in milliseconds
   await subscribers[1]!.recv('soon');
 
-  void [level, found, received, wrong];
+  const frame: RawFrame = { data: encodeRecord(first!) };
+  void [level, found, received, wrong, frame];
   await Promise.all(subscribers.map((subscriber) => subscriber.close()));
   return Promise.all(handlers.map((handler) => handler.close({ timeoutMs: 1000 })));
 }

@@ -3,6 +3,7 @@ import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import * as core from '@logq/core';
 import * as testing from '@logq/core/testing';
+import * as transport from '@logq/core/transport';
 import * as zeromq from '@logq/zeromq';
 import * as amqp from '@logq/amqp';
 import * as redis from '@logq/redis';
@@ -11,7 +12,7 @@ import * as proc from '@logq/process';
 import exercised from './exercise.cjs';
 
 await exercised.exercise(
-  { core, testing, zeromq, amqp, redis, mongo, process: proc },
+  { core, testing, transport, zeromq, amqp, redis, mongo, process: proc },
   {
     label: 'esm',
     startChild: async (subscriber) => {

@@ -5,11 +5,11 @@
 const assert = require('node:assert/strict');
 
 /**
- * @param {Record<string, any>} m the loaded entry points: core, testing, zeromq, amqp, redis, mongo, process
+ * @param {Record<string, any>} m the loaded entry points: core, testing, transport, zeromq, amqp, redis, mongo, process
  * @param {{ label: string, startChild: (subscriber: any) => Promise<void> }} how
  */
 async function exercise(m, { label, startChild }) {
-  const { core, testing } = m;
+  const { core, testing, transport } = m;
   const check = async (what, fn) => {
     await fn();
     console.log(`ok ${label}: ${what}`);
@@ -48,6 +48,18 @@ async function exercise(m, { label, startChild }) {
       await pair.handler.close();
       await pair.subscriber.close();
     }
+  });
+
+  await check('@logq/core/transport: the transport-author surface is core\'s own bindings, and its codec round-trips a record', async () => {
+    assert.equal(transport.QueueHandler, core.QueueHandler);
+    assert.equal(transport.FrameSubscriber, core.FrameSubscriber);
+    assert.ok(new testing.MemorySubscriber(new testing.MemoryBroker()) instanceof transport.FrameSubscriber);
+    const record = new core.LogRecord({ channel: 'wire', level: core.Level.ERROR, msg: 'over the {}', args: ['wire'] });
+    const frame = transport.encodeRecord(record);
+    assert.ok(transport.frameBytes(frame) <= transport.DEFAULT_MAX_RECORD_BYTES);
+    const back = transport.decodeRecord(frame);
+    assert.equal(back.message, 'over the wire');
+    assert.equal(transport.redactUri('amqp://user:hunter2@host/'), 'amqp://user:***@host/');
   });
 
   await check('@logq/zeromq: a record goes PUSH -> PULL over inproc:// through the installed zeromq binary', async () => {
