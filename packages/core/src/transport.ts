@@ -44,6 +44,7 @@ export {
   abortableSleep,
   normalizeTimeout,
   type Delivery,
+  type ParsedFrame,
   type RawFrame,
   type SubscriberOptions,
   type SubscriberStats,
