@@ -78,7 +78,7 @@ export class BroadcastReader implements DocumentReader {
     let pause = 10;
     for (;;) {
       const item = this.buffer.shift();
-      if (item) return { doc: item.doc, bytes: item.bytes, ack: noop, reject: noop };
+      if (item) return { dict: item.doc, bytes: item.bytes, ack: noop, reject: noop };
       if (signal.aborted || this.closed) return null;
       const left = remainingMs(deadline);
       const hadCursor = this.cursorId !== null;

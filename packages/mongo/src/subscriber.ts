@@ -1,13 +1,13 @@
-import { ClosedError, type Delivery, LogRecord, RecordDecodeError, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber } from '@logq/core/transport';
 import { type Document, MongoServerSelectionError } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
 import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
 import { readRecordDocument, unwrapKombuDocument } from './documents.js';
 import type { MongoSubscriberOptions } from './options.js';
-import type { DocumentReader, ReaderConnection } from './reader.js';
+import type { DocumentReader, ReaderConnection, ReceivedDocument } from './reader.js';
 import { WorkQueueReader, defaultConsumerName } from './work-queue.js';
 
-const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
 const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** A client of ours whose server selection has failed this long is replaced. */
 const RENEW_AFTER_MS = 15_000;
@@ -35,7 +35,7 @@ const RENEW_AFTER_MS = 15_000;
  * const subscriber = new MongoSubscriber('mongodb://127.0.0.1:27017/logging');
  * const controller = subscriber.dispatchInBackground(new StreamHandler(process.stdout));
  */
-export class MongoSubscriber extends SubscriberBase {
+export class MongoSubscriber extends FrameSubscriber {
   /** Database, collection, mode and format in use (the URI without its password). */
   readonly target: MongoTarget;
   // The client and what refers to it are #private: it holds the URI with its password, and
@@ -57,7 +57,7 @@ export class MongoSubscriber extends SubscriberBase {
     this.#options = options;
     this.#creds = credentials(uri, options);
     this.target = resolveTarget(uri, options);
-    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.maxRecordBytes = this.decodeOptions.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     const connect = (): Promise<ReaderConnection> => this.connect();
     const report = (error: unknown): void => {
       this.noteSelectionFailure(error);
@@ -156,43 +156,21 @@ export class MongoSubscriber extends SubscriberBase {
    * as every frame is. @throws {RecordDecodeError} for a malformed one.
    */
   decodeDocument(doc: Document, bytes = 0): LogRecord {
-    if (this.target.format === 'kombu') {
-      return decodeRecord(unwrapKombuDocument(doc, this.maxRecordBytes), { maxRecordBytes: this.maxRecordBytes });
-    }
-    const read = readRecordDocument(doc);
-    if ('frame' in read) return decodeRecord(read.frame, { maxRecordBytes: this.maxRecordBytes });
-    if (bytes > this.maxRecordBytes) {
-      const size = Buffer.byteLength(JSON.stringify(read.dict));
-      if (size > this.maxRecordBytes) throw new RecordDecodeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`);
-    }
-    // The dict was built for this call from a document read for it: the record adopts its args, kwargs and extra.
-    return LogRecord.fromDict(validateWireDict(read.dict), true);
+    return this.decodeDict(doc, bytes);
   }
 
-  protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
-    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
-    for (;;) {
-      const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
-      const item = await this.#reader.next(remaining, signal);
-      if (!item) return null;
-      this.stats.received++;
-      this.selectionFailingSince = null;
-      let record: LogRecord;
-      try {
-        record = this.decodeDocument(item.doc, item.bytes);
-      } catch (error) {
-        this.stats.malformed++;
-        this.reportError(error);
-        try {
-          await item.reject();
-        } catch (rejectError) {
-          this.reportError(rejectError);
-        }
-        if (signal.aborted) return null;
-        continue;
-      }
-      return { record, ack: () => item.ack() };
-    }
+  /** A stored document (kombu's message or a record document) through core's validation. */
+  protected override decodeDict(doc: Document, bytes?: number): LogRecord {
+    if (this.target.format === 'kombu') return this.decode(unwrapKombuDocument(doc, this.maxRecordBytes));
+    const read = readRecordDocument(doc);
+    // The dict was built for this call from a document read for it: the record adopts its args, kwargs and extra.
+    return 'frame' in read ? this.decode(read.frame) : super.decodeDict(read.dict, bytes);
+  }
+
+  protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
+    const frame = await this.#reader.next(timeoutMs, signal);
+    if (frame) this.selectionFailingSince = null;
+    return frame;
   }
 
   protected override async closeTransport(): Promise<void> {

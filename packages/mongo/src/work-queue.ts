@@ -115,7 +115,7 @@ export class WorkQueueReader implements DocumentReader {
     const key = String(doc._id);
     let done = false;
     return {
-      doc,
+      dict: doc,
       bytes,
       ack: () => {
         if (done) return;
