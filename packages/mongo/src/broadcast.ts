@@ -1,4 +1,4 @@
-import { abortableSleep } from '@logq/core';
+import { abortableSleep } from '@logq/core/transport';
 import { BSON, type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
 

@@ -1,4 +1,4 @@
-import { Secret, describeError, redactUri, scrubError } from '@logq/core';
+import { Secret, describeError, redactUri, scrubError } from '@logq/core/transport';
 import { type Collection, type Db, type Document, MongoClient, MongoServerError } from 'mongodb';
 import { TIMESTAMP_FIELD } from './documents.js';
 import { MongoConfigError, MongoTransportError } from './errors.js';

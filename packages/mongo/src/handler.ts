@@ -1,4 +1,5 @@
-import { type LogRecord, QueueHandler, type WireRecord, encodeRecord } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { QueueHandler, type WireRecord, encodeRecord } from '@logq/core/transport';
 import { type Collection, type Document, MongoBulkWriteError, ObjectId } from 'mongodb';
 import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
 import { kombuDocument, recordDocument, recordTimeMs } from './documents.js';

@@ -8,7 +8,7 @@
  * `@logq/core`'s `createHandler` / `createSubscriber`.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { MongoHandler } from './handler.js';
 import type { MongoHandlerOptions, MongoSubscriberOptions } from './options.js';
 import { MongoSubscriber } from './subscriber.js';

@@ -1,4 +1,4 @@
-import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core';
+import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core/transport';
 import type { MongoClient, MongoClientOptions } from 'mongodb';
 
 /**

@@ -1,4 +1,4 @@
-import { abortableSleep } from '@logq/core';
+import { abortableSleep } from '@logq/core/transport';
 import { BSON, type Collection, type Document, type Filter, MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
 import type { MongoFormat } from './options.js';
