@@ -10,7 +10,7 @@ export interface BroadcastSettings {
   readonly maxAwaitTimeMs: number;
   readonly resumeWindowMs: number;
   /** Most BSON bytes asked for in one `getMore` (judged by the largest document of the previous reply). */
-  readonly maxReadAheadBytes: number;
+  readonly readAheadBytes: number;
 }
 
 /** Documents fetched per `getMore`. */
@@ -155,7 +155,7 @@ export class BroadcastReader implements DocumentReader {
       {
         getMore: this.cursorId,
         collection: this.settings.collection,
-        batchSize: replyDocuments(GET_MORE_BATCH, this.settings.maxReadAheadBytes, this.largestDoc, 16),
+        batchSize: replyDocuments(GET_MORE_BATCH, this.settings.readAheadBytes, this.largestDoc, 16),
         ...(awaitData ? { maxTimeMS } : {}),
       },
       options,

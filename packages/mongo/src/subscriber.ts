@@ -4,11 +4,10 @@ import { type Document, MongoServerSelectionError } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
 import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
 import { readRecordDocument, unwrapKombuDocument } from './documents.js';
-import type { MongoSubscriberOptions } from './options.js';
+import { type MongoSubscriberOptions, resolveReadAheadBytes } from './options.js';
 import type { DocumentReader, ReaderConnection, ReceivedDocument } from './reader.js';
 import { WorkQueueReader, defaultConsumerName } from './work-queue.js';
 
-const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** A client of ours whose server selection has failed this long is replaced. */
 const RENEW_AFTER_MS = 15_000;
 
@@ -64,7 +63,7 @@ export class MongoSubscriber extends FrameSubscriber {
       this.reportError(error);
     };
     const pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 200);
-    const maxReadAheadBytes = Math.max(1, options.maxReadAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
+    const readAheadBytes = resolveReadAheadBytes(options);
     this.#reader =
       this.target.mode === 'broadcast'
         ? new BroadcastReader(
@@ -75,7 +74,7 @@ export class MongoSubscriber extends FrameSubscriber {
               pollIntervalMs,
               maxAwaitTimeMs: Math.max(1, options.maxAwaitTimeMs ?? 1000),
               resumeWindowMs: Math.max(0, options.resumeWindowMs ?? 10_000),
-              maxReadAheadBytes,
+              readAheadBytes,
             },
             report,
           )
@@ -86,7 +85,7 @@ export class MongoSubscriber extends FrameSubscriber {
               queue: this.target.queue,
               collection: this.target.collection,
               prefetch: Math.max(1, options.prefetch ?? 1000),
-              maxReadAheadBytes,
+              readAheadBytes,
               claimTimeoutMs: Math.max(100, options.claimTimeoutMs ?? 30_000),
               pollIntervalMs,
               consumerName: options.consumerName ?? defaultConsumerName(),

@@ -11,7 +11,7 @@ export interface WorkQueueSettings {
   readonly collection: string;
   readonly prefetch: number;
   /** Most BSON bytes claimed in one round (at least one document). */
-  readonly maxReadAheadBytes: number;
+  readonly readAheadBytes: number;
   readonly claimTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly consumerName: string;
@@ -201,10 +201,10 @@ export class WorkQueueReader implements DocumentReader {
   /**
    * The head of the queue in one reply, bounded in bytes: the reply is sized
    * from the largest document of the previous one, and documents are taken
-   * (decoded from BSON) up to `maxReadAheadBytes`, at least one.
+   * (decoded from BSON) up to `readAheadBytes`, at least one.
    */
   private async readHead(collection: Collection<Document>, limit: number): Promise<Candidate[]> {
-    const budget = this.settings.maxReadAheadBytes;
+    const budget = this.settings.readAheadBytes;
     const batchSize = replyDocuments(limit, budget, this.largestDoc);
     const cursor = collection.find(this.recordFilter(), { limit: batchSize, batchSize, raw: true });
     let raws: Uint8Array[];
