@@ -1,7 +1,8 @@
 import type { LogRecord } from '@logq/core';
 import { QueueHandler, type WireRecord, encodeRecord } from '@logq/core/transport';
 import { type Collection, type Document, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
+import { type ClientHandle, closeClient, connectClient, createClient, ensureCollection } from './connection.js';
+import { type Credentials, type MongoTarget, credentials, resolveTarget, scrubbed } from './target.js';
 import { kombuDocument, recordDocument, recordTimeMs } from './documents.js';
 import type { MongoHandlerOptions } from './options.js';
 
