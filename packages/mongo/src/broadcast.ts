@@ -1,4 +1,4 @@
-import { abortableSleep } from '@logq/core/transport';
+import { Secret, abortableSleep } from '@logq/core/transport';
 import { BSON, type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
 
@@ -50,9 +50,8 @@ export class BroadcastReader implements DocumentReader {
   /** Largest document of the last non-empty reply (0: none yet). */
   private largestDoc = 0;
   private cursorId: Long | null = null;
-  // #private: a session refers to its client, which holds the URI with its password.
-  #session: ClientSession | null = null;
-  #sessionClient: MongoClient | null = null;
+  /** The session and its client, in core's Secret: a session refers to its client, which holds the URI with its password. */
+  private sessionHeld: Secret<{ readonly session: ClientSession; readonly client: MongoClient }> | null = null;
   private fetching: Promise<void> | null = null;
   /** Ids seen, with their `_id` time in seconds, for the resume window. */
   private readonly seen = new Map<string, number>();
@@ -71,6 +70,11 @@ export class BroadcastReader implements DocumentReader {
   ) {
     // 'now': from the second this subscriber was created (ObjectId times have one-second resolution).
     this.newestSeconds = settings.startAt === 'oldest' ? 0 : Math.floor(Date.now() / 1000) + Math.ceil(settings.resumeWindowMs / 1000);
+  }
+
+  /** A summary for JSON.stringify (its timers are circular structures, its session is not for printing). */
+  toJSON(): Record<string, unknown> {
+    return { mode: 'broadcast', buffered: this.buffer.length };
   }
 
   async next(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
@@ -116,16 +120,14 @@ export class BroadcastReader implements DocumentReader {
   private async fetch(waitMs: number | null): Promise<void> {
     const { client, db } = await this.connect();
     // A session of a client that the subscriber replaced is dropped with it.
-    if (this.#session && this.#sessionClient !== client) {
-      void this.#session.endSession().catch(() => undefined);
-      this.#session = null;
+    const held = this.sessionHeld?.reveal();
+    if (held && held.client !== client) {
+      void held.session.endSession().catch(() => undefined);
+      this.sessionHeld = null;
       this.cursorId = null;
     }
-    if (!this.#session) {
-      this.#session = client.startSession();
-      this.#sessionClient = client;
-    }
-    const options = { session: this.#session, promoteLongs: false } as const;
+    if (!this.sessionHeld) this.sessionHeld = new Secret({ session: client.startSession(), client });
+    const options = { session: this.sessionHeld.reveal().session, promoteLongs: false } as const;
     if (this.awaitData === null) {
       // A server that refuses buildInfo, or answers it not as FerretDB, is taken
       // for MongoDB; a network error is thrown (and the question asked again).
@@ -201,8 +203,8 @@ export class BroadcastReader implements DocumentReader {
     await this.fetching?.catch(() => undefined);
     const id = this.cursorId;
     this.cursorId = null;
-    const session = this.#session;
-    this.#session = null;
+    const session = this.sessionHeld?.reveal().session ?? null;
+    this.sessionHeld = null;
     try {
       if (id !== null) {
         const { db } = await this.connect();

@@ -1,15 +1,31 @@
 // The client's lifecycle: made from the URI or taken from the user, connected, the collection and its indexes ensured, closed.
-import { describeError } from '@logq/core/transport';
+import { Secret, describeError } from '@logq/core/transport';
 import { type Collection, type Db, type Document, MongoClient, MongoServerError } from 'mongodb';
 import { TIMESTAMP_FIELD } from './documents.js';
 import { MongoTransportError } from './errors.js';
 import type { MongoCommonOptions } from './options.js';
 import { type Credentials, type MongoTarget, scrubbed } from './target.js';
 
-/** A client made from the URI (owned) or given by the user (not owned). */
-export interface ClientHandle {
-  readonly client: MongoClient;
-  readonly owned: boolean;
+/**
+ * A client made from the URI (owned) or given by the user (not owned). The
+ * client holds the URI with its password: it is kept in a `Secret`, so that a
+ * handle never shows it when printed or serialised.
+ */
+export class ClientHandle {
+  private readonly held: Secret<MongoClient>;
+
+  constructor(
+    client: MongoClient,
+    /** Whether logq made the client (and so closes it). */
+    readonly owned: boolean,
+  ) {
+    this.held = new Secret(client);
+  }
+
+  /** The client. */
+  get client(): MongoClient {
+    return this.held.reveal();
+  }
 }
 
 /**
@@ -17,11 +33,8 @@ export interface ClientHandle {
  * without connecting it: the caller can close it while it connects.
  */
 export function createClient(creds: Credentials, options: MongoCommonOptions): ClientHandle {
-  if (options.client) return { client: options.client, owned: false };
-  return {
-    client: new MongoClient(creds.uri.reveal(), { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions }),
-    owned: true,
-  };
+  if (options.client) return new ClientHandle(options.client, false);
+  return new ClientHandle(new MongoClient(creds.uri.reveal(), { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions }), true);
 }
 
 /** Connects a client; errors never hold the password; an owned client that fails is closed. */

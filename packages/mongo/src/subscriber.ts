@@ -1,5 +1,5 @@
 import type { LogRecord } from '@logq/core';
-import { ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber } from '@logq/core/transport';
+import { ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, Secret } from '@logq/core/transport';
 import { type Document, MongoServerSelectionError } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
 import { type ClientHandle, closeClient, connectClient, createClient, ensureCollection } from './connection.js';
@@ -38,24 +38,24 @@ const RENEW_AFTER_MS = 15_000;
 export class MongoSubscriber extends FrameSubscriber {
   /** Database, collection, mode and format in use (the URI without its password). */
   readonly target: MongoTarget;
-  // The client and what refers to it are #private: it holds the URI with its password, and
-  // util.inspect / JSON.stringify never show #private fields.
-  readonly #creds: Credentials;
-  readonly #options: MongoSubscriberOptions;
-  #handle: ClientHandle | null = null;
+  // What holds or reaches the URI's password (the options, the client and the connection that
+  // refers to it) is kept in core's Secret or a ClientHandle, which never print it.
+  private readonly creds: Credentials;
+  private readonly options: Secret<MongoSubscriberOptions>;
+  private handle: ClientHandle | null = null;
   /** The client while it connects, so that close() can end its server selection. */
-  #connecting: ClientHandle | null = null;
-  #connection: Promise<ReaderConnection> | null = null;
+  private connecting: ClientHandle | null = null;
+  private connection: Secret<Promise<ReaderConnection>> | null = null;
   private readonly maxRecordBytes: number;
-  // #private: its timers are circular structures that JSON.stringify(subscriber) would throw on.
-  readonly #reader: DocumentReader;
+  /** The mode's reader (it prints as a summary: its timers and session are not for JSON). */
+  private readonly reader: DocumentReader;
   /** When server selection started failing (null: it works). */
   private selectionFailingSince: number | null = null;
 
   constructor(uri: string, options: MongoSubscriberOptions = {}) {
     super(options);
-    this.#options = options;
-    this.#creds = credentials(uri, options);
+    this.options = new Secret(options);
+    this.creds = credentials(uri, options);
     this.target = resolveTarget(uri, options);
     this.maxRecordBytes = this.decodeOptions.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     const connect = (): Promise<ReaderConnection> => this.connect();
@@ -65,7 +65,7 @@ export class MongoSubscriber extends FrameSubscriber {
     };
     const pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 200);
     const readAheadBytes = resolveReadAheadBytes(options);
-    this.#reader =
+    this.reader =
       this.target.mode === 'broadcast'
         ? new BroadcastReader(
             connect,
@@ -109,45 +109,47 @@ export class MongoSubscriber extends FrameSubscriber {
     }
     const now = Date.now();
     this.selectionFailingSince ??= now;
-    const handle = this.#handle;
+    const handle = this.handle;
     if (now - this.selectionFailingSince < RENEW_AFTER_MS || !handle?.owned || this.closed) return;
     this.selectionFailingSince = null;
-    this.#handle = null;
-    this.#connection = null;
+    this.handle = null;
+    this.connection = null;
     void closeClient(handle, true).catch(() => undefined);
   }
 
   /** Opens the client and the collection once; a failed attempt is retried on the next receive. */
   private connect(): Promise<ReaderConnection> {
-    this.#connection ??= (async () => {
-      if (!this.#handle) {
-        const opened = createClient(this.#creds, this.#options);
-        this.#connecting = opened;
-        try {
-          await connectClient(opened, this.target, this.#creds);
-        } finally {
-          this.#connecting = null;
+    this.connection ??= new Secret(
+      (async () => {
+        if (!this.handle) {
+          const opened = createClient(this.creds, this.options.reveal());
+          this.connecting = opened;
+          try {
+            await connectClient(opened, this.target, this.creds);
+          } finally {
+            this.connecting = null;
+          }
+          if (this.closed) {
+            // close() ran while the client was connecting: release it here, or it would keep the process alive.
+            await closeClient(opened, true);
+            throw new ClosedError('MongoSubscriber was closed while connecting');
+          }
+          this.handle = opened;
         }
-        if (this.closed) {
-          // close() ran while the client was connecting: release it here, or it would keep the process alive.
-          await closeClient(opened, true);
-          throw new ClosedError('MongoSubscriber was closed while connecting');
-        }
-        this.#handle = opened;
-      }
-      const db = this.#handle.client.db(this.target.database);
-      const collection = await ensureCollection(db, this.target, (error) => this.reportError(error));
-      return { client: this.#handle.client, db, collection };
-    })().catch((error: unknown) => {
-      this.#connection = null;
-      throw error;
-    });
-    return this.#connection;
+        const db = this.handle.client.db(this.target.database);
+        const collection = await ensureCollection(db, this.target, (error) => this.reportError(error));
+        return { client: this.handle.client, db, collection };
+      })().catch((error: unknown) => {
+        this.connection = null;
+        throw error;
+      }),
+    );
+    return this.connection.reveal();
   }
 
   /** Reports an error without any password of the URI or the client options. */
   protected override reportError(error: unknown, record?: LogRecord): void {
-    super.reportError(scrubbed(error, this.#creds), record);
+    super.reportError(scrubbed(error, this.creds), record);
   }
 
   /**
@@ -168,22 +170,22 @@ export class MongoSubscriber extends FrameSubscriber {
   }
 
   protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
-    const frame = await this.#reader.next(timeoutMs, signal);
+    const frame = await this.reader.next(timeoutMs, signal);
     if (frame) this.selectionFailingSince = null;
     return frame;
   }
 
   protected override async closeTransport(): Promise<void> {
     // A connect in flight is ended now (its receive resolves null), not after its server selection timeout.
-    const pending = this.#connecting;
-    this.#connecting = null;
+    const pending = this.connecting;
+    this.connecting = null;
     await closeClient(pending, true);
     try {
-      await this.#reader.close();
+      await this.reader.close();
     } finally {
-      const handle = this.#handle;
-      this.#handle = null;
-      this.#connection = null;
+      const handle = this.handle;
+      this.handle = null;
+      this.connection = null;
       await closeClient(handle);
     }
   }

@@ -88,6 +88,11 @@ export class WorkQueueReader implements DocumentReader {
     return this.settings.format === 'kombu' ? { queue: this.settings.queue } : {};
   }
 
+  /** A summary for JSON.stringify (its timers are circular structures, its session is not for printing). */
+  toJSON(): Record<string, unknown> {
+    return { mode: 'queue', buffered: this.buffer.length };
+  }
+
   async next(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
     let pause = 5;
