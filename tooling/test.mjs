@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // The workspace test command: builds every package, typechecks, checks the
 // published shape (publint, are-the-types-wrong, require + import), and runs
-// every jest suite against real brokers; then the release stages (the
+// every jest suite against real brokers; then the API report (each public
+// entry point's names, compared with packages/*/api.md) and the release stages (the
 // versioning policy proved with changesets, and the user's path: pack every
 // package, npm-install the tarballs outside the workspace and use them); then
 // prints the totals of all jest runs and each stage's result.
@@ -33,8 +34,9 @@ for (const file of readdirSync(results)) {
 }
 rmSync(results, { recursive: true, force: true });
 
-// Release stages, after turbo has built every package (tooling/release/).
+// The API report and the release stages, after turbo has built every package.
 const stages = [
+  ['API report (packages/*/api.md)', 'tooling/api-report.mjs'],
   ['versioning (changesets)', 'tooling/release/check-versioning.mjs'],
   ['pack and install (the user\'s path)', 'tooling/release/pack-install.mjs'],
 ];

@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { QueueHandler } from '@logq/core';
+import { QueueHandler } from '@logq/core/transport';
 import type { FileHandlerOptions } from './options.js';
 import { filePath } from './path.js';
 

@@ -4,7 +4,7 @@
  * `createSubscriber('file:///…')` of `@logq/core` make a {@link FileHandler} and a {@link FileSubscriber}.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { FileHandler } from './handler.js';
 import type { FileHandlerOptions, FileSubscriberOptions } from './options.js';
 import { FileSubscriber } from './subscriber.js';

@@ -1,4 +1,4 @@
-import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core';
+import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core/transport';
 
 /** Options of {@link FileHandler}. Every option is optional: `createHandler('file://…')` passes `{}` when given none. */
 export interface FileHandlerOptions extends QueueHandlerOptions {

@@ -1,5 +1,5 @@
 import { type FileHandle, open } from 'node:fs/promises';
-import { FrameSubscriber, LogqError, type RawFrame, abortableSleep } from '@logq/core';
+import { FrameSubscriber, LogqError, type RawFrame, abortableSleep } from '@logq/core/transport';
 import type { FileSubscriberOptions } from './options.js';
 import { filePath } from './path.js';
 

@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
-import { LogRecord, createHandler, createSubscriber, encodeRecord } from '@logq/core';
+import { LogRecord, createHandler, createSubscriber } from '@logq/core';
+import { encodeRecord } from '@logq/core/transport';
 import { FileHandler, FileSubscriber, FileTruncatedError } from 'logq-transport-file';
 
 const dir = mkdtempSync(join(tmpdir(), 'logq-transport-file-'));

@@ -1,8 +1,4 @@
-import type { Handler } from './handler.js';
 import type { LogRecord } from './record.js';
-
-/** Turns a record into text for a handler (Logbook's formatter callable). */
-export type Formatter = (record: LogRecord, handler: Handler) => string;
 
 /** Formats epoch microseconds as Python's `str(datetime)`: `2026-11-25 16:23:26.073111` (UTC). */
 export function formatDisplayTime(micros: number): string {
@@ -13,9 +9,10 @@ export function formatDisplayTime(micros: number): string {
 
 /**
  * Logbook's default format, `[{time}] {level_name}: {channel}: {message}`,
- * with the formatted exception on the following lines when there is one.
+ * with the formatted exception on the following lines when there is one
+ * (a `Formatter`).
  */
-export const defaultFormatter: Formatter = (record) => {
+export const defaultFormatter = (record: LogRecord): string => {
   const line = `[${formatDisplayTime(record.timeMicros)}] ${record.levelName}: ${record.channel}: ${record.message}`;
   return record.formattedException ? `${line}\n${record.formattedException}` : line;
 };

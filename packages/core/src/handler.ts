@@ -1,9 +1,12 @@
 import { type ErrorHook, callErrorHook, createStderrErrorHook } from './error-hook.js';
-import { type Formatter, defaultFormatter } from './formatter.js';
+import { defaultFormatter } from './formatter.js';
 import { type LevelLike, Level, levelName, lookupLevel } from './levels.js';
 import type { LogRecord } from './record.js';
 import { shared } from './global-state.js';
 import { ObjectStack, type StackedObject } from './stack.js';
+
+/** Turns a record into text for a handler (Logbook's formatter callable). */
+export type Formatter = (record: LogRecord, handler: Handler) => string;
 
 /** Decides whether a handler takes a record (Logbook's `filter(record, handler)`). */
 export type Filter = (record: LogRecord, handler: Handler) => boolean;

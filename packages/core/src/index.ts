@@ -1,35 +1,56 @@
 /**
- * `@logq/core`: log records, levels, the handler stack, Logger, the wire codec
- * and the subscriber contract of logq, a port of Python Logbook's queue support.
+ * `@logq/core`: what an application uses to log with logq, a port of Python
+ * Logbook's queue support: `Logger` and `kw`, levels, records, handlers and
+ * their stack, subscribers, `shutdown`, and the resolver that turns a URI
+ * into a transport's handler or subscriber. An explicit list (49 names).
+ *
+ * Transport authors import their building blocks (`QueueHandler`,
+ * `FrameSubscriber`, the wire codec, the kombu envelope, redaction, ...) from
+ * `@logq/core/transport`; the conformance kit is `@logq/core/testing`.
  * @packageDocumentation
  */
-export * from './async-queue.js';
-export * from './codec.js';
-export * from './dispatch.js';
-export * from './drop-report.js';
-export * from './error-hook.js';
-export * from './errors.js';
-export * from './exit-flush.js';
-export * from './format.js';
-export * from './formatter.js';
-export * from './handler.js';
-export * from './handlers/null.js';
-export * from './handlers/stream.js';
-export * from './handlers/test.js';
-export * from './json.js';
-export * from './levels.js';
-export * from './logger.js';
-export * from './nested-setup.js';
-export * from './open-handlers.js';
-export * from './processor.js';
-export * from './queue-handler.js';
-export * from './record.js';
-export * from './redact.js';
-export * from './resolver.js';
-export * from './shutdown.js';
-export * from './stack.js';
-export * from './subscriber.js';
-export * from './subscriber-group.js';
-export * from './thread-controller.js';
-export * from './threaded-wrapper.js';
-export * from './time.js';
+
+// Logging: loggers, keyword arguments, levels, records.
+export { Logger, kw, type LoggerOptions } from './logger.js';
+export { Level, levelName, lookupLevel, type LevelLike, type LevelName } from './levels.js';
+export { LogRecord, type LogRecordInit, type WireRecord } from './record.js';
+
+// Handlers, their stack, formatting, processors.
+export {
+  Handler,
+  type CloseOptions,
+  type CloseResult,
+  type Filter,
+  type Formatter,
+  type HandlerOptions,
+  type HandlerStats,
+} from './handler.js';
+export { defaultFormatter } from './formatter.js';
+export { NullHandler } from './handlers/null.js';
+export { StderrHandler, StreamHandler, type StreamHandlerOptions } from './handlers/stream.js';
+export { TestHandler } from './handlers/test.js';
+export { ThreadedWrapperHandler } from './threaded-wrapper.js';
+export { Processor } from './processor.js';
+export { NestedSetup } from './nested-setup.js';
+export type { ErrorHook } from './error-hook.js';
+
+// Subscribers: receiving records, alone, in a group, in the background.
+export { SubscriberBase, type SubscriberOptions, type SubscriberStats } from './subscriber.js';
+export { SubscriberGroup, type SubscriberGroupOptions } from './subscriber-group.js';
+export type { ThreadController } from './thread-controller.js';
+
+// Shutdown and the exit flush.
+export { installShutdownHooks, shutdown, type ShutdownOptions, type ShutdownResult } from './shutdown.js';
+export { configureExitFlush } from './exit-flush.js';
+
+// The resolver: a URI to a transport's handler or subscriber.
+export { createHandler, createSubscriber, type TransportOptions } from './resolver.js';
+
+// Errors an application may catch or meet in its `onError` hook.
+export { ClosedError, LogqError, RecordDecodeError, TransportNotFoundError } from './errors.js';
+export { RecordsDroppedError } from './drop-report.js';
+export { RecordTooLargeError } from './queue-handler.js';
+export { FormatError } from './pyformat/index.js';
+
+// TEMPORARY: removed once transports import @logq/core/transport
+export * from './transport.js';

@@ -1,4 +1,4 @@
-import { pyFormat, pyStr } from './format.js';
+import { pyFormat, pyStr } from './pyformat/index.js';
 
 /** One piece of a compiled template: literal text, a positional field or a keyword field. */
 export type Segment = string | { readonly index: number } | { readonly name: string };

@@ -1,5 +1,5 @@
 import { toJsonSafe } from './json.js';
-import { pyStr } from './format-repr.js';
+import { pyStr } from './pyformat/repr.js';
 import { compiledTemplate } from './message-template.js';
 import { LogRecord, WIRE_RECORD_KEYS } from './record.js';
 

@@ -1,5 +1,5 @@
 import { isMainThread, threadId } from 'node:worker_threads';
-import { pyRepr } from './format.js';
+import { pyRepr } from './pyformat/index.js';
 import { formatMessage } from './message-template.js';
 import { type JsonObject, type JsonValue, isJsonObject, toJsonSafe } from './json.js';
 import { levelName } from './levels.js';

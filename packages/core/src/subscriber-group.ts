@@ -10,7 +10,16 @@ export interface SubscriberGroupOptions extends SubscriberOptions {
    * 50 ms. @default 10
    */
   readonly queueLimit?: number;
+  /**
+   * How long a member's receive loop waits after its `receive` failed
+   * (the error goes to `onError`) before it receives again, in ms.
+   * @default 250
+   */
+  readonly retryDelayMs?: number;
 }
+
+/** The default of {@link SubscriberGroupOptions.retryDelayMs}. */
+const DEFAULT_RETRY_DELAY_MS = 250;
 
 /**
  * Receives from several subscribers at once (Logbook's `SubscriberGroup`):
@@ -28,11 +37,14 @@ export class SubscriberGroup extends SubscriberBase {
   private queue: AsyncQueue<Delivery>;
   private readonly loops = new Set<Promise<void>>();
   private stopController = new AbortController();
+  /** How long a member's loop waits after a failed receive, in ms (see {@link SubscriberGroupOptions.retryDelayMs}). */
+  readonly retryDelayMs: number;
 
   constructor(subscribers: Iterable<SubscriberBase> | null = [], options: SubscriberGroupOptions | number = {}) {
     const opts = typeof options === 'number' ? { queueLimit: options } : options;
     super(opts);
     this.queue = new AsyncQueue<Delivery>({ limit: opts.queueLimit ?? 10 });
+    this.retryDelayMs = Math.max(0, opts.retryDelayMs ?? DEFAULT_RETRY_DELAY_MS);
     for (const subscriber of subscribers ?? []) this.add(subscriber);
   }
 
@@ -90,7 +102,7 @@ export class SubscriberGroup extends SubscriberBase {
         delivery = await member.receive(null, signal);
       } catch (error) {
         this.reportError(error);
-        await abortableSleep(250, signal);
+        await abortableSleep(this.retryDelayMs, signal);
         continue;
       }
       if (delivery === null) {

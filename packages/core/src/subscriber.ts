@@ -141,7 +141,7 @@ export abstract class SubscriberBase implements AsyncDisposable, AsyncIterable<L
    * handlers plus `setup`, not to handlers bound to the caller's context
    * (`{ inheritContext: true }` adds those).
    */
-  dispatchInBackground(setup?: StackedObject, options: ThreadControllerOptions = {}): ThreadController {
+  dispatchInBackground(setup?: StackedObject, options: ThreadControllerOptions = {}): ThreadController<this> {
     const controller = new ThreadController(this, setup, options);
     controller.start();
     return controller;

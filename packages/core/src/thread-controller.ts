@@ -1,5 +1,4 @@
 import { type StackedObject, outsideContexts } from './stack.js';
-import type { SubscriberBase } from './subscriber.js';
 
 /** Options of {@link ThreadController} and `dispatchInBackground`. */
 export interface ThreadControllerOptions {
@@ -12,6 +11,12 @@ export interface ThreadControllerOptions {
   readonly inheritContext?: boolean;
 }
 
+/** What a {@link ThreadController} runs: a subscriber's dispatch loop (every `SubscriberBase` is one). */
+export interface BackgroundDispatcher {
+  /** Dispatches records until `signal` aborts or the subscriber closes. */
+  dispatchForever(signal?: AbortSignal): Promise<void>;
+}
+
 /**
  * Runs a subscriber's dispatch loop in the background (Logbook's
  * `ThreadController`; Node has no threads, so it is an async loop on the
@@ -20,13 +25,13 @@ export interface ThreadControllerOptions {
  * handlers bound to the starting caller's context (see
  * {@link ThreadControllerOptions.inheritContext}).
  */
-export class ThreadController {
+export class ThreadController<S extends BackgroundDispatcher = BackgroundDispatcher> {
   private abort: AbortController | null = null;
   private loop: Promise<void> | null = null;
 
   constructor(
     /** The subscriber whose records are dispatched. */
-    readonly subscriber: SubscriberBase,
+    readonly subscriber: S,
     /** A handler or NestedSetup pushed for the loop. */
     readonly setup?: StackedObject,
     /** Options. */

@@ -2,10 +2,9 @@ import { AsyncQueue } from './async-queue.js';
 import { DropReporter } from './drop-report.js';
 import { callErrorHook } from './error-hook.js';
 import { ClosedError, LogqError } from './errors.js';
-import type { CloseOptions, CloseResult, Filter, HandlerStats } from './handler.js';
+import type { CloseOptions, CloseResult, Filter, Formatter, HandlerStats } from './handler.js';
 import { COUNTS_OWN_DELIVERIES, Handler } from './handler.js';
 import { WRAPPED_HANDLERS, type WrapperHandler, trackHandler, untrackHandler } from './open-handlers.js';
-import type { Formatter } from './formatter.js';
 import type { LogRecord } from './record.js';
 
 type Job =

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { LogRecord, RecordDecodeError, decodeRecord, encodeRecord, type JsonValue } from '../src/index.js';
+import { LogRecord, RecordDecodeError } from '../src/index.js';
+import { decodeRecord, encodeRecord, type JsonValue } from '../src/transport.js';
 
 describe('decodeRecord', () => {
   it.each([

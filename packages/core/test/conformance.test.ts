@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import * as nodeTest from 'node:test';
 import { afterEach as jestAfterEach, describe as jestDescribe, it as jestIt } from '@jest/globals';
-import { AsyncQueue, FrameSubscriber, LogRecord, type RawFrame } from '../src/index.js';
+import { LogRecord } from '../src/index.js';
+import { AsyncQueue, FrameSubscriber, type RawFrame } from '../src/transport.js';
 import {
   type ConformancePair, type ConformanceTestApi, MemoryBroker, MemoryQueueHandler, MemorySubscriber, conformanceChecks,
   describeTransportConformance,

@@ -33,8 +33,11 @@ it('a mixed ESM/CJS app sees one core: stacks, kw, transports, shutdown, secrets
   const app = `
     import { createRequire } from 'node:module';
     import { inspect } from 'node:util';
-    import * as esm from '@logq/core';
-    const cjs = createRequire(import.meta.url)('@logq/core');
+    import * as esmMain from '@logq/core';
+    import * as esmTransport from '@logq/core/transport';
+    const require = createRequire(import.meta.url);
+    const esm = { ...esmMain, ...esmTransport };
+    const cjs = { ...require('@logq/core'), ...require('@logq/core/transport') };
     const out = {};
     out.twoCopies = esm.Logger !== cjs.Logger;
 
@@ -53,7 +56,7 @@ it('a mixed ESM/CJS app sees one core: stacks, kw, transports, shutdown, secrets
     new esm.Logger('app').warn('{user} from cjs kw', cjs.kw({ user: 'alice' }));
     new cjs.Logger('lib').warn('{user} from esm kw', esm.kw({ user: 'bob' }));
     out.kw = seen.records.slice(-2).map((r) => r.message);
-    out.kwInstanceof = esm.kw({}) instanceof cjs.KeywordArgs;
+    out.kwInstanceof = esm.kw({}) instanceof cjs.kw({}).constructor; // KeywordArgs of the CJS copy
     pushed[Symbol.dispose]();
 
     // registerTransport in CJS is visible to createHandler in ESM.

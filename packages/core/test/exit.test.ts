@@ -9,7 +9,8 @@ import { lastJsonLine, runChild } from './child-node.js';
 
 const transport = (answer: 'slowly' | 'never') => `
   import { writeSync } from 'node:fs';
-  import { Level, LogRecord, QueueHandler, configureExitFlush } from '@logq/core';
+  import { Level, LogRecord, configureExitFlush } from '@logq/core';
+  import { QueueHandler } from '@logq/core/transport';
   const sink = [];
   const errors = [];
   class UnrefTransport extends QueueHandler {

@@ -6,7 +6,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { LogRecord, Level, RecordDecodeError, decodeRecord, encodeRecord } from '../src/index.js';
+import { LogRecord, Level, RecordDecodeError } from '../src/index.js';
+import { decodeRecord, encodeRecord } from '../src/transport.js';
 import {
   kombuAmqpProperties,
   kombuContentProblem,

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { FormatError, pyFormat } from '../src/index.js';
+import { FormatError, pyFormat } from '../src/pyformat/index.js';
 import { formatMessage } from '../src/message-template.js';
 
 const value = fc.oneof(

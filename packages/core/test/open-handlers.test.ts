@@ -3,7 +3,7 @@ import { lastJsonLine, runChild, sourceArgs } from './child-node.js';
 
 it('an unclosed handler that nobody references is collected; a referenced one stays open', async () => {
   const code = `
-    import { QueueHandler, openHandlers } from '@logq/core';
+    import { QueueHandler, openHandlers } from '@logq/core/transport';
     class Idle extends QueueHandler {
       async connect() {}
       async sendBatch() {}

@@ -1,4 +1,5 @@
-import { Level, LogRecord, Logger, openHandlers, shutdown } from '../src/index.js';
+import { Level, LogRecord, Logger, shutdown } from '../src/index.js';
+import { openHandlers } from '../src/transport.js';
 import { MemoryBroker, MemoryQueueHandler, MemorySubscriber, numberedRecord } from '../src/testing/index.js';
 
 const quiet = { onError: () => {} };

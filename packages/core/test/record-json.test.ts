@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { LogRecord, decodeRecord, encodeRecord, parseIsoTime } from '../src/index.js';
+import { LogRecord } from '../src/index.js';
+import { decodeRecord, encodeRecord, parseIsoTime } from '../src/transport.js';
 
 // encodeRecord writes the wire JSON directly; it must be byte for byte what
 // JSON.stringify(record.toDict()) gives, for any record, including values that

@@ -1,4 +1,5 @@
-import { LogRecord, Level, decodeRecord, encodeRecord, formatIsoTime, parseIsoTime } from '../src/index.js';
+import { LogRecord, Level } from '../src/index.js';
+import { decodeRecord, encodeRecord, formatIsoTime, parseIsoTime } from '../src/transport.js';
 import { sampleRecord } from '../src/testing/index.js';
 
 describe('LogRecord wire dict', () => {

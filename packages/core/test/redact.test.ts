@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { inspect } from 'node:util';
-import { Secret, redactUri, scrubError } from '../src/index.js';
+import { Secret, redactUri, scrubError } from '../src/transport.js';
 
 describe('Secret', () => {
   it('never shows its value when printed or serialised', () => {

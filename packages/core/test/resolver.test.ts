@@ -1,4 +1,5 @@
-import { TestHandler, TransportNotFoundError, createHandler, createSubscriber, redactSecrets, registerTransport, uriScheme } from '../src/index.js';
+import { TestHandler, TransportNotFoundError, createHandler, createSubscriber } from '../src/index.js';
+import { redactSecrets, registerTransport, uriScheme } from '../src/transport.js';
 import { MemoryBroker, MemorySubscriber } from '../src/testing/index.js';
 
 describe('createHandler / createSubscriber', () => {

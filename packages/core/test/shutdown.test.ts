@@ -1,4 +1,5 @@
-import { installShutdownHooks, openHandlers } from '../src/index.js';
+import { installShutdownHooks } from '../src/index.js';
+import { openHandlers } from '../src/transport.js';
 import { MemoryBroker, MemoryQueueHandler, MemorySubscriber, numberedRecord, waitFor } from '../src/testing/index.js';
 
 describe('installShutdownHooks', () => {

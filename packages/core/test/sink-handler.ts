@@ -1,4 +1,4 @@
-import { QueueHandler, type QueueHandlerOptions } from '../src/index.js';
+import { QueueHandler, type QueueHandlerOptions } from '../src/transport.js';
 
 /** A test transport: batches reach `received` one event-loop turn after they are sent; `down` fails every connect. */
 export class SinkHandler extends QueueHandler<string> {

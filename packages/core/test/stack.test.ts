@@ -1,6 +1,6 @@
-import {
-  Level, LogRecord, Logger, NestedSetup, NullHandler, Processor, TestHandler, dispatchRecord, handlerStack,
-} from '../src/index.js';
+import { Level, LogRecord, Logger, NestedSetup, NullHandler, Processor, TestHandler } from '../src/index.js';
+import { dispatchRecord } from '../src/dispatch.js';
+import { handlerStack } from '../src/handler.js';
 
 const warning = (msg: string, channel = 'test') => new LogRecord({ channel, level: Level.WARNING, msg });
 

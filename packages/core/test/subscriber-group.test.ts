@@ -1,9 +1,38 @@
-import { Level, LogRecord, SubscriberGroup, TestHandler } from '../src/index.js';
+import { Level, LogRecord, SubscriberBase, SubscriberGroup, TestHandler } from '../src/index.js';
+import { type Delivery } from '../src/transport.js';
 import { MemoryBroker, MemoryQueueHandler, MemorySubscriber } from '../src/testing/index.js';
 
 const rec = (msg: string) => new LogRecord({ channel: 'g', level: Level.WARNING, msg });
 
+/** A member whose first `failures` receives throw, then yields one record, then nothing. */
+class FlakyMember extends SubscriberBase {
+  attempts = 0;
+  constructor(private readonly failures: number) {
+    super({ onError: () => undefined });
+  }
+  protected async nextDelivery(_timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
+    this.attempts++;
+    if (this.attempts <= this.failures) throw new Error(`receive failed (${this.attempts})`);
+    if (this.attempts === this.failures + 1) return { record: rec('after the failures'), ack: () => undefined };
+    await new Promise((resolve) => signal.addEventListener('abort', resolve, { once: true }));
+    return null;
+  }
+}
+
 describe('SubscriberGroup', () => {
+  it('waits retryDelayMs (250 by default) after a member failed to receive, reporting each failure', async () => {
+    expect(new SubscriberGroup(null).retryDelayMs).toBe(250);
+    const member = new FlakyMember(3);
+    const errors: unknown[] = [];
+    const group = new SubscriberGroup([member], { retryDelayMs: 0, onError: (error) => errors.push(error) });
+    expect(group.retryDelayMs).toBe(0);
+    const record = await group.recv(5000);
+    expect(record?.msg).toBe('after the failures');
+    expect(member.attempts).toBeGreaterThanOrEqual(4); // the loop goes on receiving after the record
+    expect(errors.map((e) => (e as Error).message)).toEqual(['receive failed (1)', 'receive failed (2)', 'receive failed (3)']);
+    await group.close();
+  });
+
   it('receives from every member', async () => {
     const broker = new MemoryBroker();
     const h1 = new MemoryQueueHandler(broker, { queue: 'q1' });

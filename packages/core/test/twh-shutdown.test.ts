@@ -1,5 +1,6 @@
 /** shutdown() and close() with a ThreadedWrapperHandler in front of a transport handler (issue 12, points 2–4). */
-import { ThreadedWrapperHandler, openHandlers, shutdown } from '../src/index.js';
+import { ThreadedWrapperHandler, shutdown } from '../src/index.js';
+import { openHandlers } from '../src/transport.js';
 import { numberedRecord } from '../src/testing/index.js';
 import { SinkHandler } from './sink-handler.js';
 

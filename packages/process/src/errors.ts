@@ -1,4 +1,4 @@
-import { LogqError } from '@logq/core';
+import { LogqError } from '@logq/core/transport';
 
 /**
  * A {@link MultiProcessingHandler} was created where there is no channel to a
@@ -16,3 +16,6 @@ export class ChannelClosedError extends LogqError {}
  * names a queue id that is not attached to it, or the queue was closed.
  */
 export class QueueNotAttachedError extends LogqError {}
+
+/** A `stream+tcp://` or `stream+unix://` URI that cannot be used. */
+export class StreamUriError extends LogqError {}

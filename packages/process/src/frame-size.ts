@@ -1,4 +1,4 @@
-import { frameBytes } from '@logq/core';
+import { frameBytes } from '@logq/core/transport';
 
 /**
  * The size of a frame as JSON text, in bytes, counted only as far as needed:

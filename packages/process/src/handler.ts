@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { type JsonObject, LogqError, type LogRecord, QueueHandler } from '@logq/core';
-import { type Endpoint, endpointOf, parentChannel } from './endpoint.js';
+import type { LogRecord } from '@logq/core';
+import { type JsonObject, LogqError, QueueHandler } from '@logq/core/transport';
+import { type Endpoint, endpointOf, parentChannel } from './connection.js';
 import { ChannelClosedError, NoParentChannelError, QueueNotAttachedError } from './errors.js';
 import type { MultiProcessingHandlerOptions } from './options.js';
 import { type Frame, type LogqMessage, isLogqMessage } from './protocol.js';

@@ -9,23 +9,26 @@
  * `createSubscriber`.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { StreamChannelHandler } from './stream-handler.js';
 import type { StreamChannelHandlerOptions, StreamChannelSubscriberOptions } from './stream-options.js';
 import { StreamChannelSubscriber } from './stream-subscriber.js';
 import { STREAM_SCHEMES } from './stream-uri.js';
 
-export { type IpcTarget, parentChannel } from './endpoint.js';
-export * from './errors.js';
-export * from './handler.js';
-export * from './options.js';
-export * from './protocol.js';
-export * from './queue.js';
-export * from './subscriber.js';
-export * from './stream-handler.js';
-export * from './stream-options.js';
-export * from './stream-subscriber.js';
-export { STREAM_SCHEMES, StreamUriError, type StreamAddress, formatStreamUri, parseStreamUri } from './stream-uri.js';
+export { MultiProcessingHandler } from './handler.js';
+export { MultiProcessingSubscriber } from './subscriber.js';
+export { ProcessQueue, type ProcessQueueStats, type QueueRef, type QueuedFrame, RejectedFrame, queueIdOf } from './queue.js';
+export type { MultiProcessingHandlerOptions, MultiProcessingSubscriberOptions, ProcessQueueOptions } from './options.js';
+export { type IpcTarget, parentChannel } from './connection.js';
+export {
+  type CreditMessage, type Frame, type GrantMessage, type HelloMessage, type LogqMessage, type RecordsMessage, type RefuseMessage,
+  type WelcomeMessage, isLogqMessage,
+} from './protocol.js';
+export { ChannelClosedError, NoParentChannelError, QueueNotAttachedError, StreamUriError } from './errors.js';
+export { StreamChannelHandler, type StreamChannelTarget } from './stream-handler.js';
+export { StreamChannelSubscriber, type StreamChannelSource, type StreamChannelStats } from './stream-subscriber.js';
+export type { StreamChannelHandlerOptions, StreamChannelSubscriberOptions } from './stream-options.js';
+export { STREAM_SCHEMES, type StreamAddress, formatStreamUri, parseStreamUri } from './stream-uri.js';
 
 registerTransport(STREAM_SCHEMES, {
   packageName: '@logq/process',

@@ -1,5 +1,5 @@
-import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core';
-import type { IpcTarget } from './endpoint.js';
+import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core/transport';
+import type { IpcTarget } from './connection.js';
 
 /** Options of {@link ProcessQueue}. */
 export interface ProcessQueueOptions {

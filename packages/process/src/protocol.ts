@@ -1,4 +1,4 @@
-import type { JsonObject } from '@logq/core';
+import type { JsonObject } from '@logq/core/transport';
 
 /**
  * The messages that `@logq/process` exchanges over an IPC channel. Each is a

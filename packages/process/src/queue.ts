@@ -1,9 +1,9 @@
 import { randomBytes } from 'node:crypto';
-import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES } from '@logq/core';
-import { type Endpoint, type IpcTarget, endpointOf } from './endpoint.js';
+import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES } from '@logq/core/transport';
+import { type ChannelReceiver, type ChannelRouter, type Endpoint, type IpcTarget, attachedRouter, endpointOf, routerOf } from './connection.js';
 import { frameSizeUpTo } from './frame-size.js';
 import type { ProcessQueueOptions } from './options.js';
-import { type CreditMessage, type HelloMessage, type RecordsMessage, isLogqMessage } from './protocol.js';
+import type { CreditMessage, RecordsMessage } from './protocol.js';
 
 /**
  * What the queue holds in place of a frame it refused on arrival (too large,
@@ -36,22 +36,93 @@ export interface ProcessQueueStats {
   oversized: number;
 }
 
-/** The inner state of a queue, kept out of the object so that copying it (workerData, JSON) gives `{ id }`. */
-interface QueueState {
-  readonly frames: AsyncQueue<QueuedFrame>;
-  readonly capacity: number;
-  readonly maxRecordBytes: number;
-  readonly routers: Set<Router>;
+/**
+ * The inner state of a queue, kept out of the object so that copying it
+ * (workerData, JSON) gives `{ id }`; it is also what the channels attached to
+ * the queue hand their records and credit requests to.
+ */
+class QueueCore implements ChannelReceiver {
+  readonly frames = new AsyncQueue<QueuedFrame>();
+  readonly routers = new Set<ChannelRouter>();
   /** Credit requests waiting for room, per endpoint and handler id: the latest `sent`. */
-  readonly parked: Map<Endpoint, Map<string, number>>;
-  readonly stats: ProcessQueueStats;
-  closed: boolean;
+  readonly parked = new Map<Endpoint, Map<string, number>>();
+  readonly stats: ProcessQueueStats = { received: 0, deferredGrants: 0, refused: 0, oversized: 0 };
+  closed = false;
+
+  constructor(
+    readonly id: string,
+    readonly capacity: number,
+    readonly maxRecordBytes: number,
+  ) {}
+
+  receiveRecords(message: RecordsMessage): void {
+    const frames: readonly unknown[] = Array.isArray(message.frames) ? message.frames : [message.frames];
+    for (const frame of frames) this.frames.push(this.admit(frame));
+    this.stats.received += frames.length;
+  }
+
+  /** Grants credit at once while the queue has room, else parks the request until a taker makes room. */
+  requestCredit(endpoint: Endpoint, message: CreditMessage): void {
+    const sent = typeof message.sent === 'number' ? message.sent : 0;
+    if (this.frames.length < this.capacity) {
+      endpoint.postQuiet({ logq: 'grant', handler: message.handler, sent });
+      return;
+    }
+    this.stats.deferredGrants++;
+    let handlers = this.parked.get(endpoint);
+    if (!handlers) {
+      handlers = new Map();
+      this.parked.set(endpoint, handlers);
+    }
+    handlers.set(message.handler, Math.max(sent, handlers.get(message.handler) ?? 0));
+  }
+
+  countRefused(): void {
+    this.stats.refused++;
+  }
+
+  channelClosed(router: ChannelRouter): void {
+    this.routers.delete(router);
+    this.parked.delete(router.endpoint);
+  }
+
+  /** Takes a frame that is already here, or null. */
+  poll(): QueuedFrame | null {
+    const ready = this.frames.poll();
+    if (ready !== null) this.afterTake();
+    return ready;
+  }
+
+  /** Once a taker has made room (half the capacity), grants the credit requests that waited for it. */
+  afterTake(): void {
+    if (this.parked.size > 0 && this.frames.length <= this.capacity / 2) this.grantParked();
+  }
+
+  /**
+   * A frame as the queue keeps it: as it came, or a {@link RejectedFrame} when it
+   * is not text, bytes or an object, or is larger than `maxRecordBytes` (checked
+   * here, on arrival, so that the queue never holds an oversized frame however
+   * slowly the subscriber reads).
+   */
+  private admit(frame: unknown): QueuedFrame {
+    if (typeof frame !== 'string' && (typeof frame !== 'object' || frame === null)) return new RejectedFrame(`not a frame: ${frame === null ? 'null' : typeof frame}`);
+    const size = frameSizeUpTo(frame, this.maxRecordBytes);
+    if (size <= this.maxRecordBytes) return frame as QueuedFrame;
+    this.stats.oversized++;
+    return new RejectedFrame(`frame of ${typeof frame === 'object' && !(frame instanceof Uint8Array) ? 'over ' : ''}${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`);
+  }
+
+  private grantParked(): void {
+    for (const [endpoint, handlers] of this.parked) {
+      for (const [handler, sent] of handlers) endpoint.postQuiet({ logq: 'grant', handler, sent });
+    }
+    this.parked.clear();
+  }
 }
 
-const states = new WeakMap<ProcessQueue, QueueState>();
-const routers = new WeakMap<Endpoint, Router>();
+const states = new WeakMap<ProcessQueue, QueueCore>();
 
-function stateOf(queue: ProcessQueue): QueueState {
+function stateOf(queue: ProcessQueue): QueueCore {
   const state = states.get(queue);
   if (!state) throw new TypeError('not a ProcessQueue created in this process');
   return state;
@@ -85,15 +156,7 @@ export class ProcessQueue {
 
   constructor(options: ProcessQueueOptions = {}) {
     this.id = options.id ?? `logq-${randomBytes(8).toString('hex')}`;
-    states.set(this, {
-      frames: new AsyncQueue<QueuedFrame>(),
-      capacity: Math.max(1, options.capacity ?? 10_000),
-      maxRecordBytes: options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
-      routers: new Set(),
-      parked: new Map(),
-      stats: { received: 0, deferredGrants: 0, refused: 0, oversized: 0 },
-      closed: false,
-    });
+    states.set(this, new QueueCore(this.id, Math.max(1, options.capacity ?? 10_000), options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES));
   }
 
   /** Records waiting to be taken. */
@@ -128,24 +191,19 @@ export class ProcessQueue {
   attach<T extends IpcTarget>(target: T): T {
     const state = stateOf(this);
     if (state.closed) throw new TypeError(`queue ${this.id} is closed`);
-    const endpoint = endpointOf(target);
-    let router = routers.get(endpoint);
-    if (!router) {
-      router = new Router(endpoint);
-      routers.set(endpoint, router);
-    }
-    router.add(this);
+    const router = routerOf(endpointOf(target));
+    router.add(state);
     state.routers.add(router);
     return target;
   }
 
   /** Stops receiving from `target` (records already received stay in the queue). */
   detach(target: IpcTarget): void {
-    const router = routers.get(endpointOf(target));
+    const router = attachedRouter(endpointOf(target));
     if (!router) return;
-    router.remove(this);
-    stateOf(this).routers.delete(router);
-    stateOf(this).parked.delete(router.endpoint);
+    const state = stateOf(this);
+    router.remove(state);
+    state.channelClosed(router);
   }
 
   /**
@@ -155,13 +213,10 @@ export class ProcessQueue {
    */
   take(timeoutMs: number | null, signal?: AbortSignal): Promise<QueuedFrame | null> {
     const state = stateOf(this);
-    const ready = state.frames.poll();
-    if (ready !== null) {
-      afterTake(state);
-      return Promise.resolve(ready);
-    }
+    const ready = state.poll();
+    if (ready !== null) return Promise.resolve(ready);
     return state.frames.take(timeoutMs, signal).then((frame) => {
-      if (frame !== null) afterTake(state);
+      if (frame !== null) state.afterTake();
       return frame;
     });
   }
@@ -179,7 +234,7 @@ export class ProcessQueue {
       for (const handler of handlers.keys()) endpoint.postQuiet({ logq: 'refuse', handler, reason: `queue ${this.id} was closed` });
     }
     state.parked.clear();
-    for (const router of state.routers) router.remove(this);
+    for (const router of state.routers) router.remove(state);
     state.routers.clear();
     state.frames.close();
   }
@@ -190,133 +245,11 @@ export class ProcessQueue {
   }
 }
 
-function deliverRecords(queue: ProcessQueue, message: RecordsMessage): void {
-  const state = stateOf(queue);
-  const frames: readonly unknown[] = Array.isArray(message.frames) ? message.frames : [message.frames];
-  for (const frame of frames) state.frames.push(admit(state, frame));
-  state.stats.received += frames.length;
-}
-
 /**
- * A frame as the queue keeps it: as it came, or a {@link RejectedFrame} when it
- * is not text, bytes or an object, or is larger than `maxRecordBytes` (checked
- * here, on arrival, so that the queue never holds an oversized frame however
- * slowly the subscriber reads).
+ * Takes a frame that is already in the queue, or null: no waiting, no
+ * promise (what {@link MultiProcessingSubscriber} reads first). Internal to
+ * the package.
  */
-function admit(state: QueueState, frame: unknown): QueuedFrame {
-  if (typeof frame !== 'string' && (typeof frame !== 'object' || frame === null)) return new RejectedFrame(`not a frame: ${frame === null ? 'null' : typeof frame}`);
-  const size = frameSizeUpTo(frame, state.maxRecordBytes);
-  if (size <= state.maxRecordBytes) return frame as QueuedFrame;
-  state.stats.oversized++;
-  return new RejectedFrame(`frame of ${typeof frame === 'object' && !(frame instanceof Uint8Array) ? 'over ' : ''}${size} bytes exceeds maxRecordBytes (${state.maxRecordBytes})`);
-}
-
-/** Grants credit at once while the queue has room, else parks the request until a taker makes room. */
-function requestCredit(queue: ProcessQueue, endpoint: Endpoint, message: CreditMessage): void {
-  const state = stateOf(queue);
-  const sent = typeof message.sent === 'number' ? message.sent : 0;
-  if (state.frames.length < state.capacity) {
-    endpoint.postQuiet({ logq: 'grant', handler: message.handler, sent });
-    return;
-  }
-  state.stats.deferredGrants++;
-  let handlers = state.parked.get(endpoint);
-  if (!handlers) {
-    handlers = new Map();
-    state.parked.set(endpoint, handlers);
-  }
-  handlers.set(message.handler, Math.max(sent, handlers.get(message.handler) ?? 0));
-}
-
-/** Once a taker has made room (half the capacity), grants the credit requests that waited for it. */
-function afterTake(state: QueueState): void {
-  if (state.parked.size > 0 && state.frames.length <= state.capacity / 2) grantParked(state);
-}
-
-function grantParked(state: QueueState): void {
-  for (const [endpoint, handlers] of state.parked) {
-    for (const [handler, sent] of handlers) endpoint.postQuiet({ logq: 'grant', handler, sent });
-  }
-  state.parked.clear();
-}
-
-/** Listens on one channel and routes logq's messages to the queues attached to it. */
-class Router {
-  private readonly queues: ProcessQueue[] = [];
-  private stop: (() => void) | null = null;
-
-  constructor(readonly endpoint: Endpoint) {}
-
-  add(queue: ProcessQueue): void {
-    if (this.queues.includes(queue)) return;
-    this.queues.push(queue);
-    this.stop ??= this.endpoint.listen(
-      (message) => this.onMessage(message),
-      () => this.onClose(),
-    );
-  }
-
-  remove(queue: ProcessQueue): void {
-    const i = this.queues.indexOf(queue);
-    if (i >= 0) this.queues.splice(i, 1);
-    if (this.queues.length === 0) this.dispose();
-  }
-
-  private dispose(): void {
-    this.stop?.();
-    this.stop = null;
-    routers.delete(this.endpoint);
-  }
-
-  private onClose(): void {
-    for (const queue of this.queues) {
-      const state = stateOf(queue);
-      state.routers.delete(this);
-      state.parked.delete(this.endpoint);
-    }
-    this.queues.length = 0;
-    this.dispose();
-  }
-
-  private resolve(id: string | null | undefined): ProcessQueue | undefined {
-    if (id === null || id === undefined) return this.queues[0];
-    return this.queues.find((q) => q.id === id);
-  }
-
-  private onMessage(message: unknown): void {
-    if (!isLogqMessage(message)) return;
-    switch (message.logq) {
-      case 'records': {
-        const queue = this.resolve(message.queue);
-        if (queue) deliverRecords(queue, message);
-        else this.refuse(message);
-        return;
-      }
-      case 'credit': {
-        const queue = this.resolve(message.queue);
-        if (queue) requestCredit(queue, this.endpoint, message);
-        else this.refuse(message);
-        return;
-      }
-      case 'hello': {
-        const queue = this.resolve(message.queue);
-        if (queue) this.endpoint.postQuiet({ logq: 'welcome', handler: message.handler, queue: queue.id });
-        else this.refuse(message);
-        return;
-      }
-      default:
-        // Answers travel the other way: nothing to do here (an echoing peer sends them back).
-        return;
-    }
-  }
-
-  private refuse(message: HelloMessage | RecordsMessage | CreditMessage): void {
-    const first = this.queues[0];
-    if (first) stateOf(first).stats.refused++;
-    const reason =
-      message.queue === null || message.queue === undefined
-        ? 'no queue is attached to this channel in the parent: call queue.attach(child) there'
-        : `queue ${message.queue} is not attached to this channel in the parent: call queue.attach(child) there`;
-    this.endpoint.postQuiet({ logq: 'refuse', handler: message.handler, reason });
-  }
+export function pollQueue(queue: ProcessQueue): QueuedFrame | null {
+  return stateOf(queue).poll();
 }

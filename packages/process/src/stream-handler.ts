@@ -1,5 +1,5 @@
 import { connect as netConnect, type Socket } from 'node:net';
-import { LogqError, QueueHandler, redactUri } from '@logq/core';
+import { LogqError, QueueHandler, redactUri } from '@logq/core/transport';
 import { ChannelClosedError } from './errors.js';
 import type { StreamChannelHandlerOptions } from './stream-options.js';
 import { type StreamAddress, formatStreamUri, parseStreamUri } from './stream-uri.js';

@@ -1,7 +1,8 @@
 import { lstatSync, unlinkSync } from 'node:fs';
 import { type AddressInfo, type Server, type Socket, connect as netConnect, createServer } from 'node:net';
 import type { Readable } from 'node:stream';
-import { AsyncQueue, FrameSubscriber, type LogRecord, LogqError, type RawFrame, RecordDecodeError, redactUri } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, LogqError, type RawFrame, RecordDecodeError, redactUri } from '@logq/core/transport';
 import { LineSplitter } from './line-splitter.js';
 import type { StreamChannelSubscriberOptions } from './stream-options.js';
 import { type StreamAddress, formatStreamUri, parseStreamUri } from './stream-uri.js';
@@ -40,7 +41,7 @@ class OversizedLine extends Uint8Array {
  * Each line is decoded and validated as on every transport: a line that is not
  * a record is counted in `stats.malformed`, reported and skipped. A line longer
  * than `maxRecordBytes` is discarded as it arrives (at most that much of a line
- * is ever held, newline or not) and counted. When `highWaterMark` records wait
+ * is ever held, newline or not) and counted. When `prefetch` records wait
  * to be taken, the subscriber stops reading until it has taken half of them,
  * and the senders' writes wait (TCP's own backpressure).
  *
@@ -52,7 +53,7 @@ export class StreamChannelSubscriber extends FrameSubscriber {
   /** Counters of the connections and lines; see {@link StreamChannelStats}. */
   readonly streamStats: StreamChannelStats = { connections: 0, oversized: 0 };
   private readonly frames = new AsyncQueue<RawFrame>();
-  private readonly highWaterMark: number;
+  private readonly prefetch: number;
   private readonly maxLineBytes: number;
   /** Each stream read from, with the function that stops reading it. */
   private readonly sources = new Map<Readable, () => void>();
@@ -67,8 +68,8 @@ export class StreamChannelSubscriber extends FrameSubscriber {
    */
   constructor(source: StreamChannelSource, options: StreamChannelSubscriberOptions = {}) {
     super(options);
-    this.highWaterMark = Math.max(1, options.highWaterMark ?? 10_000);
-    this.maxLineBytes = this.decodeOptions.maxRecordBytes ?? 1024 * 1024;
+    this.prefetch = Math.max(1, options.prefetch ?? options.highWaterMark ?? 10_000);
+    this.maxLineBytes = this.decodeOptions.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     if (typeof source === 'string') {
       const address = parseStreamUri(source);
       this.listenUri = formatStreamUri(address);
@@ -88,7 +89,7 @@ export class StreamChannelSubscriber extends FrameSubscriber {
     return this.listenUri;
   }
 
-  /** Records received and not yet taken (at most about `highWaterMark` plus what one read brought). */
+  /** Records received and not yet taken (at most about `prefetch` plus what one read brought). */
   get waiting(): number {
     return this.frames.length;
   }
@@ -133,14 +134,14 @@ export class StreamChannelSubscriber extends FrameSubscriber {
 
   private push(frame: RawFrame): void {
     this.frames.push(frame);
-    if (!this.paused && this.frames.length >= this.highWaterMark) {
+    if (!this.paused && this.frames.length >= this.prefetch) {
       this.paused = true;
       for (const source of this.sources.keys()) source.pause();
     }
   }
 
   private afterTake(): void {
-    if (this.paused && this.frames.length <= this.highWaterMark / 2) {
+    if (this.paused && this.frames.length <= this.prefetch / 2) {
       this.paused = false;
       for (const source of this.sources.keys()) source.resume();
     }

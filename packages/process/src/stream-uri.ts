@@ -1,10 +1,8 @@
-import { LogqError, redactUri } from '@logq/core';
+import { redactUri } from '@logq/core/transport';
+import { StreamUriError } from './errors.js';
 
 /** A `stream+tcp://` or `stream+unix://` URI's socket address (what `net.connect` and `server.listen` take). */
 export type StreamAddress = { readonly host: string; readonly port: number } | { readonly path: string };
-
-/** A `stream+tcp://` or `stream+unix://` URI that cannot be used. */
-export class StreamUriError extends LogqError {}
 
 /** The URI schemes of the stream channel (registered with `@logq/core`'s resolver). */
 export const STREAM_SCHEMES = ['stream+tcp', 'stream+unix'] as const;

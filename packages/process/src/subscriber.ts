@@ -1,6 +1,7 @@
-import { type DecodeOptions, type Delivery, LogRecord, RecordDecodeError, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { FrameSubscriber, type ParsedFrame, type RawFrame, RecordDecodeError } from '@logq/core/transport';
 import type { MultiProcessingSubscriberOptions } from './options.js';
-import { ProcessQueue, type QueuedFrame, RejectedFrame } from './queue.js';
+import { ProcessQueue, type QueuedFrame, RejectedFrame, pollQueue } from './queue.js';
 
 /**
  * The parent's side of logq's IPC transport (Logbook's
@@ -8,10 +9,11 @@ import { ProcessQueue, type QueuedFrame, RejectedFrame } from './queue.js';
  * post with {@link MultiProcessingHandler} through its {@link ProcessQueue},
  * which it creates when none is given (and then closes on `close()`).
  *
- * Every frame is validated as on the other transports: JSON text goes through
- * `decodeRecord` (size limit, UTF-8, JSON, required keys), a dict that the
- * channel already parsed through `validateWireDict`; a malformed frame is
- * counted in `stats.malformed`, reported through `onError`, and skipped.
+ * Every frame goes through core's `FrameSubscriber`, as on the other
+ * transports: JSON text is decoded and validated (size limit, UTF-8, JSON,
+ * required keys), a dict that the channel already parsed is validated the
+ * same way; a malformed frame is counted in `stats.malformed`, reported
+ * through `onError`, and skipped.
  *
  * @example
  * const subscriber = new MultiProcessingSubscriber();
@@ -20,11 +22,9 @@ import { ProcessQueue, type QueuedFrame, RejectedFrame } from './queue.js';
  * subscriber.queue.attach(new Worker('./worker.js'));     // worker_threads
  * const controller = subscriber.dispatchInBackground(new StderrHandler());
  */
-export class MultiProcessingSubscriber extends SubscriberBase {
+export class MultiProcessingSubscriber extends FrameSubscriber {
   /** The queue read from; attach children to it. */
   readonly queue: ProcessQueue;
-  /** Decoding limits for frames that arrive as text. */
-  protected readonly decodeOptions: DecodeOptions;
   private readonly ownQueue: boolean;
 
   /**
@@ -34,37 +34,22 @@ export class MultiProcessingSubscriber extends SubscriberBase {
     super(options);
     this.ownQueue = queue === undefined || queue === null;
     this.queue = queue ?? new ProcessQueue({ maxRecordBytes: options.maxRecordBytes, ...options.queueOptions });
-    this.decodeOptions = { maxRecordBytes: options.maxRecordBytes };
   }
 
-  protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
-    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
-    for (;;) {
-      const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
-      const frame = await this.queue.take(remaining, signal);
-      if (frame === null) return null;
-      this.stats.received++;
-      try {
-        return { record: this.decode(frame), ack: noop };
-      } catch (error) {
-        this.stats.malformed++;
-        this.reportError(error);
-        if (signal.aborted) return null;
-      }
-    }
+  protected override pollFrame(): RawFrame | ParsedFrame | null {
+    const frame = pollQueue(this.queue);
+    return frame === null ? null : toFrame(frame);
   }
 
-  /** Decodes one frame: text or bytes with `decodeRecord`, a parsed dict with `validateWireDict`. */
-  protected decode(frame: QueuedFrame): LogRecord {
-    if (frame instanceof RejectedFrame) throw new RecordDecodeError(frame.reason);
-    if (typeof frame === 'string' || frame instanceof Uint8Array) return decodeRecord(frame, this.decodeOptions);
-    // A dict parsed in another realm (a vm context, as under jest) would carry that realm's
-    // prototypes into the record: take it through JSON text instead.
-    if (Object.getPrototypeOf(frame) !== Object.prototype && Object.getPrototypeOf(frame) !== null) {
-      return decodeRecord(JSON.stringify(frame), this.decodeOptions);
-    }
-    // The dict arrived through the channel: it is this subscriber's own, the record can keep its parts.
-    return LogRecord.fromDict(validateWireDict(frame), true);
+  protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | ParsedFrame | null> {
+    const frame = await this.queue.take(timeoutMs, signal);
+    return frame === null ? null : toFrame(frame);
+  }
+
+  /** Decodes a text frame; a frame the queue refused on arrival is malformed, with the queue's reason. */
+  protected override decode(data: string | Uint8Array): LogRecord {
+    if (data instanceof Refused) throw new RecordDecodeError(data.reason);
+    return super.decode(data);
   }
 
   /** Closes the queue if this subscriber created it (a queue you passed in stays yours). */
@@ -73,4 +58,20 @@ export class MultiProcessingSubscriber extends SubscriberBase {
   }
 }
 
-function noop(): void {}
+/** Stands for a frame the queue refused on arrival (a {@link RejectedFrame}): no bytes, only the reason. */
+class Refused extends Uint8Array {
+  constructor(readonly reason: string) {
+    super(0);
+  }
+}
+
+/**
+ * A queued frame as `FrameSubscriber` takes it: text or bytes as they came; a
+ * dict the channel parsed as a parsed frame (it came through the channel, so
+ * it is this subscriber's own; its size was checked when the queue admitted it).
+ */
+function toFrame(frame: QueuedFrame): RawFrame | ParsedFrame {
+  if (typeof frame === 'string' || frame instanceof Uint8Array) return { data: frame };
+  if (frame instanceof RejectedFrame) return { data: new Refused(frame.reason) };
+  return { dict: frame };
+}

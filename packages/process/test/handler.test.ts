@@ -10,7 +10,7 @@ import {
   isLogqMessage,
   parentChannel,
 } from '../src/index.js';
-import { endpointOf } from '../src/endpoint.js';
+import { endpointOf } from '../src/connection.js';
 
 const record = (msg: string) => new LogRecord({ channel: 'unit', level: Level.WARNING, msg });
 

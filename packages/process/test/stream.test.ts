@@ -4,8 +4,8 @@ import { lstatSync, mkdtempSync, rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { Level, LogRecord } from '@logq/core';
+import { PassThrough, Writable } from 'node:stream';
+import { Level, LogRecord, encodeRecord } from '@logq/core';
 import { numberedRecord, waitFor } from '@logq/core/testing';
 import { StreamChannelHandler, StreamChannelSubscriber, StreamUriError, parseStreamUri } from '../src/index.js';
 import { LineSplitter } from '../src/line-splitter.js';
@@ -81,8 +81,20 @@ test('a subscriber restarted on the same port: the handler buffers, reconnects w
   }
 });
 
-test('a subscriber that does not read: it holds about highWaterMark records, the sockets fill, the handler drops and counts', async () => {
-  const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0', { highWaterMark: 200 });
+test('prefetch pauses a given stream once that many records wait; highWaterMark, its deprecated name, still does', async () => {
+  const lines = `${[1, 2, 3].map((i) => encodeRecord(numberedRecord(i, 'prefetch'))).join('\n')}\n`;
+  for (const [options, paused] of [[{ prefetch: 2 }, true], [{ highWaterMark: 2 }, true], [{ prefetch: 10 }, false], [{ prefetch: 10, highWaterMark: 2 }, false]] as const) {
+    const stream = new PassThrough();
+    const subscriber = new StreamChannelSubscriber(stream, options);
+    stream.write(lines);
+    await waitFor(() => subscriber.waiting === 3, 'the three lines');
+    expect([options, stream.isPaused()]).toEqual([options, paused]);
+    await subscriber.close();
+  }
+});
+
+test('a subscriber that does not read: it holds about prefetch records, the sockets fill, the handler drops and counts', async () => {
+  const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0', { prefetch: 200 });
   const uri = (await subscriber.ready())!;
   const handler = new StreamChannelHandler(uri, { maxBuffer: 1_000, onError: () => {} });
   const logged = 100_000;
@@ -92,7 +104,7 @@ test('a subscriber that does not read: it holds about highWaterMark records, the
       if (i % 1000 === 999) await new Promise((r) => setImmediate(r));
     }
     await waitFor(() => handler.stats.dropped > 0, 'the handler to drop');
-    // What the subscriber holds is bounded: the high-water mark plus the lines of one read.
+    // What the subscriber holds is bounded: prefetch plus the lines of one read.
     expect(subscriber.waiting).toBeLessThan(200 + 1_000);
     // The subscriber reads again: everything the handler still holds arrives.
     const records: LogRecord[] = [];

@@ -1,5 +1,5 @@
 import assert from 'node:assert/strict';
-import { encodeRecord } from '../codec.js';
+import { DEFAULT_MAX_RECORD_BYTES, encodeRecord } from '../codec.js';
 import type { Handler } from '../handler.js';
 import { TestHandler } from '../handlers/test.js';
 import { Level } from '../levels.js';
@@ -88,7 +88,7 @@ export const roundTrip: ConformanceCheck = async (pair, options) => {
 export const largeRecord: ConformanceCheck = async (pair, options) => {
   const record = bigRecord(options.maxRecordBytes);
   const size = Buffer.byteLength(encodeRecord(record));
-  assert.ok(size > (options.maxRecordBytes ?? 1 << 20) * 0.9, `big record is ${size} bytes`);
+  assert.ok(size > (options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES) * 0.9, `big record is ${size} bytes`);
   await send(pair, [record]);
   const received = await recvOrFail(pair.subscriber, timeoutOf(options), 'the large record');
   assert.equal(received.msg.length, record.msg.length);
@@ -212,7 +212,7 @@ export const closeTwice: ConformanceCheck = async (pair) => {
 export const malformedFrames: ConformanceCheck = async (pair, options) => {
   const errors: unknown[] = [];
   pair.subscriber.onError = (error) => errors.push(error);
-  const limit = options.maxRecordBytes ?? 1 << 20;
+  const limit = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
   const frames: (string | Uint8Array)[] = [
     'not json {',
     '[1, 2, 3]',

@@ -1,3 +1,4 @@
+import { DEFAULT_MAX_RECORD_BYTES } from '../codec.js';
 import { Level } from '../levels.js';
 import { LogRecord } from '../record.js';
 
@@ -25,7 +26,7 @@ export function numberedRecord(seq: number, channel = 'logq.burst'): LogRecord {
 }
 
 /** A record whose encoded frame is just under `limitBytes` (msg and message each carry half). */
-export function bigRecord(limitBytes = 1024 * 1024): LogRecord {
+export function bigRecord(limitBytes = DEFAULT_MAX_RECORD_BYTES): LogRecord {
   const unicode = 'äöü€'.repeat(2_000); // 2 + 2 + 2 + 3 bytes, 18 KB
   const fill = Math.floor((limitBytes * 0.97) / 2) - Buffer.byteLength(unicode) - 2_000;
   return new LogRecord({ channel: 'logq.big', level: Level.INFO, msg: `${unicode}${'x'.repeat(fill)}` });

@@ -3,7 +3,8 @@
 // (issue 14, point 5). Each check prints one line; exits 1 if any failed.
 import assert from 'node:assert/strict';
 import { createRequire } from 'node:module';
-import { Logger, TestHandler, createHandler, openHandlers, shutdown } from '@logq/core';
+import { Logger, TestHandler, createHandler, shutdown } from '@logq/core';
+import { openHandlers } from '@logq/core/transport';
 
 const require = createRequire(import.meta.url);
 const lib = require('./lib.cjs');

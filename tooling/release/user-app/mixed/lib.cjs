@@ -2,6 +2,7 @@
 // A CommonJS library inside an ESM app: it `require`s @logq/core (the CJS
 // build) while the app `import`s it (the ESM build).
 const core = require('@logq/core');
+const transport = require('@logq/core/transport');
 const { MemoryBroker, MemoryQueueHandler } = require('@logq/core/testing');
 
 const log = new core.Logger('cjs-lib');
@@ -15,7 +16,7 @@ exports.kw = core.kw;
 /** Registers a third-party scheme with the CJS copy's registry. */
 exports.registerScheme = (scheme) => {
   const broker = new MemoryBroker();
-  core.registerTransport([scheme], {
+  transport.registerTransport([scheme], {
     packageName: 'logq-transport-mixed',
     createHandler: () => new MemoryQueueHandler(broker),
     createSubscriber: () => {
@@ -38,4 +39,4 @@ exports.openHandler = () => {
 };
 
 /** The CJS copy's list of open handlers. */
-exports.openHandlers = core.openHandlers;
+exports.openHandlers = transport.openHandlers;

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { FormatError, pyFormat, pyRepr, pyStr } from '../src/format.js';
+import { FormatError, pyFormat, pyRepr, pyStr } from '../../src/pyformat/index.js';
 import { reprCases, specCases, templateCases, type FormatCase } from './format.cases.js';
 
 /** Runs a case and describes its outcome the way the Python table does. */

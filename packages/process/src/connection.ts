@@ -1,8 +1,15 @@
+/**
+ * The channels of logq's IPC transport and their lifecycle: an {@link Endpoint}
+ * per target (a child process, a worker thread, a port, or this process's
+ * own channel to its parent), and on the parent's side a {@link ChannelRouter}
+ * per channel, which listens while a queue is attached to it, routes logq's
+ * messages to those queues, and lets them go when the channel ends.
+ */
 import { ChildProcess } from 'node:child_process';
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { MessagePort, Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { ChannelClosedError } from './errors.js';
-import type { LogqMessage } from './protocol.js';
+import { type CreditMessage, type HelloMessage, type LogqMessage, type RecordsMessage, isLogqMessage } from './protocol.js';
 
 /**
  * One end of a Node IPC channel that logq can use:
@@ -185,4 +192,119 @@ export function parentChannel(): MessagePort | NodeJS.Process | null {
   if (!isMainThread && parentPort) return parentPort;
   if (typeof process.send === 'function') return process;
   return null;
+}
+
+/** A queue's receiving side, as the {@link ChannelRouter}s of the channels it is attached to see it. */
+export interface ChannelReceiver {
+  /** The queue id that handlers name. */
+  readonly id: string;
+  /** Takes a `records` message. */
+  receiveRecords(message: RecordsMessage): void;
+  /** Answers a `credit` message on `endpoint`, now or once the queue has room. */
+  requestCredit(endpoint: Endpoint, message: CreditMessage): void;
+  /** Counts a message refused on one of its channels (it named no queue attached there). */
+  countRefused(): void;
+  /** The channel ended, or the receiver was detached from it: forgets the router and what it parked for its endpoint. */
+  channelClosed(router: ChannelRouter): void;
+}
+
+const routers = new WeakMap<Endpoint, ChannelRouter>();
+
+/** The router of an endpoint, created on first use. */
+export function routerOf(endpoint: Endpoint): ChannelRouter {
+  let router = routers.get(endpoint);
+  if (!router) {
+    router = new ChannelRouter(endpoint);
+    routers.set(endpoint, router);
+  }
+  return router;
+}
+
+/** The router of an endpoint if some queue is attached to it. */
+export function attachedRouter(endpoint: Endpoint): ChannelRouter | undefined {
+  return routers.get(endpoint);
+}
+
+/**
+ * Listens on one channel while queues are attached to it and routes logq's
+ * messages to them: records and credit requests to the queue they name (or
+ * the first attached), `hello` answered with `welcome`, anything for a queue
+ * not attached here refused. Stops listening when the last queue leaves or the
+ * channel ends (then every queue is told).
+ */
+export class ChannelRouter {
+  private readonly receivers: ChannelReceiver[] = [];
+  private stop: (() => void) | null = null;
+
+  constructor(readonly endpoint: Endpoint) {}
+
+  /** Attaches a queue (idempotent); the first one starts the listening. */
+  add(receiver: ChannelReceiver): void {
+    if (this.receivers.includes(receiver)) return;
+    this.receivers.push(receiver);
+    this.stop ??= this.endpoint.listen(
+      (message) => this.onMessage(message),
+      () => this.onClose(),
+    );
+  }
+
+  /** Detaches a queue; the last one stops the listening. */
+  remove(receiver: ChannelReceiver): void {
+    const i = this.receivers.indexOf(receiver);
+    if (i >= 0) this.receivers.splice(i, 1);
+    if (this.receivers.length === 0) this.dispose();
+  }
+
+  private dispose(): void {
+    this.stop?.();
+    this.stop = null;
+    routers.delete(this.endpoint);
+  }
+
+  private onClose(): void {
+    for (const receiver of this.receivers) receiver.channelClosed(this);
+    this.receivers.length = 0;
+    this.dispose();
+  }
+
+  private resolve(id: string | null | undefined): ChannelReceiver | undefined {
+    if (id === null || id === undefined) return this.receivers[0];
+    return this.receivers.find((r) => r.id === id);
+  }
+
+  private onMessage(message: unknown): void {
+    if (!isLogqMessage(message)) return;
+    switch (message.logq) {
+      case 'records': {
+        const receiver = this.resolve(message.queue);
+        if (receiver) receiver.receiveRecords(message);
+        else this.refuse(message);
+        return;
+      }
+      case 'credit': {
+        const receiver = this.resolve(message.queue);
+        if (receiver) receiver.requestCredit(this.endpoint, message);
+        else this.refuse(message);
+        return;
+      }
+      case 'hello': {
+        const receiver = this.resolve(message.queue);
+        if (receiver) this.endpoint.postQuiet({ logq: 'welcome', handler: message.handler, queue: receiver.id });
+        else this.refuse(message);
+        return;
+      }
+      default:
+        // Answers travel the other way: nothing to do here (an echoing peer sends them back).
+        return;
+    }
+  }
+
+  private refuse(message: HelloMessage | RecordsMessage | CreditMessage): void {
+    this.receivers[0]?.countRefused();
+    const reason =
+      message.queue === null || message.queue === undefined
+        ? 'no queue is attached to this channel in the parent: call queue.attach(child) there'
+        : `queue ${message.queue} is not attached to this channel in the parent: call queue.attach(child) there`;
+    this.endpoint.postQuiet({ logq: 'refuse', handler: message.handler, reason });
+  }
 }

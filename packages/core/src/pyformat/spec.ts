@@ -2,14 +2,14 @@
  * The format-spec mini-language of Python's `format()`: a port of CPython
  * 3.11's Python/formatter_unicode.c (`parse_internal_render_format_spec`,
  * `format_string_internal`) with the same error messages. Numbers are in
- * `format-number.ts`.
+ * `number.ts`.
  *
  * Widths, precisions and padding count code points, as Python does.
  *
  * @module
  */
 
-import { FormatError } from './format-error.js';
+import { FormatError } from './error.js';
 
 /** Largest Py_ssize_t: widths, precisions and indexes above it are "Too many decimal digits". */
 export const PY_SSIZE_T_MAX = 2n ** 63n - 1n;

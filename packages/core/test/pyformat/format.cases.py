@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 """Generates format.cases.ts: expected outputs of str.format / str / repr / ascii
-computed by real CPython (3.11), for the tests of packages/core/src/format.ts.
+computed by real CPython (3.11), for the tests of packages/core/src/pyformat/.
 
-    python3 packages/core/test/format.cases.py > packages/core/test/format.cases.ts
+    python3 packages/core/test/pyformat/format.cases.py > packages/core/test/pyformat/format.cases.ts
 
 Python values are written as the JavaScript values that pyFormat maps onto
 them: int -> number (bigint from 2**53 on), float -> number, str -> string,

@@ -7,9 +7,9 @@
  * @module
  */
 
-import { FormatError } from './format-error.js';
-import { formatIntSpec, formatNumber } from './format-number.js';
-import { pyAscii, pyRepr, pyStr, isPlainObject, pyTypeName } from './format-repr.js';
+import { FormatError } from './error.js';
+import { formatIntSpec, formatNumber } from './number.js';
+import { pyAscii, pyRepr, pyStr, isPlainObject, pyTypeName } from './repr.js';
 import {
   MAX_GENERATED,
   PY_SSIZE_T_MAX,
@@ -17,10 +17,10 @@ import {
   formatStr,
   parseSpec,
   type FormatBudget,
-} from './format-spec.js';
+} from './spec.js';
 
-export { FormatError } from './format-error.js';
-export { pyRepr, pyStr } from './format-repr.js';
+export { FormatError } from './error.js';
+export { pyRepr, pyStr } from './repr.js';
 
 const LBRACE = 0x7b;
 const RBRACE = 0x7d;

@@ -1,6 +1,6 @@
 import { describe, expect, test } from '@jest/globals';
 import fc from 'fast-check';
-import { FormatError, pyFormat, pyRepr, pyStr } from '../src/format.js';
+import { FormatError, pyFormat, pyRepr, pyStr } from '../../src/pyformat/index.js';
 
 /** Literal text: anything, with braces doubled (the escape), as the reference un-doubles them. */
 const literal = fc.string({ unit: 'binary', maxLength: 12 }).map((s) => ({

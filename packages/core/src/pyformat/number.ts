@@ -7,9 +7,9 @@
  * @module
  */
 
-import { FormatError } from './format-error.js';
-import { doubleToString } from './format-float.js';
-import { pad, parseSpec, spend, unknownType, type FormatBudget, type ParsedSpec } from './format-spec.js';
+import { FormatError } from './error.js';
+import { doubleToString } from './float.js';
+import { pad, parseSpec, spend, unknownType, type FormatBudget, type ParsedSpec } from './spec.js';
 
 const ZERO = 0x30;
 

@@ -1,6 +1,6 @@
 /**
  * Python's `str()`, `repr()` and `ascii()` of JavaScript values, as used by
- * the `str.format` port (see `format.ts`).
+ * the `str.format` port (see `index.ts`).
  *
  * JavaScript values map onto Python ones like this: `null`/`undefined` →
  * `None`, booleans → `bool`, integer-valued numbers below 1e16 → `int`, other
@@ -11,7 +11,7 @@
  * @module
  */
 
-import { doubleToString } from './format-float.js';
+import { doubleToString } from './float.js';
 
 /** Containers nested deeper than this print as `...` (Python would raise RecursionError). */
 const MAX_DEPTH = 200;

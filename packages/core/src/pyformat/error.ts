@@ -1,5 +1,5 @@
 /**
- * The error type of the `str.format` port (see `format.ts`).
+ * The error type of the `str.format` port (see `index.ts`).
  *
  * @module
  */
