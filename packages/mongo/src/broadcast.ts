@@ -1,4 +1,4 @@
-import { abortableSleep } from '@logq/core';
+import { Secret, abortableSleep } from '@logq/core/transport';
 import { BSON, type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
 
@@ -10,7 +10,7 @@ export interface BroadcastSettings {
   readonly maxAwaitTimeMs: number;
   readonly resumeWindowMs: number;
   /** Most BSON bytes asked for in one `getMore` (judged by the largest document of the previous reply). */
-  readonly maxReadAheadBytes: number;
+  readonly readAheadBytes: number;
 }
 
 /** Documents fetched per `getMore`. */
@@ -50,9 +50,8 @@ export class BroadcastReader implements DocumentReader {
   /** Largest document of the last non-empty reply (0: none yet). */
   private largestDoc = 0;
   private cursorId: Long | null = null;
-  // #private: a session refers to its client, which holds the URI with its password.
-  #session: ClientSession | null = null;
-  #sessionClient: MongoClient | null = null;
+  /** The session and its client, in core's Secret: a session refers to its client, which holds the URI with its password. */
+  private sessionHeld: Secret<{ readonly session: ClientSession; readonly client: MongoClient }> | null = null;
   private fetching: Promise<void> | null = null;
   /** Ids seen, with their `_id` time in seconds, for the resume window. */
   private readonly seen = new Map<string, number>();
@@ -73,12 +72,17 @@ export class BroadcastReader implements DocumentReader {
     this.newestSeconds = settings.startAt === 'oldest' ? 0 : Math.floor(Date.now() / 1000) + Math.ceil(settings.resumeWindowMs / 1000);
   }
 
+  /** A summary for JSON.stringify (its timers are circular structures, its session is not for printing). */
+  toJSON(): Record<string, unknown> {
+    return { mode: 'broadcast', buffered: this.buffer.length };
+  }
+
   async next(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
     let pause = 10;
     for (;;) {
       const item = this.buffer.shift();
-      if (item) return { doc: item.doc, bytes: item.bytes, ack: noop, reject: noop };
+      if (item) return { dict: item.doc, bytes: item.bytes, ack: noop, reject: noop };
       if (signal.aborted || this.closed) return null;
       const left = remainingMs(deadline);
       const hadCursor = this.cursorId !== null;
@@ -116,16 +120,14 @@ export class BroadcastReader implements DocumentReader {
   private async fetch(waitMs: number | null): Promise<void> {
     const { client, db } = await this.connect();
     // A session of a client that the subscriber replaced is dropped with it.
-    if (this.#session && this.#sessionClient !== client) {
-      void this.#session.endSession().catch(() => undefined);
-      this.#session = null;
+    const held = this.sessionHeld?.reveal();
+    if (held && held.client !== client) {
+      void held.session.endSession().catch(() => undefined);
+      this.sessionHeld = null;
       this.cursorId = null;
     }
-    if (!this.#session) {
-      this.#session = client.startSession();
-      this.#sessionClient = client;
-    }
-    const options = { session: this.#session, promoteLongs: false } as const;
+    if (!this.sessionHeld) this.sessionHeld = new Secret({ session: client.startSession(), client });
+    const options = { session: this.sessionHeld.reveal().session, promoteLongs: false } as const;
     if (this.awaitData === null) {
       // A server that refuses buildInfo, or answers it not as FerretDB, is taken
       // for MongoDB; a network error is thrown (and the question asked again).
@@ -155,7 +157,7 @@ export class BroadcastReader implements DocumentReader {
       {
         getMore: this.cursorId,
         collection: this.settings.collection,
-        batchSize: replyDocuments(GET_MORE_BATCH, this.settings.maxReadAheadBytes, this.largestDoc, 16),
+        batchSize: replyDocuments(GET_MORE_BATCH, this.settings.readAheadBytes, this.largestDoc, 16),
         ...(awaitData ? { maxTimeMS } : {}),
       },
       options,
@@ -201,8 +203,8 @@ export class BroadcastReader implements DocumentReader {
     await this.fetching?.catch(() => undefined);
     const id = this.cursorId;
     this.cursorId = null;
-    const session = this.#session;
-    this.#session = null;
+    const session = this.sessionHeld?.reveal().session ?? null;
+    this.sessionHeld = null;
     try {
       if (id !== null) {
         const { db } = await this.connect();

@@ -1,103 +1,31 @@
-import { Secret, describeError, redactUri, scrubError } from '@logq/core';
+// The client's lifecycle: made from the URI or taken from the user, connected, the collection and its indexes ensured, closed.
+import { Secret, describeError } from '@logq/core/transport';
 import { type Collection, type Db, type Document, MongoClient, MongoServerError } from 'mongodb';
 import { TIMESTAMP_FIELD } from './documents.js';
-import { MongoConfigError, MongoTransportError } from './errors.js';
-import type { MongoCommonOptions, MongoFormat, MongoMode } from './options.js';
-
-/** Default size of the capped collection of broadcast mode. */
-export const DEFAULT_CAPPED_SIZE = 64 * 1024 * 1024;
-
-/** Resolved names and modes shared by the handler and the subscriber. */
-export interface MongoTarget {
-  /** The URI with its password replaced by `***` (the raw URI is never kept where it can be printed). */
-  readonly uri: string;
-  readonly database: string;
-  readonly collection: string;
-  readonly mode: MongoMode;
-  readonly format: MongoFormat;
-  readonly queue: string;
-  readonly cappedSize: number;
-  readonly ensureIndexes: boolean;
-}
+import { MongoTransportError } from './errors.js';
+import type { MongoCommonOptions } from './options.js';
+import { type Credentials, type MongoTarget, scrubbed } from './target.js';
 
 /**
- * The database named in a MongoDB URI's path, or null, read as pymongo's
- * `parse_uri` (and so kombu) reads it: `+` and `%XX` unquoted, and a
- * `db.collection` path names the database `db`.
+ * A client made from the URI (owned) or given by the user (not owned). The
+ * client holds the URI with its password: it is kept in a `Secret`, so that a
+ * handle never shows it when printed or serialised.
  */
-export function uriDatabase(uri: string): string | null {
-  const m = /^mongodb(?:\+srv)?:\/\/[^/?#]*\/([^?#]*)/i.exec(uri);
-  if (!m || !m[1]) return null;
-  let name: string;
-  try {
-    name = decodeURIComponent(m[1].replace(/\+/g, ' '));
-  } catch {
-    throw new MongoConfigError('the database in the URI path is not valid percent-encoding');
+export class ClientHandle {
+  private readonly held: Secret<MongoClient>;
+
+  constructor(
+    client: MongoClient,
+    /** Whether logq made the client (and so closes it). */
+    readonly owned: boolean,
+  ) {
+    this.held = new Secret(client);
   }
-  const dot = name.indexOf('.');
-  if (dot >= 0) name = name.slice(0, dot);
-  return name === '' ? null : name;
-}
 
-/** Resolves the options against their defaults. */
-export function resolveTarget(uri: string, options: MongoCommonOptions): MongoTarget {
-  // kombu's layout (Logbook's MessageQueueHandler) unless asked otherwise; it has no broadcast.
-  const format = options.format ?? (options.mode === 'broadcast' ? 'logq' : 'kombu');
-  const mode = options.mode ?? 'queue';
-  if (format === 'kombu' && mode === 'broadcast') {
-    throw new MongoConfigError("format: 'kombu' works in queue mode only (Logbook's MessageQueueHandler uses a kombu SimpleQueue)");
+  /** The client. */
+  get client(): MongoClient {
+    return this.held.reveal();
   }
-  if (format !== 'logq' && format !== 'kombu') throw new MongoConfigError(`unknown format ${JSON.stringify(format)}`);
-  if (mode !== 'queue' && mode !== 'broadcast') throw new MongoConfigError(`unknown mode ${JSON.stringify(mode)}`);
-  const database = options.database ?? uriDatabase(uri) ?? (format === 'kombu' ? 'kombu_default' : 'logq');
-  const collection = options.collection ?? (format === 'kombu' ? 'messages' : 'logging');
-  if (collection === '') throw new MongoConfigError('collection must not be empty');
-  return {
-    uri: redactUri(uri),
-    database,
-    collection,
-    mode,
-    format,
-    queue: options.queue ?? 'logging',
-    cappedSize: options.cappedSize ?? DEFAULT_CAPPED_SIZE,
-    ensureIndexes: options.ensureIndexes ?? true,
-  };
-}
-
-/** What a handler or subscriber keeps of its URI: the raw text (hidden) and the secrets to scrub from errors. */
-export interface Credentials {
-  /** The URI as given, for the client's constructor only. */
-  readonly uri: Secret<string>;
-  /** Passwords to remove from errors (the URI's, raw and decoded, and `clientOptions.auth.password`). */
-  readonly secrets: Secret<readonly string[]>;
-}
-
-/** Keeps the URI and the passwords it holds as {@link Secret}s. */
-export function credentials(uri: string, options: MongoCommonOptions): Credentials {
-  const secrets: string[] = [];
-  const m = /^[a-z][a-z0-9+.-]*:\/\/[^:@/]*:([^@/]*)@/i.exec(uri);
-  if (m?.[1]) {
-    secrets.push(m[1]);
-    try {
-      secrets.push(decodeURIComponent(m[1]));
-    } catch {
-      // not percent-encoded: the raw text is the password
-    }
-  }
-  const password = options.clientOptions?.auth?.password;
-  if (typeof password === 'string') secrets.push(password);
-  return { uri: new Secret(uri), secrets: new Secret(secrets) };
-}
-
-/** `error` with every password of `creds` removed, in place (message, stack, cause chain). */
-export function scrubbed<T>(error: T, creds: Credentials): T {
-  return scrubError(error, creds.secrets.reveal());
-}
-
-/** A client made from the URI (owned) or given by the user (not owned). */
-export interface ClientHandle {
-  readonly client: MongoClient;
-  readonly owned: boolean;
 }
 
 /**
@@ -105,11 +33,8 @@ export interface ClientHandle {
  * without connecting it: the caller can close it while it connects.
  */
 export function createClient(creds: Credentials, options: MongoCommonOptions): ClientHandle {
-  if (options.client) return { client: options.client, owned: false };
-  return {
-    client: new MongoClient(creds.uri.reveal(), { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions }),
-    owned: true,
-  };
+  if (options.client) return new ClientHandle(options.client, false);
+  return new ClientHandle(new MongoClient(creds.uri.reveal(), { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions }), true);
 }
 
 /** Connects a client; errors never hold the password; an owned client that fails is closed. */

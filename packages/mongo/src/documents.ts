@@ -1,5 +1,5 @@
-import { type LogRecord, RecordDecodeError, type WireRecord, isJsonObject } from '@logq/core';
-import { randomUUID } from 'node:crypto';
+import type { LogRecord } from '@logq/core';
+import { RecordDecodeError, type WireRecord, unwrapKombuEnvelope, wrapKombuEnvelope } from '@logq/core/transport';
 import { Binary, type Document, Long } from 'mongodb';
 
 /**
@@ -151,68 +151,32 @@ export function kombuStoredPriority(priority: number): number {
 
 /**
  * The document kombu's MongoDB transport writes for `SimpleQueue(queue).put(dict)`:
- * `{ payload: <JSON of kombu's envelope, body base64>, queue, priority }`.
+ * `{ payload: <JSON of kombu's envelope (core's), body base64>, queue, priority }`.
  */
 export function kombuDocument(recordJson: string | Uint8Array, queue: string, priority: number): Document {
-  const payload = JSON.stringify({
-    body: (typeof recordJson === 'string' ? Buffer.from(recordJson, 'utf8') : Buffer.from(recordJson.buffer, recordJson.byteOffset, recordJson.byteLength)).toString('base64'),
-    'content-encoding': 'utf-8',
-    'content-type': 'application/json',
-    headers: {},
-    properties: {
-      delivery_mode: 2,
-      delivery_info: { exchange: queue, routing_key: queue },
-      priority,
-      body_encoding: 'base64',
-      delivery_tag: randomUUID(),
-    },
-  });
+  const payload = wrapKombuEnvelope(recordJson, { exchange: queue, routingKey: queue, priority });
   return { payload, queue, priority: kombuStoredPriority(priority) };
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
 /**
- * The record frame inside a kombu document (`payload` → envelope → body).
+ * The record's JSON text inside a kombu document: its `payload` (text or
+ * binary) unwrapped by core's kombu envelope.
  * @throws {RecordDecodeError} when the document is not a JSON kombu message.
  */
 export function unwrapKombuDocument(doc: Document, maxRecordBytes: number): string {
   let payload = doc.payload as unknown;
   if (payload instanceof Binary) payload = payload.value();
-  let text: string;
-  if (typeof payload === 'string') text = payload;
-  else if (payload instanceof Uint8Array) {
-    try {
-      text = utf8.decode(payload);
-    } catch (cause) {
-      throw new RecordDecodeError('kombu payload is not valid UTF-8', { cause });
-    }
-  } else throw new RecordDecodeError('not a kombu document (no "payload")');
-  if (text.length > maxRecordBytes * 1.34 + 4096) {
-    throw new RecordDecodeError(`kombu message of ${text.length} characters exceeds maxRecordBytes (${maxRecordBytes})`);
-  }
-  let message: unknown;
+  if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) throw new RecordDecodeError('not a kombu document (no "payload")');
+  const body = unwrapKombuEnvelope(payload, maxRecordBytes);
+  if (typeof body === 'string') return body;
   try {
-    message = JSON.parse(text);
+    return utf8.decode(body);
   } catch (cause) {
-    throw new RecordDecodeError('kombu payload is not JSON', { cause });
+    throw new RecordDecodeError('kombu body is not valid UTF-8', { cause });
   }
-  if (!isJsonObject(message) || typeof message.body !== 'string') throw new RecordDecodeError('not a kombu message (no "body")');
-  const contentType = message['content-type'];
-  if (contentType !== undefined && contentType !== null && contentType !== 'application/json') {
-    throw new RecordDecodeError(`kombu message has content-type ${JSON.stringify(contentType)}, not application/json`);
-  }
-  const properties = isJsonObject(message.properties) ? message.properties : {};
-  if (properties.body_encoding === 'base64') {
-    const bytes = Buffer.from(message.body, 'base64');
-    try {
-      return utf8.decode(bytes);
-    } catch (cause) {
-      throw new RecordDecodeError('kombu body is not valid UTF-8', { cause });
-    }
-  }
-  return message.body;
 }
+
+const utf8 = new TextDecoder('utf-8', { fatal: true });
 
 /** The record's time in ms, for the `timestamp` field. */
 export function recordTimeMs(record: LogRecord): number {

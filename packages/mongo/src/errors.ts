@@ -1,4 +1,4 @@
-import { LogqError } from '@logq/core';
+import { LogqError } from '@logq/core/transport';
 
 /** Options that cannot work together (e.g. `format: 'kombu'` with `mode: 'broadcast'`). */
 export class MongoConfigError extends LogqError {}

@@ -1,6 +1,8 @@
-import { type LogRecord, QueueHandler, type WireRecord, encodeRecord } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { QueueHandler, Secret, type WireRecord, encodeRecord } from '@logq/core/transport';
 import { type Collection, type Document, MongoBulkWriteError, ObjectId } from 'mongodb';
-import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
+import { type ClientHandle, closeClient, connectClient, createClient, ensureCollection } from './connection.js';
+import { type Credentials, type MongoTarget, credentials, resolveTarget, scrubbed } from './target.js';
 import { kombuDocument, recordDocument, recordTimeMs } from './documents.js';
 import type { MongoHandlerOptions } from './options.js';
 
@@ -28,15 +30,16 @@ const DUPLICATE_KEY = 11000;
 export class MongoHandler extends QueueHandler<Document> {
   /** Database, collection, mode and format in use (the URI without its password). */
   readonly target: MongoTarget;
-  // The client, the collection (which refers to it) and the options are #private: the client holds
-  // the URI with its password, and util.inspect / JSON.stringify never show #private fields.
-  readonly #creds: Credentials;
-  readonly #options: MongoHandlerOptions;
-  #clientHandle: ClientHandle | null = null;
+  // What holds or reaches the URI's password (the options, the client, the collection that refers
+  // to it) is kept in core's Secret or a ClientHandle, which never print it.
+  private readonly creds: Credentials;
+  private readonly options: Secret<MongoHandlerOptions>;
+  private clientHandle: ClientHandle | null = null;
   /** The client while it connects, so that close() can end its server selection. */
-  #connecting: ClientHandle | null = null;
-  #collection: Collection<Document> | null = null;
-  #idleTimer: NodeJS.Timeout | null = null;
+  private connecting: ClientHandle | null = null;
+  private collection: Secret<Collection<Document>> | null = null;
+  /** The idle-close timer's id (a number: a Timeout object is circular, JSON.stringify(handler) would throw). */
+  private idleTimer: number | null = null;
   private readonly priority: number;
   /** The collection and its indexes were made (on the first connect): a reconnect skips that. */
   private ensured = false;
@@ -47,8 +50,8 @@ export class MongoHandler extends QueueHandler<Document> {
 
   constructor(uri: string, options: MongoHandlerOptions = {}) {
     super({ batchSize: 512, ...options });
-    this.#options = options;
-    this.#creds = credentials(uri, options);
+    this.options = new Secret(options);
+    this.creds = credentials(uri, options);
     this.target = resolveTarget(uri, options);
     this.priority = options.priority ?? 0;
     this.idleCloseMs = Math.max(0, options.idleCloseMs ?? 1000);
@@ -56,7 +59,7 @@ export class MongoHandler extends QueueHandler<Document> {
 
   /** Reports an error without any password of the URI or the client options. */
   override handleError(error: unknown, record?: LogRecord): void {
-    super.handleError(scrubbed(error, this.#creds), record);
+    super.handleError(scrubbed(error, this.creds), record);
   }
 
   /** The document stored for a record (its dict's fields and `timestamp`, or kombu's message). */
@@ -83,22 +86,22 @@ export class MongoHandler extends QueueHandler<Document> {
   }
 
   protected async connect(): Promise<void> {
-    if (!this.#clientHandle) {
-      const handle = createClient(this.#creds, this.#options);
-      this.#connecting = handle;
+    if (!this.clientHandle) {
+      const handle = createClient(this.creds, this.options.reveal());
+      this.connecting = handle;
       try {
-        await connectClient(handle, this.target, this.#creds);
+        await connectClient(handle, this.target, this.creds);
       } finally {
-        this.#connecting = null;
+        this.connecting = null;
       }
-      this.#clientHandle = handle;
+      this.clientHandle = handle;
     }
-    if (!this.#collection) {
-      const db = this.#clientHandle.client.db(this.target.database);
+    if (!this.collection) {
+      const db = this.clientHandle.client.db(this.target.database);
       if (this.ensured) {
-        this.#collection = db.collection(this.target.collection);
+        this.collection = new Secret(db.collection(this.target.collection));
       } else {
-        this.#collection = await ensureCollection(db, this.target, (error) => this.handleError(error));
+        this.collection = new Secret(await ensureCollection(db, this.target, (error) => this.handleError(error)));
         this.ensured = true;
       }
     }
@@ -106,11 +109,11 @@ export class MongoHandler extends QueueHandler<Document> {
 
   protected async sendBatch(batch: readonly Document[]): Promise<void> {
     this.sending = true;
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = null;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     try {
       // The client was released while idle: open it again.
-      if (!this.#collection) await this.connect();
+      if (!this.collection) await this.connect();
       await this.insertBatch(batch);
     } finally {
       this.sending = false;
@@ -125,20 +128,21 @@ export class MongoHandler extends QueueHandler<Document> {
    * its records are delivered. The next record opens it again.
    */
   private scheduleIdleClose(): void {
-    if (this.closed || !this.#clientHandle?.owned || this.#idleTimer) return;
-    this.#idleTimer = setTimeout(() => {
-      this.#idleTimer = null;
+    if (this.closed || !this.clientHandle?.owned || this.idleTimer !== null) return;
+    const timer = setTimeout(() => {
+      this.idleTimer = null;
       if (this.sending || this.pending > 0 || this.closed) return;
-      const handle = this.#clientHandle;
-      this.#clientHandle = null;
-      this.#collection = null;
+      const handle = this.clientHandle;
+      this.clientHandle = null;
+      this.collection = null;
       void closeClient(handle).catch(() => undefined);
     }, this.idleCloseMs);
-    this.#idleTimer.unref();
+    timer.unref();
+    this.idleTimer = timer[Symbol.toPrimitive]();
   }
 
   private async insertBatch(batch: readonly Document[]): Promise<void> {
-    const collection = this.#collection;
+    const collection = this.collection?.reveal();
     if (!collection) throw new Error('not connected');
     // Ids are given here, once: a batch sent again after a failure keeps them,
     // so documents that were written already are recognised (duplicate key).
@@ -165,15 +169,15 @@ export class MongoHandler extends QueueHandler<Document> {
     // The driver reconnects by itself: keep the client across failures and
     // release it only when the handler closes.
     if (!this.closed) return;
-    if (this.#idleTimer) clearTimeout(this.#idleTimer);
-    this.#idleTimer = null;
+    if (this.idleTimer !== null) clearTimeout(this.idleTimer);
+    this.idleTimer = null;
     // close() gave up on a connect in flight: end it now rather than after its server selection timeout.
-    const pending = this.#connecting;
-    this.#connecting = null;
+    const pending = this.connecting;
+    this.connecting = null;
     await closeClient(pending, true);
-    const handle = this.#clientHandle;
-    this.#clientHandle = null;
-    this.#collection = null;
+    const handle = this.clientHandle;
+    this.clientHandle = null;
+    this.collection = null;
     await closeClient(handle);
   }
 }

@@ -8,17 +8,24 @@
  * `@logq/core`'s `createHandler` / `createSubscriber`.
  * @packageDocumentation
  */
-import { registerTransport } from '@logq/core';
+import { registerTransport } from '@logq/core/transport';
 import { MongoHandler } from './handler.js';
 import type { MongoHandlerOptions, MongoSubscriberOptions } from './options.js';
 import { MongoSubscriber } from './subscriber.js';
 
-export { DEFAULT_CAPPED_SIZE, uriDatabase, type MongoTarget } from './connection.js';
+// The public surface, name by name (the same names as before the list was explicit).
+/** The handler: records into a collection. */
+export { MongoHandler } from './handler.js';
+/** The subscriber: records out of a collection, work queue or broadcast. */
+export { MongoSubscriber } from './subscriber.js';
+/** Their options, one type per class, and the choices they share. */
+export type { MongoCommonOptions, MongoFormat, MongoHandlerOptions, MongoMode, MongoSubscriberOptions } from './options.js';
+/** The resolved target (`handler.target`), the capped collection's default size, and the URI's database as kombu reads it. */
+export { DEFAULT_CAPPED_SIZE, uriDatabase, type MongoTarget } from './target.js';
+/** The fields logq adds to a record document. */
 export { BOOKKEEPING_FIELD, TIMESTAMP_FIELD } from './documents.js';
-export * from './errors.js';
-export * from './handler.js';
-export * from './options.js';
-export * from './subscriber.js';
+/** The errors it throws or reports. */
+export { MongoConfigError, MongoTransportError } from './errors.js';
 
 registerTransport(['mongodb', 'mongodb+srv'], {
   packageName: '@logq/mongo',

@@ -1,4 +1,4 @@
-import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core';
+import type { QueueHandlerOptions, SubscriberOptions } from '@logq/core/transport';
 import type { MongoClient, MongoClientOptions } from 'mongodb';
 
 /**
@@ -83,8 +83,11 @@ export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOp
    * Most bytes (BSON) of documents read ahead: one round (claim batch or
    * tailing reply) takes documents up to this size, and asks the server for as
    * many as fit judging by the largest document of the previous round, so a
-   * flood of 10 MiB documents is read a few at a time. @default 32 MiB
+   * flood of 10 MiB documents is read a few at a time (the name amqp and
+   * zeromq use for the same limit). @default 32 MiB
    */
+  readonly readAheadBytes?: number;
+  /** @deprecated The former name of {@link MongoSubscriberOptions.readAheadBytes}; used when that is not given. */
   readonly maxReadAheadBytes?: number;
   /**
    * Queue mode: the claims of a subscriber whose heartbeat is older than this
@@ -109,4 +112,12 @@ export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOp
   readonly startAt?: 'now' | 'oldest';
   /** Name of this consumer in claims (queue mode). @default `host:pid:random` */
   readonly consumerName?: string;
+}
+
+/** Default of {@link MongoSubscriberOptions.readAheadBytes}. */
+export const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
+
+/** The read-ahead limit in bytes: `readAheadBytes`, else its deprecated alias `maxReadAheadBytes`, else 32 MiB (at least 1). */
+export function resolveReadAheadBytes(options: MongoSubscriberOptions): number {
+  return Math.max(1, options.readAheadBytes ?? options.maxReadAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
 }

@@ -1,11 +1,14 @@
+import type { ParsedFrame } from '@logq/core/transport';
 import type { Collection, Db, Document, MongoClient } from 'mongodb';
 
-/** One document taken from the collection, with what to do once it was dispatched (or found malformed). */
-export interface ReceivedDocument {
+/**
+ * One document taken from the collection, as a frame for core's
+ * `FrameSubscriber`: the document as stored (`dict`), its BSON size when the
+ * reader knows it, and what to do once it was dispatched or found malformed.
+ */
+export interface ReceivedDocument extends ParsedFrame {
   /** The document as stored. */
-  readonly doc: Document;
-  /** Its BSON size in bytes, when the reader knows it. */
-  readonly bytes?: number;
+  readonly dict: Document;
   /** Acknowledges it (work queue: deletes or marks it; broadcast: nothing). */
   ack(): void | Promise<void>;
   /** Sets a malformed document aside (work queue: moved to `<collection>.malformed`, as it is). */
@@ -21,7 +24,7 @@ export interface ReaderConnection {
 
 /**
  * What the subscriber needs from a mode: the next document (same timeout and
- * abort contract as `SubscriberBase.nextDelivery`) and an orderly close.
+ * abort contract as `FrameSubscriber.receiveFrame`) and an orderly close.
  */
 export interface DocumentReader {
   next(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null>;

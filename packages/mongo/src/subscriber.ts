@@ -1,14 +1,14 @@
-import { ClosedError, type Delivery, LogRecord, RecordDecodeError, SubscriberBase, decodeRecord, validateWireDict } from '@logq/core';
+import type { LogRecord } from '@logq/core';
+import { ClosedError, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, Secret } from '@logq/core/transport';
 import { type Document, MongoServerSelectionError } from 'mongodb';
 import { BroadcastReader } from './broadcast.js';
-import { type ClientHandle, type Credentials, type MongoTarget, closeClient, connectClient, createClient, credentials, ensureCollection, resolveTarget, scrubbed } from './connection.js';
+import { type ClientHandle, closeClient, connectClient, createClient, ensureCollection } from './connection.js';
+import { type Credentials, type MongoTarget, credentials, resolveTarget, scrubbed } from './target.js';
 import { readRecordDocument, unwrapKombuDocument } from './documents.js';
-import type { MongoSubscriberOptions } from './options.js';
-import type { DocumentReader, ReaderConnection } from './reader.js';
+import { type MongoSubscriberOptions, resolveReadAheadBytes } from './options.js';
+import type { DocumentReader, ReaderConnection, ReceivedDocument } from './reader.js';
 import { WorkQueueReader, defaultConsumerName } from './work-queue.js';
 
-const DEFAULT_MAX_RECORD_BYTES = 1024 * 1024;
-const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
 /** A client of ours whose server selection has failed this long is replaced. */
 const RENEW_AFTER_MS = 15_000;
 
@@ -35,37 +35,37 @@ const RENEW_AFTER_MS = 15_000;
  * const subscriber = new MongoSubscriber('mongodb://127.0.0.1:27017/logging');
  * const controller = subscriber.dispatchInBackground(new StreamHandler(process.stdout));
  */
-export class MongoSubscriber extends SubscriberBase {
+export class MongoSubscriber extends FrameSubscriber {
   /** Database, collection, mode and format in use (the URI without its password). */
   readonly target: MongoTarget;
-  // The client and what refers to it are #private: it holds the URI with its password, and
-  // util.inspect / JSON.stringify never show #private fields.
-  readonly #creds: Credentials;
-  readonly #options: MongoSubscriberOptions;
-  #handle: ClientHandle | null = null;
+  // What holds or reaches the URI's password (the options, the client and the connection that
+  // refers to it) is kept in core's Secret or a ClientHandle, which never print it.
+  private readonly creds: Credentials;
+  private readonly options: Secret<MongoSubscriberOptions>;
+  private handle: ClientHandle | null = null;
   /** The client while it connects, so that close() can end its server selection. */
-  #connecting: ClientHandle | null = null;
-  #connection: Promise<ReaderConnection> | null = null;
+  private connecting: ClientHandle | null = null;
+  private connection: Secret<Promise<ReaderConnection>> | null = null;
   private readonly maxRecordBytes: number;
-  // #private: its timers are circular structures that JSON.stringify(subscriber) would throw on.
-  readonly #reader: DocumentReader;
+  /** The mode's reader (it prints as a summary: its timers and session are not for JSON). */
+  private readonly reader: DocumentReader;
   /** When server selection started failing (null: it works). */
   private selectionFailingSince: number | null = null;
 
   constructor(uri: string, options: MongoSubscriberOptions = {}) {
     super(options);
-    this.#options = options;
-    this.#creds = credentials(uri, options);
+    this.options = new Secret(options);
+    this.creds = credentials(uri, options);
     this.target = resolveTarget(uri, options);
-    this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
+    this.maxRecordBytes = this.decodeOptions.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
     const connect = (): Promise<ReaderConnection> => this.connect();
     const report = (error: unknown): void => {
       this.noteSelectionFailure(error);
       this.reportError(error);
     };
     const pollIntervalMs = Math.max(1, options.pollIntervalMs ?? 200);
-    const maxReadAheadBytes = Math.max(1, options.maxReadAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
-    this.#reader =
+    const readAheadBytes = resolveReadAheadBytes(options);
+    this.reader =
       this.target.mode === 'broadcast'
         ? new BroadcastReader(
             connect,
@@ -75,7 +75,7 @@ export class MongoSubscriber extends SubscriberBase {
               pollIntervalMs,
               maxAwaitTimeMs: Math.max(1, options.maxAwaitTimeMs ?? 1000),
               resumeWindowMs: Math.max(0, options.resumeWindowMs ?? 10_000),
-              maxReadAheadBytes,
+              readAheadBytes,
             },
             report,
           )
@@ -86,7 +86,7 @@ export class MongoSubscriber extends SubscriberBase {
               queue: this.target.queue,
               collection: this.target.collection,
               prefetch: Math.max(1, options.prefetch ?? 1000),
-              maxReadAheadBytes,
+              readAheadBytes,
               claimTimeoutMs: Math.max(100, options.claimTimeoutMs ?? 30_000),
               pollIntervalMs,
               consumerName: options.consumerName ?? defaultConsumerName(),
@@ -109,45 +109,47 @@ export class MongoSubscriber extends SubscriberBase {
     }
     const now = Date.now();
     this.selectionFailingSince ??= now;
-    const handle = this.#handle;
+    const handle = this.handle;
     if (now - this.selectionFailingSince < RENEW_AFTER_MS || !handle?.owned || this.closed) return;
     this.selectionFailingSince = null;
-    this.#handle = null;
-    this.#connection = null;
+    this.handle = null;
+    this.connection = null;
     void closeClient(handle, true).catch(() => undefined);
   }
 
   /** Opens the client and the collection once; a failed attempt is retried on the next receive. */
   private connect(): Promise<ReaderConnection> {
-    this.#connection ??= (async () => {
-      if (!this.#handle) {
-        const opened = createClient(this.#creds, this.#options);
-        this.#connecting = opened;
-        try {
-          await connectClient(opened, this.target, this.#creds);
-        } finally {
-          this.#connecting = null;
+    this.connection ??= new Secret(
+      (async () => {
+        if (!this.handle) {
+          const opened = createClient(this.creds, this.options.reveal());
+          this.connecting = opened;
+          try {
+            await connectClient(opened, this.target, this.creds);
+          } finally {
+            this.connecting = null;
+          }
+          if (this.closed) {
+            // close() ran while the client was connecting: release it here, or it would keep the process alive.
+            await closeClient(opened, true);
+            throw new ClosedError('MongoSubscriber was closed while connecting');
+          }
+          this.handle = opened;
         }
-        if (this.closed) {
-          // close() ran while the client was connecting: release it here, or it would keep the process alive.
-          await closeClient(opened, true);
-          throw new ClosedError('MongoSubscriber was closed while connecting');
-        }
-        this.#handle = opened;
-      }
-      const db = this.#handle.client.db(this.target.database);
-      const collection = await ensureCollection(db, this.target, (error) => this.reportError(error));
-      return { client: this.#handle.client, db, collection };
-    })().catch((error: unknown) => {
-      this.#connection = null;
-      throw error;
-    });
-    return this.#connection;
+        const db = this.handle.client.db(this.target.database);
+        const collection = await ensureCollection(db, this.target, (error) => this.reportError(error));
+        return { client: this.handle.client, db, collection };
+      })().catch((error: unknown) => {
+        this.connection = null;
+        throw error;
+      }),
+    );
+    return this.connection.reveal();
   }
 
   /** Reports an error without any password of the URI or the client options. */
   protected override reportError(error: unknown, record?: LogRecord): void {
-    super.reportError(scrubbed(error, this.#creds), record);
+    super.reportError(scrubbed(error, this.creds), record);
   }
 
   /**
@@ -156,56 +158,34 @@ export class MongoSubscriber extends SubscriberBase {
    * as every frame is. @throws {RecordDecodeError} for a malformed one.
    */
   decodeDocument(doc: Document, bytes = 0): LogRecord {
-    if (this.target.format === 'kombu') {
-      return decodeRecord(unwrapKombuDocument(doc, this.maxRecordBytes), { maxRecordBytes: this.maxRecordBytes });
-    }
-    const read = readRecordDocument(doc);
-    if ('frame' in read) return decodeRecord(read.frame, { maxRecordBytes: this.maxRecordBytes });
-    if (bytes > this.maxRecordBytes) {
-      const size = Buffer.byteLength(JSON.stringify(read.dict));
-      if (size > this.maxRecordBytes) throw new RecordDecodeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`);
-    }
-    // The dict was built for this call from a document read for it: the record adopts its args, kwargs and extra.
-    return LogRecord.fromDict(validateWireDict(read.dict), true);
+    return this.decodeDict(doc, bytes);
   }
 
-  protected async nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
-    const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
-    for (;;) {
-      const remaining = deadline === null ? null : Math.max(0, deadline - Date.now());
-      const item = await this.#reader.next(remaining, signal);
-      if (!item) return null;
-      this.stats.received++;
-      this.selectionFailingSince = null;
-      let record: LogRecord;
-      try {
-        record = this.decodeDocument(item.doc, item.bytes);
-      } catch (error) {
-        this.stats.malformed++;
-        this.reportError(error);
-        try {
-          await item.reject();
-        } catch (rejectError) {
-          this.reportError(rejectError);
-        }
-        if (signal.aborted) return null;
-        continue;
-      }
-      return { record, ack: () => item.ack() };
-    }
+  /** A stored document (kombu's message or a record document) through core's validation. */
+  protected override decodeDict(doc: Document, bytes?: number): LogRecord {
+    if (this.target.format === 'kombu') return this.decode(unwrapKombuDocument(doc, this.maxRecordBytes));
+    const read = readRecordDocument(doc);
+    // The dict was built for this call from a document read for it: the record adopts its args, kwargs and extra.
+    return 'frame' in read ? this.decode(read.frame) : super.decodeDict(read.dict, bytes);
+  }
+
+  protected async receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
+    const frame = await this.reader.next(timeoutMs, signal);
+    if (frame) this.selectionFailingSince = null;
+    return frame;
   }
 
   protected override async closeTransport(): Promise<void> {
     // A connect in flight is ended now (its receive resolves null), not after its server selection timeout.
-    const pending = this.#connecting;
-    this.#connecting = null;
+    const pending = this.connecting;
+    this.connecting = null;
     await closeClient(pending, true);
     try {
-      await this.#reader.close();
+      await this.reader.close();
     } finally {
-      const handle = this.#handle;
-      this.#handle = null;
-      this.#connection = null;
+      const handle = this.handle;
+      this.handle = null;
+      this.connection = null;
       await closeClient(handle);
     }
   }

@@ -1,4 +1,4 @@
-import { abortableSleep } from '@logq/core';
+import { abortableSleep } from '@logq/core/transport';
 import { BSON, type Collection, type Document, type Filter, MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
 import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
 import type { MongoFormat } from './options.js';
@@ -11,7 +11,7 @@ export interface WorkQueueSettings {
   readonly collection: string;
   readonly prefetch: number;
   /** Most BSON bytes claimed in one round (at least one document). */
-  readonly maxReadAheadBytes: number;
+  readonly readAheadBytes: number;
   readonly claimTimeoutMs: number;
   readonly pollIntervalMs: number;
   readonly consumerName: string;
@@ -88,6 +88,11 @@ export class WorkQueueReader implements DocumentReader {
     return this.settings.format === 'kombu' ? { queue: this.settings.queue } : {};
   }
 
+  /** A summary for JSON.stringify (its timers are circular structures, its session is not for printing). */
+  toJSON(): Record<string, unknown> {
+    return { mode: 'queue', buffered: this.buffer.length };
+  }
+
   async next(timeoutMs: number | null, signal: AbortSignal): Promise<ReceivedDocument | null> {
     const deadline = timeoutMs === null ? null : Date.now() + timeoutMs;
     let pause = 5;
@@ -115,7 +120,7 @@ export class WorkQueueReader implements DocumentReader {
     const key = String(doc._id);
     let done = false;
     return {
-      doc,
+      dict: doc,
       bytes,
       ack: () => {
         if (done) return;
@@ -201,10 +206,10 @@ export class WorkQueueReader implements DocumentReader {
   /**
    * The head of the queue in one reply, bounded in bytes: the reply is sized
    * from the largest document of the previous one, and documents are taken
-   * (decoded from BSON) up to `maxReadAheadBytes`, at least one.
+   * (decoded from BSON) up to `readAheadBytes`, at least one.
    */
   private async readHead(collection: Collection<Document>, limit: number): Promise<Candidate[]> {
-    const budget = this.settings.maxReadAheadBytes;
+    const budget = this.settings.readAheadBytes;
     const batchSize = replyDocuments(limit, budget, this.largestDoc);
     const cursor = collection.find(this.recordFilter(), { limit: batchSize, batchSize, raw: true });
     let raws: Uint8Array[];
