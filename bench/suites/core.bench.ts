@@ -1,5 +1,6 @@
 // Cost of one log call through the handler stack, beside pino (sync, async and pino.transport).
-import { Handler, Logger, NullHandler, QueueHandler, ThreadedWrapperHandler, decodeRecord, encodeRecord, type LogRecord, type OverflowPolicy } from '@logq/core';
+import { Handler, Logger, NullHandler, ThreadedWrapperHandler, type LogRecord } from '@logq/core';
+import { QueueHandler, decodeRecord, encodeRecord, type OverflowPolicy } from '@logq/core/transport';
 import { MemoryBroker, MemorySubscriber } from '@logq/core/testing';
 import { once } from 'node:events';
 import pino from 'pino';

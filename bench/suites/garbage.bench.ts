@@ -1,7 +1,8 @@
 // Issue 12, "also measured": a million seeded garbage frames into a subscriber (core's decoder and
 // FrameSubscriber, through the in-memory transport), with a valid record after every 1,000: frames/s
 // and the process's peak RSS. This suite runs in a process of its own, so its peak is this run's.
-import { encodeRecord, LogRecord } from '@logq/core';
+import { LogRecord } from '@logq/core';
+import { encodeRecord } from '@logq/core/transport';
 import { garbageFrames, MemoryBroker, MemorySubscriber, type GarbageKind } from '@logq/core/testing';
 import { fmt, machine, peakRssMiB, writeSection } from './lib.js';
 

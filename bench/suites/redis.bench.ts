@@ -5,7 +5,8 @@
 // pipeline in flight, LPOP 1000; streams: pipelined XADD, XREADGROUP + XACK),
 // and beside the last ioredis-based @logq/redis when bench/ioredis-setup.sh
 // has built it into /tmp/logq-ioredis (LOGQ_IOREDIS_DIR).
-import { LogRecord, Logger, decodeRecord, encodeRecord, kw, Level } from '@logq/core';
+import { LogRecord, Logger, kw, Level } from '@logq/core';
+import { decodeRecord, encodeRecord } from '@logq/core/transport';
 import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { useRedis } from '@logq/services';
 import { randomBytes } from 'node:crypto';

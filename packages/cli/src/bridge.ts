@@ -1,4 +1,5 @@
-import { createStderrErrorHook, describeError, redactUri, type Delivery, type LogRecord } from '@logq/core';
+import { type LogRecord } from '@logq/core';
+import { createStderrErrorHook, describeError, redactUri, type Delivery } from '@logq/core/transport';
 import { Backoff } from './retry.js';
 import { say } from './terminal.js';
 import { openHandler, openSubscriber } from './transports.js';

@@ -1,5 +1,6 @@
 import { parseArgs, type ParseArgsConfig } from 'node:util';
-import { describeError, lookupLevel, redactUri, TransportNotFoundError } from '@logq/core';
+import { lookupLevel, TransportNotFoundError } from '@logq/core';
+import { describeError, redactUri } from '@logq/core/transport';
 import { bridge, type BridgeStats } from './bridge.js';
 import { UsageError } from './errors.js';
 import { createRecordFilter } from './filter.js';

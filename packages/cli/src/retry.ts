@@ -1,4 +1,4 @@
-import { abortableSleep, describeError, redactUri } from '@logq/core';
+import { abortableSleep, describeError, redactUri } from '@logq/core/transport';
 import { say } from './terminal.js';
 
 /** Backoff between attempts to reach a broker: 0.5 s doubling up to 5 s. */

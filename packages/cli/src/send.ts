@@ -1,5 +1,6 @@
 import { createInterface } from 'node:readline';
-import { createStderrErrorHook, LogRecord, redactUri, validateWireDict, decodeRecord, type Handler } from '@logq/core';
+import { LogRecord, type Handler } from '@logq/core';
+import { createStderrErrorHook, redactUri, validateWireDict, decodeRecord } from '@logq/core/transport';
 import { openHandler } from './transports.js';
 
 /** What `logq send` does. */

@@ -1,4 +1,5 @@
-import { encodeRecord, redactUri, createStderrErrorHook, type LogRecord, type SubscriberBase } from '@logq/core';
+import { type LogRecord, type SubscriberBase } from '@logq/core';
+import { encodeRecord, redactUri, createStderrErrorHook } from '@logq/core/transport';
 import { formatRecordLine, formatSummaryTable, RecordCounter } from './format.js';
 import { Backoff } from './retry.js';
 import { openSubscriber } from './transports.js';

@@ -1,4 +1,5 @@
-import { encodeRecord, type LogRecord } from '@logq/core';
+import { type LogRecord } from '@logq/core';
+import { encodeRecord } from '@logq/core/transport';
 import { RedisSubscriber } from '@logq/redis';
 import { freePort, useRedis, type UsedService } from '@logq/services';
 import { runLogq, STACK_LINE } from './helpers.js';

@@ -58,6 +58,3 @@ export { ClosedError, LogqError, RecordDecodeError, TransportNotFoundError } fro
 export { RecordsDroppedError } from './drop-report.js';
 export { RecordTooLargeError } from './queue-handler.js';
 export { FormatError } from './pyformat/index.js';
-
-// TEMPORARY: removed once transports import @logq/core/transport
-export * from './transport.js';

@@ -5,7 +5,7 @@
  * crash, every frame counted (and moved aside in queue mode), the valid record
  * delivered. A failing run replays from its seed.
  */
-import { decodeRecord } from '@logq/core';
+import { decodeRecord } from '@logq/core/transport';
 import { garbageFrames, numberedRecord } from '@logq/core/testing';
 import { Binary, type Document } from 'mongodb';
 import { MongoHandler, type MongoHandlerOptions, MongoSubscriber, type MongoSubscriberOptions } from '../src/index.js';

@@ -5,7 +5,8 @@
  * with their defaults: the same `mongodb://host:port/<database>` URI, Logbook's
  * queue `logging`, and no logq option at all.
  */
-import { Level, LogRecord, Logger, TestHandler, createHandler, createSubscriber, kw, parseIsoTime } from '@logq/core';
+import { Level, LogRecord, Logger, TestHandler, createHandler, createSubscriber, kw } from '@logq/core';
+import { parseIsoTime } from '@logq/core/transport';
 import { sampleRecord } from '@logq/core/testing';
 import { PY_MQ_HANDLER, jsonLines, receiveWithLogbook, runPython } from '@logq/services';
 import { assertLogbookReceived } from '@logq/services/logbook-assert';

@@ -8,7 +8,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import { decodeRecord } from '@logq/core';
+import { decodeRecord } from '@logq/core/transport';
 import { MultiProcessingSubscriber, type RecordsMessage } from '../src/index.js';
 import { garbageVariants } from './garbage-variants.js';
 import { fixtures } from './helpers.js';

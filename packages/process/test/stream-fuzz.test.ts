@@ -4,7 +4,7 @@
  * A line cannot hold a newline (it ends the line), so newline bytes in a garbage frame are replaced.
  */
 import { connect } from 'node:net';
-import { decodeRecord } from '@logq/core';
+import { decodeRecord } from '@logq/core/transport';
 import { garbageFrames } from '@logq/core/testing';
 import { StreamChannelSubscriber } from '../src/index.js';
 

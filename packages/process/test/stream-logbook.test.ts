@@ -5,7 +5,8 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Level, type LogRecord, parseIsoTime } from '@logq/core';
+import { Level, type LogRecord } from '@logq/core';
+import { parseIsoTime } from '@logq/core/transport';
 import { jsonLines, runPython } from '@logq/services';
 import { StreamChannelSubscriber } from '../src/index.js';
 

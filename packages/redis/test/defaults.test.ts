@@ -1,4 +1,5 @@
-import { Level, LogRecord, createHandler, createSubscriber, encodeRecord } from '@logq/core';
+import { Level, LogRecord, createHandler, createSubscriber } from '@logq/core';
+import { encodeRecord } from '@logq/core/transport';
 import { numberedRecord, sampleRecord } from '@logq/core/testing';
 import { jsonLines, runPython } from '@logq/services';
 import { assertLogbookReceived } from '@logq/services/logbook-assert';

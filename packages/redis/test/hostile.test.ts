@@ -1,4 +1,4 @@
-import { encodeRecord } from '@logq/core';
+import { encodeRecord } from '@logq/core/transport';
 import { garbageFrames, numberedRecord } from '@logq/core/testing';
 import { runNodeSnippet } from '@logq/services';
 import { join } from 'node:path';

@@ -1,4 +1,5 @@
-import { Level, LogRecord, parseIsoTime } from '@logq/core';
+import { Level, LogRecord } from '@logq/core';
+import { parseIsoTime } from '@logq/core/transport';
 import { sampleRecord } from '@logq/core/testing';
 import { runPython } from '@logq/services';
 import { RedisQueueHandler, RedisSubscriber } from '../src/index.js';

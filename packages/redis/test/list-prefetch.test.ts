@@ -1,4 +1,4 @@
-import { encodeRecord } from '@logq/core';
+import { encodeRecord } from '@logq/core/transport';
 import { numberedRecord } from '@logq/core/testing';
 import { RedisSubscriber } from '../src/index.js';
 import { freshKey, redisForThisFile, until } from './helpers.js';

@@ -1,4 +1,5 @@
-import { Level, LogRecord, Secret } from '@logq/core';
+import { Level, LogRecord } from '@logq/core';
+import { Secret } from '@logq/core/transport';
 import { numberedRecord } from '@logq/core/testing';
 import { type BrokerServer, startRedis } from '@logq/services';
 import { inspect } from 'node:util';
