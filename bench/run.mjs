@@ -38,7 +38,10 @@ if (existsSync(join(here, 'RESULTS.md'))) {
       .replace(/^<!-- (suite:|from the run of) .*? -->\n/gm, '')
       .replace(/\n*\*\(This section is from the run of [^\n]*\)\*\s*$/, '')
       .trim();
-    previous.set(name, `<!-- suite: ${name} -->\n<!-- from the run of ${from} -->\n${body}\n\n*(This section is from the run of ${from}: this run did not include the ${name} suite.)*`);
+    previous.set(
+      name,
+      `<!-- suite: ${name} -->\n<!-- from the run of ${from} -->\n${body}\n\n*(This section is from the run of ${from}: this run did not include the ${name} suite.)*`,
+    );
   }
 }
 const failed = [];
@@ -47,17 +50,24 @@ for (const name of suites) {
   rmSync(out, { force: true });
   console.log(`\n=== ${name} ===`);
   const started = Date.now();
-  const run = spawnSync(process.execPath, ['--import', 'tsx', '--expose-gc', join(here, 'suites', `${name}.bench.ts`)], {
-    stdio: 'inherit',
-    cwd: here,
-    timeout: 2_700_000, // ≥ 5 runs of ≥ 2 s per path; the garbage suite (1,000,000 frames) took 17 min on a loaded machine
-  });
+  const run = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', '--expose-gc', join(here, 'suites', `${name}.bench.ts`)],
+    {
+      stdio: 'inherit',
+      cwd: here,
+      timeout: 2_700_000, // ≥ 5 runs of ≥ 2 s per path; the garbage suite (1,000,000 frames) took 17 min on a loaded machine
+    },
+  );
   console.log(`(${name}: ${((Date.now() - started) / 1000).toFixed(0)} s)`);
   if (run.status !== 0 || !existsSync(out)) failed.push(name);
 }
 // This run's sections where a suite wrote one (a failed suite keeps its previous section), in suite order.
 const sections = order
-  .concat(readdirSync(join(here, 'results')).map((f) => f.replace(/\.md$/, '')), [...previous.keys()])
+  .concat(
+    readdirSync(join(here, 'results')).map((f) => f.replace(/\.md$/, '')),
+    [...previous.keys()],
+  )
   .filter((name, i, all) => all.indexOf(name) === i)
   .map((name) => {
     const file = join(here, 'results', `${name}.md`);
@@ -69,7 +79,9 @@ const header = `# Benchmark results
 
 Written by \`pnpm bench\` on ${new Date().toISOString().slice(0, 16).replace('T', ' ')} UTC, Node ${process.version},
 ${cpus().length} × ${cpus()[0]?.model ?? 'CPU'}${cpus()[0]?.speed ? ` @ ${cpus()[0].speed} MHz` : ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB; suites run: ${suites.join(', ')}.
-Load average (1 / 5 / 15 min) ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} at the start, ${loadavg().map((l) => l.toFixed(1)).join(' / ')} at the end:
+Load average (1 / 5 / 15 min) ${loadAtStart.map((l) => l.toFixed(1)).join(' / ')} at the start, ${loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' / ')} at the end:
 the machine is shared, so absolute numbers are noisy. Each figure is the median of ≥ 5 runs with the range
 (min–max) beside it and every run listed (suites still on the old method say so in their own text); each
 suite runs logq beside the raw client doing the same work in the same run, alternating: quote the ratios.

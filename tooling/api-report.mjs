@@ -21,10 +21,16 @@ function kindsOf(checker, symbol) {
   const target = symbol.flags & ts.SymbolFlags.Alias ? checker.getAliasedSymbol(symbol) : symbol;
   const f = target.flags;
   const kinds = [];
-  if (f & ts.SymbolFlags.Class) kinds.push(target.declarations?.some((d) => ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Abstract) ? 'abstract class' : 'class');
+  if (f & ts.SymbolFlags.Class)
+    kinds.push(
+      target.declarations?.some((d) => ts.getCombinedModifierFlags(d) & ts.ModifierFlags.Abstract)
+        ? 'abstract class'
+        : 'class',
+    );
   if (f & ts.SymbolFlags.Function) kinds.push('function');
   if (f & ts.SymbolFlags.Enum) kinds.push('enum');
-  if (f & ts.SymbolFlags.Variable) kinds.push(target.declarations?.some((d) => ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const) ? 'const' : 'let');
+  if (f & ts.SymbolFlags.Variable)
+    kinds.push(target.declarations?.some((d) => ts.getCombinedNodeFlags(d) & ts.NodeFlags.Const) ? 'const' : 'let');
   if (f & ts.SymbolFlags.Interface && !(f & ts.SymbolFlags.Class)) kinds.push('interface');
   if (f & ts.SymbolFlags.TypeAlias) kinds.push('type');
   if (f & (ts.SymbolFlags.ValueModule | ts.SymbolFlags.NamespaceModule) && kinds.length === 0) kinds.push('namespace');
@@ -47,8 +53,20 @@ function entries(dir, pkg) {
 function report(dir, pkg) {
   const list = entries(dir, pkg);
   const missing = list.filter((e) => !existsSync(e.file));
-  if (missing.length > 0) throw new Error(`${pkg.name}: no ${missing.map((e) => relative(root, e.file)).join(', ')} (build first: pnpm build)`);
-  const program = ts.createProgram(list.map((e) => e.file), { noEmit: true, skipLibCheck: true, module: ts.ModuleKind.NodeNext, moduleResolution: ts.ModuleResolutionKind.NodeNext, target: ts.ScriptTarget.ES2022 });
+  if (missing.length > 0)
+    throw new Error(
+      `${pkg.name}: no ${missing.map((e) => relative(root, e.file)).join(', ')} (build first: pnpm build)`,
+    );
+  const program = ts.createProgram(
+    list.map((e) => e.file),
+    {
+      noEmit: true,
+      skipLibCheck: true,
+      module: ts.ModuleKind.NodeNext,
+      moduleResolution: ts.ModuleResolutionKind.NodeNext,
+      target: ts.ScriptTarget.ES2022,
+    },
+  );
   const checker = program.getTypeChecker();
   const lines = [
     `# Public API of \`${pkg.name}\``,
@@ -60,7 +78,9 @@ function report(dir, pkg) {
     const source = program.getSourceFile(file);
     const moduleSymbol = source && checker.getSymbolAtLocation(source);
     const exported = moduleSymbol ? checker.getExportsOfModule(moduleSymbol) : [];
-    const rows = exported.map((s) => [s.getName(), kindsOf(checker, s)]).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    const rows = exported
+      .map((s) => [s.getName(), kindsOf(checker, s)])
+      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
     lines.push('', `## \`${entry}\` (${rows.length} names)`, '', '| name | kind |', '|---|---|');
     for (const [name, kind] of rows) lines.push(`| \`${name}\` | ${kind} |`);
   }
@@ -92,13 +112,28 @@ for (const name of readdirSync(packagesDir).sort()) {
     console.log(`updated ${relative(root, file)}`);
   } else {
     failed++;
-    console.log(`FAIL api-report ${pkg.name}: the public API differs from ${relative(root, file)}${old === null ? ' (missing)' : ''}:`);
+    console.log(
+      `FAIL api-report ${pkg.name}: the public API differs from ${relative(root, file)}${old === null ? ' (missing)' : ''}:`,
+    );
     const tmp = mkdtempSync(join(tmpdir(), 'logq-api-'));
     writeFileSync(join(tmp, 'api.md'), text);
-    const diff = spawnSync('diff', ['-u', '--label', `${relative(root, file)} (checked in)`, '--label', `${relative(root, file)} (from the build)`, old === null ? '/dev/null' : file, join(tmp, 'api.md')], { encoding: 'utf8' });
+    const diff = spawnSync(
+      'diff',
+      [
+        '-u',
+        '--label',
+        `${relative(root, file)} (checked in)`,
+        '--label',
+        `${relative(root, file)} (from the build)`,
+        old === null ? '/dev/null' : file,
+        join(tmp, 'api.md'),
+      ],
+      { encoding: 'utf8' },
+    );
     console.log((diff.stdout || diff.stderr).replace(/^/gm, '    '));
     rmSync(tmp, { recursive: true, force: true });
   }
 }
-if (failed > 0) console.log('api-report: if the change is intended, run `pnpm api:update` and commit the api.md files with it');
+if (failed > 0)
+  console.log('api-report: if the change is intended, run `pnpm api:update` and commit the api.md files with it');
 process.exit(failed > 0 ? 1 : 0);

@@ -14,9 +14,18 @@ rmSync(join(cwd, 'dist'), { recursive: true, force: true });
 const run = (args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit', cwd });
 run(['-p', 'tsconfig.build.json', '--outDir', 'dist/esm']);
 run([
-  '-p', 'tsconfig.build.json', '--outDir', 'dist/cjs',
-  '--module', 'commonjs', '--moduleResolution', 'node10',
-  '--verbatimModuleSyntax', 'false', '--ignoreDeprecations', '5.0',
+  '-p',
+  'tsconfig.build.json',
+  '--outDir',
+  'dist/cjs',
+  '--module',
+  'commonjs',
+  '--moduleResolution',
+  'node10',
+  '--verbatimModuleSyntax',
+  'false',
+  '--ignoreDeprecations',
+  '5.0',
 ]);
 mkdirSync(join(cwd, 'dist/cjs'), { recursive: true });
 writeFileSync(join(cwd, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');

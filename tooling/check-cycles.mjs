@@ -6,17 +6,26 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, relative, resolve } from 'node:path';
 
 const root = resolve(dirname(new URL(import.meta.url).pathname), '..');
-const dirs = process.argv.slice(2).length > 0
-  ? process.argv.slice(2).map((d) => resolve(d))
-  : readdirSync(join(root, 'packages')).map((p) => join(root, 'packages', p, 'src')).filter((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory());
+const dirs =
+  process.argv.slice(2).length > 0
+    ? process.argv.slice(2).map((d) => resolve(d))
+    : readdirSync(join(root, 'packages'))
+        .map((p) => join(root, 'packages', p, 'src'))
+        .filter((d) => statSync(d, { throwIfNoEntry: false })?.isDirectory());
 
-const files = (dir) => readdirSync(dir, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : []));
+const files = (dir) =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory() ? files(join(dir, e.name)) : e.name.endsWith('.ts') ? [join(dir, e.name)] : [],
+  );
 const IMPORT = /(?:^|\n)\s*(?:import|export)\s[^;]*?from\s*'(\.{1,2}\/[^']+)'/g;
 const graph = new Map();
 for (const file of dirs.flatMap(files)) {
   const text = readFileSync(file, 'utf8');
   const targets = [...text.matchAll(IMPORT)].map((m) => resolve(dirname(file), m[1].replace(/\.js$/, '.ts')));
-  graph.set(file, targets.filter((t) => t.endsWith('.ts')));
+  graph.set(
+    file,
+    targets.filter((t) => t.endsWith('.ts')),
+  );
 }
 const cycles = new Set();
 const state = new Map(); // 1 visiting, 2 done
@@ -36,5 +45,9 @@ function visit(file) {
 }
 for (const file of graph.keys()) if (!state.has(file)) visit(file);
 for (const cycle of cycles) console.log(`cycle: ${cycle}`);
-console.log(cycles.size === 0 ? `check-cycles: no import cycle in ${graph.size} files` : `check-cycles: ${cycles.size} import cycle(s)`);
+console.log(
+  cycles.size === 0
+    ? `check-cycles: no import cycle in ${graph.size} files`
+    : `check-cycles: ${cycles.size} import cycle(s)`,
+);
 process.exit(cycles.size === 0 ? 0 : 1);

@@ -19,10 +19,15 @@ for (const [subpath, target] of Object.entries(pkg.exports ?? {})) {
     const cjs = require(specifier);
     const esmTarget = target.import?.default ?? target.import ?? target.default;
     const esm = await import(pathToFileURL(join(dir, esmTarget)).href);
-    const cjsNames = Object.keys(cjs).filter((k) => k !== 'default' && k !== '__esModule').sort();
-    const esmNames = Object.keys(esm).filter((k) => k !== 'default' && k !== 'module.exports').sort();
+    const cjsNames = Object.keys(cjs)
+      .filter((k) => k !== 'default' && k !== '__esModule')
+      .sort();
+    const esmNames = Object.keys(esm)
+      .filter((k) => k !== 'default' && k !== 'module.exports')
+      .sort();
     if (cjsNames.length === 0) throw new Error('require() gave no exports');
-    if (cjsNames.join() !== esmNames.join()) throw new Error(`CJS and ESM exports differ:\n  cjs: ${cjsNames}\n  esm: ${esmNames}`);
+    if (cjsNames.join() !== esmNames.join())
+      throw new Error(`CJS and ESM exports differ:\n  cjs: ${cjsNames}\n  esm: ${esmNames}`);
     console.log(`ok ${specifier}: ${cjsNames.length} exports through require and import`);
   } catch (error) {
     failed = true;

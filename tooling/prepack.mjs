@@ -12,6 +12,7 @@ const needed = [...new Set([...exportTargets(pkg), 'dist/cjs/package.json', 'LIC
 const missing = needed.filter((file) => !existsSync(join(dir, file)));
 if (missing.length > 0) {
   console.error(`prepack: refusing to pack ${pkg.name}: missing ${missing.join(', ')}`);
-  if (missing.some((file) => file.startsWith('dist/'))) console.error('prepack: build it first (`pnpm build` at the workspace root)');
+  if (missing.some((file) => file.startsWith('dist/')))
+    console.error('prepack: build it first (`pnpm build` at the workspace root)');
   process.exit(1);
 }

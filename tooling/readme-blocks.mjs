@@ -132,7 +132,10 @@ async function broker(kind) {
   if (!brokers.has(kind)) {
     services ??= await loadServices();
     const spec = BROKERS.find((b) => b.kind === kind);
-    brokers.set(kind, services[spec.start]().then((used) => (started.push(used), used)));
+    brokers.set(
+      kind,
+      services[spec.start]().then((used) => (started.push(used), used)),
+    );
   }
   return brokers.get(kind);
 }
@@ -156,8 +159,14 @@ async function rewrite(blocks) {
   if (tcpPorts.size > 0) {
     services ??= await loadServices();
     const free = await services.freePorts(tcpPorts.size);
-    [...tcpPorts.keys()].forEach((port, i) => tcpPorts.set(port, free[i]));
-    for (const b of blocks) b.code = b.code.replace(new RegExp(`(tcp://${LOOPBACK}):(\\d+)`, 'g'), (_, host, port) => `${host}:${tcpPorts.get(port)}`);
+    [...tcpPorts.keys()].forEach((port, i) => {
+      tcpPorts.set(port, free[i]);
+    });
+    for (const b of blocks)
+      b.code = b.code.replace(
+        new RegExp(`(tcp://${LOOPBACK}):(\\d+)`, 'g'),
+        (_, host, port) => `${host}:${tcpPorts.get(port)}`,
+      );
   }
 }
 
@@ -166,11 +175,22 @@ function typecheck(dir, blocks) {
   const files = blocks.filter((b) => b.kind !== 'not-node').map((b) => b.file);
   if (files.length === 0) return new Map();
   const options = {
-    target: 'ES2022', lib: ['ES2023', 'ESNext.Disposable'], module: 'NodeNext', moduleResolution: 'NodeNext',
-    strict: true, noEmit: true, skipLibCheck: true, types: ['node'], allowJs: true, checkJs: true,
+    target: 'ES2022',
+    lib: ['ES2023', 'ESNext.Disposable'],
+    module: 'NodeNext',
+    moduleResolution: 'NodeNext',
+    strict: true,
+    noEmit: true,
+    skipLibCheck: true,
+    types: ['node'],
+    allowJs: true,
+    checkJs: true,
   };
   writeFileSync(join(dir, 'tsconfig.json'), JSON.stringify({ compilerOptions: options, files }, null, 2));
-  const out = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], { cwd: dir, encoding: 'utf8' });
+  const out = spawnSync(process.execPath, [tsc, '-p', 'tsconfig.json', '--pretty', 'false'], {
+    cwd: dir,
+    encoding: 'utf8',
+  });
   const errors = new Map();
   for (const line of `${out.stdout}${out.stderr}`.split('\n')) {
     const m = /^([^(\s]+)\((\d+),(\d+)\): (error .*)$/.exec(line);
@@ -179,7 +199,8 @@ function typecheck(dir, blocks) {
     list.push({ line: Number(m[2]), text: m[4] });
     errors.set(m[1], list);
   }
-  if (out.status !== 0 && errors.size === 0) errors.set('*', [{ line: 0, text: `tsc failed: ${out.stdout}${out.stderr}` }]);
+  if (out.status !== 0 && errors.size === 0)
+    errors.set('*', [{ line: 0, text: `tsc failed: ${out.stdout}${out.stderr}` }]);
   return errors;
 }
 
@@ -220,7 +241,8 @@ async function finish(run, ms) {
 async function waitForOutput(run, text, ms) {
   const deadline = Date.now() + ms;
   const output = () => run.stdout + run.stderr;
-  while (!output().includes(text) && run.exit === null && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+  while (!output().includes(text) && run.exit === null && Date.now() < deadline)
+    await new Promise((r) => setTimeout(r, 50));
   return output().includes(text);
 }
 
@@ -234,7 +256,14 @@ function report(block, problem, run) {
     return;
   }
   console.log(`FAIL  ${where} ${block.file} (${block.kind}): ${problem}`);
-  if (output) console.log(output.split('\n').slice(-25).map((l) => `      | ${l}`).join('\n'));
+  if (output)
+    console.log(
+      output
+        .split('\n')
+        .slice(-25)
+        .map((l) => `      | ${l}`)
+        .join('\n'),
+    );
 }
 
 async function runReadme(readme) {
@@ -254,7 +283,9 @@ async function runReadme(readme) {
   const errors = typecheck(dir, blocks);
   const typeProblem = (b) => {
     const list = [...(errors.get(b.file) ?? []), ...(errors.get('*') ?? [])];
-    return list.length === 0 ? null : `does not type-check:\n${list.map((e) => `      ${b.readme}:${b.firstCodeLine + e.line - 1}: ${e.text}`).join('\n')}`;
+    return list.length === 0
+      ? null
+      : `does not type-check:\n${list.map((e) => `      ${b.readme}:${b.firstCodeLine + e.line - 1}: ${e.text}`).join('\n')}`;
   };
   const servers = [];
   for (const b of blocks.filter((b) => b.kind === 'server')) {
@@ -298,13 +329,20 @@ async function runReadme(readme) {
   if (!keep) {
     rmSync(dir, { recursive: true, force: true });
     // The folders above it, when nothing else is in them.
-    for (const up of [dirname(dir), dirname(dirname(dir))]) if (readdirSync(up).length === 0) rmSync(up, { recursive: true });
+    for (const up of [dirname(dir), dirname(dirname(dir))])
+      if (readdirSync(up).length === 0) rmSync(up, { recursive: true });
   }
 }
 
-const readmes = process.argv.length > 2
-  ? process.argv.slice(2).map((p) => relative(root, join(process.cwd(), p)))
-  : ['README.md', ...readdirSync(join(root, 'packages')).map((p) => `packages/${p}/README.md`).filter((p) => existsSync(join(root, p)))];
+const readmes =
+  process.argv.length > 2
+    ? process.argv.slice(2).map((p) => relative(root, join(process.cwd(), p)))
+    : [
+        'README.md',
+        ...readdirSync(join(root, 'packages'))
+          .map((p) => `packages/${p}/README.md`)
+          .filter((p) => existsSync(join(root, p))),
+      ];
 let crashed = null;
 try {
   for (const readme of readmes) await runReadme(readme);
@@ -319,13 +357,21 @@ const failed = results.length - passed + (crashed ? 1 : 0);
 // Totals for tooling/test.mjs, in the form its jest reporter leaves them.
 if (process.env.LOGQ_TEST_RESULTS) {
   mkdirSync(process.env.LOGQ_TEST_RESULTS, { recursive: true });
-  writeFileSync(join(process.env.LOGQ_TEST_RESULTS, `readme-blocks-${process.pid}.json`), JSON.stringify({
-    package: 'readme-blocks', passed, failed, skipped: 0,
-    failures: [
-      ...results.filter((r) => !r.ok).map((r) => ({ file: r.where, test: r.file, error: `${r.problem}\n${r.tail}` })),
-      ...(crashed ? [{ file: 'tooling/readme-blocks.mjs', test: '(crashed)', error: String(crashed?.stack ?? crashed) }] : []),
-    ],
-  }));
+  writeFileSync(
+    join(process.env.LOGQ_TEST_RESULTS, `readme-blocks-${process.pid}.json`),
+    JSON.stringify({
+      package: 'readme-blocks',
+      passed,
+      failed,
+      skipped: 0,
+      failures: [
+        ...results.filter((r) => !r.ok).map((r) => ({ file: r.where, test: r.file, error: `${r.problem}\n${r.tail}` })),
+        ...(crashed
+          ? [{ file: 'tooling/readme-blocks.mjs', test: '(crashed)', error: String(crashed?.stack ?? crashed) }]
+          : []),
+      ],
+    }),
+  );
 }
 console.log(`readme-blocks: ${passed} passed, ${failed} failed (${basename(root)}: ${readmes.length} READMEs)`);
 process.exit(failed > 0 ? 1 : 0);

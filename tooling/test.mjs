@@ -13,12 +13,25 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const results = mkdtempSync(join(tmpdir(), 'logq-test-results-'));
-const args = ['turbo', 'run', 'build', 'typecheck', 'lint', 'test', '--concurrency=2', '--continue', ...process.argv.slice(2)];
+const args = [
+  'turbo',
+  'run',
+  'build',
+  'typecheck',
+  'lint',
+  'test',
+  '--concurrency=2',
+  '--continue',
+  ...process.argv.slice(2),
+];
 const run = spawnSync('pnpm', ['exec', ...args], {
   stdio: 'inherit',
   env: { ...process.env, LOGQ_TEST_RESULTS: results, TURBO_TELEMETRY_DISABLED: '1', DO_NOT_TRACK: '1' },
 });
-spawnSync(process.execPath, ['tooling/readme-blocks.mjs'], { stdio: 'inherit', env: { ...process.env, LOGQ_TEST_RESULTS: results } }); // README code blocks, run as shown after turbo built everything; totals join the jest runs
+spawnSync(process.execPath, ['tooling/readme-blocks.mjs'], {
+  stdio: 'inherit',
+  env: { ...process.env, LOGQ_TEST_RESULTS: results },
+}); // README code blocks, run as shown after turbo built everything; totals join the jest runs
 let passed = 0;
 let failed = 0;
 let skipped = 0;
@@ -34,16 +47,19 @@ for (const file of readdirSync(results)) {
 }
 rmSync(results, { recursive: true, force: true });
 
-// The API report and the release stages, after turbo has built every package.
+// Biome (format and lint), the API report and the release stages, after turbo has built every package.
 const stages = [
+  ['format and lint (Biome)', 'tooling/biome-check.mjs'],
   ['API report (packages/*/api.md)', 'tooling/api-report.mjs'],
   ['versioning (changesets)', 'tooling/release/check-versioning.mjs'],
-  ['pack and install (the user\'s path)', 'tooling/release/pack-install.mjs'],
+  ["pack and install (the user's path)", 'tooling/release/pack-install.mjs'],
 ];
 const stageResults = [];
 for (const [name, script] of stages) {
   console.log(`\n== ${name}: node ${script}`);
-  const stage = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '..', script)], { stdio: 'inherit' });
+  const stage = spawnSync(process.execPath, [join(dirname(fileURLToPath(import.meta.url)), '..', script)], {
+    stdio: 'inherit',
+  });
   stageResults.push({ name, ok: stage.status === 0 });
 }
 
@@ -53,7 +69,13 @@ if (packages.length === 0) {
   process.exit(code === 0 ? 1 : code);
 }
 // The failures again at the very end, where a CI log's tail is read first.
-for (const f of failures) console.log(`\nFAILED ${f.package}: ${f.file} › ${f.test}\n${f.error.split('\n').map((line) => `    ${line}`).join('\n')}`);
+for (const f of failures)
+  console.log(
+    `\nFAILED ${f.package}: ${f.file} › ${f.test}\n${f.error
+      .split('\n')
+      .map((line) => `    ${line}`)
+      .join('\n')}`,
+  );
 console.log(`\njest runs: ${packages.sort().join(', ')}`);
 console.log(`tests: ${passed} passed, ${failed} failed, ${skipped} skipped`);
 console.log(`stages: ${stageResults.map((s) => `${s.name} ${s.ok ? 'ok' : 'FAILED'}`).join(', ')}`);

@@ -2,12 +2,24 @@
 // log call, each beside raw amqplib doing the same work with the same
 // ~540-byte JSON in the same run: publishing with confirms (what logq does:
 // flush() means the broker has it) and without.
-import { Handler, Logger, kw } from '@logq/core';
+import { type Handler, Logger, kw } from '@logq/core';
 import { MessageQueueHandler, MessageQueueSubscriber } from '@logq/amqp';
 import { useRabbitMQ } from '@logq/services';
 import { type Channel, type ChannelModel, connect } from 'amqplib';
 import { randomBytes } from 'node:crypto';
-import { RUNS, captureRecord, fmt, fmtRuns, fmtStats, machine, nsPerCall, sampleJson, spawnConsumer, stats, writeSection } from './lib.js';
+import {
+  RUNS,
+  captureRecord,
+  fmt,
+  fmtRuns,
+  fmtStats,
+  machine,
+  nsPerCall,
+  sampleJson,
+  spawnConsumer,
+  stats,
+  writeSection,
+} from './lib.js';
 
 /** Messages per end-to-end run: sized so that a run lasts ≥ 2 s on the reference machine (the shortest run is reported). */
 const N = Number(process.env.LOGQ_BENCH_AMQP_N ?? 20_000);
@@ -17,7 +29,13 @@ const YIELD_EVERY = 1000;
 /** Runs per path (≥ 5), after one untimed warm-up run of each; median and range reported. */
 const ROUNDS = Math.max(RUNS, Number(process.env.LOGQ_BENCH_AMQP_ROUNDS ?? RUNS));
 /** kombu's properties, as both producers send them. */
-const PROPERTIES = { contentType: 'application/json', contentEncoding: 'utf-8', headers: {}, deliveryMode: 2, priority: 0 };
+const PROPERTIES = {
+  contentType: 'application/json',
+  contentEncoding: 'utf-8',
+  headers: {},
+  deliveryMode: 2,
+  priority: 0,
+};
 
 type Path = 'raw-confirm' | 'raw-noconfirm' | 'logq';
 
@@ -82,9 +100,17 @@ interface Done {
   readonly cpuMicros: number;
 }
 
-function startConsumer(path: Path, url: string, queue: string, n: number): { ready: Promise<void>; done: Promise<Done> } {
+function startConsumer(
+  path: Path,
+  url: string,
+  queue: string,
+  n: number,
+): { ready: Promise<void>; done: Promise<Done> } {
   const consumer = spawnConsumer(import.meta.url, ['consume', path, url, queue, String(n)]);
-  const done = consumer.done.then(({ at, line }) => ({ at, cpuMicros: Number(/^done \d+ cpu ([\d.]+)$/.exec(line)![1]) }));
+  const done = consumer.done.then(({ at, line }) => ({
+    at,
+    cpuMicros: Number(/^done \d+ cpu ([\d.]+)$/.exec(line)![1]),
+  }));
   return { ready: consumer.ready, done };
 }
 
@@ -161,7 +187,11 @@ async function endToEnd(path: Path, url: string): Promise<Run> {
   await channel.deleteQueue(queue);
   await channel.deleteExchange(queue);
   await cleanup.close();
-  return { rate: N / ((done.at - start) / 1000), producerCpu: (used.user + used.system) / N, consumerCpu: done.cpuMicros };
+  return {
+    rate: N / ((done.at - start) / 1000),
+    producerCpu: (used.user + used.system) / N,
+    consumerCpu: done.cpuMicros,
+  };
 }
 
 /** Caller-side cost of one log call with the handler pushed (the pump runs after the loop). */
@@ -209,14 +239,20 @@ async function main(): Promise<void> {
       for (const path of round % 2 ? [...order].reverse() : order) {
         const run = await endToEnd(path, url);
         if (round > 0) results[path].push(run);
-        console.log(`round ${round} ${path}: ${fmt(run.rate)} records/s, CPU µs/record producer ${fmt(run.producerCpu, 1)} consumer ${fmt(run.consumerCpu, 1)}`);
+        console.log(
+          `round ${round} ${path}: ${fmt(run.rate)} records/s, CPU µs/record producer ${fmt(run.producerCpu, 1)} consumer ${fmt(run.consumerCpu, 1)}`,
+        );
       }
     }
     // Medians, never the best run; every run is listed below the tables.
     const rates = (path: Path) => stats(results[path].map((r) => r.rate));
     const med = (path: Path) => rates(path).median;
     const cpuOf = (path: Path, side: 'producerCpu' | 'consumerCpu') => stats(results[path].map((r) => r[side])).median;
-    const shortest = Math.min(...Object.values(results).flat().map((r) => N / r.rate));
+    const shortest = Math.min(
+      ...Object.values(results)
+        .flat()
+        .map((r) => N / r.rate),
+    );
     const rawCaller = await rawCallerCost(url);
     const logqCaller = await callerCost(url);
     const ratio = (a: number, b: number) => `${fmt((a / b) * 100)}%`;
@@ -242,7 +278,9 @@ delivered one record first) to the consumer having decoded the last record;
 each path ran ${ROUNDS} times after an untimed warm-up run, interleaved (order reversed every other round); records/s
 and CPU are medians, ratios are of medians (every run: ${(['raw-confirm', 'logq', 'raw-noconfirm'] as const)
         .map((p) => `${p} ${fmtRuns(rates(p))}`)
-        .join('; ')}; the shortest run took ${fmt(shortest, 1)} s). Both producers yield to the event loop every ${fmt(YIELD_EVERY)} records. Caller cost (not yet on the ≥ 2 s harness): mean wall time
+        .join(
+          '; ',
+        )}; the shortest run took ${fmt(shortest, 1)} s). Both producers yield to the event loop every ${fmt(YIELD_EVERY)} records. Caller cost (not yet on the ≥ 2 s harness): mean wall time
 of ${fmt(N)} calls; logq's includes building the Logbook record, the network work happens later in its pump.
 Machine at the start: ${before}; at the end: ${machine().replace(/^.*load average/, 'load average')}.`,
     );

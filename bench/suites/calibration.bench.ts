@@ -1,6 +1,19 @@
 // Calibration: what this machine does with the record in-process, without logq or a broker,
 // so that runs on different machines (and loads) can be compared. Runs first in `pnpm bench`.
-import { RUNS, RUN_MS, fmt, fmtRuns, fmtStats, interleave, machine, sampleJson, stats, timeCalls, writeSection, type CallRun } from './lib.js';
+import {
+  RUNS,
+  RUN_MS,
+  fmt,
+  fmtRuns,
+  fmtStats,
+  interleave,
+  machine,
+  sampleJson,
+  stats,
+  timeCalls,
+  writeSection,
+  type CallRun,
+} from './lib.js';
 
 const text = sampleJson(1);
 const dict = JSON.parse(text) as Record<string, unknown>;

@@ -4,7 +4,23 @@ import { QueueHandler, decodeRecord, encodeRecord, type OverflowPolicy } from '@
 import { MemoryBroker, MemorySubscriber } from '@logq/core/testing';
 import { once } from 'node:events';
 import pino from 'pino';
-import { RUNS, RUN_MS, sampleJson, fmt, fmtRuns, fmtStats, interleave, machine, stats, timeCalls, writeSection, yieldToLoop, type CallRun, type Path, type Stats } from './lib.js';
+import {
+  RUNS,
+  RUN_MS,
+  sampleJson,
+  fmt,
+  fmtRuns,
+  fmtStats,
+  interleave,
+  machine,
+  stats,
+  timeCalls,
+  writeSection,
+  yieldToLoop,
+  type CallRun,
+  type Path,
+  type Stats,
+} from './lib.js';
 
 class CountingHandler extends Handler {
   count = 0;
@@ -73,20 +89,35 @@ const pinoAsync = pino({ base: { pid: process.pid } }, asyncDest);
 const pinoTransportStream = pino.transport({ target: 'pino/file', options: { destination: '/dev/null' } });
 await once(pinoTransportStream, 'ready');
 const pinoTransport = pino({ base: { pid: process.pid } }, pinoTransportStream);
-const pinoCall = (p: pino.Logger) => (i: number): void => p.info({ args: [i, 12.5] }, 'request %d handled in %d ms');
+const pinoCall =
+  (p: pino.Logger) =>
+  (i: number): void =>
+    p.info({ args: [i, 12.5] }, 'request %d handled in %d ms');
 
 const GOAL = 'logq: Logger → transport handler (QueueHandler, in-memory send)';
 const PINO_TRANSPORT = 'pino.transport (pino/file → /dev/null, worker thread)';
 const rows: Row[] = [
   { name: 'logq: Logger → NullHandler (blackhole)', call: logCall, enter: push(new NullHandler()) },
   { name: 'logq: Logger → record → Handler.emit', call: logCall, enter: push(sink) },
-  { name: 'logq: Logger → wire JSON encode (the encoding a transport does per call)', call: logCall, enter: push(encoding) },
+  {
+    name: 'logq: Logger → wire JSON encode (the encoding a transport does per call)',
+    call: logCall,
+    enter: push(encoding),
+  },
   { name: GOAL, call: logCall, enter: push(transport), yields: true },
   { name: 'logq: Logger → ThreadedWrapperHandler (caller side)', call: logCall, enter: push(twh), yields: true },
-  ...down.map(({ overflow, handler }) => ({ name: `logq: Logger → QueueHandler, broker down, buffer full, ${overflow}`, call: logCall, enter: push(handler) })),
+  ...down.map(({ overflow, handler }) => ({
+    name: `logq: Logger → QueueHandler, broker down, buffer full, ${overflow}`,
+    call: logCall,
+    enter: push(handler),
+  })),
   { name: 'pino → /dev/null (sync destination)', call: pinoCall(pinoSync) },
   { name: 'pino → /dev/null (async destination, 4 KiB buffer, not yielding)', call: pinoCall(pinoAsync) },
-  { name: 'pino → /dev/null (async destination, 4 KiB buffer, yielding every 1,000 calls)', call: pinoCall(pinoAsync), yields: true },
+  {
+    name: 'pino → /dev/null (async destination, 4 KiB buffer, yielding every 1,000 calls)',
+    call: pinoCall(pinoAsync),
+    yields: true,
+  },
   { name: PINO_TRANSPORT, call: pinoCall(pinoTransport), yields: true },
 ];
 
@@ -117,6 +148,7 @@ pinoTransportStream.end();
 
 // The subscriber side: what turning a received frame into a LogRecord costs, beside JSON.parse alone.
 const FRAMES = Array.from({ length: 20_000 }, (_, i) => sampleJson(i));
+// biome-ignore lint/correctness/noUnusedVariables: a sink, so that the engine cannot skip the decoding it measures
 let decodedLevels = 0;
 /** Per record over `ms` of CPU time: one pass over FRAMES per repetition. */
 async function perRecord(pass: () => Promise<void> | void, ms: number): Promise<CallRun> {
@@ -143,8 +175,18 @@ class LevelSum extends Handler {
   }
 }
 const decodeRows: { name: string; pass: () => Promise<void> | void }[] = [
-  { name: '`JSON.parse` of each frame (calibration: the floor)', pass: () => void FRAMES.forEach((f) => (decodedLevels += (JSON.parse(f) as { level: number }).level)) },
-  { name: '`decodeRecord` (parse, validate, `LogRecord.fromDict`)', pass: () => void FRAMES.forEach((f) => (decodedLevels += decodeRecord(f).level)) },
+  {
+    name: '`JSON.parse` of each frame (calibration: the floor)',
+    pass: () => {
+      for (const f of FRAMES) decodedLevels += (JSON.parse(f) as { level: number }).level;
+    },
+  },
+  {
+    name: '`decodeRecord` (parse, validate, `LogRecord.fromDict`)',
+    pass: () => {
+      for (const f of FRAMES) decodedLevels += decodeRecord(f).level;
+    },
+  },
   {
     name: '`subscriber.recv()` of records already received (MemorySubscriber)',
     pass: async () => {
@@ -175,7 +217,11 @@ const decodeRows: { name: string; pass: () => Promise<void> | void }[] = [
   },
 ];
 const decodeResults = await interleave(
-  decodeRows.map((row) => ({ name: row.name, run: () => perRecord(row.pass, RUN_MS), warmup: async () => void (await perRecord(row.pass, WARMUP_MS)) })),
+  decodeRows.map((row) => ({
+    name: row.name,
+    run: () => perRecord(row.pass, RUN_MS),
+    warmup: async () => void (await perRecord(row.pass, WARMUP_MS)),
+  })),
 );
 const decodeCpu = decodeRows.map((_, k) => stats(decodeResults[k]!.map((r) => r.cpuNs)));
 const decodeWall = decodeRows.map((_, k) => stats(decodeResults[k]!.map((r) => r.ns)));
@@ -225,7 +271,10 @@ O(1)).
 | per record (540-byte frame) | CPU ns: median (min–max) | vs \`JSON.parse\` (CPU medians) | wall ns: median (min–max) | every run (CPU ns) |
 |---|---:|---:|---:|---|
 ${decodeRows
-  .map((row, k) => `| ${row.name} | ${fmtStats(decodeCpu[k]!)} | ${fmt(decodeCpu[k]!.median / decodeCpu[0]!.median, 2)}× | ${fmtStats(decodeWall[k]!)} | ${fmtRuns(decodeCpu[k]!)} |`)
+  .map(
+    (row, k) =>
+      `| ${row.name} | ${fmtStats(decodeCpu[k]!)} | ${fmt(decodeCpu[k]!.median / decodeCpu[0]!.median, 2)}× | ${fmtStats(decodeWall[k]!)} | ${fmtRuns(decodeCpu[k]!)} |`,
+  )
   .join('\n')}
 
 Method: 20,000 different frames (the bench's ~540-byte record, its sequence number varying) per pass, passes repeated

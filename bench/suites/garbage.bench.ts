@@ -46,14 +46,17 @@ const rssEnd = process.memoryUsage().rss / 2 ** 20;
 await subscriber.close();
 const { received, malformed } = subscriber.stats;
 // Some garbage is a valid record by accident (e.g. a wrong type that the wire allows): delivered, not malformed.
-const byKind = [...kinds].sort((a, b) => b[1] - a[1]).map(([k, n]) => `${k} ${fmt(n)}`).join(', ');
+const byKind = [...kinds]
+  .sort((a, b) => b[1] - a[1])
+  .map(([k, n]) => `${k} ${fmt(n)}`)
+  .join(', ');
 writeSection(
   'garbage',
   `## Garbage frames into a subscriber (core decoder, in-memory transport)
 
 | frames received (garbage + valid) | MiB of frames | seconds | frames/s | CPU µs/frame | malformed (counted, skipped) | delivered (of which valid records sent: ${fmt(validSent)}) | peak RSS | RSS at start → end |
 |---:|---:|---:|---:|---:|---:|---:|---:|---:|
-| ${fmt(received)} | ${fmt(bytes / 2 ** 20)} | ${fmt(seconds, 1)} | ${fmt(COUNT / seconds)} | ${fmt(((cpu.user + cpu.system) / COUNT), 1)} | ${fmt(malformed)} | ${fmt(delivered)} | ${fmt(peak)} MiB | ${fmt(rssStart)} → ${fmt(rssEnd)} MiB |
+| ${fmt(received)} | ${fmt(bytes / 2 ** 20)} | ${fmt(seconds, 1)} | ${fmt(COUNT / seconds)} | ${fmt((cpu.user + cpu.system) / COUNT, 1)} | ${fmt(malformed)} | ${fmt(delivered)} | ${fmt(peak)} MiB | ${fmt(rssStart)} → ${fmt(rssEnd)} MiB |
 
 Method: \`garbageFrames({ seed: ${SEED}, count: ${fmt(COUNT)} })\` from \`@logq/core/testing\` (one frame in 5,000 is a
 10 MiB string, rejected before parsing by \`maxRecordBytes\`), published into a \`MemoryBroker\` in groups of

@@ -11,11 +11,29 @@ const here = dirname(fileURLToPath(import.meta.url));
 /** A ~540-byte Logbook record dict as JSON, the payload every suite sends. */
 export function sampleJson(seq = 0): string {
   return JSON.stringify({
-    channel: 'bench.service', level: 11, msg: 'request {0} handled in {1} ms', args: [seq, 12.5], kwargs: {},
-    extra: { request_id: 'c0ffee-1234', user: 'alice' }, message: `request ${seq} handled in 12.5 ms`,
-    time: '2026-11-25T16:23:26.073111Z', process: 4242, process_name: 'node', thread: 0, thread_name: 'MainThread',
-    greenlet: 0, func_name: null, filename: null, module: null, lineno: null, exception_name: null,
-    exception_message: null, formatted_exception: null, frame_correction: 0, heavy_initialized: true, information_pulled: true,
+    channel: 'bench.service',
+    level: 11,
+    msg: 'request {0} handled in {1} ms',
+    args: [seq, 12.5],
+    kwargs: {},
+    extra: { request_id: 'c0ffee-1234', user: 'alice' },
+    message: `request ${seq} handled in 12.5 ms`,
+    time: '2026-11-25T16:23:26.073111Z',
+    process: 4242,
+    process_name: 'node',
+    thread: 0,
+    thread_name: 'MainThread',
+    greenlet: 0,
+    func_name: null,
+    filename: null,
+    module: null,
+    lineno: null,
+    exception_name: null,
+    exception_message: null,
+    formatted_exception: null,
+    frame_correction: 0,
+    heavy_initialized: true,
+    information_pulled: true,
   });
 }
 
@@ -151,7 +169,9 @@ export function yieldToLoop(): Promise<void> {
 /** The machine: CPU model and count, memory, Node, and the load average now (the machine is shared). */
 export function machine(): string {
   const cpu = cpus();
-  const load = loadavg().map((l) => l.toFixed(1)).join(' / ');
+  const load = loadavg()
+    .map((l) => l.toFixed(1))
+    .join(' / ');
   return `${cpu.length} × ${cpu[0]?.model ?? 'CPU'}${cpu[0]?.speed ? ` @ ${cpu[0].speed} MHz` : ''}, ${(totalmem() / 2 ** 30).toFixed(0)} GiB, Node ${process.version}; load average ${load} (1 / 5 / 15 min)`;
 }
 
@@ -188,7 +208,10 @@ export interface ConsumerDone {
  * `import.meta.url`) with `args`, under the same node flags. The child prints
  * `ready` once it listens and one `done …` line at its end.
  */
-export function spawnConsumer(suiteUrl: string, args: readonly string[]): { ready: Promise<void>; done: Promise<ConsumerDone> } {
+export function spawnConsumer(
+  suiteUrl: string,
+  args: readonly string[],
+): { ready: Promise<void>; done: Promise<ConsumerDone> } {
   const child = spawn(process.execPath, [...process.execArgv, fileURLToPath(suiteUrl), ...args], {
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -203,7 +226,9 @@ export function spawnConsumer(suiteUrl: string, args: readonly string[]): { read
       const m = /^done .*$/m.exec(out);
       if (m && out.includes('\n', m.index)) resolve({ at, line: m[0] });
     });
-    child.once('exit', (code) => (code === 0 ? undefined : reject(new Error(`consumer ${args.join(' ')} exited with ${code}`))));
+    child.once('exit', (code) =>
+      code === 0 ? undefined : reject(new Error(`consumer ${args.join(' ')} exited with ${code}`)),
+    );
   });
   return { ready, done };
 }

@@ -9,7 +9,19 @@ import { MongoHandler, MongoSubscriber } from '@logq/mongo';
 import { useFerretDB } from '@logq/services';
 import { type Document, type IndexDescription, Long, MongoBulkWriteError, MongoClient, ObjectId } from 'mongodb';
 import { randomBytes } from 'node:crypto';
-import { RUNS, fmt, fmtRuns, fmtStats, machine, nsPerCall, sampleJson, spawnConsumer, stats, writeSection, type Stats } from './lib.js';
+import {
+  RUNS,
+  fmt,
+  fmtRuns,
+  fmtStats,
+  machine,
+  nsPerCall,
+  sampleJson,
+  spawnConsumer,
+  stats,
+  writeSection,
+  type Stats,
+} from './lib.js';
 
 const N = Number(process.env.LOGQ_BENCH_MONGO_N ?? 10_000);
 /** End to end is small: on FerretDB consuming N records costs about N²/prefetch document reads (every delete scans the collection). */
@@ -31,7 +43,11 @@ const INDEXES: IndexDescription[] = [
 ];
 
 /** The document the raw driver inserts: the same dict MongoHandler stores, with an _id and the timestamp Date. */
-const rawDocument = (i: number): Document => ({ _id: new ObjectId(), ...(JSON.parse(sampleJson(i)) as Record<string, unknown>), timestamp: new Date() });
+const rawDocument = (i: number): Document => ({
+  _id: new ObjectId(),
+  ...(JSON.parse(sampleJson(i)) as Record<string, unknown>),
+  timestamp: new Date(),
+});
 
 type Mode = 'queue' | 'broadcast';
 type Path = `raw-${Mode}` | `logq-${Mode}`;
@@ -64,7 +80,10 @@ async function rawQueueConsumer(url: string, collection: string, n: number): Pro
     const ids = docs.map((d) => d._id as ObjectId);
     const lost = new Set<number>();
     try {
-      await claims.insertMany(ids.map((_id) => ({ _id, by: 'raw', at: new Date() })), { ordered: false });
+      await claims.insertMany(
+        ids.map((_id) => ({ _id, by: 'raw', at: new Date() })),
+        { ordered: false },
+      );
     } catch (error) {
       if (!(error instanceof MongoBulkWriteError)) throw error;
       for (const e of Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]) lost.add(e.index);
@@ -124,7 +143,13 @@ async function rawBroadcastConsumer(url: string, collection: string, n: number):
 }
 
 function isLive(id: unknown): id is Long {
-  return id instanceof Long ? !id.isZero() : typeof id === 'number' ? id !== 0 : typeof id === 'bigint' ? id !== 0n : false;
+  return id instanceof Long
+    ? !id.isZero()
+    : typeof id === 'number'
+      ? id !== 0
+      : typeof id === 'bigint'
+        ? id !== 0n
+        : false;
 }
 
 async function logqConsumer(url: string, collection: string, mode: Mode, n: number): Promise<number> {
@@ -175,7 +200,9 @@ async function rawProduce(client: MongoClient, collection: string, n: number, in
 }
 
 /** The record every logq path sends: the same ~540-byte dict (sampleJson) as a LogRecord. */
-const records = Array.from({ length: Math.max(N, E2E_N) }, (_, i) => LogRecord.fromDict(JSON.parse(sampleJson(i)) as Record<string, unknown>));
+const records = Array.from({ length: Math.max(N, E2E_N) }, (_, i) =>
+  LogRecord.fromDict(JSON.parse(sampleJson(i)) as Record<string, unknown>),
+);
 
 async function rawInsert(client: MongoClient, kind: 'bare' | 'indexed' | 'inflight2'): Promise<number> {
   const collection = name(`raw_${kind}`);
@@ -219,7 +246,12 @@ async function endToEnd(client: MongoClient, url: string, path: Path): Promise<n
   const { at, line } = await consumer.done;
   if (line !== `done ${E2E_N}`) throw new Error(`${path}: consumer reported "${line}"`);
   const rate = E2E_N / ((at - start) / 1000);
-  for (const c of [collection, `${collection}.claims`]) await client.db().collection(c).drop().catch(() => undefined);
+  for (const c of [collection, `${collection}.claims`])
+    await client
+      .db()
+      .collection(c)
+      .drop()
+      .catch(() => undefined);
   return rate;
 }
 
@@ -258,10 +290,16 @@ async function main(): Promise<void> {
 
     // Caller side: the log call (record built, document built, buffered) beside
     // building the same document for a raw insertMany batch.
-    const handler = new MongoHandler('mongodb://127.0.0.1:1/none', { maxBuffer: 1_000_000, onError: () => undefined, clientOptions: { serverSelectionTimeoutMS: 60_000 } });
+    const handler = new MongoHandler('mongodb://127.0.0.1:1/none', {
+      maxBuffer: 1_000_000,
+      onError: () => undefined,
+      clientOptions: { serverSelectionTimeoutMS: 60_000 },
+    });
     const logger = new Logger('bench.service');
     const calls = 100_000;
-    const logqNs = handler.applicationBound(() => nsPerCall(calls, (i) => logger.info('request {0} handled in {1} ms', i, 12.5)));
+    const logqNs = handler.applicationBound(() =>
+      nsPerCall(calls, (i) => logger.info('request {0} handled in {1} ms', i, 12.5)),
+    );
     await handler.close({ timeoutMs: 0 });
     const sink: unknown[] = [];
     const rawNs = nsPerCall(calls, (i) => {

@@ -5,7 +5,21 @@ import { type ChildProcess, fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Logger, kw } from '@logq/core';
 import { MultiProcessingHandler, MultiProcessingSubscriber, isLogqMessage } from '@logq/process';
-import { RUNS, RUN_MS, fmt, fmtRuns, fmtStats, interleave, machine, sampleJson, stats, timeCalls, writeSection, yieldToLoop, type Stats } from './lib.js';
+import {
+  RUNS,
+  RUN_MS,
+  fmt,
+  fmtRuns,
+  fmtStats,
+  interleave,
+  machine,
+  sampleJson,
+  stats,
+  timeCalls,
+  writeSection,
+  yieldToLoop,
+  type Stats,
+} from './lib.js';
 
 /** Records per run: sized so that a run lasts ≥ 2 s on the reference machine (each run's duration is reported). */
 const TOTAL = Number(process.env.BENCH_TOTAL ?? 500_000);
@@ -23,7 +37,8 @@ interface Control {
   readonly cpuUs?: number;
 }
 const isControl = (m: unknown): m is Control => typeof m === 'object' && m !== null && 'bench' in m;
-const sendControl = (message: Control) => new Promise<void>((resolve) => process.send!(message, undefined, undefined, () => resolve()));
+const sendControl = (message: Control) =>
+  new Promise<void>((resolve) => process.send!(message, undefined, undefined, () => resolve()));
 
 const log = new Logger('bench.service');
 const extra = { request_id: 'c0ffee-1234', user: 'alice' };
@@ -105,7 +120,10 @@ async function measureCost(): Promise<void> {
         }
       },
     },
-    { name: 'raw', run: async () => (await timeCalls((i) => void process.send!(sampleJson(i)), { between: yieldToLoop })).ns },
+    {
+      name: 'raw',
+      run: async () => (await timeCalls((i) => void process.send!(sampleJson(i)), { between: yieldToLoop })).ns,
+    },
   ]);
   await handler.close({ timeoutMs: 120_000 });
   if (handler.stats.dropped > 0) throw new Error(`the caller-cost handler dropped ${handler.stats.dropped} records`);
@@ -157,7 +175,9 @@ function endToEnd(mode: Mode, children: number, rounds: number): EndToEnd {
   let allRaw: () => void = () => undefined;
   let round = 0;
   const started = Array.from({ length: children }, () => {
-    const child = fork(self, ['produce', mode, String(per), String(rounds)], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    const child = fork(self, ['produce', mode, String(per), String(rounds)], {
+      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    });
     if (mode === 'logq') subscriber.queue.attach(child);
     else {
       child.on('message', (m) => {
@@ -189,7 +209,11 @@ function endToEnd(mode: Mode, children: number, rounds: number): EndToEnd {
       const used = process.cpuUsage(cpu);
       const done = await Promise.all(started.map((s) => s.control.next('done')));
       const childCpu = done.reduce((sum, m) => sum + (m.cpuUs ?? 0), 0);
-      return { rate: TOTAL / (elapsed / 1000), cpuPerRecord: (used.user + used.system + childCpu) / TOTAL, seconds: elapsed / 1000 };
+      return {
+        rate: TOTAL / (elapsed / 1000),
+        cpuPerRecord: (used.user + used.system + childCpu) / TOTAL,
+        seconds: elapsed / 1000,
+      };
     },
     close: () => subscriber.close(),
   };
@@ -229,8 +253,12 @@ async function main(): Promise<void> {
     const cpu = (rs: RoundResult[]): Stats => stats(rs.map((r) => r.cpuPerRecord));
     const r = rate(rawRuns!);
     const l = rate(logqRuns!);
-    console.log(`${children} children: raw ${fmtStats(r)}/s ${fmt(cpu(rawRuns!).median, 1)} µs CPU/record, logq ${fmtStats(l)}/s ${fmt(cpu(logqRuns!).median, 1)} µs CPU/record`);
-    rows.push(`| ${children} → 1 | ${fmtStats(r)} | ${fmtStats(l)} | ${fmt((l.median / r.median) * 100)}% | ${fmt(cpu(rawRuns!).median, 1)} | ${fmt(cpu(logqRuns!).median, 1)} |`);
+    console.log(
+      `${children} children: raw ${fmtStats(r)}/s ${fmt(cpu(rawRuns!).median, 1)} µs CPU/record, logq ${fmtStats(l)}/s ${fmt(cpu(logqRuns!).median, 1)} µs CPU/record`,
+    );
+    rows.push(
+      `| ${children} → 1 | ${fmtStats(r)} | ${fmtStats(l)} | ${fmt((l.median / r.median) * 100)}% | ${fmt(cpu(rawRuns!).median, 1)} | ${fmt(cpu(logqRuns!).median, 1)} |`,
+    );
     runs.push(`| ${children} → 1 | ${fmtRuns(r)} | ${fmtRuns(l)} |`);
     ratios.push(`${children}: ${fmt(l.median / r.median, 2)}×`);
   }

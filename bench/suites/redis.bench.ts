@@ -59,7 +59,13 @@ async function loadIoredis(): Promise<LogqBuild | null> {
   if (!existsSync(IOREDIS_ENTRY) || !existsSync(IOREDIS_CORE)) return null;
   const redis = (await import(pathToFileURL(IOREDIS_ENTRY).href)) as LogqBuild;
   const core = (await import(pathToFileURL(IOREDIS_CORE).href)) as LogqBuild;
-  return { Logger: core.Logger, kw: core.kw, RedisQueueHandler: redis.RedisQueueHandler, RedisSubscriber: redis.RedisSubscriber, RedisHandler: redis.RedisHandler };
+  return {
+    Logger: core.Logger,
+    kw: core.kw,
+    RedisQueueHandler: redis.RedisQueueHandler,
+    RedisSubscriber: redis.RedisSubscriber,
+    RedisHandler: redis.RedisHandler,
+  };
 }
 
 const newKey = (what: string) => `bench-${what}-${randomBytes(4).toString('hex')}`;
@@ -117,7 +123,9 @@ async function consume(impl: Impl, mode: Mode, url: string, key: string, n: numb
     await client.xGroupCreate(key, 'raw', '0', { MKSTREAM: true }).catch(() => undefined);
     ready();
     while (count < n) {
-      const reply = (await client.xReadGroup('raw', 'c1', { key, id: '>' }, { COUNT: POP, BLOCK: 1000 })) as { messages: { id: string; message: Record<string, string> }[] }[] | null;
+      const reply = (await client.xReadGroup('raw', 'c1', { key, id: '>' }, { COUNT: POP, BLOCK: 1000 })) as
+        | { messages: { id: string; message: Record<string, string> }[] }[]
+        | null;
       const entries = reply?.[0]?.messages ?? [];
       const ids: string[] = [];
       for (const { id, message } of entries) {
@@ -202,7 +210,13 @@ interface E2ERun {
   readonly seconds: number;
 }
 
-async function endToEnd(impl: Impl, mode: Mode, url: string, n: number, builds: Partial<Record<Impl, LogqBuild>>): Promise<E2ERun> {
+async function endToEnd(
+  impl: Impl,
+  mode: Mode,
+  url: string,
+  n: number,
+  builds: Partial<Record<Impl, LogqBuild>>,
+): Promise<E2ERun> {
   const key = newKey(`${impl}-${mode}`);
   const consumer = spawnConsumer(import.meta.url, ['consume', impl, mode, url, key, String(n)]);
   await consumer.ready;
@@ -213,7 +227,14 @@ async function endToEnd(impl: Impl, mode: Mode, url: string, n: number, builds: 
   } else {
     const build = builds[impl]!;
     // The raw producer's shapes: pipelines of PIPELINE records, RPUSHes of PUSH_CHUNK values.
-    const handler = new build.RedisQueueHandler(url, { key, mode, format: 'logq', maxBuffer: n * 2, batchSize: PIPELINE, pushChunk: PUSH_CHUNK });
+    const handler = new build.RedisQueueHandler(url, {
+      key,
+      mode,
+      format: 'logq',
+      maxBuffer: n * 2,
+      batchSize: PIPELINE,
+      pushChunk: PUSH_CHUNK,
+    });
     await logMany(build, handler, n);
     await handler.close({ timeoutMs: 120_000 });
   }
@@ -241,7 +262,15 @@ async function slimProducer(url: string, impl: Impl, builds: Partial<Record<Impl
       for (let j = 0; j < PIPELINE; j += PUSH_CHUNK) {
         const values: string[] = [];
         for (let k = 0; k < PUSH_CHUNK; k++) {
-          values.push(JSON.stringify({ message: 'request {0} handled in {1} ms', host, level: 'INFO', time: new Date().toISOString(), type: 'app' }));
+          values.push(
+            JSON.stringify({
+              message: 'request {0} handled in {1} ms',
+              host,
+              level: 'INFO',
+              time: new Date().toISOString(),
+              type: 'app',
+            }),
+          );
         }
         replies.push(client.rPush(key, values));
       }
@@ -252,7 +281,13 @@ async function slimProducer(url: string, impl: Impl, builds: Partial<Record<Impl
   } else {
     const build = builds[impl]!;
     const url_ = new URL(url);
-    const handler = new build.RedisHandler({ host: url_.hostname, port: Number(url_.port), key, extraFields: { type: 'app' }, maxBuffer: 10_000_000 });
+    const handler = new build.RedisHandler({
+      host: url_.hostname,
+      port: Number(url_.port),
+      key,
+      extraFields: { type: 'app' },
+      maxBuffer: 10_000_000,
+    });
     while (performance.now() - start < RUN_MS) {
       handler.applicationBound(() => {
         for (let k = 0; k < PIPELINE; k++) logOne(build, n + k);
@@ -272,10 +307,19 @@ async function slimProducer(url: string, impl: Impl, builds: Partial<Record<Impl
 }
 
 /** Caller-side cost of one log call with the handler pushed (flushed between timed chunks, so its buffer never fills). */
-async function callerCost(build: LogqBuild, make: () => { flush(): Promise<unknown>; close(o?: { timeoutMs?: number }): Promise<unknown>; applicationBound<R>(fn: () => R): R }): Promise<number> {
+async function callerCost(
+  build: LogqBuild,
+  make: () => {
+    flush(): Promise<unknown>;
+    close(o?: { timeoutMs?: number }): Promise<unknown>;
+    applicationBound<R>(fn: () => R): R;
+  },
+): Promise<number> {
   const handler = make();
   try {
-    const run = await timeCalls((i) => handler.applicationBound(() => logOne(build, i)), { between: () => handler.flush() });
+    const run = await timeCalls((i) => handler.applicationBound(() => logOne(build, i)), {
+      between: () => handler.flush(),
+    });
     return run.ns;
   } finally {
     await handler.close({ timeoutMs: 60_000 });
@@ -336,13 +380,17 @@ async function main(): Promise<void> {
         const s = stats(runs.map((r) => r.rate));
         const producerCpu = stats(runs.map((r) => r.producerCpu)).median;
         const consumerCpu = stats(runs.map((r) => r.consumerCpu)).median;
-        e2eRows.push(`| ${describeE2E(impl, mode)} | ${fmtStats(s)} | ${impl === 'raw' ? '1.00×' : `${fmt(s.median / raw.median, 2)}×`} | ${fmt(producerCpu, 1)} | ${fmt(consumerCpu, 1)} |`);
+        e2eRows.push(
+          `| ${describeE2E(impl, mode)} | ${fmtStats(s)} | ${impl === 'raw' ? '1.00×' : `${fmt(s.median / raw.median, 2)}×`} | ${fmt(producerCpu, 1)} | ${fmt(consumerCpu, 1)} |`,
+        );
         e2eRuns.push(`| ${impl} ${mode} | ${fmtRuns(s)} |`);
         if (impl !== 'raw') ratios.push(`${impl} ${mode}: ${fmt(s.median / raw.median, 2)}×`);
       });
     }
 
-    const slimRuns = await interleave(impls.map((impl) => ({ name: `slim-${impl}`, run: () => slimProducer(url, impl, builds) })));
+    const slimRuns = await interleave(
+      impls.map((impl) => ({ name: `slim-${impl}`, run: () => slimProducer(url, impl, builds) })),
+    );
     const slimRaw = stats(slimRuns[0]!);
     const slimRows = impls.map((impl, k) => {
       const s = stats(slimRuns[k]!);
@@ -366,31 +414,91 @@ async function main(): Promise<void> {
       const build = builds[impl]!;
       const label = impl === 'logq' ? 'logq (node-redis)' : 'logq (ioredis)';
       callerPaths.push(
-        { name: `${label}: \`log.info(...)\` → RedisQueueHandler (list)`, run: () => callerCost(build, () => new build.RedisQueueHandler(url, { key: newKey('caller'), format: 'logq' })) },
-        { name: `${label}: \`log.info(...)\` → RedisQueueHandler (stream)`, run: () => callerCost(build, () => new build.RedisQueueHandler(url, { key: newKey('caller'), mode: 'stream' })) },
-        { name: `${label}: \`log.info(...)\` → RedisHandler`, run: () => callerCost(build, () => new build.RedisHandler({ host: url_.hostname, port: Number(url_.port), key: newKey('caller') })) },
+        {
+          name: `${label}: \`log.info(...)\` → RedisQueueHandler (list)`,
+          run: () =>
+            callerCost(build, () => new build.RedisQueueHandler(url, { key: newKey('caller'), format: 'logq' })),
+        },
+        {
+          name: `${label}: \`log.info(...)\` → RedisQueueHandler (stream)`,
+          run: () =>
+            callerCost(build, () => new build.RedisQueueHandler(url, { key: newKey('caller'), mode: 'stream' })),
+        },
+        {
+          name: `${label}: \`log.info(...)\` → RedisHandler`,
+          run: () =>
+            callerCost(
+              build,
+              () => new build.RedisHandler({ host: url_.hostname, port: Number(url_.port), key: newKey('caller') }),
+            ),
+        },
       );
     }
     const callerRuns = await interleave(callerPaths);
-    const callerRows = callerPaths.map((p, k) => `| ${p.name} | ${fmtStats(stats(callerRuns[k]!))} | ${fmtRuns(stats(callerRuns[k]!))} |`);
+    const callerRows = callerPaths.map(
+      (p, k) => `| ${p.name} | ${fmtStats(stats(callerRuns[k]!))} | ${fmtRuns(stats(callerRuns[k]!))} |`,
+    );
 
     // Where a record's time goes outside the transport (same run, same machine load).
     const M = 1000;
-    const recs = Array.from({ length: M }, (_, i) => new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra }));
+    const recs = Array.from(
+      { length: M },
+      (_, i) =>
+        new LogRecord({
+          channel: 'bench.service',
+          level: Level.INFO,
+          msg: 'request {0} handled in {1} ms',
+          args: [i, 12.5],
+          extra,
+        }),
+    );
     const texts = recs.map((r) => JSON.stringify(r.toDict()));
     const sink: unknown[] = [];
     const keep = (v: unknown) => {
       sink[0] = v;
     };
     const outside = [
-      { name: 'logq: new LogRecord(...)', fn: (i: number) => keep(new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra })) },
-      { name: 'logq: encodeRecord(fresh record), what the handler sends (formats message and time)', fn: (i: number) => keep(encodeRecord(new LogRecord({ channel: 'bench.service', level: Level.INFO, msg: 'request {0} handled in {1} ms', args: [i, 12.5], extra }))) },
+      {
+        name: 'logq: new LogRecord(...)',
+        fn: (i: number) =>
+          keep(
+            new LogRecord({
+              channel: 'bench.service',
+              level: Level.INFO,
+              msg: 'request {0} handled in {1} ms',
+              args: [i, 12.5],
+              extra,
+            }),
+          ),
+      },
+      {
+        name: 'logq: encodeRecord(fresh record), what the handler sends (formats message and time)',
+        fn: (i: number) =>
+          keep(
+            encodeRecord(
+              new LogRecord({
+                channel: 'bench.service',
+                level: Level.INFO,
+                msg: 'request {0} handled in {1} ms',
+                args: [i, 12.5],
+                extra,
+              }),
+            ),
+          ),
+      },
       { name: 'raw: JSON.stringify of a dict literal', fn: (i: number) => keep(sampleJson(i)) },
-      { name: 'logq: decodeRecord (parse, validate, LogRecord.fromDict)', fn: (i: number) => keep(decodeRecord(texts[i % M]!)) },
+      {
+        name: 'logq: decodeRecord (parse, validate, LogRecord.fromDict)',
+        fn: (i: number) => keep(decodeRecord(texts[i % M]!)),
+      },
       { name: 'raw: JSON.parse', fn: (i: number) => keep(JSON.parse(texts[i % M]!)) },
     ];
-    const outsideRuns = await interleave(outside.map((o) => ({ name: o.name, run: async () => (await timeCalls(o.fn)).ns })));
-    const outsideRows = outside.map((o, k) => `| ${o.name} | ${fmtStats(stats(outsideRuns[k]!))} | ${fmtRuns(stats(outsideRuns[k]!))} |`);
+    const outsideRuns = await interleave(
+      outside.map((o) => ({ name: o.name, run: async () => (await timeCalls(o.fn)).ns })),
+    );
+    const outsideRows = outside.map(
+      (o, k) => `| ${o.name} | ${fmtStats(stats(outsideRuns[k]!))} | ${fmtRuns(stats(outsideRuns[k]!))} |`,
+    );
     void recs;
 
     const cleanup = await rawClient(url);
@@ -456,7 +564,9 @@ function describeE2E(impl: Impl, mode: Mode): string {
       : `raw node-redis: pipelined XADD → XREADGROUP COUNT ${POP} + XACK, JSON.parse`;
   }
   const label = impl === 'logq' ? '**logq (node-redis)**' : 'logq (ioredis, last build before node-redis)';
-  return mode === 'list' ? `${label} RedisQueueHandler → RedisSubscriber, list` : `${label} RedisQueueHandler → RedisSubscriber, stream (consumer group, acks)`;
+  return mode === 'list'
+    ? `${label} RedisQueueHandler → RedisSubscriber, list`
+    : `${label} RedisQueueHandler → RedisSubscriber, stream (consumer group, acks)`;
 }
 
 /**
@@ -469,7 +579,9 @@ async function profile(impl: Impl, mode: Mode, n: number): Promise<void> {
   const redis = await useRedis();
   try {
     const r = await endToEnd(impl, mode, redis.url, n, builds);
-    console.log(`${impl}-${mode}: ${fmt(r.rate)} records/s in ${r.seconds.toFixed(1)} s; producer ${fmt(r.producerCpu, 1)} µs CPU/record, consumer ${fmt(r.consumerCpu, 1)}`);
+    console.log(
+      `${impl}-${mode}: ${fmt(r.rate)} records/s in ${r.seconds.toFixed(1)} s; producer ${fmt(r.producerCpu, 1)} µs CPU/record, consumer ${fmt(r.consumerCpu, 1)}`,
+    );
   } finally {
     await redis.stop();
   }

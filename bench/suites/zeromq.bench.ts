@@ -5,7 +5,21 @@ import { Logger, kw } from '@logq/core';
 import { ZeroMQHandler, ZeroMQSubscriber } from '@logq/zeromq';
 import { freePort } from '@logq/services';
 import * as zmq from 'zeromq';
-import { RUNS, RUN_MS, captureRecord, fmt, fmtRuns, fmtStats, interleave, machine, sampleJson, spawnConsumer, stats, timeCalls, writeSection } from './lib.js';
+import {
+  RUNS,
+  RUN_MS,
+  captureRecord,
+  fmt,
+  fmtRuns,
+  fmtStats,
+  interleave,
+  machine,
+  sampleJson,
+  spawnConsumer,
+  stats,
+  timeCalls,
+  writeSection,
+} from './lib.js';
 
 /** Records per end-to-end run: sized so that a run lasts ≥ 2 s on the reference machine (the shortest run is reported). */
 const N = Number(process.env.BENCH_TOTAL ?? 200_000);
@@ -39,7 +53,10 @@ async function consume(path: Path, uri: string, n: number): Promise<void> {
     process.stdout.write(`done ${received} ${decoded} ${used.user + used.system}\n`);
   };
   if (path === 'raw-push' || path === 'raw-pub') {
-    const socket = path === 'raw-push' ? new zmq.Pull({ receiveHighWaterMark: HWM, linger: 0 }) : new zmq.Subscriber({ receiveHighWaterMark: HWM, linger: 0 });
+    const socket =
+      path === 'raw-push'
+        ? new zmq.Pull({ receiveHighWaterMark: HWM, linger: 0 })
+        : new zmq.Subscriber({ receiveHighWaterMark: HWM, linger: 0 });
     if (socket instanceof zmq.Subscriber) {
       socket.subscribe();
       socket.connect(uri);
@@ -76,7 +93,11 @@ async function consume(path: Path, uri: string, n: number): Promise<void> {
 
 // ---------------------------------------------------------------- producer side
 
-function startConsumer(path: Path, uri: string, n: number): { ready: Promise<void>; done: Promise<{ at: number; count: number; cpuUs: number }> } {
+function startConsumer(
+  path: Path,
+  uri: string,
+  n: number,
+): { ready: Promise<void>; done: Promise<{ at: number; count: number; cpuUs: number }> } {
   const consumer = spawnConsumer(import.meta.url, ['consume', path, uri, String(n)]);
   const done = consumer.done.then(({ at, line }) => {
     const [, count, , cpuUs] = line.split(' ');
@@ -147,7 +168,11 @@ async function endToEnd(path: Path): Promise<Run> {
   } else if (path === 'logq-push' || path === 'logq-push-multipart') {
     consumer = startConsumer(path, uri, N);
     await consumer.ready;
-    const handler = new ZeroMQHandler(uri, { multi: true, multipart: path === 'logq-push-multipart', maxBuffer: N * 2 });
+    const handler = new ZeroMQHandler(uri, {
+      multi: true,
+      multipart: path === 'logq-push-multipart',
+      maxBuffer: N * 2,
+    });
     await handler.open();
     start = performance.now();
     cpu = process.cpuUsage();
@@ -178,7 +203,13 @@ async function endToEnd(path: Path): Promise<Run> {
   const { at, count, cpuUs } = await consumer.done;
   const used = process.cpuUsage(cpu);
   const end = count < N ? at - IDLE_MS : at;
-  return { seconds: (end - start) / 1000, rate: count / ((end - start) / 1000), lost: N - count, producerUs: (used.user + used.system) / N, consumerUs: cpuUs / Math.max(1, count) };
+  return {
+    seconds: (end - start) / 1000,
+    rate: count / ((end - start) / 1000),
+    lost: N - count,
+    producerUs: (used.user + used.system) / N,
+    consumerUs: cpuUs / Math.max(1, count),
+  };
 }
 
 /** The caller's cost of a log call into a ZeroMQHandler whose peer (a PULL socket here) takes every record. */
@@ -269,8 +300,8 @@ async function main(): Promise<void> {
 | path | records/s: median (min–max) | vs raw (medians) | CPU µs/record: producer | consumer |
 |---|---:|---:|---:|---:|
 ${row('raw-push', 'raw zeromq: PUSH → PULL, one JSON frame per send, JSON.parse', 'raw-push')}
-${row('logq-push', 'logq ZeroMQHandler → ZeroMQSubscriber, \`multi: true\` (PUSH/PULL)', 'raw-push')}
-${row('logq-push-multipart', 'logq, \`multi: true, multipart: true\` (each batch one multipart message)', 'raw-push')}
+${row('logq-push', 'logq ZeroMQHandler → ZeroMQSubscriber, `multi: true` (PUSH/PULL)', 'raw-push')}
+${row('logq-push-multipart', 'logq, `multi: true, multipart: true` (each batch one multipart message)', 'raw-push')}
 ${row('raw-pub', 'raw zeromq: XPUB (noDrop) → SUB, one JSON frame per send, JSON.parse', 'raw-pub')}
 ${row('logq-pub', 'logq ZeroMQHandler → ZeroMQSubscriber, PUB/SUB (noDrop)', 'raw-pub')}
 

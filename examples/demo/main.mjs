@@ -18,8 +18,13 @@ const useColour = Boolean(process.stdout.isTTY || (process.env.FORCE_COLOR && pr
 /** Writes each record as one coloured line on stdout. */
 class ColourConsoleHandler extends Handler {
   static colours = {
-    [Level.CRITICAL]: '\x1b[1;37;41m', [Level.ERROR]: '\x1b[1;31m', [Level.WARNING]: '\x1b[33m',
-    [Level.NOTICE]: '\x1b[1;36m', [Level.INFO]: '\x1b[32m', [Level.DEBUG]: '\x1b[34m', [Level.TRACE]: '\x1b[2m',
+    [Level.CRITICAL]: '\x1b[1;37;41m',
+    [Level.ERROR]: '\x1b[1;31m',
+    [Level.WARNING]: '\x1b[33m',
+    [Level.NOTICE]: '\x1b[1;36m',
+    [Level.INFO]: '\x1b[32m',
+    [Level.DEBUG]: '\x1b[34m',
+    [Level.TRACE]: '\x1b[2m',
   };
 
   emit(record) {
@@ -28,7 +33,8 @@ class ColourConsoleHandler extends Handler {
     const level = paint(ColourConsoleHandler.colours[record.level], record.levelName.padEnd(8));
     const where = `${record.channel}[${record.process}${record.thread ? `/${record.thread}` : ''}]`;
     let line = `${paint('\x1b[2m', time)} ${level} ${where.padEnd(22)} ${record.message}`;
-    if (record.exceptionName) line += `\n${' '.repeat(13)}${paint('\x1b[2m', `└ ${record.exceptionName}: ${record.exceptionMessage}`)}`;
+    if (record.exceptionName)
+      line += `\n${' '.repeat(13)}${paint('\x1b[2m', `└ ${record.exceptionName}: ${record.exceptionMessage}`)}`;
     process.stdout.write(`${line}\n`);
   }
 }
@@ -74,13 +80,19 @@ const finished = plan.map((spec) => {
       worker.on('exit', (code) => resolve({ spec, code, failure: failure && `${failure.name}: ${failure.message}` }));
     });
   }
-  const child = subscriber.queue.attach(fork(workerScript, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] }));
+  const child = subscriber.queue.attach(
+    fork(workerScript, [JSON.stringify(spec)], { stdio: ['ignore', 'inherit', 'pipe', 'ipc'] }),
+  );
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (text) => (stderr += text));
   // 'disconnect' comes once every message in the pipe has been read; 'exit' can come before.
   const exited = new Promise((resolve) => child.on('exit', (code) => resolve(code)));
   const drained = new Promise((resolve) => (child.connected ? child.on('disconnect', resolve) : resolve()));
-  return Promise.all([exited, drained]).then(([code]) => ({ spec, code, failure: /^\w*Error: .*$/m.exec(stderr)?.[0] ?? null }));
+  return Promise.all([exited, drained]).then(([code]) => ({
+    spec,
+    code,
+    failure: /^\w*Error: .*$/m.exec(stderr)?.[0] ?? null,
+  }));
 });
 
 for (const { spec, code, failure } of await Promise.all(finished)) {
@@ -104,7 +116,9 @@ let total = 0;
 for (const [channel, row] of [...summary.counts].sort(([a], [b]) => a.localeCompare(b))) {
   const sum = [...row.values()].reduce((a, b) => a + b, 0);
   total += sum;
-  lines.push([channel.padEnd(14), ...levels.map((l) => String(row.get(l) ?? 0).padStart(8)), String(sum).padStart(8)].join(' '));
+  lines.push(
+    [channel.padEnd(14), ...levels.map((l) => String(row.get(l) ?? 0).padStart(8)), String(sum).padStart(8)].join(' '),
+  );
 }
 process.stdout.write(
   `\nSummary: ${total} records from ${plan.length} workers and the parent in ${((Date.now() - started) / 1000).toFixed(1)} s\n` +

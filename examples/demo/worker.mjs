@@ -13,7 +13,7 @@ const log = new Logger(`demo.${name}`);
 
 // A small seeded generator, so that every run does the same work.
 let state = seed;
-const random = () => ((state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31);
+const random = () => (state = (state * 1_103_515_245 + 12_345) % 2 ** 31) / 2 ** 31;
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 
 log.notice('{} started ({}, pid {})', name, isMainThread ? 'process' : 'worker thread', process.pid);

@@ -12,10 +12,19 @@ function failuresOf(results) {
   const failures = [];
   for (const suite of results.testResults) {
     const file = suite.testFilePath.slice(process.cwd().length + 1);
-    if (suite.testExecError) failures.push({ file, test: '(suite failed to run)', error: plain(suite.testExecError.message).split('\n').slice(0, 12).join('\n') });
+    if (suite.testExecError)
+      failures.push({
+        file,
+        test: '(suite failed to run)',
+        error: plain(suite.testExecError.message).split('\n').slice(0, 12).join('\n'),
+      });
     for (const test of suite.testResults) {
       if (test.status !== 'failed') continue;
-      failures.push({ file, test: test.fullName, error: plain(test.failureMessages.join('\n')).split('\n').slice(0, 12).join('\n') });
+      failures.push({
+        file,
+        test: test.fullName,
+        error: plain(test.failureMessages.join('\n')).split('\n').slice(0, 12).join('\n'),
+      });
     }
   }
   return failures;

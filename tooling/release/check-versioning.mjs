@@ -8,7 +8,17 @@
 //    and no release of a private package.
 // Exits non-zero with the reason on the first broken rule.
 import { execFileSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -22,11 +32,17 @@ const changesetBin = join(dirname(require.resolve('@changesets/cli/package.json'
 const CORE = '@logq/core';
 
 class CheckError extends Error {}
-const fail = (message) => { throw new CheckError(message); };
+const fail = (message) => {
+  throw new CheckError(message);
+};
 const major = (version) => Number(version.split('.')[0]);
 
 function changeset(cwd, args) {
-  return execFileSync(process.execPath, [changesetBin, ...args], { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  return execFileSync(process.execPath, [changesetBin, ...args], {
+    cwd,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
 }
 
 /** A temporary workspace holding the root files changesets reads and every package's package.json and CHANGELOG.md. */
@@ -71,7 +87,9 @@ function versions(dir) {
 function versionWith(name, releases, summary) {
   const dir = copyWorkspace();
   try {
-    const frontmatter = Object.entries(releases).map(([pkg, type]) => `'${pkg}': ${type}`).join('\n');
+    const frontmatter = Object.entries(releases)
+      .map(([pkg, type]) => `'${pkg}': ${type}`)
+      .join('\n');
     writeFileSync(join(dir, '.changeset', `${name}.md`), `---\n${frontmatter}\n---\n\n${summary}\n`);
     const before = snapshot(dir);
     const oldVersions = versions(dir);
@@ -87,20 +105,28 @@ function versionWith(name, releases, summary) {
 }
 
 function coreMinorOnly() {
-  const { oldVersions, newVersions, changed, after } = versionWith('core-minor', { [CORE]: 'minor' }, 'A new core feature.');
+  const { oldVersions, newVersions, changed, after } = versionWith(
+    'core-minor',
+    { [CORE]: 'minor' },
+    'A new core feature.',
+  );
   const oldCore = oldVersions.get(CORE);
   const newCore = newVersions.get(CORE);
   const [maj, min] = oldCore.split('.').map(Number);
-  if (newCore !== `${maj}.${min + 1}.0`) fail(`core minor: ${CORE} ${oldCore} → ${newCore}, expected ${maj}.${min + 1}.0`);
+  if (newCore !== `${maj}.${min + 1}.0`)
+    fail(`core minor: ${CORE} ${oldCore} → ${newCore}, expected ${maj}.${min + 1}.0`);
   for (const [name, version] of newVersions) {
     if (name === CORE) continue;
-    if (major(version) !== major(oldVersions.get(name))) fail(`core minor: ${name} gets a new major, ${oldVersions.get(name)} → ${version}`);
-    if (version !== oldVersions.get(name)) fail(`core minor: ${name} changes version, ${oldVersions.get(name)} → ${version}`);
+    if (major(version) !== major(oldVersions.get(name)))
+      fail(`core minor: ${name} gets a new major, ${oldVersions.get(name)} → ${version}`);
+    if (version !== oldVersions.get(name))
+      fail(`core minor: ${name} changes version, ${oldVersions.get(name)} → ${version}`);
   }
   const allowed = ['packages/core/CHANGELOG.md', 'packages/core/package.json'];
   const extra = changed.filter((file) => !allowed.includes(file));
   if (extra.length > 0) fail(`core minor: files other than core's changed: ${extra.join(', ')}`);
-  if (!after.get('packages/core/CHANGELOG.md')?.includes(`## ${newCore}`)) fail(`core minor: packages/core/CHANGELOG.md has no "## ${newCore}" entry`);
+  if (!after.get('packages/core/CHANGELOG.md')?.includes(`## ${newCore}`))
+    fail(`core minor: packages/core/CHANGELOG.md has no "## ${newCore}" entry`);
   return `a core-minor-only changeset: ${CORE} ${oldCore} → ${newCore}; every other package keeps its version (no transport major)`;
 }
 
@@ -109,23 +135,33 @@ function redisPatchOnly() {
   const { oldVersions, newVersions, changed, after } = versionWith('redis-patch', { [name]: 'patch' }, 'A redis fix.');
   const [maj, min, patch] = oldVersions.get(name).split('.').map(Number);
   const expected = `${maj}.${min}.${patch + 1}`;
-  if (newVersions.get(name) !== expected) fail(`redis patch: ${name} ${oldVersions.get(name)} → ${newVersions.get(name)}, expected ${expected}`);
+  if (newVersions.get(name) !== expected)
+    fail(`redis patch: ${name} ${oldVersions.get(name)} → ${newVersions.get(name)}, expected ${expected}`);
   for (const [other, version] of newVersions) {
-    if (other !== name && version !== oldVersions.get(other)) fail(`redis patch: ${other} changes version too, ${oldVersions.get(other)} → ${version}`);
+    if (other !== name && version !== oldVersions.get(other))
+      fail(`redis patch: ${other} changes version too, ${oldVersions.get(other)} → ${version}`);
   }
   const expectedFiles = ['packages/redis/CHANGELOG.md', 'packages/redis/package.json'];
-  if (changed.join() !== expectedFiles.join()) fail(`redis patch: changed files are [${changed.join(', ')}], expected [${expectedFiles.join(', ')}]`);
-  if (!after.get('packages/redis/CHANGELOG.md')?.includes(`## ${expected}`)) fail(`redis patch: packages/redis/CHANGELOG.md has no "## ${expected}" entry`);
+  if (changed.join() !== expectedFiles.join())
+    fail(`redis patch: changed files are [${changed.join(', ')}], expected [${expectedFiles.join(', ')}]`);
+  if (!after.get('packages/redis/CHANGELOG.md')?.includes(`## ${expected}`))
+    fail(`redis patch: packages/redis/CHANGELOG.md has no "## ${expected}" entry`);
   return `a redis-patch-only changeset: only @logq/redis changes (${oldVersions.get(name)} → ${expected}, its package.json and CHANGELOG.md)`;
 }
 
 async function pendingPlan() {
   const planned = await pendingReleases(root);
-  const privates = new Set(workspacePackages(root).filter((pkg) => pkg.manifest.private === true).map((pkg) => pkg.manifest.name));
+  const privates = new Set(
+    workspacePackages(root)
+      .filter((pkg) => pkg.manifest.private === true)
+      .map((pkg) => pkg.manifest.name),
+  );
   for (const r of planned) {
     if (privates.has(r.name)) fail(`pending changesets: private package ${r.name} would be versioned (${r.type})`);
     if (r.name !== CORE && (r.type === 'major' || major(r.oldVersion) !== major(r.newVersion))) {
-      fail(`pending changesets: ${r.name} would get a new major, ${r.oldVersion} → ${r.newVersion} (${r.type}); a transport major is a real break, decided in its own changeset`);
+      fail(
+        `pending changesets: ${r.name} would get a new major, ${r.oldVersion} → ${r.newVersion} (${r.type}); a transport major is a real break, decided in its own changeset`,
+      );
     }
   }
   return `the pending changesets plan ${planned.map((r) => `${r.name} ${r.oldVersion} → ${r.newVersion}`).join(', ') || 'nothing'}: no transport major, no private package`;
@@ -137,7 +173,8 @@ for (const check of [coreMinorOnly, redisPatchOnly, pendingPlan]) {
     console.log(`ok versioning: ${await check()}`);
   } catch (error) {
     failed = true;
-    const message = error instanceof CheckError ? error.message : `${check.name}: ${error.stderr || error.stack || error}`;
+    const message =
+      error instanceof CheckError ? error.message : `${check.name}: ${error.stderr || error.stack || error}`;
     console.error(`FAIL versioning: ${message}`);
   }
 }

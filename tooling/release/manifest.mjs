@@ -48,7 +48,11 @@ export function workspacePackages(root) {
   }
   return dirs
     .filter((dir) => existsSync(join(dir, 'package.json')))
-    .map((dir) => ({ dir, path: relative(root, dir), manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')) }));
+    .map((dir) => ({
+      dir,
+      path: relative(root, dir),
+      manifest: JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8')),
+    }));
 }
 
 /** The packages a release publishes: every workspace package that is not `private`. */

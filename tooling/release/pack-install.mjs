@@ -8,7 +8,17 @@
 // test-from-tarball.sh) when examples/transport-template exists. Prints one line per check; exits 1 when
 // any fails (the project is kept for inspection then).
 import { spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
@@ -24,7 +34,9 @@ const failures = [];
 
 // The user's environment: nothing from pnpm, turbo or the workspace's node options.
 const userEnv = Object.fromEntries(
-  Object.entries(process.env).filter(([key]) => !/^(npm_|pnpm_|PNPM_|TURBO_|NODE_OPTIONS$|NODE_PATH$|INIT_CWD$)/i.test(key)),
+  Object.entries(process.env).filter(
+    ([key]) => !/^(npm_|pnpm_|PNPM_|TURBO_|NODE_OPTIONS$|NODE_PATH$|INIT_CWD$)/i.test(key),
+  ),
 );
 const NPM_FLAGS = ['--prefer-offline', '--no-audit', '--no-fund', '--loglevel=error', '--no-update-notifier'];
 
@@ -83,7 +95,10 @@ try {
 if (packs.length > 0) {
   // 3. A fresh npm project outside the workspace, with the tarballs installed.
   if (!relative(root, app).startsWith('..')) throw new Error(`the user project ${app} is inside the workspace`);
-  writeFileSync(join(app, 'package.json'), `${JSON.stringify({ name: 'logq-user-app', version: '1.0.0', private: true }, null, 2)}\n`);
+  writeFileSync(
+    join(app, 'package.json'),
+    `${JSON.stringify({ name: 'logq-user-app', version: '1.0.0', private: true }, null, 2)}\n`,
+  );
   cpSync(fixtures, app, { recursive: true });
   const consumer = readFileSync(join(app, 'consumer.ts'), 'utf8');
   for (const name of ['consumer.mts', 'consumer.cts', 'consumer-bundler.ts']) writeFileSync(join(app, name), consumer);
@@ -103,19 +118,41 @@ if (packs.length > 0) {
         return null;
       }
     };
-    const manifests = packs.map((pack) => JSON.parse(readFileSync(join(dirname(pack.tarball), 'unpacked/package/package.json'), 'utf8')));
-    const optional = new Set(manifests.flatMap((m) => Object.keys(m.peerDependenciesMeta ?? {}).filter((name) => m.peerDependenciesMeta[name].optional)));
+    const manifests = packs.map((pack) =>
+      JSON.parse(readFileSync(join(dirname(pack.tarball), 'unpacked/package/package.json'), 'utf8')),
+    );
+    const optional = new Set(
+      manifests.flatMap((m) =>
+        Object.keys(m.peerDependenciesMeta ?? {}).filter((name) => m.peerDependenciesMeta[name].optional),
+      ),
+    );
     const peers = [...new Set(manifests.flatMap((m) => Object.keys(m.peerDependencies ?? {})))]
       .filter((name) => !name.startsWith('@logq/'))
-      .map((name) => `${name}@${versionOf(name) ?? (optional.has(name) ? '(optional, not installed)' : '(NOT INSTALLED)')}`);
+      .map(
+        (name) =>
+          `${name}@${versionOf(name) ?? (optional.has(name) ? '(optional, not installed)' : '(NOT INSTALLED)')}`,
+      );
     console.log(`    installed peers: ${peers.join(', ')}`);
 
     // 4. ESM and CJS scripts.
-    echoChecks(run('ESM script: import of every entry point, a real thing with each package', process.execPath, ['esm.mjs'], { cwd: app, timeoutMs: 90_000 }));
-    echoChecks(run('CJS script: require of every entry point, a real thing with each package', process.execPath, ['cjs.cjs'], { cwd: app, timeoutMs: 90_000 }));
+    echoChecks(
+      run('ESM script: import of every entry point, a real thing with each package', process.execPath, ['esm.mjs'], {
+        cwd: app,
+        timeoutMs: 90_000,
+      }),
+    );
+    echoChecks(
+      run('CJS script: require of every entry point, a real thing with each package', process.execPath, ['cjs.cjs'], {
+        cwd: app,
+        timeoutMs: 90_000,
+      }),
+    );
 
     // 5. TypeScript consumers.
-    typecheck('TypeScript, moduleResolution node16 (consumer.mts through import, consumer.cts through require)', 'tsconfig.node16.json');
+    typecheck(
+      'TypeScript, moduleResolution node16 (consumer.mts through import, consumer.cts through require)',
+      'tsconfig.node16.json',
+    );
     typecheck('TypeScript, moduleResolution bundler (consumer-bundler.ts)', 'tsconfig.bundler.json');
 
     // 6. Mixed ESM/CJS app: one core.
@@ -134,11 +171,17 @@ if (packs.length > 0) {
  */
 function typecheck(what, tsconfig) {
   const t0 = Date.now();
-  const result = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--pretty', 'false'], { cwd: app, env: userEnv, encoding: 'utf8', timeout: 120_000 });
+  const result = spawnSync(process.execPath, [tsc, '-p', tsconfig, '--pretty', 'false'], {
+    cwd: app,
+    env: userEnv,
+    encoding: 'utf8',
+    timeout: 120_000,
+  });
   const errors = `${result.stdout ?? ''}${result.stderr ?? ''}`.split('\n').filter((line) => /error TS\d+/.test(line));
   const theirs = errors.filter((line) => /^node_modules\//.test(line) && !/^node_modules\/@logq\//.test(line));
   const ours = errors.filter((line) => !theirs.includes(line));
-  if (result.status !== 0 && errors.length === 0) fail(what, `tsc exited with ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
+  if (result.status !== 0 && errors.length === 0)
+    fail(what, `tsc exited with ${result.status ?? result.signal}\n${result.stdout}${result.stderr}`);
   else if (ours.length > 0) fail(what, ours.join('\n'));
   else ok(`${what} (${seconds(Date.now() - t0)})`);
   for (const line of theirs) console.log(`    note, in a dependency's own types: ${line}`);
@@ -157,7 +200,10 @@ function testTemplate(packs) {
   const script = join(template, 'test-from-tarball.sh');
   const core = packs.find((pack) => pack.name === '@logq/core');
   if (!existsSync(script)) {
-    fail('transport template', `${relative(root, template)} exists but has no test-from-tarball.sh to test it from the tarballs`);
+    fail(
+      'transport template',
+      `${relative(root, template)} exists but has no test-from-tarball.sh to test it from the tarballs`,
+    );
     return;
   }
   if (!core) {
@@ -184,7 +230,10 @@ function testTemplate(packs) {
     echoChecks(output, /^(test-from-tarball: (?!kept)|ESM ok|CJS ok|# (tests|pass|fail) )/);
     const tarball = kept && existsSync(kept) ? readdirSync(kept).find((file) => file.endsWith('.tgz')) : undefined;
     if (!tarball || !existsSync(join(kept, 'template/node_modules'))) {
-      fail('transport template: npm test from its tarball', `test-from-tarball.sh left no tarball and template/node_modules in ${kept}`);
+      fail(
+        'transport template: npm test from its tarball',
+        `test-from-tarball.sh left no tarball and template/node_modules in ${kept}`,
+      );
       return;
     }
     const unpacked = join(kept, 'from-tarball');
@@ -195,7 +244,13 @@ function testTemplate(packs) {
       return;
     }
     symlinkSync(join(kept, 'template/node_modules'), join(unpacked, 'package/node_modules'), 'dir');
-    echoChecks(run(`transport template: npm test from its unpacked tarball (${tarball})`, 'npm', ['test'], { cwd: join(unpacked, 'package'), timeoutMs: 120_000 }), /^# (tests|pass|fail) /);
+    echoChecks(
+      run(`transport template: npm test from its unpacked tarball (${tarball})`, 'npm', ['test'], {
+        cwd: join(unpacked, 'package'),
+        timeoutMs: 120_000,
+      }),
+      /^# (tests|pass|fail) /,
+    );
   } finally {
     if (kept) rmSync(kept, { recursive: true, force: true });
   }
@@ -206,6 +261,8 @@ if (failures.length === 0) {
   rmSync(app, { recursive: true, force: true });
   console.log(`pack-install: all checks passed in ${seconds(Date.now() - started)}`);
 } else {
-  console.log(`pack-install: ${failures.length} check(s) FAILED in ${seconds(Date.now() - started)}; the user project is kept in ${app}`);
+  console.log(
+    `pack-install: ${failures.length} check(s) FAILED in ${seconds(Date.now() - started)}; the user project is kept in ${app}`,
+  );
 }
 process.exit(failures.length === 0 ? 0 : 1);

@@ -29,17 +29,25 @@ export function checkPacked({ root, pkg, dir }) {
   const files = new Set(walk(packageDir));
   const manifest = JSON.parse(readFileSync(join(packageDir, 'package.json'), 'utf8'));
   const text = JSON.stringify(manifest);
-  const expect = (ok, message) => { if (!ok) problems.push(message); };
+  const expect = (ok, message) => {
+    if (!ok) problems.push(message);
+  };
 
   expect(manifest.name === pkg.manifest.name, `name is ${manifest.name}`);
-  expect(manifest.version === pkg.manifest.version, `version ${manifest.version} is not the workspace's ${pkg.manifest.version}`);
+  expect(
+    manifest.version === pkg.manifest.version,
+    `version ${manifest.version} is not the workspace's ${pkg.manifest.version}`,
+  );
   expect(manifest.license === 'BSD-3-Clause', `license is ${manifest.license}`);
   expect(manifest.scripts === undefined, `the manifest carries scripts: ${JSON.stringify(manifest.scripts)}`);
   expect(manifest.devDependencies === undefined, 'the manifest carries devDependencies');
   expect(!text.includes(SOURCE_CONDITION), `the manifest mentions the workspace-only ${SOURCE_CONDITION} condition`);
   for (const bad of ['workspace:', 'catalog:', '../']) expect(!text.includes(bad), `the manifest contains "${bad}"`);
   expect(manifest.repository?.url?.startsWith('git+https://'), 'repository.url is missing');
-  expect(manifest.repository?.directory === pkg.path, `repository.directory is ${manifest.repository?.directory}, not ${pkg.path}`);
+  expect(
+    manifest.repository?.directory === pkg.path,
+    `repository.directory is ${manifest.repository?.directory}, not ${pkg.path}`,
+  );
   expect(typeof manifest.homepage === 'string' && manifest.homepage.startsWith('https://'), 'homepage is missing');
   expect(typeof manifest.bugs?.url === 'string', 'bugs.url is missing');
   expect(Array.isArray(manifest.keywords) && manifest.keywords.length > 0, 'keywords are missing');
@@ -52,12 +60,20 @@ export function checkPacked({ root, pkg, dir }) {
     expect(files.has(target), `the tarball lacks ${target}`);
   }
   if (files.has('LICENSE')) {
-    expect(readFileSync(join(packageDir, 'LICENSE'), 'utf8') === readFileSync(join(root, 'LICENSE'), 'utf8'), 'LICENSE differs from the repository LICENSE');
+    expect(
+      readFileSync(join(packageDir, 'LICENSE'), 'utf8') === readFileSync(join(root, 'LICENSE'), 'utf8'),
+      'LICENSE differs from the repository LICENSE',
+    );
   }
   if (files.has('CHANGELOG.md')) {
-    expect(readFileSync(join(packageDir, 'CHANGELOG.md'), 'utf8').startsWith(`# ${manifest.name}\n`), `CHANGELOG.md does not start with "# ${manifest.name}"`);
+    expect(
+      readFileSync(join(packageDir, 'CHANGELOG.md'), 'utf8').startsWith(`# ${manifest.name}\n`),
+      `CHANGELOG.md does not start with "# ${manifest.name}"`,
+    );
   }
-  const stray = [...files].filter((file) => /^(test|coverage|node_modules)\/|\.tsbuildinfo$|\.test\.[cm]?[jt]s$/.test(file));
+  const stray = [...files].filter((file) =>
+    /^(test|coverage|node_modules)\/|\.tsbuildinfo$|\.test\.[cm]?[jt]s$/.test(file),
+  );
   expect(stray.length === 0, `the tarball holds files for the workspace only: ${stray.slice(0, 5).join(', ')}`);
   return { manifest, files: [...files].sort(), problems };
 }
@@ -74,7 +90,11 @@ export function packPublic({ root, outDir }) {
     const dest = join(outDir, pkg.manifest.name.replace(/^@/, '').replace('/', '-'));
     mkdirSync(dest, { recursive: true });
     try {
-      execFileSync('pnpm', ['pack', '--pack-destination', dest], { cwd: pkg.dir, stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8' });
+      execFileSync('pnpm', ['pack', '--pack-destination', dest], {
+        cwd: pkg.dir,
+        stdio: ['ignore', 'pipe', 'pipe'],
+        encoding: 'utf8',
+      });
     } catch (error) {
       throw new Error(`pnpm pack failed in ${pkg.path}:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
     }
@@ -100,7 +120,9 @@ export function packPublic({ root, outDir }) {
 /** One line per packed package, for the dry run and the CI stage. */
 export function describePack(result) {
   const has = (prefix) => result.files.some((file) => file.startsWith(prefix));
-  const parts = ['dist/esm', 'dist/cjs', 'LICENSE', 'CHANGELOG.md', 'README.md'].map((part) => `${part} ${has(part) ? 'yes' : 'NO'}`);
+  const parts = ['dist/esm', 'dist/cjs', 'LICENSE', 'CHANGELOG.md', 'README.md'].map(
+    (part) => `${part} ${has(part) ? 'yes' : 'NO'}`,
+  );
   return `${`${result.name}@${result.version}`.padEnd(22)} ${String(result.files.length).padStart(4)} files ${(result.bytes / 1024).toFixed(1).padStart(7)} kB  ${parts.join(', ')}`;
 }
 

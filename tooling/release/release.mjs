@@ -36,11 +36,19 @@ function step(title, command, commandArgs) {
   }
 }
 
-console.log(dryRun ? 'release: DRY RUN, nothing will be published' : 'release: build, test, check the tarballs, then publish to the npm registry');
+console.log(
+  dryRun
+    ? 'release: DRY RUN, nothing will be published'
+    : 'release: build, test, check the tarballs, then publish to the npm registry',
+);
 const pending = await pendingReleases(root);
 if (!dryRun && pending.length > 0) {
-  console.error(`release: ${pending.length} package(s) have pending changesets (${pending.map((r) => r.name).join(', ')}).`);
-  console.error('release: run `pnpm changeset version`, review the new versions and CHANGELOGs, commit, then `pnpm release`.');
+  console.error(
+    `release: ${pending.length} package(s) have pending changesets (${pending.map((r) => r.name).join(', ')}).`,
+  );
+  console.error(
+    'release: run `pnpm changeset version`, review the new versions and CHANGELOGs, commit, then `pnpm release`.',
+  );
   process.exit(1);
 }
 
@@ -65,11 +73,17 @@ const problems = packs.flatMap((pack) => pack.problems);
 
 if (dryRun) {
   if (pending.length > 0) {
-    console.log('\npending changesets; `pnpm changeset version` would make these versions (then `pnpm release` publishes them):');
+    console.log(
+      '\npending changesets; `pnpm changeset version` would make these versions (then `pnpm release` publishes them):',
+    );
     for (const r of pending) console.log(`  ${r.name.padEnd(14)} ${r.oldVersion} → ${r.newVersion} (${r.type})`);
   }
   console.log(`\ntarballs in ${outDir}`);
-  console.log(problems.length === 0 ? 'release: dry run OK, nothing published' : `release: dry run found ${problems.length} problem(s), nothing published`);
+  console.log(
+    problems.length === 0
+      ? 'release: dry run OK, nothing published'
+      : `release: dry run found ${problems.length} problem(s), nothing published`,
+  );
   process.exit(problems.length === 0 ? 0 : 1);
 }
 

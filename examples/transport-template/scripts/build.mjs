@@ -12,6 +12,17 @@ const tsc = createRequire(import.meta.url).resolve('typescript/bin/tsc');
 const run = (args) => execFileSync(process.execPath, [tsc, ...args], { stdio: 'inherit', cwd: root });
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 run(['-p', 'tsconfig.json', '--outDir', 'dist/esm']);
-run(['-p', 'tsconfig.json', '--outDir', 'dist/cjs', '--module', 'commonjs', '--moduleResolution', 'node10', '--ignoreDeprecations', '5.0']);
+run([
+  '-p',
+  'tsconfig.json',
+  '--outDir',
+  'dist/cjs',
+  '--module',
+  'commonjs',
+  '--moduleResolution',
+  'node10',
+  '--ignoreDeprecations',
+  '5.0',
+]);
 mkdirSync(join(root, 'dist/cjs'), { recursive: true });
 writeFileSync(join(root, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');

@@ -116,7 +116,11 @@ export class FileSubscriber extends FrameSubscriber {
     }
     const { size } = await this.file.stat();
     if (size < this.readPosition) {
-      this.reportError(new FileTruncatedError(`${this.path} shrank to ${size} bytes (below ${this.readPosition}); reading it from the start`));
+      this.reportError(
+        new FileTruncatedError(
+          `${this.path} shrank to ${size} bytes (below ${this.readPosition}); reading it from the start`,
+        ),
+      );
       this.readPosition = 0;
       this.delivered = 0;
       this.partial = [];

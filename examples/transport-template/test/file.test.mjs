@@ -28,7 +28,10 @@ describe('logq-transport-file', () => {
     const closed = await handler.close();
     assert.deepEqual([closed.flushed, closed.sent], [true, 3]);
     const lines = (await readFile(path, 'utf8')).trimEnd().split('\n');
-    assert.deepEqual(lines.map((l) => JSON.parse(l).msg), ['a', 'b', 'c']);
+    assert.deepEqual(
+      lines.map((l) => JSON.parse(l).msg),
+      ['a', 'b', 'c'],
+    );
     const subscriber = await createSubscriber(pathToFileURL(path).href, { pollIntervalMs: 5 });
     assert.ok(subscriber instanceof FileSubscriber);
     assert.equal((await subscriber.recv(1000))?.message, 'a');
@@ -66,7 +69,11 @@ describe('logq-transport-file', () => {
   it('skips a line longer than maxRecordBytes without keeping it, and reads on', async () => {
     const path = fresh();
     const errors = [];
-    const subscriber = new FileSubscriber(path, { maxRecordBytes: 1000, pollIntervalMs: 5, onError: (e) => errors.push(e) });
+    const subscriber = new FileSubscriber(path, {
+      maxRecordBytes: 1000,
+      pollIntervalMs: 5,
+      onError: (e) => errors.push(e),
+    });
     await appendFile(path, 'x'.repeat(600_000));
     assert.equal(await subscriber.recv(50), null);
     await appendFile(path, `${'y'.repeat(600_000)}\n${encodeRecord(record('after the long line'))}\n`);

@@ -40,11 +40,19 @@ export interface AmqpQueueOptions {
 
 /** The part of an amqplib channel that logq uses. */
 export interface AmqpChannel {
-  assertExchange(exchange: string, type: string, options?: { readonly durable?: boolean; readonly autoDelete?: boolean; readonly internal?: boolean }): Promise<unknown>;
+  assertExchange(
+    exchange: string,
+    type: string,
+    options?: { readonly durable?: boolean; readonly autoDelete?: boolean; readonly internal?: boolean },
+  ): Promise<unknown>;
   assertQueue(queue: string, options?: AmqpQueueOptions): Promise<unknown>;
   bindQueue(queue: string, source: string, pattern: string): Promise<unknown>;
   prefetch(count: number, global?: boolean): Promise<unknown>;
-  consume(queue: string, onMessage: (message: AmqpMessage | null) => void, options?: { readonly noAck?: boolean }): Promise<{ consumerTag: string }>;
+  consume(
+    queue: string,
+    onMessage: (message: AmqpMessage | null) => void,
+    options?: { readonly noAck?: boolean },
+  ): Promise<{ consumerTag: string }>;
   cancel(consumerTag: string): Promise<unknown>;
   ack(message: AmqpMessage, allUpTo?: boolean): void;
   nack(message: AmqpMessage, allUpTo?: boolean, requeue?: boolean): void;
@@ -57,7 +65,13 @@ export interface AmqpChannel {
 
 /** The part of an amqplib confirm channel that logq uses. */
 export interface AmqpConfirmChannel extends AmqpChannel {
-  publish(exchange: string, routingKey: string, content: Buffer, options?: AmqpPublishOptions, callback?: (error: unknown) => void): boolean;
+  publish(
+    exchange: string,
+    routingKey: string,
+    content: Buffer,
+    options?: AmqpPublishOptions,
+    callback?: (error: unknown) => void,
+  ): boolean;
 }
 
 /**

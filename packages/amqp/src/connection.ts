@@ -50,7 +50,12 @@ export function isAmqpUri(uri: string): boolean {
 }
 
 /** Resolves the options shared by handler and subscriber; throws {@link AmqpConfigError} on bad ones. */
-export function linkSettings(uri: string, options: MessageQueueConnectionOptions, owner: string, role: 'handler' | 'subscriber'): LinkSettings {
+export function linkSettings(
+  uri: string,
+  options: MessageQueueConnectionOptions,
+  owner: string,
+  role: 'handler' | 'subscriber',
+): LinkSettings {
   // A subscriber receives (it keeps the process alive) and its writes are small acks that must not wait on Nagle.
   const keepProcessAlive = role === 'subscriber';
   const queue = checkQueueName(options.queue);
@@ -63,9 +68,13 @@ export function linkSettings(uri: string, options: MessageQueueConnectionOptions
   if (options.deadLetterExchange !== undefined) queueArguments['x-dead-letter-exchange'] = options.deadLetterExchange;
   const durable = options.durable ?? true;
   const queueType = options.queueType ?? 'classic';
-  if (queueType !== 'classic' && queueType !== 'quorum') throw new AmqpConfigError(`queueType must be 'classic' or 'quorum', got ${JSON.stringify(String(queueType))}`);
+  if (queueType !== 'classic' && queueType !== 'quorum')
+    throw new AmqpConfigError(`queueType must be 'classic' or 'quorum', got ${JSON.stringify(String(queueType))}`);
   if (queueType === 'quorum') {
-    if (!durable) throw new AmqpConfigError('a quorum queue is always durable: durable: false cannot be used with queueType: \'quorum\'');
+    if (!durable)
+      throw new AmqpConfigError(
+        "a quorum queue is always durable: durable: false cannot be used with queueType: 'quorum'",
+      );
     queueArguments['x-queue-type'] = 'quorum';
   }
   const password = uriPassword(uri);
@@ -111,7 +120,11 @@ interface Unrefable {
  * the same from amqplib 0.10 to 2.x); a shape that does not match is left alone.
  */
 export function unrefConnection(connection: AmqpConnection): void {
-  const inner = (connection as { connection?: { stream?: Unrefable; heartbeater?: { sendTimer?: Unrefable; recvTimer?: Unrefable } | null } }).connection;
+  const inner = (
+    connection as {
+      connection?: { stream?: Unrefable; heartbeater?: { sendTimer?: Unrefable; recvTimer?: Unrefable } | null };
+    }
+  ).connection;
   for (const handle of [inner?.stream, inner?.heartbeater?.sendTimer, inner?.heartbeater?.recvTimer]) {
     if (typeof handle?.unref === 'function') handle.unref();
   }
@@ -200,13 +213,17 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
     this.onConnectionError = (error) => this.noteError(error);
     this.onConnectionClose = (error) => {
       if (error !== undefined && error !== null) this.noteError(error);
-      this.end(this.closing ? null : this.lastError ?? new AmqpConnectionError(`connection to ${settings.safeUri} closed`));
+      this.end(
+        this.closing ? null : (this.lastError ?? new AmqpConnectionError(`connection to ${settings.safeUri} closed`)),
+      );
     };
     connection.on('error', this.onConnectionError);
     connection.on('close', this.onConnectionClose);
     channel.on('error', (error) => this.noteError(error));
     channel.on('close', () => {
-      this.end(this.closing ? null : this.lastError ?? new AmqpConnectionError(`channel to ${settings.safeUri} closed`));
+      this.end(
+        this.closing ? null : (this.lastError ?? new AmqpConnectionError(`channel to ${settings.safeUri} closed`)),
+      );
     });
   }
 
@@ -229,7 +246,9 @@ export class AmqpLink<C extends AmqpChannel = AmqpChannel> {
       channel = await createChannel(connection);
     } catch (error) {
       if (own) connection.close().catch(noop);
-      throw new AmqpConnectionError(`cannot open a channel to ${settings.safeUri}: ${describeError(error)}`, { cause: error });
+      throw new AmqpConnectionError(`cannot open a channel to ${settings.safeUri}: ${describeError(error)}`, {
+        cause: error,
+      });
     }
     const link = new AmqpLink(connection, own, channel, settings);
     try {

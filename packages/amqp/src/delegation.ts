@@ -21,7 +21,20 @@ import { uriPassword } from './connection.js';
 import { AmqpConfigError } from './errors.js';
 
 /** Options that only mean something on AMQP: refused with a URI of another scheme. */
-const AMQP_ONLY = ['tls', 'declare', 'deadLetterExchange', 'queueArguments', 'connectionName', 'connectTimeoutMs', 'persistent', 'prefetch', 'readAheadBytes', 'malformedQueue', 'durable', 'queueType'] as const;
+const AMQP_ONLY = [
+  'tls',
+  'declare',
+  'deadLetterExchange',
+  'queueArguments',
+  'connectionName',
+  'connectTimeoutMs',
+  'persistent',
+  'prefetch',
+  'readAheadBytes',
+  'malformedQueue',
+  'durable',
+  'queueType',
+] as const;
 
 /** Options of core's transport handlers and subscribers, handed on to the transport of another scheme when set. */
 const PASSED_ON = ['maxBuffer', 'overflow', 'batchSize', 'lingerMs', 'reconnect', 'maxRecordBytes'] as const;
@@ -32,15 +45,25 @@ const PASSED_ON = ['maxBuffer', 'overflow', 'batchSize', 'lingerMs', 'reconnect'
  * and an `onError` that reports through the outer object.
  * @throws {AmqpConfigError} for a string that is not a URI, or AMQP-only options.
  */
-export function delegatedOptions(uri: string, options: object, queue: string, onError: ErrorHook, owner: string): TransportOptions {
+export function delegatedOptions(
+  uri: string,
+  options: object,
+  queue: string,
+  onError: ErrorHook,
+  owner: string,
+): TransportOptions {
   if (typeof uri !== 'string' || !/^[a-z][a-z0-9+.-]*:\/\//i.test(uri)) {
     // Not echoed: a string that is no URI may still hold a password.
-    throw new AmqpConfigError(`${owner} needs a URI such as amqp://guest:guest@localhost//, redis://localhost:6379/0 or mongodb://localhost:27017/logging`);
+    throw new AmqpConfigError(
+      `${owner} needs a URI such as amqp://guest:guest@localhost//, redis://localhost:6379/0 or mongodb://localhost:27017/logging`,
+    );
   }
   const given = options as Record<string, unknown>;
   const refused = AMQP_ONLY.filter((key) => given[key] !== undefined);
   if (refused.length > 0) {
-    throw new AmqpConfigError(`${refused.join(', ')} ${refused.length === 1 ? 'applies' : 'apply'} to amqp:// and amqps:// URIs only, not to ${redactUri(uri)}`);
+    throw new AmqpConfigError(
+      `${refused.join(', ')} ${refused.length === 1 ? 'applies' : 'apply'} to amqp:// and amqps:// URIs only, not to ${redactUri(uri)}`,
+    );
   }
   const out: Record<string, unknown> = { queue, onError };
   for (const key of PASSED_ON) if (given[key] !== undefined) out[key] = given[key];
@@ -226,7 +249,10 @@ export class HandlerDelegation<S extends HandlerStats> {
         this.settings.report(why);
       }
       // A transport resolved after the deadline is closed at once.
-      void this.lazy.promise.then((late) => late.close({ timeoutMs: 0 }), () => undefined);
+      void this.lazy.promise.then(
+        (late) => late.close({ timeoutMs: 0 }),
+        () => undefined,
+      );
       return { flushed: left === 0 && this.stats.dropped === 0, sent: 0, dropped: this.stats.dropped };
     }
     // Records buffered before resolution were handed on when it resolved.

@@ -28,7 +28,8 @@ export interface MessageQueueHandlerStats extends HandlerStats {
   connections: number;
 }
 
-const createConfirmChannel = (connection: AmqpConnection): Promise<AmqpConfirmChannel> => connection.createConfirmChannel();
+const createConfirmChannel = (connection: AmqpConnection): Promise<AmqpConfirmChannel> =>
+  connection.createConfirmChannel();
 
 /**
  * Publishes log records through a message queue, as Python Logbook's
@@ -88,7 +89,14 @@ export class MessageQueueHandler extends QueueHandler<string> {
    */
   constructor(uri: string = DEFAULT_AMQP_URI, options: MessageQueueHandlerOptions = {}) {
     super({ ...options, batchSize: options.batchSize ?? 1000 });
-    const stats: MessageQueueHandlerStats = { sent: 0, buffered: 0, dropped: 0, errors: 0, republished: 0, connections: 0 };
+    const stats: MessageQueueHandlerStats = {
+      sent: 0,
+      buffered: 0,
+      dropped: 0,
+      errors: 0,
+      republished: 0,
+      connections: 0,
+    };
     this.persistent = options.persistent ?? true;
     this.publishOptions = publishOptions(this.persistent);
     if (options.connection !== undefined || isAmqpUri(uri)) {
@@ -105,7 +113,13 @@ export class MessageQueueHandler extends QueueHandler<string> {
     this.delegation = new HandlerDelegation(
       {
         uri,
-        options: delegatedOptions(uri, options, this.queue, (error, record) => this.handleError(error, record), 'MessageQueueHandler'),
+        options: delegatedOptions(
+          uri,
+          options,
+          this.queue,
+          (error, record) => this.handleError(error, record),
+          'MessageQueueHandler',
+        ),
         maxBuffer: this.maxBuffer,
         overflow: this.overflow,
         report: (error, record) => this.handleError(error, record),
@@ -139,7 +153,8 @@ export class MessageQueueHandler extends QueueHandler<string> {
 
   /** Whether a connection to the broker is open now. */
   get isConnected(): boolean {
-    if (this.delegation !== null) return (this.delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
+    if (this.delegation !== null)
+      return (this.delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
     return this.link?.alive ?? false;
   }
 
@@ -233,7 +248,12 @@ function publishConfirmed(
     };
     const onAbort = (): void => finish(new AmqpPublishError('publishing was aborted (handler closing)'));
     const stopWatchingEnd = link.onEnd((end) => {
-      finish(new AmqpPublishError(`${published - confirmed - nacked} of ${batch.length} record(s) not confirmed: ${end.error ? describeError(end.error) : 'channel closed'}`, { cause: end.error ?? undefined }));
+      finish(
+        new AmqpPublishError(
+          `${published - confirmed - nacked} of ${batch.length} record(s) not confirmed: ${end.error ? describeError(end.error) : 'channel closed'}`,
+          { cause: end.error ?? undefined },
+        ),
+      );
     });
     signal.addEventListener('abort', onAbort, { once: true });
     // One callback for the whole batch: amqplib calls it once per message (null on ack, an error on nack or close).
@@ -241,7 +261,9 @@ function publishConfirmed(
       if (error === null || error === undefined) confirmed++;
       else nacked++;
       if (confirmed + nacked < batch.length) return;
-      finish(nacked === 0 ? null : new AmqpPublishError(`the broker did not accept ${nacked} of ${batch.length} record(s)`));
+      finish(
+        nacked === 0 ? null : new AmqpPublishError(`the broker did not accept ${nacked} of ${batch.length} record(s)`),
+      );
     };
     const waitForDrain = (): Promise<void> =>
       new Promise<void>((wake) => {

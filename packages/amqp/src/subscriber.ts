@@ -18,7 +18,12 @@ import type { AmqpChannel, AmqpConnection, AmqpMessage } from './amqplib-types.j
 import { AmqpLink, type LinkSettings, isAmqpUri, linkSettings } from './connection.js';
 import { SubscriberDelegation, delegatedOptions } from './delegation.js';
 import { AmqpAckError, AmqpConnectionError, AmqpTopologyError } from './errors.js';
-import { DEFAULT_AMQP_URI, DEFAULT_READ_AHEAD_BYTES, type MessageQueueSubscriberOptions, checkQueueName } from './options.js';
+import {
+  DEFAULT_AMQP_URI,
+  DEFAULT_READ_AHEAD_BYTES,
+  type MessageQueueSubscriberOptions,
+  checkQueueName,
+} from './options.js';
 import { ReadAheadWindow } from './read-ahead.js';
 import { QUEUE_OPTIONS } from './topology.js';
 
@@ -50,7 +55,10 @@ interface ChannelContext {
   /** Where malformed messages go, or null: rejected without requeue (to the queue's dead-letter exchange). */
   readonly malformedQueue: string | null;
   /** Why a message is malformed, by its content. */
-  readonly reasons: WeakMap<Uint8Array, string>;  /** Messages set aside whose ack waits for the channel's writes to drain. */
+  readonly reasons: WeakMap<
+    Uint8Array,
+    string
+  > /** Messages set aside whose ack waits for the channel's writes to drain. */;
   readonly waitingForDrain: AmqpMessage[];
 }
 
@@ -130,7 +138,9 @@ class AmqpFrame implements RawFrame {
       }
     }
     this.context.stats.lostAcks++;
-    throw new AmqpAckError(`cannot ${what} message ${this.message.fields.deliveryTag}: its channel is closed; the broker will redeliver it`);
+    throw new AmqpAckError(
+      `cannot ${what} message ${this.message.fields.deliveryTag}: its channel is closed; the broker will redeliver it`,
+    );
   }
 }
 
@@ -218,7 +228,12 @@ export class MessageQueueSubscriber extends FrameSubscriber {
       this.stats = stats;
       this.queue = this.settings.queue;
       this.uri = this.settings.safeUri;
-      const malformedQueue = options.malformedQueue === undefined ? (options.deadLetterExchange === undefined ? `${this.queue}.malformed` : null) : options.malformedQueue;
+      const malformedQueue =
+        options.malformedQueue === undefined
+          ? options.deadLetterExchange === undefined
+            ? `${this.queue}.malformed`
+            : null
+          : options.malformedQueue;
       this.malformedQueue = malformedQueue === null ? null : checkQueueName(malformedQueue);
       return;
     }
@@ -227,7 +242,10 @@ export class MessageQueueSubscriber extends FrameSubscriber {
     this.settings = null;
     this.malformedQueue = null;
     const onError = (error: unknown, record?: LogRecord): void => this.reportError(error, record);
-    this.delegation = new SubscriberDelegation({ uri, options: delegatedOptions(uri, options, this.queue, onError, 'MessageQueueSubscriber') }, stats);
+    this.delegation = new SubscriberDelegation(
+      { uri, options: delegatedOptions(uri, options, this.queue, onError, 'MessageQueueSubscriber') },
+      stats,
+    );
     this.stats = this.delegation.stats;
   }
 
@@ -246,7 +264,8 @@ export class MessageQueueSubscriber extends FrameSubscriber {
 
   /** Whether it is consuming now. */
   get isConnected(): boolean {
-    if (this.delegation !== null) return (this.delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
+    if (this.delegation !== null)
+      return (this.delegation.inner as { readonly isConnected?: unknown } | null)?.isConnected === true;
     return this.link?.alive ?? false;
   }
 
@@ -272,7 +291,9 @@ export class MessageQueueSubscriber extends FrameSubscriber {
   }
 
   protected override nextDelivery(timeoutMs: number | null, signal: AbortSignal): Promise<Delivery | null> {
-    return this.delegation === null ? super.nextDelivery(timeoutMs, signal) : this.delegation.receive(timeoutMs, signal);
+    return this.delegation === null
+      ? super.nextDelivery(timeoutMs, signal)
+      : this.delegation.receive(timeoutMs, signal);
   }
 
   protected override pollFrame(): RawFrame | null {
@@ -369,17 +390,37 @@ export class MessageQueueSubscriber extends FrameSubscriber {
 
   private async consume(link: AmqpLink, settings: LinkSettings): Promise<void> {
     const channel = link.channel;
-    const acks = new AckBatcher(channel, Math.max(1, Math.floor(this.prefetch / 4)), () => link.alive, (count) => {
-      this.stats.lostAcks += count;
-      this.reportError(new AmqpAckError(`${count} acknowledgement(s) lost with the channel; the broker will redeliver those messages`));
-    });
+    const acks = new AckBatcher(
+      channel,
+      Math.max(1, Math.floor(this.prefetch / 4)),
+      () => link.alive,
+      (count) => {
+        this.stats.lostAcks += count;
+        this.reportError(
+          new AmqpAckError(
+            `${count} acknowledgement(s) lost with the channel; the broker will redeliver those messages`,
+          ),
+        );
+      },
+    );
     this.acks = acks;
-    const context: ChannelContext = { link, acks, stats: this.stats, queue: this.queue, malformedQueue: this.malformedQueue, reasons: this.reasons, waitingForDrain: [] };
+    const context: ChannelContext = {
+      link,
+      acks,
+      stats: this.stats,
+      queue: this.queue,
+      malformedQueue: this.malformedQueue,
+      reasons: this.reasons,
+      waitingForDrain: [],
+    };
     if (this.malformedQueue !== null && settings.declare) {
       try {
         await channel.assertQueue(this.malformedQueue, QUEUE_OPTIONS);
       } catch (error) {
-        throw new AmqpTopologyError(`cannot declare the malformed queue ${JSON.stringify(this.malformedQueue)}: ${describeError(error)}`, { cause: error });
+        throw new AmqpTopologyError(
+          `cannot declare the malformed queue ${JSON.stringify(this.malformedQueue)}: ${describeError(error)}`,
+          { cause: error },
+        );
       }
     }
     const window = new ReadAheadWindow(this.prefetch, this.readAheadBytes, this.maxRecordBytes);
@@ -400,7 +441,11 @@ export class MessageQueueSubscriber extends FrameSubscriber {
           this.stats.windowChanges++;
         } catch (error) {
           if (!link.alive || this.closed) return;
-          this.reportError(new AmqpConnectionError(`cannot change the prefetch window to ${target}: ${describeError(error)}`, { cause: error }));
+          this.reportError(
+            new AmqpConnectionError(`cannot change the prefetch window to ${target}: ${describeError(error)}`, {
+              cause: error,
+            }),
+          );
           void link.close(); // reconnect with a fresh channel
         }
       });
@@ -410,7 +455,9 @@ export class MessageQueueSubscriber extends FrameSubscriber {
       try {
         if (message === null) {
           // The broker cancelled the consumer (queue deleted): reconnect, which declares it again.
-          this.reportError(new AmqpConnectionError(`the broker cancelled consuming from ${JSON.stringify(this.queue)}`));
+          this.reportError(
+            new AmqpConnectionError(`the broker cancelled consuming from ${JSON.stringify(this.queue)}`),
+          );
           void link.close();
           return;
         }

@@ -41,12 +41,18 @@ export async function declareTopology(channel: AmqpChannel, settings: TopologySe
   const { queue } = settings;
   try {
     await channel.assertExchange(queue, 'direct', EXCHANGE_OPTIONS);
-    await channel.assertQueue(queue, { ...QUEUE_OPTIONS, durable: settings.durable, arguments: settings.queueArguments });
+    await channel.assertQueue(queue, {
+      ...QUEUE_OPTIONS,
+      durable: settings.durable,
+      arguments: settings.queueArguments,
+    });
     await channel.bindQueue(queue, queue, queue);
   } catch (error) {
     const hint = /PRECONDITION/i.test(describeError(error))
       ? ' (the queue or exchange exists with other settings; every side must declare it with the same arguments, see deadLetterExchange)'
       : '';
-    throw new AmqpTopologyError(`cannot declare queue ${JSON.stringify(queue)}: ${describeError(error)}${hint}`, { cause: error });
+    throw new AmqpTopologyError(`cannot declare queue ${JSON.stringify(queue)}: ${describeError(error)}${hint}`, {
+      cause: error,
+    });
   }
 }

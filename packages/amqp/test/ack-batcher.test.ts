@@ -25,7 +25,12 @@ function fakeChannel() {
 describe('AckBatcher', () => {
   it('sends one multiple ack for a run of acks', () => {
     const f = fakeChannel();
-    const acks = new AckBatcher(f.channel, 100, () => true, () => {});
+    const acks = new AckBatcher(
+      f.channel,
+      100,
+      () => true,
+      () => {},
+    );
     const messages = [1, 2, 3, 4].map((t) => f.deliver(t));
     for (const m of messages) acks.delivered(m);
     for (const m of messages) acks.ack(m);
@@ -36,8 +41,18 @@ describe('AckBatcher', () => {
 
   it('never covers a delivery that is still unsettled; acks beyond it go singly', () => {
     const f = fakeChannel();
-    const acks = new AckBatcher(f.channel, 100, () => true, () => {});
-    const [m1, m2, m3, m4] = [1, 2, 3, 4].map((t) => f.deliver(t)) as [AmqpMessage, AmqpMessage, AmqpMessage, AmqpMessage];
+    const acks = new AckBatcher(
+      f.channel,
+      100,
+      () => true,
+      () => {},
+    );
+    const [m1, m2, m3, m4] = [1, 2, 3, 4].map((t) => f.deliver(t)) as [
+      AmqpMessage,
+      AmqpMessage,
+      AmqpMessage,
+      AmqpMessage,
+    ];
     for (const m of [m1, m2, m3, m4]) acks.delivered(m);
     acks.ack(m1);
     acks.ack(m3);
@@ -52,7 +67,12 @@ describe('AckBatcher', () => {
 
   it('rejects at once and never names a rejected tag in a multiple ack', () => {
     const f = fakeChannel();
-    const acks = new AckBatcher(f.channel, 100, () => true, () => {});
+    const acks = new AckBatcher(
+      f.channel,
+      100,
+      () => true,
+      () => {},
+    );
     const [m1, m2, m3] = [1, 2, 3].map((t) => f.deliver(t)) as [AmqpMessage, AmqpMessage, AmqpMessage];
     for (const m of [m1, m2, m3]) acks.delivered(m);
     acks.ack(m1);
@@ -65,7 +85,12 @@ describe('AckBatcher', () => {
 
   it('flushes when flushAt acks wait, and on the next event-loop turn otherwise', async () => {
     const f = fakeChannel();
-    const acks = new AckBatcher(f.channel, 2, () => true, () => {});
+    const acks = new AckBatcher(
+      f.channel,
+      2,
+      () => true,
+      () => {},
+    );
     const ms = [1, 2, 3].map((t) => f.deliver(t));
     for (const m of ms) acks.delivered(m);
     acks.ack(ms[0]!);
@@ -81,7 +106,12 @@ describe('AckBatcher', () => {
     const f = fakeChannel();
     let lost = 0;
     let alive = true;
-    const acks = new AckBatcher(f.channel, 100, () => alive, (n) => (lost += n));
+    const acks = new AckBatcher(
+      f.channel,
+      100,
+      () => alive,
+      (n) => (lost += n),
+    );
     const ms = [1, 2].map((t) => f.deliver(t));
     for (const m of ms) acks.delivered(m);
     for (const m of ms) acks.ack(m);

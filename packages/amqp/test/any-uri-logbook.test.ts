@@ -11,7 +11,16 @@ import '@logq/redis';
 import { Level, LogRecord } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
 import { join } from 'node:path';
-import { PY_MQ_HANDLER, type UsedService, jsonLines, receiveWithLogbook, runNodeSnippet, runPython, useFerretDB, useRedis } from '@logq/services';
+import {
+  PY_MQ_HANDLER,
+  type UsedService,
+  jsonLines,
+  receiveWithLogbook,
+  runNodeSnippet,
+  runPython,
+  useFerretDB,
+  useRedis,
+} from '@logq/services';
 import { assertLogbookReceived } from '@logq/services/logbook-assert';
 import { MessageQueueHandler, MessageQueueSubscriber } from '../src/index.js';
 import { freshQueue } from './helpers.js';
@@ -20,8 +29,21 @@ import { freshQueue } from './helpers.js';
 function recordsToSend(): LogRecord[] {
   return [
     sampleRecord(),
-    new LogRecord({ channel: 'node.any-uri', level: Level.INFO, msg: 'plain {0}', args: [1], timeMicros: 1_764_087_806_000_000 }),
-    new LogRecord({ channel: 'node.any-uri ü', level: Level.ERROR, msg: 'µs {0} {name}', args: ['x'], kwargs: { name: '☃' }, timeMicros: 1_764_087_806_000_001 }),
+    new LogRecord({
+      channel: 'node.any-uri',
+      level: Level.INFO,
+      msg: 'plain {0}',
+      args: [1],
+      timeMicros: 1_764_087_806_000_000,
+    }),
+    new LogRecord({
+      channel: 'node.any-uri ü',
+      level: Level.ERROR,
+      msg: 'µs {0} {name}',
+      args: ['x'],
+      kwargs: { name: '☃' },
+      timeMicros: 1_764_087_806_000_001,
+    }),
   ];
 }
 
@@ -58,7 +80,7 @@ async function logqToLogbook(uri: string, queue: string, handler: MessageQueueHa
   expect(got[2]!.message).toBe('µs x ☃');
 }
 
-describe('redis:// (Logbook: MessageQueueHandler(\'redis://localhost:8889/0\'))', () => {
+describe("redis:// (Logbook: MessageQueueHandler('redis://localhost:8889/0'))", () => {
   let redis: UsedService;
   beforeAll(async () => {
     redis = await useRedis();
@@ -82,7 +104,7 @@ describe('redis:// (Logbook: MessageQueueHandler(\'redis://localhost:8889/0\'))'
     await logqToLogbook(uri(), 'logging', new MessageQueueHandler(uri()));
   }, 120_000);
 
-  it('a child logs 1,000 records through MessageQueueHandler(\'redis://…\') and returns from main: all arrive, it exits by itself', async () => {
+  it("a child logs 1,000 records through MessageQueueHandler('redis://…') and returns from main: all arrive, it exits by itself", async () => {
     const queue = freshQueue('logq-any-redis-exit');
     const code = `
       import '@logq/redis';
@@ -121,7 +143,7 @@ describe('redis:// (Logbook: MessageQueueHandler(\'redis://localhost:8889/0\'))'
   }, 180_000);
 });
 
-describe('mongodb:// (Logbook: MessageQueueSubscriber(\'mongodb://localhost:27017/logging\'))', () => {
+describe("mongodb:// (Logbook: MessageQueueSubscriber('mongodb://localhost:27017/logging'))", () => {
   let mongo: UsedService;
   beforeAll(async () => {
     mongo = await useFerretDB();

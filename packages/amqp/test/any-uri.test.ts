@@ -7,7 +7,14 @@
 import { inspect } from 'node:util';
 import { Level, LogRecord, Logger, TestHandler, TransportNotFoundError, shutdown } from '@logq/core';
 import { registerTransport, type TransportOptions } from '@logq/core/transport';
-import { MemoryBroker, MemoryQueueHandler, MemorySubscriber, describeTransportConformance, numberedRecord, waitFor } from '@logq/core/testing';
+import {
+  MemoryBroker,
+  MemoryQueueHandler,
+  MemorySubscriber,
+  describeTransportConformance,
+  numberedRecord,
+  waitFor,
+} from '@logq/core/testing';
 import { AmqpConfigError, MessageQueueHandler, MessageQueueSubscriber } from '../src/index.js';
 import { errorSink } from './helpers.js';
 
@@ -137,7 +144,7 @@ describe('delegation to the transport of another scheme', () => {
 });
 
 describe('a scheme no installed package handles', () => {
-  it('the handler reports core\'s TransportNotFoundError on the log path, counts every record, and flush() rejects with it', async () => {
+  it("the handler reports core's TransportNotFoundError on the log path, counts every record, and flush() rejects with it", async () => {
     const sink = errorSink();
     const handler = new MessageQueueHandler('nosuch://user:pw-S3cret@host/', { onError: sink.hook });
     handler.handle(numberedRecord(1));
@@ -154,7 +161,7 @@ describe('a scheme no installed package handles', () => {
     expect(sink.text()).not.toContain('pw-S3cret');
   });
 
-  it('the subscriber\'s recv rejects with it (recv(0) too)', async () => {
+  it("the subscriber's recv rejects with it (recv(0) too)", async () => {
     const subscriber = new MessageQueueSubscriber('nosuch://h/');
     await expect(subscriber.recv(0)).rejects.toThrow(TransportNotFoundError);
     await expect(subscriber.recv()).rejects.toThrow(/no logq transport handles "nosuch:\/\/"/);
@@ -166,14 +173,16 @@ describe('a scheme no installed package handles', () => {
 describe('options and secrets with another scheme', () => {
   it('refuses AMQP-only options and strings that are not URIs, at construction', () => {
     expect(() => new MessageQueueHandler('memq://h/', { deadLetterExchange: 'dlx' })).toThrow(AmqpConfigError);
-    expect(() => new MessageQueueHandler('memq://h/', { tls: {} })).toThrow(/tls applies to amqp:\/\/ and amqps:\/\/ URIs only/);
+    expect(() => new MessageQueueHandler('memq://h/', { tls: {} })).toThrow(
+      /tls applies to amqp:\/\/ and amqps:\/\/ URIs only/,
+    );
     expect(() => new MessageQueueSubscriber('memq://h/', { prefetch: 5 })).toThrow(AmqpConfigError);
     expect(() => new MessageQueueHandler('/var/run/rabbitmq.sock')).toThrow(AmqpConfigError);
     expect(() => new MessageQueueSubscriber('no uri at all')).toThrow(/needs a URI such as/);
     expect(() => new MessageQueueHandler('memq://h/', { queue: '' })).toThrow(AmqpConfigError);
   });
 
-  it('never shows the URI\'s password', async () => {
+  it("never shows the URI's password", async () => {
     const secret = 'Pa55-w0rd-memq';
     const uri = `memq://user:${secret}@host:1/`;
     const handler = new MessageQueueHandler(uri, { queue: freshMemQueue() });

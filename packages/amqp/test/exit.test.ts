@@ -39,9 +39,11 @@ describe('a child logs 1,000 records and returns from main: it exits within 10 s
   it.each([
     ['with installShutdownHooks()', true],
     ['without hooks', false],
-  ])('%s', async (_name, hooks) => {
-    const queue = freshQueue('logq-exit');
-    const code = `
+  ])(
+    '%s',
+    async (_name, hooks) => {
+      const queue = freshQueue('logq-exit');
+      const code = `
       import { Logger, installShutdownHooks } from '@logq/core';
       import { MessageQueueHandler } from '@logq/amqp';
       ${hooks ? 'installShutdownHooks();' : ''}
@@ -50,15 +52,17 @@ describe('a child logs 1,000 records and returns from main: it exits within 10 s
       for (let i = 0; i < 1000; i++) log.info('record {0}', i);
       console.log('main returned at ' + Date.now());
     `;
-    const result = await runNode(code, 60_000);
-    const exitedAt = Date.now();
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const returnedAt = Number(/main returned at (\d+)/.exec(result.stdout)?.[1]);
-    expect(exitedAt - returnedAt).toBeLessThan(10_000);
-    expect(await drainMessages(queue)).toEqual(expectedMessages(1000));
-    await raw.remove(queue);
-  }, 90_000);
+      const result = await runNode(code, 60_000);
+      const exitedAt = Date.now();
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const returnedAt = Number(/main returned at (\d+)/.exec(result.stdout)?.[1]);
+      expect(exitedAt - returnedAt).toBeLessThan(10_000);
+      expect(await drainMessages(queue)).toEqual(expectedMessages(1000));
+      await raw.remove(queue);
+    },
+    90_000,
+  );
 
   it('an idle handler whose records were delivered does not keep the process alive', async () => {
     const queue = freshQueue('logq-exit-idle');

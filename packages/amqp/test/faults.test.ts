@@ -34,8 +34,12 @@ describe('RabbitMQ stopped and started again mid-stream', () => {
     const handlerErrors = errorSink();
     const subscriberErrors = errorSink();
     const fast = { initialDelayMs: 100, maxDelayMs: 1_000 };
-    const handler = track.add(new MessageQueueHandler(server.url, { queue, onError: handlerErrors.hook, reconnect: fast }));
-    const subscriber = track.add(new MessageQueueSubscriber(server.url, { queue, onError: subscriberErrors.hook, reconnect: fast }));
+    const handler = track.add(
+      new MessageQueueHandler(server.url, { queue, onError: handlerErrors.hook, reconnect: fast }),
+    );
+    const subscriber = track.add(
+      new MessageQueueSubscriber(server.url, { queue, onError: subscriberErrors.hook, reconnect: fast }),
+    );
     await subscriber.connect();
 
     const seen = new Set<number>();
@@ -99,7 +103,9 @@ describe('connections closed by the broker (rabbitmqctl close_all_connections)',
     const queue = freshQueue('logq-forced');
     const n = 3_000;
     const fast = { initialDelayMs: 50, maxDelayMs: 500 };
-    const handler = track.add(new MessageQueueHandler(server.url, { queue, onError: () => {}, reconnect: fast, batchSize: 100 }));
+    const handler = track.add(
+      new MessageQueueHandler(server.url, { queue, onError: () => {}, reconnect: fast, batchSize: 100 }),
+    );
     const subscriber = track.add(new MessageQueueSubscriber(server.url, { queue, onError: () => {}, reconnect: fast }));
     await subscriber.connect();
     const seen = new Set<number>();
@@ -132,9 +138,13 @@ describe('a subscriber process killed between receive and ack', () => {
     for (let i = 1; i <= 3; i++) handler.handle(numberedRecord(i, 'kill'));
     await handler.flush();
 
-    const child = spawn(process.execPath, nodeArgs(join(__dirname, 'support', 'receive-without-ack.ts')).concat([server.url, queue]), {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      nodeArgs(join(__dirname, 'support', 'receive-without-ack.ts')).concat([server.url, queue]),
+      {
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     track.add({ close: () => child.kill('SIGKILL') });
     let stderr = '';
     child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));

@@ -48,12 +48,19 @@ it(`${COUNT} seeded garbage frames (seed ${SEED}): no crash, all counted and set
     } catch {
       // malformed: the subscriber must set it aside
     }
-    raw.channel.publish(queue, queue, frame.data, { contentType: 'application/json', contentEncoding: 'utf-8', persistent: true });
+    raw.channel.publish(queue, queue, frame.data, {
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      persistent: true,
+    });
     if (++n % 250 === 0) await raw.channel.waitForConfirms();
   }
   await raw.channel.waitForConfirms();
   expect(kinds.get('huge')).toBe(5);
-  await raw.publish(queue, JSON.stringify({ channel: 'fuzz', level: 11, msg: 'valid after garbage', message: 'valid after garbage' }));
+  await raw.publish(
+    queue,
+    JSON.stringify({ channel: 'fuzz', level: 11, msg: 'valid after garbage', message: 'valid after garbage' }),
+  );
 
   try {
     const accepted: string[] = [];

@@ -28,7 +28,7 @@ function withPassword(url: string, password: string): string {
 }
 
 describe('MessageQueueHandler on the wire (kombu SimpleQueue)', () => {
-  it('publishes persistent JSON to the exchange named like the queue, with kombu\'s properties', async () => {
+  it("publishes persistent JSON to the exchange named like the queue, with kombu's properties", async () => {
     const queue = freshQueue();
     const handler = new MessageQueueHandler(service.url, { queue });
     const record = sampleRecord();
@@ -41,7 +41,13 @@ describe('MessageQueueHandler on the wire (kombu SimpleQueue)', () => {
     if (message === false) return;
     expect(message.fields.exchange).toBe(queue);
     expect(message.fields.routingKey).toBe(queue);
-    expect(message.properties).toMatchObject({ contentType: 'application/json', contentEncoding: 'utf-8', deliveryMode: 2, priority: 0, headers: {} });
+    expect(message.properties).toMatchObject({
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      deliveryMode: 2,
+      priority: 0,
+      headers: {},
+    });
     expect(JSON.parse(message.content.toString('utf8'))).toEqual(record.toDict());
     await handler.close();
     await raw.remove(queue);
@@ -58,17 +64,27 @@ describe('MessageQueueHandler on the wire (kombu SimpleQueue)', () => {
     await raw.remove(queue);
   });
 
-  it('declares entities equivalent to kombu\'s defaults (a kombu-style declaration is not refused)', async () => {
+  it("declares entities equivalent to kombu's defaults (a kombu-style declaration is not refused)", async () => {
     const queue = freshQueue();
     const handler = new MessageQueueHandler(service.url, { queue });
     handler.handle(numberedRecord(1));
     await handler.flush();
     const channel = await raw.connection.createChannel();
     channel.on('error', () => {});
-    await expect(channel.assertExchange(queue, 'direct', { durable: true, autoDelete: false, internal: false, arguments: {} })).resolves.toBeTruthy();
-    await expect(channel.assertQueue(queue, { durable: true, autoDelete: false, exclusive: false, arguments: {} })).resolves.toMatchObject({ messageCount: 1 });
+    await expect(
+      channel.assertExchange(queue, 'direct', { durable: true, autoDelete: false, internal: false, arguments: {} }),
+    ).resolves.toBeTruthy();
+    await expect(
+      channel.assertQueue(queue, { durable: true, autoDelete: false, exclusive: false, arguments: {} }),
+    ).resolves.toMatchObject({ messageCount: 1 });
     await channel.close();
-    expect(publishOptions(true)).toEqual({ contentType: 'application/json', contentEncoding: 'utf-8', headers: {}, deliveryMode: 2, priority: 0 });
+    expect(publishOptions(true)).toEqual({
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      headers: {},
+      deliveryMode: 2,
+      priority: 0,
+    });
     await handler.close();
     await raw.remove(queue);
   });
@@ -154,7 +170,11 @@ describe('MessageQueueHandler without a broker', () => {
   it('a refused login is reported without the password', async () => {
     const secret = 'wr0ng-Pa55word';
     const sink = errorSink();
-    const handler = new MessageQueueHandler(withPassword(service.url, secret), { queue: freshQueue(), onError: sink.hook, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    const handler = new MessageQueueHandler(withPassword(service.url, secret), {
+      queue: freshQueue(),
+      onError: sink.hook,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
     handler.handle(numberedRecord(1));
     await waitFor(() => sink.errors.length >= 1, 'the login error', 30_000);
     await handler.close({ timeoutMs: 100 });
@@ -167,7 +187,9 @@ describe('MessageQueueHandler without a broker', () => {
 
 describe('options', () => {
   it('rejects options that cannot work, without the password in the message', () => {
-    expect(() => new MessageQueueHandler('amqp://guest:pw1234@localhost//', { tls: { rejectUnauthorized: false } })).toThrow(AmqpConfigError);
+    expect(
+      () => new MessageQueueHandler('amqp://guest:pw1234@localhost//', { tls: { rejectUnauthorized: false } }),
+    ).toThrow(AmqpConfigError);
     try {
       new MessageQueueHandler('amqp://guest:pw1234@localhost//', { tls: {} });
     } catch (error) {
@@ -187,24 +209,49 @@ describe('options', () => {
   it('passes TLS options through to the socket for amqps://', () => {
     const settings = linkSettings(
       'amqps://user:pw@broker.example:5671/vhost',
-      { tls: { ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false }, connectTimeoutMs: 1234 },
+      {
+        tls: {
+          ca: 'CA',
+          cert: 'CERT',
+          key: 'KEY',
+          passphrase: 'pp',
+          servername: 'broker.example',
+          rejectUnauthorized: false,
+        },
+        connectTimeoutMs: 1234,
+      },
       'Test',
       'handler',
     );
-    expect(settings.socketOptions.reveal()).toMatchObject({ ca: 'CA', cert: 'CERT', key: 'KEY', passphrase: 'pp', servername: 'broker.example', rejectUnauthorized: false, timeout: 1234 });
+    expect(settings.socketOptions.reveal()).toMatchObject({
+      ca: 'CA',
+      cert: 'CERT',
+      key: 'KEY',
+      passphrase: 'pp',
+      servername: 'broker.example',
+      rejectUnauthorized: false,
+      timeout: 1234,
+    });
     expect(settings.safeUri).toBe('amqps://user:***@broker.example:5671/vhost');
     const plain = linkSettings('amqp://localhost//', {}, 'Test', 'handler');
     expect(plain.socketOptions.reveal()).not.toHaveProperty('ca');
     expect(inspect(settings, { depth: Infinity })).not.toMatch(/pw|pp/);
     expect(plain.queue).toBe('logging');
     expect(plain.queueArguments).toEqual({});
-    expect(linkSettings('amqp://localhost//', { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } }, 'Test', 'handler').queueArguments).toEqual({
+    expect(
+      linkSettings(
+        'amqp://localhost//',
+        { deadLetterExchange: 'dlx', queueArguments: { 'x-max-length': 10 } },
+        'Test',
+        'handler',
+      ).queueArguments,
+    ).toEqual({
       'x-max-length': 10,
       'x-dead-letter-exchange': 'dlx',
     });
   });
 
-  it('defaults to Logbook\'s URI and queue', () => {
+  it("defaults to Logbook's URI and queue", () => {
     const handler = new MessageQueueHandler();
     expect(handler.url).toBe('amqp://guest:***@localhost//');
     expect(handler.queue).toBe('logging');

@@ -28,7 +28,15 @@ export class RawClient {
   }
 
   /** Publishes a frame as kombu would (to the exchange named like the queue) and waits for the confirm. */
-  async publish(queue: string, frame: string | Uint8Array, properties: Record<string, unknown> = { contentType: 'application/json', contentEncoding: 'utf-8', persistent: true }): Promise<void> {
+  async publish(
+    queue: string,
+    frame: string | Uint8Array,
+    properties: Record<string, unknown> = {
+      contentType: 'application/json',
+      contentEncoding: 'utf-8',
+      persistent: true,
+    },
+  ): Promise<void> {
     this.channel.publish(queue, queue, Buffer.from(frame), properties);
     await this.channel.waitForConfirms();
   }

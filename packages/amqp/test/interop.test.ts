@@ -47,7 +47,14 @@ describe('Python Logbook MessageQueueHandler → logq MessageQueueSubscriber', (
         // Every key, every value, the time string as Logbook wrote it.
         expect(received[i]!.toDict()).toEqual(sent[i]);
       }
-      const [warning, info, debug, critical, exception, notice] = received as [LogRecord, LogRecord, LogRecord, LogRecord, LogRecord, LogRecord];
+      const [warning, info, debug, critical, exception, notice] = received as [
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+      ];
       expect(warning.level).toBe(Level.WARNING);
       expect(warning.channel).toBe('python.interop ünïcode');
       expect(warning.message).toBe('Hello wörld and ñame: 3.14 — 日本語 🎉');
@@ -77,12 +84,26 @@ describe('logq MessageQueueHandler → Python Logbook MessageQueueSubscriber', (
     // Records built directly (every field set), and one through a Logger (captured on its way).
     const records: LogRecord[] = [
       sampleRecord(),
-      new LogRecord({ channel: 'node.interop', level: Level.INFO, msg: 'plain {0}', args: [1], timeMicros: 1_764_087_806_000_000 }),
-      new LogRecord({ channel: 'node.interop', level: Level.DEBUG, msg: 'µs {0}', args: ['x'], timeMicros: 1_764_087_806_000_001 }),
+      new LogRecord({
+        channel: 'node.interop',
+        level: Level.INFO,
+        msg: 'plain {0}',
+        args: [1],
+        timeMicros: 1_764_087_806_000_000,
+      }),
+      new LogRecord({
+        channel: 'node.interop',
+        level: Level.DEBUG,
+        msg: 'µs {0}',
+        args: ['x'],
+        timeMicros: 1_764_087_806_000_001,
+      }),
     ];
     for (const record of records) handler.handle(record);
     const tap = new TestHandler({ bubble: true });
-    handler.applicationBound(() => tap.applicationBound(() => log.error('from a logger {0} {name}', 'ü', kw({ name: 'kw' }))));
+    handler.applicationBound(() =>
+      tap.applicationBound(() => log.error('from a logger {0} {name}', 'ü', kw({ name: 'kw' }))),
+    );
     expect(tap.records).toHaveLength(1);
     records.push(tap.records[0]!);
     await handler.flush();

@@ -49,7 +49,10 @@ it('40 × 10 MiB messages: each set aside and counted, the next record delivered
   const queue = freshQueue('logq-memory');
   // Filled before the subscriber starts: the broker pushes at full speed.
   await fill(queue, 40, 10 * MiB);
-  await raw.publish(queue, JSON.stringify({ channel: 'small', level: 11, msg: 'after the big ones', message: 'after the big ones' }));
+  await raw.publish(
+    queue,
+    JSON.stringify({ channel: 'small', level: 11, msg: 'after the big ones', message: 'after the big ones' }),
+  );
   expect(await raw.depth(queue)).toBe(41);
 
   // A collection after each rejected message (its error report), so that the peak measures what
@@ -72,7 +75,9 @@ it('40 × 10 MiB messages: each set aside and counted, the next record delivered
   const result = await runNodeSnippet(code, { cwd: join(__dirname, '..'), timeoutMs: 150_000 });
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
-  const report = lastJson<{ growthMB: number; message: string | null; stats: Record<string, number>; errors: number }>(result.stdout);
+  const report = lastJson<{ growthMB: number; message: string | null; stats: Record<string, number>; errors: number }>(
+    result.stdout,
+  );
   // Printed for the record: the measured growth on this machine.
   process.stdout.write(`memory.test: 40 × 10 MiB set aside, RSS growth ${report.growthMB.toFixed(1)} MB\n`);
   expect(report.message).toBe('after the big ones');
@@ -84,7 +89,10 @@ it('40 × 10 MiB messages: each set aside and counted, the next record delivered
   expect(await raw.depth(`${queue}.malformed`)).toBe(40);
   const moved = await raw.channel.get(`${queue}.malformed`, { noAck: true });
   expect(moved && moved.content.length).toBe(10 * MiB);
-  expect(moved && moved.properties.headers).toMatchObject({ 'x-logq-malformed-from': queue, 'x-logq-malformed-reason': expect.stringMatching(/exceeds maxRecordBytes/) });
+  expect(moved && moved.properties.headers).toMatchObject({
+    'x-logq-malformed-from': queue,
+    'x-logq-malformed-reason': expect.stringMatching(/exceeds maxRecordBytes/),
+  });
   await raw.remove(queue);
   await raw.remove(`${queue}.malformed`);
 }, 240_000);

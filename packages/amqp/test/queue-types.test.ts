@@ -27,7 +27,10 @@ afterAll(async () => {
 });
 
 /** Declares `queue` with `options` on a channel of its own; resolves to the broker's refusal, or null. */
-async function declareRefusal(queue: string, options: { durable: boolean; arguments?: Record<string, unknown> }): Promise<string | null> {
+async function declareRefusal(
+  queue: string,
+  options: { durable: boolean; arguments?: Record<string, unknown> },
+): Promise<string | null> {
   const channel = await raw.connection.createChannel();
   channel.on('error', () => {});
   try {
@@ -57,7 +60,9 @@ describe('durable: false', () => {
   });
 
   it('is refused with a quorum queue, and with a URI of another scheme', () => {
-    expect(() => new MessageQueueHandler(service.url, { durable: false, queueType: 'quorum' })).toThrow(AmqpConfigError);
+    expect(() => new MessageQueueHandler(service.url, { durable: false, queueType: 'quorum' })).toThrow(
+      AmqpConfigError,
+    );
     expect(() => new MessageQueueSubscriber('memq://h/', { durable: false })).toThrow(/durable applies to amqp/);
   });
 });
@@ -96,7 +101,9 @@ describe("queueType: 'quorum'", () => {
   it('malformed messages are counted and set aside, the next record delivered', async () => {
     const queue = freshQueue('logq-quorum');
     const sink = errorSink();
-    const subscriber = track.add(new MessageQueueSubscriber(service.url, { queue, queueType: 'quorum', onError: sink.hook }));
+    const subscriber = track.add(
+      new MessageQueueSubscriber(service.url, { queue, queueType: 'quorum', onError: sink.hook }),
+    );
     await subscriber.connect();
     await raw.publish(queue, 'not json');
     await raw.publish(queue, JSON.stringify({ channel: 'q', level: 11, msg: 'ok', message: 'ok' }));

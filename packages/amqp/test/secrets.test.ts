@@ -33,7 +33,11 @@ function withCredentials(url: string, user: string, password: string): string {
 
 /** Every way a value gets printed: inspect at any depth (hidden properties too), JSON, String. */
 function renderings(value: unknown): string[] {
-  const out = [inspect(value, { depth: Infinity, showHidden: true }), inspect(value, { depth: Infinity }), String(value)];
+  const out = [
+    inspect(value, { depth: Infinity, showHidden: true }),
+    inspect(value, { depth: Infinity }),
+    String(value),
+  ];
   try {
     out.push(JSON.stringify(value) ?? '');
   } catch (error) {
@@ -68,7 +72,11 @@ function expectClean(values: readonly unknown[], secrets: readonly string[] = [S
 describe('a real wrong-password failure on RabbitMQ', () => {
   it('the handler reports ACCESS_REFUSED with no password in the error or its cause chain, and none in itself', async () => {
     const sink = errorSink();
-    const options: MessageQueueHandlerOptions = { queue: freshQueue(), onError: sink.hook, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } };
+    const options: MessageQueueHandlerOptions = {
+      queue: freshQueue(),
+      onError: sink.hook,
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    };
     const handler = new MessageQueueHandler(withCredentials(service.url, 'guest', SECRET), options);
     handler.handle(numberedRecord(1));
     await waitFor(() => sink.errors.length >= 2, 'login errors', 30_000);

@@ -60,7 +60,10 @@ describe('MessageQueueSubscriber', () => {
     const handler = track.add(new MessageQueueHandler(service.url, { queue }));
     const subscriber = track.add(new MessageQueueSubscriber(service.url, { queue, prefetch: 10 }));
     await subscriber.connect();
-    await send(handler, Array.from({ length: 100 }, (_, i) => numberedRecord(i)));
+    await send(
+      handler,
+      Array.from({ length: 100 }, (_, i) => numberedRecord(i)),
+    );
     let depth = -1;
     const poll = async () => {
       for (let i = 0; i < 100 && depth !== 90; i++) {
@@ -123,7 +126,9 @@ describe('MessageQueueSubscriber', () => {
     await raw.channel.assertExchange(dlx, 'fanout', { durable: false, autoDelete: false });
     await raw.channel.assertQueue(dlq, { durable: false });
     await raw.channel.bindQueue(dlq, dlx, '');
-    const subscriber = track.add(new MessageQueueSubscriber(service.url, { queue, deadLetterExchange: dlx, onError: () => {} }));
+    const subscriber = track.add(
+      new MessageQueueSubscriber(service.url, { queue, deadLetterExchange: dlx, onError: () => {} }),
+    );
     const handler = track.add(new MessageQueueHandler(service.url, { queue, deadLetterExchange: dlx }));
     await subscriber.connect();
     await raw.publish(queue, 'not json {');
@@ -153,7 +158,14 @@ describe('MessageQueueSubscriber', () => {
     await send(plain, [numberedRecord(1)]);
     await plain.close();
     const sink = errorSink();
-    const subscriber = track.add(new MessageQueueSubscriber(service.url, { queue, deadLetterExchange: 'elsewhere', onError: sink.hook, reconnect: { initialDelayMs: 1000 } }));
+    const subscriber = track.add(
+      new MessageQueueSubscriber(service.url, {
+        queue,
+        deadLetterExchange: 'elsewhere',
+        onError: sink.hook,
+        reconnect: { initialDelayMs: 1000 },
+      }),
+    );
     await expect(subscriber.connect()).rejects.toBeInstanceOf(AmqpTopologyError);
     expect(sink.text()).toMatch(/PRECONDITION.FAILED/);
     expect(sink.text()).toMatch(/same arguments/);
@@ -164,7 +176,13 @@ describe('MessageQueueSubscriber', () => {
   it('recovers when the queue is deleted under it (consumer cancelled): declares it again and goes on', async () => {
     const queue = freshQueue();
     const handler = track.add(new MessageQueueHandler(service.url, { queue }));
-    const subscriber = track.add(new MessageQueueSubscriber(service.url, { queue, onError: () => {}, reconnect: { initialDelayMs: 50, maxDelayMs: 200 } }));
+    const subscriber = track.add(
+      new MessageQueueSubscriber(service.url, {
+        queue,
+        onError: () => {},
+        reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+      }),
+    );
     await send(handler, [numberedRecord(1)]);
     expect((await subscriber.recv(15_000))?.extra.seq).toBe(1);
     await raw.channel.deleteQueue(queue);
@@ -193,7 +211,10 @@ describe('MessageQueueSubscriber', () => {
     counting = false;
     expect(turns).toBe(1);
     // The one turn lets socket reads land: a loop of recv(0) sees a message published meanwhile.
-    await raw.publish(queue, JSON.stringify(new LogRecord({ channel: 'poll', level: Level.INFO, msg: 'polled' }).toDict()));
+    await raw.publish(
+      queue,
+      JSON.stringify(new LogRecord({ channel: 'poll', level: Level.INFO, msg: 'polled' }).toDict()),
+    );
     let record: LogRecord | null = null;
     const deadline = Date.now() + 15_000;
     while (record === null && Date.now() < deadline) record = await subscriber.recv(0);

@@ -21,10 +21,49 @@ function openssl(args: string[], cwd: string): void {
 
 /** A CA and a server certificate for localhost / 127.0.0.1, in `dir`. */
 function makeCertificates(dir: string): void {
-  openssl(['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-days', '2', '-subj', '/CN=logq test CA', '-keyout', 'ca.key', '-out', 'ca.pem'], dir);
-  openssl(['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr'], dir);
+  openssl(
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'rsa:2048',
+      '-nodes',
+      '-days',
+      '2',
+      '-subj',
+      '/CN=logq test CA',
+      '-keyout',
+      'ca.key',
+      '-out',
+      'ca.pem',
+    ],
+    dir,
+  );
+  openssl(
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-subj', '/CN=localhost', '-keyout', 'server.key', '-out', 'server.csr'],
+    dir,
+  );
   writeFileSync(join(dir, 'san.ext'), 'subjectAltName = DNS:localhost, IP:127.0.0.1\n');
-  openssl(['x509', '-req', '-in', 'server.csr', '-CA', 'ca.pem', '-CAkey', 'ca.key', '-CAcreateserial', '-days', '2', '-extfile', 'san.ext', '-out', 'server.pem'], dir);
+  openssl(
+    [
+      'x509',
+      '-req',
+      '-in',
+      'server.csr',
+      '-CA',
+      'ca.pem',
+      '-CAkey',
+      'ca.key',
+      '-CAcreateserial',
+      '-days',
+      '2',
+      '-extfile',
+      'san.ext',
+      '-out',
+      'server.pem',
+    ],
+    dir,
+  );
   for (const file of ['ca.pem', 'server.pem', 'server.key']) chmodSync(join(dir, file), 0o644); // readable by the node's user
 }
 
@@ -73,7 +112,14 @@ describe('amqps:// (TLS)', () => {
     const secret = 'tls-s3cret';
     const sink = errorSink();
     const url = tlsUrl.replace('guest:guest@', `guest:${secret}@`);
-    const handler = track.add(new MessageQueueHandler(url, { queue: freshQueue('logq-tls'), tls: {}, onError: sink.hook, reconnect: { initialDelayMs: 200 } }));
+    const handler = track.add(
+      new MessageQueueHandler(url, {
+        queue: freshQueue('logq-tls'),
+        tls: {},
+        onError: sink.hook,
+        reconnect: { initialDelayMs: 200 },
+      }),
+    );
     handler.handle(numberedRecord(1));
     await waitFor(() => sink.errors.length > 0, 'the TLS error', 30_000);
     expect(sink.text()).toMatch(/certificate/i);

@@ -1,4 +1,4 @@
-import { type LogRecord } from '@logq/core';
+import type { LogRecord } from '@logq/core';
 import { createStderrErrorHook, describeError, redactUri, type Delivery } from '@logq/core/transport';
 import { Backoff } from './retry.js';
 import { say } from './terminal.js';
@@ -55,7 +55,7 @@ export async function bridge(options: BridgeOptions): Promise<BridgeStats> {
   });
   const stats: BridgeStats = { received: 0, delivered: 0, filtered: 0, dropped: 0, reconnecting: false };
   const destinationHook = createStderrErrorHook(`bridge destination ${redactUri(options.to)}`);
-  let handler;
+  let handler: Awaited<ReturnType<typeof openHandler>>;
   try {
     handler = await openHandler(options.to, {
       onError: (error: unknown) => {

@@ -13,7 +13,11 @@ export interface RecordFilterOptions {
 /** Turns a glob (`app.*`, `*.db,worker?`) into an anchored regular expression. */
 export function globToRegExp(glob: string): RegExp {
   const alternatives = glob.split(',').map((part) =>
-    part.trim().replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.'),
+    part
+      .trim()
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '.*')
+      .replace(/\?/g, '.'),
   );
   return new RegExp(`^(?:${alternatives.join('|')})$`);
 }
@@ -23,13 +27,17 @@ export function globToRegExp(glob: string): RegExp {
  * @throws {Error} for an unknown level name.
  */
 export function createRecordFilter(options: RecordFilterOptions): (record: LogRecord) => boolean {
-  const minLevel = options.level === undefined ? null : lookupLevel(typeof options.level === 'string' ? options.level.toUpperCase() : options.level);
+  const minLevel =
+    options.level === undefined
+      ? null
+      : lookupLevel(typeof options.level === 'string' ? options.level.toUpperCase() : options.level);
   const channel = options.channel === undefined ? null : globToRegExp(options.channel);
   const grep = options.grep ?? null;
   return (record) => {
     if (minLevel !== null && record.level < minLevel) return false;
     if (channel !== null && !channel.test(record.channel)) return false;
-    if (grep !== null && !record.message.includes(grep) && !(record.formattedException ?? '').includes(grep)) return false;
+    if (grep !== null && !record.message.includes(grep) && !(record.formattedException ?? '').includes(grep))
+      return false;
     return true;
   };
 }

@@ -32,7 +32,9 @@ const INDENT = ' '.repeat(13);
 export function formatRecordLine(record: LogRecord, options: LineFormatOptions = {}): string {
   const colour = options.colour ?? false;
   const paint = (code: string | undefined, text: string): string => (colour && code ? `${code}${text}\x1b[0m` : text);
-  const time = Number.isFinite(record.timeMicros) ? new Date(record.timeMicros / 1000).toISOString().slice(11, 23) : '??:??:??.???';
+  const time = Number.isFinite(record.timeMicros)
+    ? new Date(record.timeMicros / 1000).toISOString().slice(11, 23)
+    : '??:??:??.???';
   const level = paint(LEVEL_COLOURS[record.level], record.levelName.padEnd(8));
   const proc = record.process === null ? '?' : String(record.process);
   // The thread only for another thread than the main one (Python's main thread has a large id too).
@@ -43,17 +45,24 @@ export function formatRecordLine(record: LogRecord, options: LineFormatOptions =
   if (record.exceptionName || record.formattedException) {
     const head = record.exceptionName ? `└ ${record.exceptionName}: ${record.exceptionMessage ?? ''}` : '└ exception';
     line += `\n${INDENT}${paint(DIM, head)}`;
-    const trace = options.traceback ?? true ? (record.formattedException ?? '').trimEnd().split(/\r?\n/) : [];
+    const trace = (options.traceback ?? true) ? (record.formattedException ?? '').trimEnd().split(/\r?\n/) : [];
     // A JavaScript stack starts with "Name: message", which the line above already says.
     if (trace[0] === `${record.exceptionName}: ${record.exceptionMessage ?? ''}`) trace.shift();
-    if (trace.length > 0 && trace.join('') !== '') line += `\n${trace.map((l) => `${INDENT}  ${paint(DIM, l)}`).join('\n')}`;
+    if (trace.length > 0 && trace.join('') !== '')
+      line += `\n${trace.map((l) => `${INDENT}  ${paint(DIM, l)}`).join('\n')}`;
   }
   return line;
 }
 
 /** Levels in the summary table's columns, lowest first. */
 export const SUMMARY_LEVELS: readonly number[] = [
-  Level.TRACE, Level.DEBUG, Level.INFO, Level.NOTICE, Level.WARNING, Level.ERROR, Level.CRITICAL,
+  Level.TRACE,
+  Level.DEBUG,
+  Level.INFO,
+  Level.NOTICE,
+  Level.WARNING,
+  Level.ERROR,
+  Level.CRITICAL,
 ];
 
 /** Counts records per channel and level, for {@link formatSummaryTable}. */
@@ -78,7 +87,8 @@ export class RecordCounter {
  */
 export function formatSummaryTable(counter: RecordCounter): string {
   const extra = new Set<number>();
-  for (const row of counter.counts.values()) for (const level of row.keys()) if (!SUMMARY_LEVELS.includes(level)) extra.add(level);
+  for (const row of counter.counts.values())
+    for (const level of row.keys()) if (!SUMMARY_LEVELS.includes(level)) extra.add(level);
   const levels = [...SUMMARY_LEVELS, ...[...extra].sort((a, b) => a - b)];
   const width = Math.max(14, ...[...counter.counts.keys()].map((c) => c.length));
   const header = ['channel'.padEnd(width), ...levels.map((l) => levelName(l).padStart(8)), '   total'].join(' ');
@@ -86,7 +96,11 @@ export function formatSummaryTable(counter: RecordCounter): string {
     .sort(([a], [b]) => a.localeCompare(b))
     .map(([channel, row]) => {
       const sum = [...row.values()].reduce((a, b) => a + b, 0);
-      return [channel.padEnd(width), ...levels.map((l) => String(row.get(l) ?? 0).padStart(8)), String(sum).padStart(8)].join(' ');
+      return [
+        channel.padEnd(width),
+        ...levels.map((l) => String(row.get(l) ?? 0).padStart(8)),
+        String(sum).padStart(8),
+      ].join(' ');
     });
   return [header, ...lines].join('\n');
 }

@@ -26,15 +26,34 @@ const FILTERS: Options = {
 };
 const COMMANDS: Readonly<Record<string, Options>> = {
   tail: { ...COMMON, ...FILTERS, json: { type: 'boolean' }, multi: { type: 'boolean' } },
-  send: { ...COMMON, level: { type: 'string' }, channel: { type: 'string' }, kw: { type: 'string', multiple: true }, stdin: { type: 'boolean' }, timeout: { type: 'string' } },
-  bridge: { ...COMMON, ...FILTERS, multi: { type: 'boolean' }, 'to-queue': { type: 'string' }, 'to-option': { type: 'string', multiple: true }, 'status-every': { type: 'string' } },
+  send: {
+    ...COMMON,
+    level: { type: 'string' },
+    channel: { type: 'string' },
+    kw: { type: 'string', multiple: true },
+    stdin: { type: 'boolean' },
+    timeout: { type: 'string' },
+  },
+  bridge: {
+    ...COMMON,
+    ...FILTERS,
+    multi: { type: 'boolean' },
+    'to-queue': { type: 'string' },
+    'to-option': { type: 'string', multiple: true },
+    'status-every': { type: 'string' },
+  },
 };
 
 type Values = Record<string, string | boolean | (string | boolean)[] | undefined>;
 
 function parse(command: string, args: readonly string[]): { values: Values; positionals: string[] } {
   try {
-    const { values, positionals } = parseArgs({ args: [...args], options: COMMANDS[command]!, allowPositionals: true, strict: true });
+    const { values, positionals } = parseArgs({
+      args: [...args],
+      options: COMMANDS[command]!,
+      allowPositionals: true,
+      strict: true,
+    });
     return { values: values as Values, positionals };
   } catch (error) {
     throw new UsageError(error instanceof Error ? error.message : String(error), command);
@@ -42,14 +61,18 @@ function parse(command: string, args: readonly string[]): { values: Values; posi
 }
 
 const str = (v: Values[string]): string | undefined => (typeof v === 'string' ? v : undefined);
-const list = (v: Values[string]): string[] => (Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : []);
+const list = (v: Values[string]): string[] =>
+  Array.isArray(v) ? v.filter((x): x is string => typeof x === 'string') : [];
 
 function level(text: string | undefined, command: string, fallback?: number): number | undefined {
   if (text === undefined) return fallback;
   try {
     return lookupLevel(/^\d+$/.test(text) ? Number(text) : text.toUpperCase());
   } catch {
-    throw new UsageError(`--level: no such level ${JSON.stringify(text)} (trace, debug, info, notice, warning, error, critical)`, command);
+    throw new UsageError(
+      `--level: no such level ${JSON.stringify(text)} (trace, debug, info, notice, warning, error, critical)`,
+      command,
+    );
   }
 }
 
@@ -60,7 +83,11 @@ function positionals(command: string, got: string[], min: number, max: number): 
 }
 
 function filterOf(values: Values, command: string) {
-  return createRecordFilter({ level: level(str(values.level), command), channel: str(values.channel), grep: str(values.grep) });
+  return createRecordFilter({
+    level: level(str(values.level), command),
+    channel: str(values.channel),
+    grep: str(values.grep),
+  });
 }
 
 /** Aborts on the first SIGINT/SIGTERM; a second one ends the process at once (exit 130). */
@@ -78,11 +105,21 @@ function interruptSignal(): AbortSignal {
 async function runTail(values: Values, args: string[]): Promise<number> {
   const [uri] = positionals('tail', args, 1, 1);
   const filter = filterOf(values, 'tail');
-  const transport = transportOptions({ queue: str(values.queue), multi: values.multi === true, option: list(values.option) }, 'tail');
+  const transport = transportOptions(
+    { queue: str(values.queue), multi: values.multi === true, option: list(values.option) },
+    'tail',
+  );
   const signal = interruptSignal();
   exitOnClosedStdout();
   const started = Date.now();
-  const result = await tail({ uri: uri!, transport, filter, json: values.json === true, colour: useColour(process.stdout), signal });
+  const result = await tail({
+    uri: uri!,
+    transport,
+    filter,
+    json: values.json === true,
+    colour: useColour(process.stdout),
+    signal,
+  });
   process.stderr.write(`\n${tailSummary(result, (Date.now() - started) / 1000)}\n`);
   return 0;
 }
@@ -90,7 +127,8 @@ async function runTail(values: Values, args: string[]): Promise<number> {
 async function runSend(values: Values, args: string[]): Promise<number> {
   const stdin = values.stdin === true;
   const [uri, message] = positionals('send', args, 1, stdin ? 1 : 2);
-  if (!stdin && message === undefined) throw new UsageError('send: give a message, or --stdin to send the lines of stdin', 'send');
+  if (!stdin && message === undefined)
+    throw new UsageError('send: give a message, or --stdin to send the lines of stdin', 'send');
   const kwargs = Object.fromEntries(list(values.kw).map((entry) => parseKeyValue(entry, '--kw', 'send')));
   const result = await send({
     uri: uri!,
@@ -120,8 +158,15 @@ function statusText(stats: BridgeStats, rate: number): string {
 async function runBridge(values: Values, args: string[]): Promise<number> {
   const [from, to] = positionals('bridge', args, 2, 2);
   const filter = filterOf(values, 'bridge');
-  const source = transportOptions({ queue: str(values.queue), multi: values.multi === true, option: list(values.option) }, 'bridge');
-  const destination = transportOptions({ queue: str(values['to-queue']), option: list(values['to-option']) }, 'bridge', '--to-option');
+  const source = transportOptions(
+    { queue: str(values.queue), multi: values.multi === true, option: list(values.option) },
+    'bridge',
+  );
+  const destination = transportOptions(
+    { queue: str(values['to-queue']), option: list(values['to-option']) },
+    'bridge',
+    '--to-option',
+  );
   const everyMs = parseSeconds(str(values['status-every']), '--status-every', 'bridge', 10) * 1000;
   const signal = interruptSignal();
   const tty = process.stderr.isTTY === true;
@@ -139,16 +184,30 @@ async function runBridge(values: Values, args: string[]): Promise<number> {
   const timer = setInterval(report, tty ? 1000 : everyMs);
   say(`bridge: ${redactUri(from!)} -> ${redactUri(to!)}`);
   try {
-    latest = await bridge({ from: from!, to: to!, source, destination, filter, signal, onProgress: (stats) => (latest = stats) });
+    latest = await bridge({
+      from: from!,
+      to: to!,
+      source,
+      destination,
+      filter,
+      signal,
+      onProgress: (stats) => (latest = stats),
+    });
   } finally {
     clearInterval(timer);
   }
   if (tty) process.stderr.write('\n');
-  say(`bridge: stopped; ${latest.received} received, ${latest.delivered} delivered, ${latest.filtered} filtered, ${latest.dropped} dropped`);
+  say(
+    `bridge: stopped; ${latest.received} received, ${latest.delivered} delivered, ${latest.filtered} filtered, ${latest.dropped} dropped`,
+  );
   return 0;
 }
 
-const RUNNERS: Readonly<Record<string, (values: Values, args: string[]) => Promise<number>>> = { tail: runTail, send: runSend, bridge: runBridge };
+const RUNNERS: Readonly<Record<string, (values: Values, args: string[]) => Promise<number>>> = {
+  tail: runTail,
+  send: runSend,
+  bridge: runBridge,
+};
 
 /**
  * Runs `logq` with the given arguments (without `node` and the script) and
@@ -179,7 +238,8 @@ export async function main(argv: readonly string[]): Promise<number> {
     }
     if (error instanceof TransportNotFoundError) {
       say(error.message);
-      if (error.message.startsWith('no logq transport')) say('with the logq command, load such a package with --require <module>');
+      if (error.message.startsWith('no logq transport'))
+        say('with the logq command, load such a package with --require <module>');
       return 1;
     }
     say(describeError(error));

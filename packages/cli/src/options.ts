@@ -44,6 +44,7 @@ export function transportOptions(flags: TransportFlags, command: string, flag = 
 export function parseSeconds(text: string | undefined, flag: string, command: string, fallback: number): number {
   if (text === undefined) return fallback;
   const value = Number(text);
-  if (!Number.isFinite(value) || value < 0) throw new UsageError(`${flag} expects a number of seconds, got ${JSON.stringify(text)}`, command);
+  if (!Number.isFinite(value) || value < 0)
+    throw new UsageError(`${flag} expects a number of seconds, got ${JSON.stringify(text)}`, command);
   return value;
 }

@@ -61,7 +61,9 @@ function textRecord(message: string, options: SendOptions): LogRecord {
 /** Waits until the handler delivered what it holds, or the deadline passed; true when delivered. */
 async function flushBy(handler: Handler, deadline: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))));
+  const timeout = new Promise<false>(
+    (resolve) => (timer = setTimeout(() => resolve(false), Math.max(0, deadline - Date.now()))),
+  );
   try {
     return await Promise.race([handler.flush().then(() => true as const), timeout]);
   } finally {
@@ -106,6 +108,9 @@ export async function send(options: SendOptions): Promise<SendResult> {
   const delivered = stats.sent;
   const undelivered = records + messages - delivered;
   // Delivered or given up: close without waiting long for what the broker did not take.
-  await Promise.race([handler.close().catch(() => undefined), new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+  await Promise.race([
+    handler.close().catch(() => undefined),
+    new Promise((resolve) => setTimeout(resolve, 2000).unref()),
+  ]);
   return { records, messages, skipped, delivered, undelivered };
 }

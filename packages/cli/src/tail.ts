@@ -1,4 +1,4 @@
-import { type LogRecord, type SubscriberBase } from '@logq/core';
+import type { LogRecord, SubscriberBase } from '@logq/core';
 import { encodeRecord, redactUri, createStderrErrorHook } from '@logq/core/transport';
 import { formatRecordLine, formatSummaryTable, RecordCounter } from './format.js';
 import { Backoff } from './retry.js';
@@ -44,7 +44,7 @@ export async function tail(options: TailOptions): Promise<TailResult> {
   signal.addEventListener('abort', closing, { once: true });
   try {
     for (;;) {
-      let delivery;
+      let delivery: Awaited<ReturnType<SubscriberBase['receive']>>;
       try {
         delivery = await subscriber.receive(null, signal);
       } catch (error) {
@@ -66,7 +66,9 @@ export async function tail(options: TailOptions): Promise<TailResult> {
       try {
         await delivery.ack();
       } catch (error) {
-        say(`tail: could not acknowledge a record on ${redactUri(uri)}: ${error instanceof Error ? error.message : String(error)}`);
+        say(
+          `tail: could not acknowledge a record on ${redactUri(uri)}: ${error instanceof Error ? error.message : String(error)}`,
+        );
       }
     }
   } finally {

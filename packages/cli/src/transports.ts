@@ -1,7 +1,14 @@
 import { createRequire } from 'node:module';
 import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { createHandler, createSubscriber, TransportNotFoundError, type Handler, type SubscriberBase, type TransportOptions } from '@logq/core';
+import {
+  createHandler,
+  createSubscriber,
+  TransportNotFoundError,
+  type Handler,
+  type SubscriberBase,
+  type TransportOptions,
+} from '@logq/core';
 
 /**
  * logq's own transport packages. Core imports the one a scheme needs from its
@@ -32,7 +39,10 @@ export async function loadPlugins(modules: readonly string[], cwd = process.cwd(
     try {
       await import(url ?? spec);
     } catch (cause) {
-      throw new TransportNotFoundError(`--require ${spec}: cannot load it (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`, { cause });
+      throw new TransportNotFoundError(
+        `--require ${spec}: cannot load it (${cause instanceof Error ? cause.message.split('\n')[0] : String(cause)})`,
+        { cause },
+      );
     }
   }
 }

@@ -41,7 +41,20 @@ describe('logq bridge', () => {
   it('zeromq (--multi) -> Redis stream: every matching record arrives once, filtered ones counted; status lines; SIGINT exits 0', async () => {
     const zmq = `tcp://127.0.0.1:${await freePort()}`;
     const key = `bridge-zmq-${process.pid}`;
-    const logq = startLogq(['bridge', zmq, redis.url, '--multi', '--level', 'info', '--to-queue', key, '--to-option', 'mode=stream', '--status-every', '0.3']);
+    const logq = startLogq([
+      'bridge',
+      zmq,
+      redis.url,
+      '--multi',
+      '--level',
+      'info',
+      '--to-queue',
+      key,
+      '--to-option',
+      'mode=stream',
+      '--status-every',
+      '0.3',
+    ]);
     await logq.waitForStderr((text) => text.includes('->'));
     const handler = new ZeroMQHandler(zmq, { multi: true });
     const logger = new Logger('zmq.app', { handlers: [handler] });
@@ -66,7 +79,9 @@ describe('logq bridge', () => {
     logq.child.kill('SIGINT');
     expect(await logq.exited).toBe(0);
     expect(logq.stderr()).toMatch(/records\/s, \d+ delivered/);
-    expect(logq.stderr()).toContain(`bridge: stopped; ${count + count / 10} received, ${count} delivered, ${count / 10} filtered, 0 dropped`);
+    expect(logq.stderr()).toContain(
+      `bridge: stopped; ${count + count / 10} received, ${count} delivered, ${count / 10} filtered, 0 dropped`,
+    );
     expect(logq.stderr()).not.toMatch(STACK_LINE);
   });
 
@@ -93,9 +108,21 @@ describe('logq bridge', () => {
     const total = before + 3000;
     await write(0, before);
     const logq = startLogq([
-      'bridge', server.url, target, '--queue', key,
-      '-o', 'mode=stream', '-o', 'group=bridge', '-o', 'consumer=bridge-1', '-o', 'minIdleMs=2000',
-      '--status-every', '0.5',
+      'bridge',
+      server.url,
+      target,
+      '--queue',
+      key,
+      '-o',
+      'mode=stream',
+      '-o',
+      'group=bridge',
+      '-o',
+      'consumer=bridge-1',
+      '-o',
+      'minIdleMs=2000',
+      '--status-every',
+      '0.5',
     ]);
     try {
       await collector.waitFor(300);

@@ -5,12 +5,14 @@ const { existsSync } = require('node:fs');
 const { join } = require('node:path');
 
 const packages = join(__dirname, '..', '..');
-const build = (dir) => execFileSync(process.execPath, [join(packages, '..', 'tooling', 'build.mjs')], { cwd: dir, stdio: 'inherit' });
+const build = (dir) =>
+  execFileSync(process.execPath, [join(packages, '..', 'tooling', 'build.mjs')], { cwd: dir, stdio: 'inherit' });
 
 module.exports = async () => {
   for (const name of ['core', 'process', 'redis', 'zeromq', 'mongo']) {
     const dir = join(packages, name);
-    if (!existsSync(join(dir, 'dist', 'esm', 'index.js')) || !existsSync(join(dir, 'dist', 'cjs', 'index.js'))) build(dir);
+    if (!existsSync(join(dir, 'dist', 'esm', 'index.js')) || !existsSync(join(dir, 'dist', 'cjs', 'index.js')))
+      build(dir);
   }
   build(join(packages, 'cli'));
 };

@@ -25,7 +25,10 @@ export interface Logq {
 const SIGNALS: Record<string, number> = { SIGINT: 2, SIGKILL: 9, SIGTERM: 15 };
 
 /** Starts `node dist/esm/bin.js ...args`. */
-export function startLogq(args: readonly string[], options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {}): Logq {
+export function startLogq(
+  args: readonly string[],
+  options: { env?: NodeJS.ProcessEnv; cwd?: string; input?: string } = {},
+): Logq {
   const env = { ...process.env, ...options.env };
   delete env.FORCE_COLOR;
   delete env.NODE_PATH; // pnpm's jest shim sets one reaching every workspace package: logq must find transports by itself
@@ -39,17 +42,28 @@ export function startLogq(args: readonly string[], options: { env?: NodeJS.Proce
   };
   child.stdout.setEncoding('utf8').on('data', (text: string) => ((out += text), wake()));
   child.stderr.setEncoding('utf8').on('data', (text: string) => ((err += text), wake()));
-  const exited = once(child, 'close').then(([code, signal]) => (code ?? 128 + (SIGNALS[signal as string] ?? 0)) as number);
+  const exited = once(child, 'close').then(
+    ([code, signal]) => (code ?? 128 + (SIGNALS[signal as string] ?? 0)) as number,
+  );
   let done = false;
   void exited.then(() => ((done = true), wake()));
   if (options.input !== undefined) child.stdin.end(options.input);
-  const waitFor = (read: () => string) => async (check: (text: string) => boolean): Promise<void> => {
-    while (!check(read())) {
-      if (done) throw new Error(`logq exited before the expected output\nstdout:\n${out}\nstderr:\n${err}`);
-      await new Promise<void>((resolve) => waiters.push(resolve));
-    }
+  const waitFor =
+    (read: () => string) =>
+    async (check: (text: string) => boolean): Promise<void> => {
+      while (!check(read())) {
+        if (done) throw new Error(`logq exited before the expected output\nstdout:\n${out}\nstderr:\n${err}`);
+        await new Promise<void>((resolve) => waiters.push(resolve));
+      }
+    };
+  return {
+    child,
+    stdout: () => out,
+    stderr: () => err,
+    waitForStdout: waitFor(() => out),
+    waitForStderr: waitFor(() => err),
+    exited,
   };
-  return { child, stdout: () => out, stderr: () => err, waitForStdout: waitFor(() => out), waitForStderr: waitFor(() => err), exited };
 }
 
 /** Runs `logq ...args` to its end. */

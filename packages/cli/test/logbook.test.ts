@@ -43,7 +43,11 @@ describe('logq tail shows what real Python Logbook sends (MessageQueueHandler ov
     expect(await logq.exited).toBe(0);
     const out = lines(logq.stdout());
     const pid = sent[0]!.process as number;
-    expect(out[0]).toMatch(new RegExp(`^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} WARNING  python\\.interop ünïcode\\[${pid}\\] Hello wörld and ñame: 3\\.14 — 日本語 🎉$`));
+    expect(out[0]).toMatch(
+      new RegExp(
+        `^\\d\\d:\\d\\d:\\d\\d\\.\\d{3} WARNING  python\\.interop ünïcode\\[${pid}\\] Hello wörld and ñame: 3\\.14 — 日本語 🎉$`,
+      ),
+    );
     const at = out.findIndex((line) => line.includes('failed with an exception'));
     expect(out[at]).toMatch(/ ERROR {4}python\.interop ünïcode\[\d+\] failed with an exception$/);
     expect(out[at + 1]).toBe(`${' '.repeat(13)}└ builtins.KeyError: 'missing key ☃'`); // Logbook's exception_name

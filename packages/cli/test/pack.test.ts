@@ -11,8 +11,11 @@ const execFileAsync = promisify(execFile);
  * A user's environment: none of the npm_* variables that `npx jest`/`pnpm test` set (they point npm at this
  * package), and no NODE_PATH (pnpm's jest shim sets one that reaches every package of the workspace).
  */
-const userEnv = Object.fromEntries(Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'NODE_PATH'));
-const run = (file: string, args: string[], options: { cwd: string }) => execFileAsync(file, args, { ...options, env: userEnv });
+const userEnv = Object.fromEntries(
+  Object.entries(process.env).filter(([key]) => !/^npm_/i.test(key) && key !== 'NODE_PATH'),
+);
+const run = (file: string, args: string[], options: { cwd: string }) =>
+  execFileAsync(file, args, { ...options, env: userEnv });
 const packages = join(PACKAGE_DIR, '..');
 
 /**
@@ -24,18 +27,28 @@ describe('@logq/cli from its tarball in a fresh npm project', () => {
   let app: string;
   beforeAll(async () => {
     dir = makeTempDir('cli-pack');
-    for (const name of ['core', 'process', 'cli']) await run('pnpm', ['pack', '--pack-destination', dir], { cwd: join(packages, name) });
+    for (const name of ['core', 'process', 'cli'])
+      await run('pnpm', ['pack', '--pack-destination', dir], { cwd: join(packages, name) });
     app = join(dir, 'app');
     mkdirSync(app);
     writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'fresh-app', version: '1.0.0', private: true }));
-    await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '../logq-core-0.1.0.tgz', '../logq-cli-0.1.0.tgz'], { cwd: app });
+    await run(
+      'npm',
+      ['install', '--no-audit', '--no-fund', '--offline', '../logq-core-0.1.0.tgz', '../logq-cli-0.1.0.tgz'],
+      { cwd: app },
+    );
   }, 180_000);
   afterAll(() => removeTempDir(dir));
 
-  const npx = (args: string[]) => run('npx', ['--no-install', 'logq', ...args], { cwd: app }).then(
-    ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
-    (error: { code: number; stdout: string; stderr: string }) => ({ code: error.code, stdout: error.stdout, stderr: error.stderr }),
-  );
+  const npx = (args: string[]) =>
+    run('npx', ['--no-install', 'logq', ...args], { cwd: app }).then(
+      ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
+      (error: { code: number; stdout: string; stderr: string }) => ({
+        code: error.code,
+        stdout: error.stdout,
+        stderr: error.stderr,
+      }),
+    );
 
   it('npx logq --help works', async () => {
     const result = await npx(['--help']);
@@ -52,7 +65,11 @@ describe('@logq/cli from its tarball in a fresh npm project', () => {
     await run('npm', ['install', '--no-audit', '--no-fund', '--offline', '../logq-process-0.1.0.tgz'], { cwd: app });
     const uri = `stream+tcp://127.0.0.1:${await freePort()}`;
     // The bin link npm made (what npx runs), spawned directly so that SIGINT reaches logq itself.
-    const tail = spawn(join(app, 'node_modules', '.bin', 'logq'), ['tail', uri], { cwd: app, stdio: 'pipe', env: userEnv });
+    const tail = spawn(join(app, 'node_modules', '.bin', 'logq'), ['tail', uri], {
+      cwd: app,
+      stdio: 'pipe',
+      env: userEnv,
+    });
     let out = '';
     const shown = new Promise<void>((resolve) =>
       tail.stdout.setEncoding('utf8').on('data', (text: string) => {

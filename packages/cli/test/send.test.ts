@@ -1,4 +1,4 @@
-import { type LogRecord } from '@logq/core';
+import type { LogRecord } from '@logq/core';
 import { encodeRecord } from '@logq/core/transport';
 import { RedisSubscriber } from '@logq/redis';
 import { freePort, useRedis, type UsedService } from '@logq/services';
@@ -29,24 +29,72 @@ describe('logq send', () => {
 
   it('logs one record (level, channel, --kw filling the message) and exits 0 once Redis has it', async () => {
     const key = `send-one-${process.pid}`;
-    const result = await runLogq(['send', redis.url, 'user {user} logged in {n} times', '--queue', key, '--level', 'warning', '--channel', 'app.auth', '--kw', 'user=bob', '--kw', 'n=3']);
+    const result = await runLogq([
+      'send',
+      redis.url,
+      'user {user} logged in {n} times',
+      '--queue',
+      key,
+      '--level',
+      'warning',
+      '--channel',
+      'app.auth',
+      '--kw',
+      'user=bob',
+      '--kw',
+      'n=3',
+    ]);
     expect(result.stderr).toContain(`logq send: 1 of 1 delivered to ${redis.url} (0 records, 1 messages)`);
     expect(result.code).toBe(0);
     const [record] = await receive(key, 1);
-    expect(record).toMatchObject({ channel: 'app.auth', level: 13, message: 'user bob logged in 3 times', kwargs: { user: 'bob', n: 3 } });
+    expect(record).toMatchObject({
+      channel: 'app.auth',
+      level: 13,
+      message: 'user bob logged in 3 times',
+      kwargs: { user: 'bob', n: 3 },
+    });
   });
 
   it('--stdin: Logbook dicts kept as records, other lines (JSON or not) as messages, blank lines skipped; counts', async () => {
     const key = `send-stdin-${process.pid}`;
     const dict = {
-      channel: 'python.app', level: 14, msg: 'failed {0}', args: ['job'], kwargs: {}, extra: { request_id: 'r-1' },
-      message: 'failed job', time: '2026-11-25T16:23:26.73111Z', process: 4242, process_name: 'MainProcess',
-      thread: 1, thread_name: 'MainThread', greenlet: null, func_name: 'run', filename: 'app.py', module: 'app', lineno: 7,
-      exception_name: 'builtins.ValueError', exception_message: 'bad', formatted_exception: 'Traceback...\nValueError: bad',
-      frame_correction: 0, heavy_initialized: true, information_pulled: true, custom_field: ['kept'],
+      channel: 'python.app',
+      level: 14,
+      msg: 'failed {0}',
+      args: ['job'],
+      kwargs: {},
+      extra: { request_id: 'r-1' },
+      message: 'failed job',
+      time: '2026-11-25T16:23:26.73111Z',
+      process: 4242,
+      process_name: 'MainProcess',
+      thread: 1,
+      thread_name: 'MainThread',
+      greenlet: null,
+      func_name: 'run',
+      filename: 'app.py',
+      module: 'app',
+      lineno: 7,
+      exception_name: 'builtins.ValueError',
+      exception_message: 'bad',
+      formatted_exception: 'Traceback...\nValueError: bad',
+      frame_correction: 0,
+      heavy_initialized: true,
+      information_pulled: true,
+      custom_field: ['kept'],
     };
-    const input = ['plain line one', JSON.stringify(dict), '', '{"not": "a record"}', 'braces {stay} as typed', ''].join('\n');
-    const result = await runLogq(['send', redis.url, '--stdin', '--queue', key, '--channel', 'piped', '--level', 'notice'], { input });
+    const input = [
+      'plain line one',
+      JSON.stringify(dict),
+      '',
+      '{"not": "a record"}',
+      'braces {stay} as typed',
+      '',
+    ].join('\n');
+    const result = await runLogq(
+      ['send', redis.url, '--stdin', '--queue', key, '--channel', 'piped', '--level', 'notice'],
+      { input },
+    );
     expect(result.stderr).toContain('4 of 4 delivered');
     expect(result.stderr).toContain('(1 records, 3 messages, 1 blank lines skipped)');
     expect(result.code).toBe(0);

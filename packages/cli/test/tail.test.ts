@@ -46,8 +46,8 @@ describe('logq tail', () => {
     const out = lines(logq.stdout());
     // WARNING and above, app.* only: slow request, the exception, disk full; not info, debug, nor `other`.
     expect(out.filter((line) => /^\d\d:\d\d:\d\d\.\d{3} /.test(line)).map((line) => line.slice(13))).toEqual([
-      expect.stringMatching(/^WARNING  app\.web\[\d+\]\s+slow request 2$/),
-      expect.stringMatching(/^ERROR    app\.db\[\d+\]\s+could not parse payload$/),
+      expect.stringMatching(/^WARNING {2}app\.web\[\d+\]\s+slow request 2$/),
+      expect.stringMatching(/^ERROR {4}app\.db\[\d+\]\s+could not parse payload$/),
       expect.stringMatching(/^CRITICAL app\.web\[\d+\]\s+disk full$/),
     ]);
     const exceptionAt = out.findIndex((line) => line.includes('could not parse payload'));
@@ -91,7 +91,10 @@ describe('logq tail', () => {
       const port = await freePort();
       const url = `redis://:s3cret@127.0.0.1:${port}`;
       const logq = startLogq(['tail', url, '--queue', 'late']);
-      await logq.waitForStderr((text) => /127\.0\.0\.1:\d+/.test(text) && /ECONNREFUSED|connect|retry/i.test(text.split('\n').slice(1).join('\n')));
+      await logq.waitForStderr(
+        (text) =>
+          /127\.0\.0\.1:\d+/.test(text) && /ECONNREFUSED|connect|retry/i.test(text.split('\n').slice(1).join('\n')),
+      );
       const late = await useRedis({ port });
       try {
         const handler = new RedisQueueHandler(`redis://127.0.0.1:${port}`, { key: 'late' });
@@ -142,7 +145,11 @@ describe('logq tail', () => {
       const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env };
       delete childEnv.FORCE_COLOR;
       if (env.NO_COLOR === undefined) delete childEnv.NO_COLOR;
-      const script = spawn('script', ['-qefc', command, '/dev/null'], { cwd: PACKAGE_DIR, env: childEnv, stdio: 'pipe' });
+      const script = spawn('script', ['-qefc', command, '/dev/null'], {
+        cwd: PACKAGE_DIR,
+        env: childEnv,
+        stdio: 'pipe',
+      });
       let output = '';
       let wake = (): void => {};
       script.stdout.setEncoding('utf8').on('data', (text: string) => ((output += text), wake()));

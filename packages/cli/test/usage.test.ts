@@ -37,7 +37,9 @@ describe('logq usage (the built bin)', () => {
       // @logq/amqp is not installed next to the CLI nor in the (empty) working directory.
       const result = await runLogq(['tail', 'amqp://guest:hunter2@127.0.0.1:1/'], { cwd: dir });
       expect(result.code).toBe(1);
-      expect(result.stderr).toContain('"amqp://" URIs need the @logq/amqp package: install it with `npm install @logq/amqp`');
+      expect(result.stderr).toContain(
+        '"amqp://" URIs need the @logq/amqp package: install it with `npm install @logq/amqp`',
+      );
       expect(result.stderr).not.toMatch(STACK_LINE);
       expect(result.stderr).not.toContain('hunter2');
       const unknown = await runLogq(['send', 'nosuch://x', 'hi'], { cwd: dir });

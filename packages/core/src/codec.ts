@@ -38,10 +38,15 @@ export function frameBytes(frame: string | Uint8Array): number {
  * @throws {RecordDecodeError}
  */
 export function validateWireDict(value: unknown): Record<string, unknown> {
-  if (!isJsonObject(value)) throw new RecordDecodeError(`record is not a JSON object (got ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`);
+  if (!isJsonObject(value))
+    throw new RecordDecodeError(
+      `record is not a JSON object (got ${Array.isArray(value) ? 'array' : value === null ? 'null' : typeof value})`,
+    );
   if (typeof value.channel !== 'string') throw new RecordDecodeError('record has no string "channel"');
-  if (typeof value.level !== 'number' || !Number.isFinite(value.level)) throw new RecordDecodeError('record has no numeric "level"');
-  if (typeof value.msg !== 'string' && typeof value.message !== 'string') throw new RecordDecodeError('record has neither "msg" nor "message"');
+  if (typeof value.level !== 'number' || !Number.isFinite(value.level))
+    throw new RecordDecodeError('record has no numeric "level"');
+  if (typeof value.msg !== 'string' && typeof value.message !== 'string')
+    throw new RecordDecodeError('record has neither "msg" nor "message"');
   return value;
 }
 

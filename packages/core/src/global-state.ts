@@ -51,5 +51,9 @@ export function shared<T>(name: string, create: () => T): T {
 
 /** Whether `value` carries the brand `Symbol.for(brand)` (a brand check works across copies of core; `instanceof` does not). */
 export function hasBrand(value: unknown, brand: symbol): boolean {
-  return (typeof value === 'object' || typeof value === 'function') && value !== null && (value as Record<symbol, unknown>)[brand] === true;
+  return (
+    (typeof value === 'object' || typeof value === 'function') &&
+    value !== null &&
+    (value as Record<symbol, unknown>)[brand] === true
+  );
 }

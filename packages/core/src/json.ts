@@ -65,7 +65,8 @@ function convert(value: unknown, seen: Set<object>, depth: number): JsonValue {
       if (obj instanceof Set) return [...obj].map((v) => convert(v, seen, depth + 1));
       const out: JsonObject = {};
       if (obj instanceof Map) {
-        for (const [k, v] of obj) out[typeof k === 'string' ? k : String(convert(k, seen, depth + 1))] = convert(v, seen, depth + 1);
+        for (const [k, v] of obj)
+          out[typeof k === 'string' ? k : String(convert(k, seen, depth + 1))] = convert(v, seen, depth + 1);
         return out;
       }
       const toJSON = (obj as { toJSON?: unknown }).toJSON;
@@ -73,7 +74,8 @@ function convert(value: unknown, seen: Set<object>, depth: number): JsonValue {
       for (const key of Object.keys(obj)) {
         const converted = convert((obj as Record<string, unknown>)[key], seen, depth + 1);
         // An own `__proto__` key (as JSON.parse makes) stays a key: assigning it would set the prototype instead.
-        if (key === '__proto__') Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
+        if (key === '__proto__')
+          Object.defineProperty(out, key, { value: converted, enumerable: true, writable: true, configurable: true });
         else out[key] = converted;
       }
       return out;

@@ -53,15 +53,18 @@ export function kombuContentProblem(properties: KombuContentProperties): string 
   const { contentType, contentEncoding, headers } = properties;
   if (contentType !== undefined && contentType !== null && contentType !== '') {
     const type = String(contentType).split(';')[0]!.trim().toLowerCase();
-    if (type !== KOMBU_CONTENT_TYPE) return `unsupported content_type ${JSON.stringify(String(contentType))} (expected application/json)`;
+    if (type !== KOMBU_CONTENT_TYPE)
+      return `unsupported content_type ${JSON.stringify(String(contentType))} (expected application/json)`;
   }
   if (contentEncoding !== undefined && contentEncoding !== null && contentEncoding !== '') {
     const encoding = String(contentEncoding).toLowerCase();
-    if (encoding !== 'utf-8' && encoding !== 'utf8') return `unsupported content_encoding ${JSON.stringify(String(contentEncoding))} (expected utf-8)`;
+    if (encoding !== 'utf-8' && encoding !== 'utf8')
+      return `unsupported content_encoding ${JSON.stringify(String(contentEncoding))} (expected utf-8)`;
   }
   if (typeof headers === 'object' && headers !== null) {
     const compression = (headers as Record<string, unknown>)['compression'];
-    if (compression !== undefined && compression !== null) return `compressed messages are not supported (${String(compression)})`;
+    if (compression !== undefined && compression !== null)
+      return `compressed messages are not supported (${String(compression)})`;
   }
   return null;
 }
@@ -121,7 +124,10 @@ export interface KombuEnvelopeOptions {
 export function wrapKombuEnvelope(json: string | Uint8Array, options: KombuEnvelopeOptions): string {
   const bodyEncoding = options.bodyEncoding ?? 'base64';
   let body: string;
-  if (bodyEncoding === 'base64') body = (typeof json === 'string' ? Buffer.from(json, 'utf8') : Buffer.from(json.buffer, json.byteOffset, json.byteLength)).toString('base64');
+  if (bodyEncoding === 'base64')
+    body = (
+      typeof json === 'string' ? Buffer.from(json, 'utf8') : Buffer.from(json.buffer, json.byteOffset, json.byteLength)
+    ).toString('base64');
   else body = typeof json === 'string' ? json : utf8.decode(json);
   return JSON.stringify({
     body,
@@ -187,6 +193,11 @@ export function unwrapKombuEnvelope(envelope: string | Uint8Array, maxRecordByte
   if (problem !== null) throw new RecordDecodeError(`kombu message: ${problem}`);
   const encoding = message.properties.body_encoding;
   if (encoding === 'base64') return Buffer.from(message.body, 'base64');
-  if (encoding === undefined || encoding === null || (typeof encoding === 'string' && encoding.toLowerCase() === 'utf-8')) return message.body;
+  if (
+    encoding === undefined ||
+    encoding === null ||
+    (typeof encoding === 'string' && encoding.toLowerCase() === 'utf-8')
+  )
+    return message.body;
   throw new RecordDecodeError(`kombu body_encoding ${JSON.stringify(encoding)} is not supported`);
 }

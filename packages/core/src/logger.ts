@@ -93,21 +93,37 @@ export class Logger {
   }
 
   /** Logs at TRACE. */
-  trace(msg: string, ...args: unknown[]): void { this.emit(Level.TRACE, msg, args, undefined); }
+  trace(msg: string, ...args: unknown[]): void {
+    this.emit(Level.TRACE, msg, args, undefined);
+  }
   /** Logs at DEBUG. */
-  debug(msg: string, ...args: unknown[]): void { this.emit(Level.DEBUG, msg, args, undefined); }
+  debug(msg: string, ...args: unknown[]): void {
+    this.emit(Level.DEBUG, msg, args, undefined);
+  }
   /** Logs at INFO. */
-  info(msg: string, ...args: unknown[]): void { this.emit(Level.INFO, msg, args, undefined); }
+  info(msg: string, ...args: unknown[]): void {
+    this.emit(Level.INFO, msg, args, undefined);
+  }
   /** Logs at NOTICE. */
-  notice(msg: string, ...args: unknown[]): void { this.emit(Level.NOTICE, msg, args, undefined); }
+  notice(msg: string, ...args: unknown[]): void {
+    this.emit(Level.NOTICE, msg, args, undefined);
+  }
   /** Logs at WARNING. */
-  warn(msg: string, ...args: unknown[]): void { this.emit(Level.WARNING, msg, args, undefined); }
+  warn(msg: string, ...args: unknown[]): void {
+    this.emit(Level.WARNING, msg, args, undefined);
+  }
   /** Logs at WARNING (alias of {@link warn}). */
-  warning(msg: string, ...args: unknown[]): void { this.emit(Level.WARNING, msg, args, undefined); }
+  warning(msg: string, ...args: unknown[]): void {
+    this.emit(Level.WARNING, msg, args, undefined);
+  }
   /** Logs at ERROR. */
-  error(msg: string, ...args: unknown[]): void { this.emit(Level.ERROR, msg, args, undefined); }
+  error(msg: string, ...args: unknown[]): void {
+    this.emit(Level.ERROR, msg, args, undefined);
+  }
   /** Logs at CRITICAL. */
-  critical(msg: string, ...args: unknown[]): void { this.emit(Level.CRITICAL, msg, args, undefined); }
+  critical(msg: string, ...args: unknown[]): void {
+    this.emit(Level.CRITICAL, msg, args, undefined);
+  }
 
   /** Logs at ERROR with `error`'s name, message and stack in the exception fields. */
   exception(msg: string, error: unknown, ...args: unknown[]): void {

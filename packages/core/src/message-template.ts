@@ -14,7 +14,11 @@ const NAME_RE = /^[A-Za-z_][A-Za-z0-9_]*$/;
  * any field whose argument is missing, goes through `pyFormat`, which gives
  * Python's exact result or error.
  */
-export function formatMessage(template: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): string {
+export function formatMessage(
+  template: string,
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>>,
+): string {
   const compiled = compiledTemplate(template);
   if (compiled === null) return pyFormat(template, args, kwargs);
   let out = '';

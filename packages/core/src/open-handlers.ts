@@ -103,7 +103,10 @@ export interface ClosedHandler {
  * drains into them while it closes), independent handlers concurrently.
  * Never throws: a failing close goes to the handler's error hook.
  */
-export async function closeWrappersFirst(handlers: readonly Handler[], options: CloseOptions): Promise<ClosedHandler[]> {
+export async function closeWrappersFirst(
+  handlers: readonly Handler[],
+  options: CloseOptions,
+): Promise<ClosedHandler[]> {
   const started = new Map<Handler, Promise<ClosedHandler>>();
   const closeOne = (handler: Handler): Promise<ClosedHandler> => {
     let closing = started.get(handler);

@@ -69,7 +69,8 @@ export abstract class QueueHandler<P = string> extends Handler {
   private inflight = 0;
   private readonly drops = new DropReporter(
     (error) => this.handleError(error),
-    (count) => `${this.constructor.name}: buffer full (maxBuffer ${this.maxBuffer}, overflow '${this.overflow}'); ${count} record(s) dropped`,
+    (count) =>
+      `${this.constructor.name}: buffer full (maxBuffer ${this.maxBuffer}, overflow '${this.overflow}'); ${count} record(s) dropped`,
   );
   private pumping = false;
   private connected = false;
@@ -135,13 +136,16 @@ export abstract class QueueHandler<P = string> extends Handler {
    * ({@link encodeRecord}), without building the dict.
    */
   protected exportJson(record: LogRecord): string {
-    return this.exportRecord === QueueHandler.prototype.exportRecord ? encodeRecord(record) : JSON.stringify(this.exportRecord(record));
+    return this.exportRecord === QueueHandler.prototype.exportRecord
+      ? encodeRecord(record)
+      : JSON.stringify(this.exportRecord(record));
   }
 
   /** Size of a payload in bytes, for `maxRecordBytes`. */
   protected payloadBytes(payload: P): number {
     // A string's UTF-8 size is at most 3 bytes per UTF-16 unit: skip the count when clearly small.
-    if (typeof payload === 'string') return payload.length * 3 <= this.maxRecordBytes ? payload.length : frameBytes(payload);
+    if (typeof payload === 'string')
+      return payload.length * 3 <= this.maxRecordBytes ? payload.length : frameBytes(payload);
     return payload instanceof Uint8Array ? payload.byteLength : 0;
   }
 
@@ -168,7 +172,10 @@ export abstract class QueueHandler<P = string> extends Handler {
     const size = this.payloadBytes(payload);
     if (size > this.maxRecordBytes) {
       this.stats.dropped++;
-      this.handleError(new RecordTooLargeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); dropped`), record);
+      this.handleError(
+        new RecordTooLargeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); dropped`),
+        record,
+      );
       return;
     }
     this.enqueue(payload);
@@ -341,7 +348,11 @@ export abstract class QueueHandler<P = string> extends Handler {
     const left = this.pending;
     if (left > 0) {
       this.stats.dropped += left;
-      this.handleError(new LogqError(`${this.constructor.name} closed with ${left} record(s) undelivered ${reason ?? `after ${timeoutMs} ms`}; counted as dropped`));
+      this.handleError(
+        new LogqError(
+          `${this.constructor.name} closed with ${left} record(s) undelivered ${reason ?? `after ${timeoutMs} ms`}; counted as dropped`,
+        ),
+      );
       this.buffer.clear();
       this.inflight = 0;
       this.stats.buffered = 0;

@@ -6,4 +6,3 @@
 /** Set right before `new LogRecord(init)`: that record takes `init.args` as its own array (the constructor clears it). */
 export const adoption = { on: false, all: false };
 // `all` (set by `LogRecord.fromDict` for a dict handed over): the record also takes `init.kwargs` and `init.extra` as they are.
-

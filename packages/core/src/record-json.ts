@@ -96,7 +96,12 @@ export function recordJson(record: LogRecord): string {
   // Not formatted yet (a fresh record): a simple template with primitive arguments is written as JSON directly,
   // when its literal text needs no escaping (its JSON is no longer than the quotes make it). Not for a subclass,
   // which may format its message its own way.
-  if (record['cachedMessage'] === null && typeof msg === 'string' && (args.length > 0 || !isEmpty(kwargs)) && Object.getPrototypeOf(record) === LogRecord.prototype) {
+  if (
+    record['cachedMessage'] === null &&
+    typeof msg === 'string' &&
+    (args.length > 0 || !isEmpty(kwargs)) &&
+    Object.getPrototypeOf(record) === LogRecord.prototype
+  ) {
     msgJson = recurringString(msg);
     if (msgJson.length === msg.length + 2) messageJson = templateJson(msg, args, kwargs);
   }
@@ -107,10 +112,18 @@ export function recordJson(record: LogRecord): string {
     msgJson = formatted ? recurring(msg) : safeJson(message);
     messageJson = formatted ? safeJson(message) : msgJson;
   }
-  const middle = isEmpty(kwargs) && isEmpty(extra) ? EMPTY_KWARGS_EXTRA : `,"kwargs":${objectJson(kwargs)},"extra":${objectJson(extra)},"message":`;
+  const middle =
+    isEmpty(kwargs) && isEmpty(extra)
+      ? EMPTY_KWARGS_EXTRA
+      : `,"kwargs":${objectJson(kwargs)},"extra":${objectJson(extra)},"message":`;
   const rawTime = record.rawTime;
   let out =
-    head(record.channel, record.level) + msgJson + ',"args":' + arrayJson(args) + middle + messageJson +
+    head(record.channel, record.level) +
+    msgJson +
+    ',"args":' +
+    arrayJson(args) +
+    middle +
+    messageJson +
     (rawTime === null ? `,"time":"${record.isoTime}"` : `,"time":${safeJson(rawTime)}`);
   const unknown = record.unknownFields;
   if (unknown === null) return flatten(out + tailJson(record, '}'));
@@ -130,7 +143,11 @@ export function recordJson(record: LogRecord): string {
  * need no escaping (no surrogates either, so that escaping the pieces equals
  * escaping their concatenation); null for anything else.
  */
-function templateJson(template: string, args: readonly unknown[], kwargs: Readonly<Record<string, unknown>>): string | null {
+function templateJson(
+  template: string,
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>>,
+): string | null {
   const compiled = compiledTemplate(template);
   if (compiled === null || !Array.isArray(args)) return null;
   let out = '"';
@@ -171,7 +188,8 @@ function isEmpty(values: Readonly<Record<string, unknown>>): boolean {
 const heads = new Map<string, { level: number; json: string }>();
 
 function head(channel: string, level: number): string {
-  if (typeof channel !== 'string' || typeof level !== 'number') return `{"channel":${recurring(channel)},"level":${safeJson(level)},"msg":`;
+  if (typeof channel !== 'string' || typeof level !== 'number')
+    return `{"channel":${recurring(channel)},"level":${safeJson(level)},"msg":`;
   let entry = heads.get(channel);
   if (entry === undefined || entry.level !== level) {
     entry = { level, json: flatten(`{"channel":${recurring(channel)},"level":${safeJson(level)},"msg":`) };
@@ -183,23 +201,42 @@ function head(channel: string, level: number): string {
 
 // Fewer pieces, less work: the process and thread fields are the same for every
 // record a process makes, and a record without call site or error has a fixed tail.
-let origin: { process: number | null; processName: string | null; thread: number | null; threadName: string | null; greenlet: number | null; json: string; plainTail: string } | null = null;
+let origin: {
+  process: number | null;
+  processName: string | null;
+  thread: number | null;
+  threadName: string | null;
+  greenlet: number | null;
+  json: string;
+  plainTail: string;
+} | null = null;
 
 /** `,"process":…` to the end of the known fields, then `end`. */
 function tailJson(record: LogRecord, end: string): string {
   const origin = originJson(record);
-  return isPlain(record) ? (end === '' ? origin.plainTail : origin.plainTail + end) : origin.json + callsiteAndErrorJson(record) + end;
+  return isPlain(record)
+    ? end === ''
+      ? origin.plainTail
+      : origin.plainTail + end
+    : origin.json + callsiteAndErrorJson(record) + end;
 }
 
 /** `,"process":…` to `"greenlet":…`: the text of the last record whose fields were the same, or new text. */
 function originJson(record: LogRecord): NonNullable<typeof origin> {
   const { process, processName, thread, threadName, greenlet } = record;
-  if (origin !== null && origin.process === process && origin.processName === processName && origin.thread === thread && origin.threadName === threadName && origin.greenlet === greenlet) {
+  if (
+    origin !== null &&
+    origin.process === process &&
+    origin.processName === processName &&
+    origin.thread === thread &&
+    origin.threadName === threadName &&
+    origin.greenlet === greenlet
+  ) {
     return origin;
   }
   const json = flatten(
     `,"process":${safeJson(process)},"process_name":${recurring(processName)}` +
-    `,"thread":${safeJson(thread)},"thread_name":${recurring(threadName)},"greenlet":${safeJson(greenlet)}`,
+      `,"thread":${safeJson(thread)},"thread_name":${recurring(threadName)},"greenlet":${safeJson(greenlet)}`,
   );
   origin = { process, processName, thread, threadName, greenlet, json, plainTail: flatten(json + PLAIN_TAIL) };
   return origin;
@@ -212,9 +249,16 @@ const PLAIN_TAIL =
 /** Whether the record has no call site and no error (the fixed tail). */
 function isPlain(record: LogRecord): boolean {
   return (
-    record.funcName === null && record.filename === null && record.module === null && record.lineno === null &&
-    record.exceptionName === null && record.exceptionMessage === null && record.formattedException === null &&
-    record.frameCorrection === 0 && record.heavyInitialized === true && record.informationPulled === true
+    record.funcName === null &&
+    record.filename === null &&
+    record.module === null &&
+    record.lineno === null &&
+    record.exceptionName === null &&
+    record.exceptionMessage === null &&
+    record.formattedException === null &&
+    record.frameCorrection === 0 &&
+    record.heavyInitialized === true &&
+    record.informationPulled === true
   );
 }
 

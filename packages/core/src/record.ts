@@ -76,9 +76,29 @@ const THREAD_NAME = isMainThread ? 'MainThread' : `Worker-${threadId}`;
 
 /** The fields that {@link LogRecord.toDict} writes, in Logbook's order. */
 export const WIRE_RECORD_KEYS: ReadonlySet<string> = new Set([
-  'channel', 'level', 'msg', 'args', 'kwargs', 'extra', 'message', 'time', 'process', 'process_name',
-  'thread', 'thread_name', 'greenlet', 'func_name', 'filename', 'module', 'lineno', 'exception_name',
-  'exception_message', 'formatted_exception', 'frame_correction', 'heavy_initialized', 'information_pulled',
+  'channel',
+  'level',
+  'msg',
+  'args',
+  'kwargs',
+  'extra',
+  'message',
+  'time',
+  'process',
+  'process_name',
+  'thread',
+  'thread_name',
+  'greenlet',
+  'func_name',
+  'filename',
+  'module',
+  'lineno',
+  'exception_name',
+  'exception_message',
+  'formatted_exception',
+  'frame_correction',
+  'heavy_initialized',
+  'information_pulled',
 ]);
 
 /**
@@ -219,7 +239,8 @@ export class LogRecord {
       this.exceptionMessage = error.message;
       this.formattedException = formatErrorStack(error);
     } else {
-      this.exceptionName = error === null ? 'null' : typeof error === 'object' ? (error.constructor?.name ?? 'Object') : typeof error;
+      this.exceptionName =
+        error === null ? 'null' : typeof error === 'object' ? (error.constructor?.name ?? 'Object') : typeof error;
       this.exceptionMessage = typeof error === 'string' ? error : JSON.stringify(toJsonSafe(error));
       this.formattedException = `${this.exceptionName}: ${this.exceptionMessage}`;
     }
@@ -343,10 +364,28 @@ function has(value: unknown): number {
 /** How many wire fields `dict` holds (read by name: far cheaper than looking up keys from a list). */
 function countWireFields(d: Readonly<Record<string, unknown>>): number {
   return (
-    has(d.channel) + has(d.level) + has(d.msg) + has(d.args) + has(d.kwargs) + has(d.extra) + has(d.message) +
-    has(d.time) + has(d.process) + has(d.process_name) + has(d.thread) + has(d.thread_name) + has(d.greenlet) +
-    has(d.func_name) + has(d.filename) + has(d.module) + has(d.lineno) + has(d.exception_name) +
-    has(d.exception_message) + has(d.formatted_exception) + has(d.frame_correction) + has(d.heavy_initialized) +
+    has(d.channel) +
+    has(d.level) +
+    has(d.msg) +
+    has(d.args) +
+    has(d.kwargs) +
+    has(d.extra) +
+    has(d.message) +
+    has(d.time) +
+    has(d.process) +
+    has(d.process_name) +
+    has(d.thread) +
+    has(d.thread_name) +
+    has(d.greenlet) +
+    has(d.func_name) +
+    has(d.filename) +
+    has(d.module) +
+    has(d.lineno) +
+    has(d.exception_name) +
+    has(d.exception_message) +
+    has(d.formatted_exception) +
+    has(d.frame_correction) +
+    has(d.heavy_initialized) +
     has(d.information_pulled)
   );
 }
@@ -365,7 +404,8 @@ function isPrimitive(value: unknown): value is string | boolean | null {
 
 function safeArray(values: readonly unknown[]): JsonValue[] {
   // Fast path for the common case of primitive arguments.
-  if (values.every((v) => isPrimitive(v) || (typeof v === 'number' && Number.isFinite(v)))) return values as JsonValue[];
+  if (values.every((v) => isPrimitive(v) || (typeof v === 'number' && Number.isFinite(v))))
+    return values as JsonValue[];
   return values.map(toJsonSafe);
 }
 

@@ -32,7 +32,8 @@ export function outsideContexts<R>(fn: () => R): R {
 export class ObjectStack<T> {
   private application: readonly Entry<T>[] = [];
   private readonly context = new AsyncLocalStorage<readonly Entry<T>[]>();
-  private mergedFor: { app: readonly Entry<T>[]; ctx: readonly Entry<T>[] | undefined; items: readonly T[] } | null = null;
+  private mergedFor: { app: readonly Entry<T>[]; ctx: readonly Entry<T>[] | undefined; items: readonly T[] } | null =
+    null;
 
   constructor() {
     allStacks.add(this);

@@ -56,7 +56,11 @@ export class SubscriberGroup extends SubscriberBase {
   add(subscriber: SubscriberBase): void {
     const candidate = subscriber as Partial<SubscriberBase> | null | undefined;
     if (typeof candidate?.receive !== 'function' || typeof candidate.close !== 'function') {
-      this.reportError(new TypeError(`SubscriberGroup.add: expected a subscriber, got ${candidate === null ? 'null' : typeof candidate}; not added`));
+      this.reportError(
+        new TypeError(
+          `SubscriberGroup.add: expected a subscriber, got ${candidate === null ? 'null' : typeof candidate}; not added`,
+        ),
+      );
       return;
     }
     if (this.closed) {

@@ -267,7 +267,10 @@ export abstract class FrameSubscriber extends SubscriberBase {
   }
 
   /** Receives the next raw frame; see the `SubscriberBase` contract. */
-  protected abstract receiveFrame(timeoutMs: number | null, signal: AbortSignal): Promise<RawFrame | ParsedFrame | null>;
+  protected abstract receiveFrame(
+    timeoutMs: number | null,
+    signal: AbortSignal,
+  ): Promise<RawFrame | ParsedFrame | null>;
 
   /**
    * A frame that is already here (taken from the broker and queued locally),
@@ -323,7 +326,9 @@ export abstract class FrameSubscriber extends SubscriberBase {
         if (this.rejecting === rejecting) this.rejecting = null;
         if (signal.aborted) return null;
       }
-      const frame = this.pollFrame() ?? (await this.receiveFrame(deadline === null ? timeoutMs : Math.max(0, deadline - Date.now()), signal));
+      const frame =
+        this.pollFrame() ??
+        (await this.receiveFrame(deadline === null ? timeoutMs : Math.max(0, deadline - Date.now()), signal));
       if (!frame) return null;
       const delivery = this.deliver(frame);
       if (delivery !== null) return delivery;
@@ -346,7 +351,8 @@ export abstract class FrameSubscriber extends SubscriberBase {
       this.reportError(error);
       try {
         const rejected = (frame.reject ?? frame.ack)?.call(frame);
-        if (rejected) this.rejecting = Promise.resolve(rejected).catch((rejectError: unknown) => this.reportError(rejectError));
+        if (rejected)
+          this.rejecting = Promise.resolve(rejected).catch((rejectError: unknown) => this.reportError(rejectError));
       } catch (rejectError) {
         this.reportError(rejectError);
       }
@@ -364,7 +370,8 @@ function decodeParsed(dict: Readonly<Record<string, unknown>>, maxRecordBytes: n
   if (proto !== Object.prototype && proto !== null) return decodeRecord(JSON.stringify(dict), { maxRecordBytes });
   if (bytes > maxRecordBytes) {
     const size = Buffer.byteLength(JSON.stringify(dict));
-    if (size > maxRecordBytes) throw new RecordDecodeError(`record of ${size} bytes exceeds maxRecordBytes (${maxRecordBytes})`);
+    if (size > maxRecordBytes)
+      throw new RecordDecodeError(`record of ${size} bytes exceeds maxRecordBytes (${maxRecordBytes})`);
   }
   return LogRecord.fromDict(validateWireDict(dict), true);
 }

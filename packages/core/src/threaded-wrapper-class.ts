@@ -63,6 +63,7 @@ export class ThreadedWrapperHandler<H extends Handler = Handler> extends Handler
     // Logbook's WrapperHandler forwards every other attribute to the wrapped handler.
     const proxy = new Proxy<ThreadedWrapperHandler<H>>(this, forwarding as ProxyHandler<ThreadedWrapperHandler<H>>);
     trackHandler(proxy);
+    // biome-ignore lint/correctness/noConstructorReturn: `new` gives the forwarding proxy, as Logbook's attribute forwarding
     return proxy;
   }
 
@@ -71,14 +72,30 @@ export class ThreadedWrapperHandler<H extends Handler = Handler> extends Handler
     return [this.handler];
   }
 
-  override get level(): number { return this.handler.level; }
-  override set level(value: number) { this.handler.level = value; }
-  override get filter(): Filter | null { return this.handler.filter; }
-  override set filter(value: Filter | null) { this.handler.filter = value; }
-  override get bubble(): boolean { return this.handler.bubble; }
-  override set bubble(value: boolean) { this.handler.bubble = value; }
-  override get formatter(): Formatter { return this.handler.formatter; }
-  override set formatter(value: Formatter) { this.handler.formatter = value; }
+  override get level(): number {
+    return this.handler.level;
+  }
+  override set level(value: number) {
+    this.handler.level = value;
+  }
+  override get filter(): Filter | null {
+    return this.handler.filter;
+  }
+  override set filter(value: Filter | null) {
+    this.handler.filter = value;
+  }
+  override get bubble(): boolean {
+    return this.handler.bubble;
+  }
+  override set bubble(value: boolean) {
+    this.handler.bubble = value;
+  }
+  override get formatter(): Formatter {
+    return this.handler.formatter;
+  }
+  override set formatter(value: Formatter) {
+    this.handler.formatter = value;
+  }
 
   /** Queues the record (or drops and counts it when the queue is full). */
   emit(record: LogRecord): void {
@@ -98,7 +115,10 @@ export class ThreadedWrapperHandler<H extends Handler = Handler> extends Handler
   private enqueue(job: Job, count: number): void {
     if (this.closed) {
       this.ownDropped += count;
-      this.handleError(new ClosedError(`ThreadedWrapperHandler is closed; ${count} record(s) dropped`), job.kind === 'one' ? job.record : job.records[0]);
+      this.handleError(
+        new ClosedError(`ThreadedWrapperHandler is closed; ${count} record(s) dropped`),
+        job.kind === 'one' ? job.record : job.records[0],
+      );
       return;
     }
     if (!this.queue.tryPush(job)) {
@@ -141,7 +161,11 @@ export class ThreadedWrapperHandler<H extends Handler = Handler> extends Handler
       this.queuedRecords -= left;
       this.ownDropped += left;
       if (left > 0) {
-        this.handleError(new LogqError(`ThreadedWrapperHandler closed with ${left} record(s) still queued ${options.reason ?? `after ${timeoutMs} ms`}; counted as dropped`));
+        this.handleError(
+          new LogqError(
+            `ThreadedWrapperHandler closed with ${left} record(s) still queued ${options.reason ?? `after ${timeoutMs} ms`}; counted as dropped`,
+          ),
+        );
       }
     }
     this.drops.flush();
@@ -190,10 +214,12 @@ export class ThreadedWrapperHandler<H extends Handler = Handler> extends Handler
   async run(job: Job): Promise<void> {
     const n = job.kind === 'one' ? 1 : job.records.length;
     try {
-      const result = job.kind === 'one' ? this.handler.emit(job.record) : this.handler.emitBatch(job.records, job.reason);
+      const result =
+        job.kind === 'one' ? this.handler.emit(job.record) : this.handler.emitBatch(job.records, job.reason);
       if (result instanceof Promise) await result;
       // A handler that writes in emit is counted here; a QueueHandler counts its deliveries itself.
-      if (!(this.handler as Partial<Record<typeof COUNTS_OWN_DELIVERIES, boolean>>)[COUNTS_OWN_DELIVERIES]) this.handler.stats.sent += n;
+      if (!(this.handler as Partial<Record<typeof COUNTS_OWN_DELIVERIES, boolean>>)[COUNTS_OWN_DELIVERIES])
+        this.handler.stats.sent += n;
     } catch (error) {
       this.handler.handleError(error, job.kind === 'one' ? job.record : job.records[0]);
     } finally {

@@ -28,4 +28,5 @@ export interface ThreadedWrapperHandlerConstructor {
  * write) through the wrapper, as in Logbook: `new ThreadedWrapperHandler(new
  * TestHandler()).records`. See the class's members for counting and closing.
  */
-export const ThreadedWrapperHandler: ThreadedWrapperHandlerConstructor = ThreadedWrapperHandlerClass as unknown as ThreadedWrapperHandlerConstructor;
+export const ThreadedWrapperHandler: ThreadedWrapperHandlerConstructor =
+  ThreadedWrapperHandlerClass as unknown as ThreadedWrapperHandlerConstructor;

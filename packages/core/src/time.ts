@@ -43,7 +43,11 @@ let cachedPrefixMs = 0;
 export function parseIsoTime(text: string): number | null {
   // Fast path for the usual `YYYY-MM-DDTHH:MM:SS[.ffffff]Z`: records of one second share the date part.
   // (`lastIndexOf(prefix, 0) === 0` is `startsWith`, measured twice as fast on Node 20.)
-  if (cachedPrefix !== '' && text.charCodeAt(text.length - 1) === 90 /* Z */ && text.lastIndexOf(cachedPrefix, 0) === 0) {
+  if (
+    cachedPrefix !== '' &&
+    text.charCodeAt(text.length - 1) === 90 /* Z */ &&
+    text.lastIndexOf(cachedPrefix, 0) === 0
+  ) {
     if (text.length === 20) return cachedPrefixMs * 1000;
     const micros = text.length === 27 && text.charCodeAt(19) === 46 /* . */ ? sixDigits(text, 20) : -1;
     if (micros >= 0) return cachedPrefixMs * 1000 + micros;

@@ -20,7 +20,13 @@
  * buffer, batching, an overflow policy, reconnect with backoff, flush and
  * close. A transport implements its `send`/`connect`/`disconnect` hooks.
  */
-export { QueueHandler, RecordTooLargeError, type OverflowPolicy, type QueueHandlerOptions, type ReconnectOptions } from './queue-handler.js';
+export {
+  QueueHandler,
+  RecordTooLargeError,
+  type OverflowPolicy,
+  type QueueHandlerOptions,
+  type ReconnectOptions,
+} from './queue-handler.js';
 /** The handler contract a transport handler fulfils, and its close and stats types. */
 export {
   COUNTS_OWN_DELIVERIES,

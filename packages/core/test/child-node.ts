@@ -35,7 +35,10 @@ export function runChild(
 ): Promise<ChildResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, [...args, '--input-type=module', '-e', code], { cwd: coreDir, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, [...args, '--input-type=module', '-e', code], {
+      cwd: coreDir,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -60,6 +63,9 @@ export function runChild(
 
 /** The last JSON line a child printed. */
 export function lastJsonLine(stdout: string): Record<string, unknown> {
-  const lines = stdout.trim().split('\n').filter((line) => line.startsWith('{'));
+  const lines = stdout
+    .trim()
+    .split('\n')
+    .filter((line) => line.startsWith('{'));
   return JSON.parse(lines.at(-1) ?? '{}') as Record<string, unknown>;
 }

@@ -61,13 +61,20 @@ describe('codec properties', () => {
 
   it('arbitrary bytes never crash the decoder: a record or RecordDecodeError', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.uint8Array({ maxLength: 200 }), fc.string(), fc.json().map((j) => j)), (frame) => {
-        try {
-          decodeRecord(frame);
-        } catch (error) {
-          expect(error).toBeInstanceOf(RecordDecodeError);
-        }
-      }),
+      fc.property(
+        fc.oneof(
+          fc.uint8Array({ maxLength: 200 }),
+          fc.string(),
+          fc.json().map((j) => j),
+        ),
+        (frame) => {
+          try {
+            decodeRecord(frame);
+          } catch (error) {
+            expect(error).toBeInstanceOf(RecordDecodeError);
+          }
+        },
+      ),
       { numRuns: 1000 },
     );
   });

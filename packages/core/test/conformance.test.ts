@@ -2,9 +2,14 @@ import { setMaxListeners } from 'node:events';
 import * as nodeTest from 'node:test';
 import { afterEach as jestAfterEach, describe as jestDescribe, it as jestIt } from '@jest/globals';
 import { LogRecord } from '../src/index.js';
-import { AsyncQueue, FrameSubscriber, type RawFrame } from '../src/transport.js';
+import { type AsyncQueue, FrameSubscriber, type RawFrame } from '../src/transport.js';
 import {
-  type ConformancePair, type ConformanceTestApi, MemoryBroker, MemoryQueueHandler, MemorySubscriber, conformanceChecks,
+  type ConformancePair,
+  type ConformanceTestApi,
+  MemoryBroker,
+  MemoryQueueHandler,
+  MemorySubscriber,
+  conformanceChecks,
   describeTransportConformance,
 } from '../src/testing/index.js';
 
@@ -26,9 +31,9 @@ class NoTimeoutSubscriber extends FrameSubscriber {
     super({ onError: () => {} });
   }
   protected receiveFrame(_timeout: number | null, signal: AbortSignal): Promise<RawFrame | null> {
-    return (this.inner as unknown as { source: { take(t: number | null, s: AbortSignal): Promise<RawFrame | null> } }).source.take(
-      _timeout === 0 ? 1500 : _timeout, signal,
-    );
+    return (
+      this.inner as unknown as { source: { take(t: number | null, s: AbortSignal): Promise<RawFrame | null> } }
+    ).source.take(_timeout === 0 ? 1500 : _timeout, signal);
   }
 }
 
@@ -42,7 +47,9 @@ describe('the kit fails broken transports', () => {
     const broker = new MemoryBroker();
     broker.loseEvery = 1000;
     const pair = memoryPair(broker);
-    await expect(conformanceChecks.burst!(pair, { burstSize: 5000, receiveTimeoutMs: 2000 })).rejects.toThrow(/records lost/);
+    await expect(conformanceChecks.burst!(pair, { burstSize: 5000, receiveTimeoutMs: 2000 })).rejects.toThrow(
+      /records lost/,
+    );
     await close(pair);
   }, 120_000);
 
@@ -53,7 +60,12 @@ describe('the kit fails broken transports', () => {
         return super.serialize(record).replace('"level":13', '"level":14');
       }
     }
-    const broken: ConformancePair = { ...pair, handler: new Mangling(pair.handler instanceof MemoryQueueHandler ? pair.handler.broker : new MemoryBroker(), { queue: (pair.handler as MemoryQueueHandler).queueName }) };
+    const broken: ConformancePair = {
+      ...pair,
+      handler: new Mangling(pair.handler instanceof MemoryQueueHandler ? pair.handler.broker : new MemoryBroker(), {
+        queue: (pair.handler as MemoryQueueHandler).queueName,
+      }),
+    };
     await expect(conformanceChecks.roundTrip!(broken, {})).rejects.toThrow();
     await close(broken);
     await pair.handler.close();
@@ -61,7 +73,10 @@ describe('the kit fails broken transports', () => {
 
   it('a subscriber with wrong timeouts fails the timeout check', async () => {
     const pair = memoryPair();
-    const broken: ConformancePair = { ...pair, subscriber: new NoTimeoutSubscriber(pair.subscriber as MemorySubscriber) };
+    const broken: ConformancePair = {
+      ...pair,
+      subscriber: new NoTimeoutSubscriber(pair.subscriber as MemorySubscriber),
+    };
     await expect(conformanceChecks.recvTimeouts!(broken, {})).rejects.toThrow(/recv\(0\) took/);
     await close(broken);
   });
@@ -78,7 +93,10 @@ describe('the kit fails broken transports', () => {
       }
     }
     const broker = (pair.handler as MemoryQueueHandler).broker;
-    const broken: ConformancePair = { ...pair, subscriber: new Lenient(broker, { queue: (pair.handler as MemoryQueueHandler).queueName, onError: () => {} }) };
+    const broken: ConformancePair = {
+      ...pair,
+      subscriber: new Lenient(broker, { queue: (pair.handler as MemoryQueueHandler).queueName, onError: () => {} }),
+    };
     await expect(conformanceChecks.malformedFrames!(broken, { receiveTimeoutMs: 1500 })).rejects.toThrow();
     await close(broken);
   });
@@ -166,9 +184,9 @@ describe('the new checks fail broken transports', () => {
     const queue = (pair.handler as MemoryQueueHandler).queueName;
     await pair.handler.close();
     const broken: ConformancePair = { ...pair, handler: new QueuedClientHandler(broker, { queue }) };
-    await expect(conformanceChecks.flushDelivers!(broken, { injectOrdered: false, receiveTimeoutMs: 1000 })).rejects.toThrow(
-      /only 0 of 200 flushed records arrived/,
-    );
+    await expect(
+      conformanceChecks.flushDelivers!(broken, { injectOrdered: false, receiveTimeoutMs: 1000 }),
+    ).rejects.toThrow(/only 0 of 200 flushed records arrived/);
     await close(broken);
   });
 
@@ -178,7 +196,9 @@ describe('the new checks fail broken transports', () => {
     const queue = (pair.handler as MemoryQueueHandler).queueName;
     await pair.handler.close();
     const broken: ConformancePair = { ...pair, handler: new FireAndForgetHandler(broker, { queue }) };
-    await expect(conformanceChecks.flushDelivers!(broken, { injectOrdered: false, receiveTimeoutMs: 2000 })).resolves.toBeUndefined();
+    await expect(
+      conformanceChecks.flushDelivers!(broken, { injectOrdered: false, receiveTimeoutMs: 2000 }),
+    ).resolves.toBeUndefined();
     await close(broken);
   });
 
@@ -200,7 +220,9 @@ describe('the new checks fail broken transports', () => {
     const queue = (pair.handler as MemoryQueueHandler).queueName;
     await pair.subscriber.close();
     const broken: ConformancePair = { ...pair, subscriber: new AbandonedTakeSubscriber(broker.queue(queue)) };
-    await expect(conformanceChecks.noLossOnWaits!(broken, { receiveTimeoutMs: 1000 })).rejects.toThrow(/records lost while the subscriber timed out/);
+    await expect(conformanceChecks.noLossOnWaits!(broken, { receiveTimeoutMs: 1000 })).rejects.toThrow(
+      /records lost while the subscriber timed out/,
+    );
     await close(broken);
   }, 60_000);
 
@@ -210,7 +232,9 @@ describe('the new checks fail broken transports', () => {
     const queue = (pair.handler as MemoryQueueHandler).queueName;
     await pair.subscriber.close();
     const broken: ConformancePair = { ...pair, subscriber: new AbandonedTakeSubscriber(broker.queue(queue)) };
-    await expect(conformanceChecks.burst!(broken, { burstSize: 3000, receiveTimeoutMs: 1000 })).resolves.toBeUndefined();
+    await expect(
+      conformanceChecks.burst!(broken, { burstSize: 3000, receiveTimeoutMs: 1000 }),
+    ).resolves.toBeUndefined();
     await close(broken);
   }, 60_000);
 });
@@ -242,10 +266,20 @@ describe('describeTransportConformance with each test API', () => {
     const made: ConformancePair[] = [];
     describeTransportConformance(
       'memory via node:test',
-      { createPair: async () => { const p = memoryPair(); made.push(p); return p; }, testTimeoutMs: 9000, skip: { burst: 'slow here' } },
+      {
+        createPair: async () => {
+          const p = memoryPair();
+          made.push(p);
+          return p;
+        },
+        testTimeoutMs: 9000,
+        skip: { burst: 'slow here' },
+      },
       api,
     );
-    expect(calls.map((c) => c.title)).toEqual(Object.keys(conformanceChecks).map((k) => (k === 'burst' ? 'burst (left out: slow here)' : k)));
+    expect(calls.map((c) => c.title)).toEqual(
+      Object.keys(conformanceChecks).map((k) => (k === 'burst' ? 'burst (left out: slow here)' : k)),
+    );
     expect(calls.find((c) => c.title.startsWith('burst'))!.args[0]).toEqual({ skip: 'slow here' });
     const roundTrip = calls.find((c) => c.title === 'roundTrip')!;
     expect(roundTrip.args[0]).toEqual({ timeout: 9000 });
@@ -258,7 +292,11 @@ describe('describeTransportConformance with each test API', () => {
 
   it("declares jest's it(name, fn, timeout) and it.skip when given jest's functions", () => {
     const { api, calls } = recorder('jest');
-    describeTransportConformance('memory via jest api', { createPair: async () => memoryPair(), skip: { burst: 'slow here' } }, api);
+    describeTransportConformance(
+      'memory via jest api',
+      { createPair: async () => memoryPair(), skip: { burst: 'slow here' } },
+      api,
+    );
     expect(calls.find((c) => c.title === 'roundTrip')!.args[1]).toBe(120_000);
     expect(calls.find((c) => c.title.includes('burst'))!.title).toBe('skip burst (left out: slow here)');
   });

@@ -10,14 +10,20 @@ const turn = () => new Promise((resolve) => setImmediate(resolve));
 describe('drop reporting', () => {
   it('a QueueHandler reports its first drops once, with the count of the burst, and the rest at close', async () => {
     const errors: unknown[] = [];
-    const sink = new SinkHandler({ maxBuffer: 10, onError: (e) => errors.push(e), reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 } });
+    const sink = new SinkHandler({
+      maxBuffer: 10,
+      onError: (e) => errors.push(e),
+      reconnect: { initialDelayMs: 60_000, maxDelayMs: 60_000 },
+    });
     sink.down = true;
     for (let i = 0; i < 100; i++) sink.handle(numberedRecord(i));
     await turn();
     await turn();
     const drops = () => errors.filter((e): e is RecordsDroppedError => e instanceof RecordsDroppedError);
     expect(drops().map((e) => e.count)).toEqual([90]);
-    expect(drops()[0]!.message).toBe("SinkHandler: buffer full (maxBuffer 10, overflow 'drop-newest'); 90 record(s) dropped");
+    expect(drops()[0]!.message).toBe(
+      "SinkHandler: buffer full (maxBuffer 10, overflow 'drop-newest'); 90 record(s) dropped",
+    );
     for (let i = 0; i < 5; i++) sink.handle(numberedRecord(i));
     await turn();
     await turn();
@@ -35,7 +41,9 @@ describe('drop reporting', () => {
     await turn();
     // The waiting drain loop takes the first record at once, five wait in the queue: 14 dropped.
     expect(twh.stats.dropped).toBe(14);
-    expect(errors.filter((e) => e instanceof RecordsDroppedError).map((e) => (e as RecordsDroppedError).count)).toEqual([14]);
+    expect(errors.filter((e) => e instanceof RecordsDroppedError).map((e) => (e as RecordsDroppedError).count)).toEqual(
+      [14],
+    );
     expect(twh.stats.errors).toBe(1);
     await twh.close();
   });
@@ -44,7 +52,10 @@ describe('drop reporting', () => {
     jest.useFakeTimers();
     try {
       const reports: number[] = [];
-      const reporter = new DropReporter((e) => reports.push(e.count), (n) => `${n}`);
+      const reporter = new DropReporter(
+        (e) => reports.push(e.count),
+        (n) => `${n}`,
+      );
       reporter.dropped(3);
       jest.advanceTimersByTime(1);
       expect(reports).toEqual([3]);

@@ -19,9 +19,35 @@ beforeAll(() => {
   const pkg = join(root, 'node_modules/@logq/core');
   const tsc = createRequire(join(coreDir, 'package.json')).resolve('typescript/bin/tsc');
   const build = (out: string, extra: string[]) =>
-    execFileSync(process.execPath, [tsc, '-p', 'tsconfig.build.json', '--outDir', join(pkg, out), '--declaration', 'false', '--declarationMap', 'false', '--sourceMap', 'false', ...extra], { cwd: coreDir, stdio: 'pipe' });
+    execFileSync(
+      process.execPath,
+      [
+        tsc,
+        '-p',
+        'tsconfig.build.json',
+        '--outDir',
+        join(pkg, out),
+        '--declaration',
+        'false',
+        '--declarationMap',
+        'false',
+        '--sourceMap',
+        'false',
+        ...extra,
+      ],
+      { cwd: coreDir, stdio: 'pipe' },
+    );
   build('dist/esm', []);
-  build('dist/cjs', ['--module', 'commonjs', '--moduleResolution', 'node10', '--verbatimModuleSyntax', 'false', '--ignoreDeprecations', '5.0']);
+  build('dist/cjs', [
+    '--module',
+    'commonjs',
+    '--moduleResolution',
+    'node10',
+    '--verbatimModuleSyntax',
+    'false',
+    '--ignoreDeprecations',
+    '5.0',
+  ]);
   writeFileSync(join(pkg, 'dist/cjs/package.json'), '{ "type": "commonjs" }\n');
   cpSync(join(coreDir, 'package.json'), join(pkg, 'package.json'));
   writeFileSync(join(root, 'package.json'), '{ "name": "mixed-app", "private": true, "type": "module" }\n');

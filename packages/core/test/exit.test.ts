@@ -40,10 +40,15 @@ describe('exit flush: main returns, the process delivers and exits by itself', (
     const result = await runChild(code, 20_000);
     expect(result.code).toBe(0);
     expect(result.ms).toBeLessThan(10_000);
-    const lines = result.stdout.trim().split('\n').map((line) => JSON.parse(line) as Record<string, unknown>);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
     const summary = lines.find((line) => 'received' in line);
     expect(summary).toMatchObject({ received: 0, sent: 0, dropped: 1000 });
-    expect(summary?.errors).toEqual(['UnrefTransport closed with 1000 record(s) undelivered within the exit deadline of 1000 ms; counted as dropped']);
+    expect(summary?.errors).toEqual([
+      'UnrefTransport closed with 1000 record(s) undelivered within the exit deadline of 1000 ms; counted as dropped',
+    ]);
     expect(lastJsonLine(result.stdout).waitedMs).toBeGreaterThanOrEqual(1000);
   }, 30_000);
 
@@ -63,7 +68,10 @@ describe('exit flush: main returns, the process delivers and exits by itself', (
   }, 30_000);
 
   it('an idle handler does not keep the process alive', async () => {
-    const result = await runChild(`${transport('slowly')}\n${log}\nawait handler.flush();\nsetTimeout(() => writeSync(1, '{"late":true}\\n'), 60_000).unref();`, 20_000);
+    const result = await runChild(
+      `${transport('slowly')}\n${log}\nawait handler.flush();\nsetTimeout(() => writeSync(1, '{"late":true}\\n'), 60_000).unref();`,
+      20_000,
+    );
     expect(result.code).toBe(0);
     expect(result.stdout).not.toContain('late');
     expect(lastJsonLine(result.stdout)).toMatchObject({ received: 1000, dropped: 0 });

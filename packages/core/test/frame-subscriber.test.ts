@@ -9,9 +9,16 @@ class ListSubscriber extends FrameSubscriber {
   readonly errors: unknown[] = [];
   private readonly frames: (RawFrame | ParsedFrame)[];
 
-  constructor(frames: readonly (Omit<RawFrame, 'ack' | 'reject'> | Omit<ParsedFrame, 'ack' | 'reject'>)[], options: SubscriberOptions = {}) {
+  constructor(
+    frames: readonly (Omit<RawFrame, 'ack' | 'reject'> | Omit<ParsedFrame, 'ack' | 'reject'>)[],
+    options: SubscriberOptions = {},
+  ) {
     super({ onError: (error) => this.errors.push(error), ...options });
-    this.frames = frames.map((frame, i) => ({ ...frame, ack: () => void this.acked.push(i), reject: () => void this.rejected.push(i) }));
+    this.frames = frames.map((frame, i) => ({
+      ...frame,
+      ack: () => void this.acked.push(i),
+      reject: () => void this.rejected.push(i),
+    }));
   }
 
   protected async receiveFrame(): Promise<RawFrame | ParsedFrame | null> {
@@ -19,7 +26,15 @@ class ListSubscriber extends FrameSubscriber {
   }
 }
 
-const dict = (msg: string): Record<string, unknown> => ({ channel: 'c', level: 13, msg, time: '2026-01-02T03:04:05.678901Z', args: [1], kwargs: { k: 'v' }, extra: { e: true } });
+const dict = (msg: string): Record<string, unknown> => ({
+  channel: 'c',
+  level: 13,
+  msg,
+  time: '2026-01-02T03:04:05.678901Z',
+  args: [1],
+  kwargs: { k: 'v' },
+  extra: { e: true },
+});
 
 describe('FrameSubscriber with parsed dicts', () => {
   it('decodes a dict like the text of the same record, and adopts its parts', async () => {
@@ -35,7 +50,11 @@ describe('FrameSubscriber with parsed dicts', () => {
   });
 
   it('counts, reports and rejects a dict that is not a record, and goes on', async () => {
-    const sub = new ListSubscriber([{ dict: { channel: 'c', msg: 'no level' } }, { dict: ['not', 'a', 'dict'] as unknown as Record<string, unknown> }, { dict: dict('ok') }]);
+    const sub = new ListSubscriber([
+      { dict: { channel: 'c', msg: 'no level' } },
+      { dict: ['not', 'a', 'dict'] as unknown as Record<string, unknown> },
+      { dict: dict('ok') },
+    ]);
     expect((await sub.recv(0))?.msg).toBe('ok');
     expect(sub.rejected).toEqual([0, 1]);
     expect(sub.acked).toEqual([2]);
@@ -61,7 +80,9 @@ describe('FrameSubscriber with parsed dicts', () => {
   });
 
   it('takes a dict from another realm through its JSON text, so the record holds no foreign prototypes', async () => {
-    const foreign = runInNewContext('({ channel: "c", level: 13, msg: "m", args: [1], kwargs: { k: 1 }, extra: {} })') as Record<string, unknown>;
+    const foreign = runInNewContext(
+      '({ channel: "c", level: 13, msg: "m", args: [1], kwargs: { k: 1 }, extra: {} })',
+    ) as Record<string, unknown>;
     expect(Object.getPrototypeOf(foreign)).not.toBe(Object.prototype);
     const sub = new ListSubscriber([{ dict: foreign }]);
     const record = await sub.recv(0);

@@ -29,7 +29,9 @@ interface Capture {
   }[];
 }
 
-const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures/kombu-logbook.json'), 'utf8')) as { captures: Capture[] };
+const fixture = JSON.parse(readFileSync(join(__dirname, 'fixtures/kombu-logbook.json'), 'utf8')) as {
+  captures: Capture[];
+};
 const capture = (transport: Capture['transport']): Capture => fixture.captures.find((c) => c.transport === transport)!;
 const virtual = [capture('redis'), capture('mongodb')];
 const MiB = 1 << 20;
@@ -51,48 +53,70 @@ describe('the fixture', () => {
   });
 });
 
-describe.each(virtual.map((c) => [c.transport, c] as const))('unwrapKombuEnvelope on what Logbook wrote to %s', (_name, c) => {
-  it('gives the record Logbook exported, field for field, from the text and from its bytes', () => {
-    c.messages.forEach((message, i) => {
-      for (const envelope of [message.stored!, Buffer.from(message.stored!, 'utf8')]) {
-        const body = unwrapKombuEnvelope(envelope, MiB);
-        expect(body).toBeInstanceOf(Uint8Array); // kombu's default body encoding is base64
-        expect(decodeRecord(body).toDict()).toEqual(c.exported[i]);
-      }
+describe.each(virtual.map((c) => [c.transport, c] as const))(
+  'unwrapKombuEnvelope on what Logbook wrote to %s',
+  (_name, c) => {
+    it('gives the record Logbook exported, field for field, from the text and from its bytes', () => {
+      c.messages.forEach((message, i) => {
+        for (const envelope of [message.stored!, Buffer.from(message.stored!, 'utf8')]) {
+          const body = unwrapKombuEnvelope(envelope, MiB);
+          expect(body).toBeInstanceOf(Uint8Array); // kombu's default body encoding is base64
+          expect(decodeRecord(body).toDict()).toEqual(c.exported[i]);
+        }
+      });
     });
-  });
 
-  it('takes the records Logbook sent as they read in Python (unicode, the long one, the exception)', () => {
-    const [warning, info, long, failed] = c.messages.map((m) => decodeRecord(unwrapKombuEnvelope(m.stored!, MiB)));
-    expect(warning!.message).toBe('Hello wörld and ñame: 日本語 🎉');
-    expect(warning!.channel).toBe('kombu fixture ünïcode');
-    expect(info!.level).toBe(Level.INFO);
-    expect(long!.message).toBe(`a long one: ${'ü'.repeat(500)}`);
-    expect(failed!.exceptionName).toBe('builtins.KeyError');
-  });
+    it('takes the records Logbook sent as they read in Python (unicode, the long one, the exception)', () => {
+      const [warning, info, long, failed] = c.messages.map((m) => decodeRecord(unwrapKombuEnvelope(m.stored!, MiB)));
+      expect(warning!.message).toBe('Hello wörld and ñame: 日本語 🎉');
+      expect(warning!.channel).toBe('kombu fixture ünïcode');
+      expect(info!.level).toBe(Level.INFO);
+      expect(long!.message).toBe(`a long one: ${'ü'.repeat(500)}`);
+      expect(failed!.exceptionName).toBe('builtins.KeyError');
+    });
 
-  it('refuses a record above maxRecordBytes once it is unwrapped (the codec counts its bytes)', () => {
-    const long = c.messages[2]!.stored!;
-    const body = unwrapKombuEnvelope(long, 5000); // the envelope may carry a record of 5000 bytes...
-    expect(body.length).toBeGreaterThan(5000);
-    expect(() => decodeRecord(body, { maxRecordBytes: 5000 })).toThrow(/frame of \d+ bytes exceeds maxRecordBytes \(5000\)/); // ...this one is larger
-    expect(() => unwrapKombuEnvelope(long, 1000)).toThrow(/kombu message of \d+ bytes exceeds maxRecordBytes \(1000\)/);
-  });
-});
+    it('refuses a record above maxRecordBytes once it is unwrapped (the codec counts its bytes)', () => {
+      const long = c.messages[2]!.stored!;
+      const body = unwrapKombuEnvelope(long, 5000); // the envelope may carry a record of 5000 bytes...
+      expect(body.length).toBeGreaterThan(5000);
+      expect(() => decodeRecord(body, { maxRecordBytes: 5000 })).toThrow(
+        /frame of \d+ bytes exceeds maxRecordBytes \(5000\)/,
+      ); // ...this one is larger
+      expect(() => unwrapKombuEnvelope(long, 1000)).toThrow(
+        /kombu message of \d+ bytes exceeds maxRecordBytes \(1000\)/,
+      );
+    });
+  },
+);
 
 describe('wrapKombuEnvelope', () => {
-  it.each(virtual.map((c) => [c.transport, c] as const))('writes the envelope kombu wrote on %s: the same keys in the same order, the same values', (_name, c) => {
-    c.messages.forEach((message, i) => {
-      const theirs = JSON.parse(message.stored!) as Record<string, unknown> & { properties: Record<string, unknown> };
-      const json = JSON.stringify(c.exported[i]);
-      const ours = JSON.parse(wrapKombuEnvelope(json, { exchange: c.queue, routingKey: c.queue, priority: theirs.properties.priority as number })) as typeof theirs;
-      expect(keyOrder(ours)).toEqual(keyOrder(theirs));
-      expect(ours.properties.delivery_tag).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
-      const same = (m: typeof theirs) => ({ ...m, body: undefined, properties: { ...m.properties, delivery_tag: undefined } });
-      expect(same(ours)).toEqual(same(theirs));
-      expect(Buffer.from(ours.body as string, 'base64').toString('utf8')).toBe(json);
-    });
-  });
+  it.each(virtual.map((c) => [c.transport, c] as const))(
+    'writes the envelope kombu wrote on %s: the same keys in the same order, the same values',
+    (_name, c) => {
+      c.messages.forEach((message, i) => {
+        const theirs = JSON.parse(message.stored!) as Record<string, unknown> & { properties: Record<string, unknown> };
+        const json = JSON.stringify(c.exported[i]);
+        const ours = JSON.parse(
+          wrapKombuEnvelope(json, {
+            exchange: c.queue,
+            routingKey: c.queue,
+            priority: theirs.properties.priority as number,
+          }),
+        ) as typeof theirs;
+        expect(keyOrder(ours)).toEqual(keyOrder(theirs));
+        expect(ours.properties.delivery_tag).toMatch(
+          /^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/,
+        );
+        const same = (m: typeof theirs) => ({
+          ...m,
+          body: undefined,
+          properties: { ...m.properties, delivery_tag: undefined },
+        });
+        expect(same(ours)).toEqual(same(theirs));
+        expect(Buffer.from(ours.body as string, 'base64').toString('utf8')).toBe(json);
+      });
+    },
+  );
 
   it('round-trips a logq record with either body encoding, from text or bytes, multi-byte text included', () => {
     const record = new LogRecord({ channel: 'app ü', level: Level.ERROR, msg: '日本語 {} 🎉', args: ['ÿ'] });
@@ -101,7 +125,12 @@ describe('wrapKombuEnvelope', () => {
       for (const bodyEncoding of ['base64', 'utf-8'] as const) {
         const envelope = wrapKombuEnvelope(input, { exchange: 'ex', routingKey: 'rk', bodyEncoding });
         const message = JSON.parse(envelope) as { body: string; properties: Record<string, unknown> };
-        expect(message.properties).toMatchObject({ delivery_mode: 2, delivery_info: { exchange: 'ex', routing_key: 'rk' }, priority: 0, body_encoding: bodyEncoding });
+        expect(message.properties).toMatchObject({
+          delivery_mode: 2,
+          delivery_info: { exchange: 'ex', routing_key: 'rk' },
+          priority: 0,
+          body_encoding: bodyEncoding,
+        });
         if (bodyEncoding === 'utf-8') expect(message.body).toBe(json);
         expect(decodeRecord(unwrapKombuEnvelope(envelope, MiB)).toDict()).toEqual(record.toDict());
       }
@@ -109,8 +138,16 @@ describe('wrapKombuEnvelope', () => {
   });
 
   it('takes the priority, delivery mode and tag it is given', () => {
-    const message = JSON.parse(wrapKombuEnvelope('{}', { exchange: 'q', routingKey: 'q', priority: 7, deliveryMode: 1, deliveryTag: 't-1' })) as { properties: Record<string, unknown> };
-    expect(message.properties).toEqual({ delivery_mode: 1, delivery_info: { exchange: 'q', routing_key: 'q' }, priority: 7, body_encoding: 'base64', delivery_tag: 't-1' });
+    const message = JSON.parse(
+      wrapKombuEnvelope('{}', { exchange: 'q', routingKey: 'q', priority: 7, deliveryMode: 1, deliveryTag: 't-1' }),
+    ) as { properties: Record<string, unknown> };
+    expect(message.properties).toEqual({
+      delivery_mode: 1,
+      delivery_info: { exchange: 'q', routing_key: 'q' },
+      priority: 7,
+      body_encoding: 'base64',
+      delivery_tag: 't-1',
+    });
   });
 });
 
@@ -135,7 +172,9 @@ describe('kombu on AMQP (the envelope is the message properties)', () => {
   it('kombuContentProblem accepts those properties, and the body is the record Logbook exported', () => {
     amqp.messages.forEach((message, i) => {
       const p = message.properties!;
-      expect(kombuContentProblem({ contentType: p.content_type, contentEncoding: p.content_encoding, headers: p.headers })).toBeNull();
+      expect(
+        kombuContentProblem({ contentType: p.content_type, contentEncoding: p.content_encoding, headers: p.headers }),
+      ).toBeNull();
       expect(decodeRecord(Buffer.from(message.body_base64!, 'base64')).toDict()).toEqual(amqp.exported[i]);
     });
   });
@@ -145,18 +184,28 @@ describe('kombuContentProblem', () => {
   it('takes JSON in UTF-8, absent fields as kombu defaults, parameters and case ignored', () => {
     expect(kombuContentProblem({})).toBeNull();
     expect(kombuContentProblem({ contentType: null, contentEncoding: '', headers: null })).toBeNull();
-    expect(kombuContentProblem({ contentType: 'Application/JSON; charset=utf-8', contentEncoding: 'UTF8', headers: { compression: null } })).toBeNull();
+    expect(
+      kombuContentProblem({
+        contentType: 'Application/JSON; charset=utf-8',
+        contentEncoding: 'UTF8',
+        headers: { compression: null },
+      }),
+    ).toBeNull();
   });
 
   it('names what it refuses: another content type, another encoding, compression', () => {
-    expect(kombuContentProblem({ contentType: 'application/x-python-serialize' })).toMatch(/content_type "application\/x-python-serialize"/);
+    expect(kombuContentProblem({ contentType: 'application/x-python-serialize' })).toMatch(
+      /content_type "application\/x-python-serialize"/,
+    );
     expect(kombuContentProblem({ contentEncoding: 'binary' })).toMatch(/content_encoding "binary"/);
     expect(kombuContentProblem({ headers: { compression: 'application/x-gzip' } })).toMatch(/compressed.*x-gzip/);
   });
 });
 
 describe('unwrapKombuEnvelope refuses what is not a record in kombu JSON, as RecordDecodeError', () => {
-  const good = JSON.parse(capture('redis').messages[0]!.stored!) as Record<string, unknown> & { properties: Record<string, unknown> };
+  const good = JSON.parse(capture('redis').messages[0]!.stored!) as Record<string, unknown> & {
+    properties: Record<string, unknown>;
+  };
   const variant = (change: (m: Record<string, unknown> & { properties: Record<string, unknown> }) => void): string => {
     const copy = structuredClone(good);
     change(copy);
@@ -185,9 +234,15 @@ describe('unwrapKombuEnvelope refuses what is not a record in kombu JSON, as Rec
     expect(envelope.length).toBeLessThan(limit);
     expect(Buffer.byteLength(envelope)).toBeGreaterThan(limit);
     for (const input of [envelope, Buffer.from(envelope)]) {
-      expect(() => unwrapKombuEnvelope(input, maxRecordBytes)).toThrow(/kombu message of \d+ bytes exceeds maxRecordBytes \(3000\)/);
+      expect(() => unwrapKombuEnvelope(input, maxRecordBytes)).toThrow(
+        /kombu message of \d+ bytes exceeds maxRecordBytes \(3000\)/,
+      );
     }
-    const fits = wrapKombuEnvelope('ü'.repeat(Math.floor(limit / 2) - 200), { exchange: 'q', routingKey: 'q', bodyEncoding: 'utf-8' });
+    const fits = wrapKombuEnvelope('ü'.repeat(Math.floor(limit / 2) - 200), {
+      exchange: 'q',
+      routingKey: 'q',
+      bodyEncoding: 'utf-8',
+    });
     expect(Buffer.byteLength(fits)).toBeLessThanOrEqual(limit);
     expect(typeof unwrapKombuEnvelope(fits, maxRecordBytes)).toBe('string');
   });
@@ -196,6 +251,8 @@ describe('unwrapKombuEnvelope refuses what is not a record in kombu JSON, as Rec
     const maxRecordBytes = 4096;
     const json = JSON.stringify({ channel: 'c', level: 13, msg: 'x'.repeat(maxRecordBytes - 40) });
     const envelope = wrapKombuEnvelope(json, { exchange: 'logging', routingKey: 'logging' });
-    expect(decodeRecord(unwrapKombuEnvelope(envelope, maxRecordBytes), { maxRecordBytes }).msg).toHaveLength(maxRecordBytes - 40);
+    expect(decodeRecord(unwrapKombuEnvelope(envelope, maxRecordBytes), { maxRecordBytes }).msg).toHaveLength(
+      maxRecordBytes - 40,
+    );
   });
 });

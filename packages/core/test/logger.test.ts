@@ -75,8 +75,20 @@ describe('Logger', () => {
       }
     }
     const bad = new Exploding({ onError: (e) => errors.push(e), bubble: true });
-    const badFilter = new TestHandler({ filter: () => { throw new Error('filter'); }, onError: (e) => errors.push(e), bubble: true });
-    const log = new Logger('app', { handlers: [bad, badFilter], processor: () => { throw new Error('proc'); }, onError: (e) => errors.push(e) });
+    const badFilter = new TestHandler({
+      filter: () => {
+        throw new Error('filter');
+      },
+      onError: (e) => errors.push(e),
+      bubble: true,
+    });
+    const log = new Logger('app', {
+      handlers: [bad, badFilter],
+      processor: () => {
+        throw new Error('proc');
+      },
+      onError: (e) => errors.push(e),
+    });
     expect(() => log.warn('x')).not.toThrow();
     expect(() => log.log('NOPE', 'x')).not.toThrow();
     expect(errors.map((e) => (e as Error).message)).toEqual(expect.arrayContaining(['disk full', 'filter']));

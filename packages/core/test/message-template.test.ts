@@ -34,9 +34,13 @@ describe('formatMessage (cached fast path)', () => {
         fc.array(value, { maxLength: 3 }),
         fc.record({ name: value }, { requiredKeys: [] }),
         (template, args, kwargs) => {
-          expect(outcome(() => formatMessage(template, args, kwargs))).toBe(outcome(() => pyFormat(template, args, kwargs)));
+          expect(outcome(() => formatMessage(template, args, kwargs))).toBe(
+            outcome(() => pyFormat(template, args, kwargs)),
+          );
           // Twice: the second call uses the cached compilation.
-          expect(outcome(() => formatMessage(template, args, kwargs))).toBe(outcome(() => pyFormat(template, args, kwargs)));
+          expect(outcome(() => formatMessage(template, args, kwargs))).toBe(
+            outcome(() => pyFormat(template, args, kwargs)),
+          );
         },
       ),
       { numRuns: 3000 },

@@ -15,7 +15,10 @@ describe('QueueHandler', () => {
     const broker = new MemoryBroker();
     broker.failing = true;
     const errors: unknown[] = [];
-    const handler = new MemoryQueueHandler(broker, { onError: (e) => errors.push(e), reconnect: { initialDelayMs: 10, maxDelayMs: 20 } });
+    const handler = new MemoryQueueHandler(broker, {
+      onError: (e) => errors.push(e),
+      reconnect: { initialDelayMs: 10, maxDelayMs: 20 },
+    });
     for (let i = 0; i < 50; i++) handler.handle(numberedRecord(i));
     await new Promise((r) => setTimeout(r, 80));
     expect(handler.stats.buffered).toBe(50);
@@ -31,7 +34,11 @@ describe('QueueHandler', () => {
   it('drop-newest keeps the oldest maxBuffer records and counts the rest', async () => {
     const broker = new MemoryBroker();
     broker.failing = true;
-    const handler = new MemoryQueueHandler(broker, { ...quiet, maxBuffer: 10, reconnect: { initialDelayMs: 5, maxDelayMs: 5 } });
+    const handler = new MemoryQueueHandler(broker, {
+      ...quiet,
+      maxBuffer: 10,
+      reconnect: { initialDelayMs: 5, maxDelayMs: 5 },
+    });
     for (let i = 0; i < 25; i++) handler.handle(numberedRecord(i));
     expect(handler.stats.dropped).toBe(15);
     broker.failing = false;
@@ -43,7 +50,12 @@ describe('QueueHandler', () => {
   it('drop-oldest keeps the newest maxBuffer records and counts the rest', async () => {
     const broker = new MemoryBroker();
     broker.failing = true;
-    const handler = new MemoryQueueHandler(broker, { ...quiet, maxBuffer: 10, overflow: 'drop-oldest', reconnect: { initialDelayMs: 5, maxDelayMs: 5 } });
+    const handler = new MemoryQueueHandler(broker, {
+      ...quiet,
+      maxBuffer: 10,
+      overflow: 'drop-oldest',
+      reconnect: { initialDelayMs: 5, maxDelayMs: 5 },
+    });
     for (let i = 0; i < 25; i++) handler.handle(numberedRecord(i));
     expect(handler.stats.dropped).toBe(15);
     broker.failing = false;

@@ -6,7 +6,15 @@ import { decodeRecord, encodeRecord, parseIsoTime } from '../src/transport.js';
 // JSON.stringify(record.toDict()) gives, for any record, including values that
 // toDict has to make JSON-safe and strings that JSON must escape.
 const anyValue = fc.oneof(
-  fc.anything({ withBigInt: true, withDate: true, withMap: true, withSet: true, withTypedArray: true, withNullPrototype: true, withSparseArray: true }),
+  fc.anything({
+    withBigInt: true,
+    withDate: true,
+    withMap: true,
+    withSet: true,
+    withTypedArray: true,
+    withNullPrototype: true,
+    withSparseArray: true,
+  }),
   fc.string({ unit: 'binary' }), // lone surrogates, controls
   fc.constantFrom(Number.NaN, Infinity, -Infinity, -0, undefined, null, 1e21, 5e-7, new Error('boom'), () => 1),
 );
@@ -58,11 +66,21 @@ describe('encodeRecord', () => {
   it('is the same for a fresh record, whose message is written from the template before anything formatted it', () => {
     // Templates of literal text and simple fields with primitive arguments take a direct path that never builds
     // the message; everything else (escapes, surrogates, missing arguments, objects) must fall back identically.
-    const literal = fc.oneof(fc.string({ unit: 'grapheme', maxLength: 8 }), fc.string({ unit: 'binary', maxLength: 4 }), fc.constantFrom('a"b', '\\', '{{', '}}', ' ms'));
+    const literal = fc.oneof(
+      fc.string({ unit: 'grapheme', maxLength: 8 }),
+      fc.string({ unit: 'binary', maxLength: 4 }),
+      fc.constantFrom('a"b', '\\', '{{', '}}', ' ms'),
+    );
     const field = fc.constantFrom('{}', '{0}', '{1}', '{2}', '{name}', '{other}', '{0!r}', '{:>4}');
     const primitive = fc.oneof(
-      fc.integer(), fc.double(), fc.boolean(), fc.constant(null), fc.constant(undefined),
-      fc.string({ unit: 'grapheme', maxLength: 10 }), fc.string({ unit: 'binary', maxLength: 6 }), fc.constantFrom('x'.repeat(300), 'q"q', '\ud800'),
+      fc.integer(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+      fc.constant(undefined),
+      fc.string({ unit: 'grapheme', maxLength: 10 }),
+      fc.string({ unit: 'binary', maxLength: 6 }),
+      fc.constantFrom('x'.repeat(300), 'q"q', '\ud800'),
       fc.constantFrom({ k: 1 }, [1, 2], new Error('e')),
     );
     fc.assert(
@@ -71,7 +89,8 @@ describe('encodeRecord', () => {
         fc.array(primitive, { maxLength: 3 }),
         fc.dictionary(fc.constantFrom('name', 'other'), primitive, { maxKeys: 2 }),
         (msg, args, kwargs) => {
-          const make = () => new LogRecord({ channel: 'c', level: 11, msg, args, kwargs, timeMicros: 1_764_000_000_123_456 });
+          const make = () =>
+            new LogRecord({ channel: 'c', level: 11, msg, args, kwargs, timeMicros: 1_764_000_000_123_456 });
           const fresh = make();
           const text = encodeRecord(fresh);
           expect(text).toBe(JSON.stringify(make().toDict()));
@@ -104,7 +123,10 @@ describe('encodeRecord', () => {
   });
 
   it('keeps the place of an unknown array-index key (Python writes it last)', () => {
-    const text = encodeRecord(new LogRecord({ channel: 'c', level: 13, msg: 'm', timeMicros: 0 })).replace(/}$/, ',"7":true}');
+    const text = encodeRecord(new LogRecord({ channel: 'c', level: 13, msg: 'm', timeMicros: 0 })).replace(
+      /}$/,
+      ',"7":true}',
+    );
     expect(encodeRecord(decodeRecord(text))).toBe(text);
   });
 
@@ -119,7 +141,9 @@ describe('encodeRecord', () => {
 });
 
 describe('decoding keeps unknown keys however the dict is shaped', () => {
-  const base = JSON.parse(encodeRecord(new LogRecord({ channel: 'c', level: 13, msg: 'm', timeMicros: 1_000_000 }))) as Record<string, unknown>;
+  const base = JSON.parse(
+    encodeRecord(new LogRecord({ channel: 'c', level: 13, msg: 'm', timeMicros: 1_000_000 })),
+  ) as Record<string, unknown>;
 
   it('keeps an unknown key beside every wire field', () => {
     expect(decodeRecord(JSON.stringify({ ...base, tenant: 'a' })).unknownFields).toEqual({ tenant: 'a' });
@@ -161,14 +185,18 @@ describe('decoding keeps unknown keys however the dict is shaped', () => {
 describe('parseIsoTime', () => {
   it('reads six-digit fractions the same on its fast path as on its full parse', () => {
     fc.assert(
-      fc.property(fc.integer({ min: 0, max: 4_102_444_800_000_000 }), fc.integer({ min: 0, max: 999_999 }), (base, micros) => {
-        const second = Math.floor(base / 1e6) * 1e6;
-        const prefix = new Date(second / 1000).toISOString().slice(0, 19);
-        parseIsoTime(`${prefix}Z`); // primes the per-second cache
-        expect(parseIsoTime(`${prefix}.${String(micros).padStart(6, '0')}Z`)).toBe(second + micros);
-        expect(parseIsoTime(`${prefix}.${String(micros).padStart(6, '0').slice(0, 5)}xZ`)).toBeNull();
-        expect(parseIsoTime(`${prefix}.5Z`)).toBe(second + 500_000);
-      }),
+      fc.property(
+        fc.integer({ min: 0, max: 4_102_444_800_000_000 }),
+        fc.integer({ min: 0, max: 999_999 }),
+        (base, micros) => {
+          const second = Math.floor(base / 1e6) * 1e6;
+          const prefix = new Date(second / 1000).toISOString().slice(0, 19);
+          parseIsoTime(`${prefix}Z`); // primes the per-second cache
+          expect(parseIsoTime(`${prefix}.${String(micros).padStart(6, '0')}Z`)).toBe(second + micros);
+          expect(parseIsoTime(`${prefix}.${String(micros).padStart(6, '0').slice(0, 5)}xZ`)).toBeNull();
+          expect(parseIsoTime(`${prefix}.5Z`)).toBe(second + 500_000);
+        },
+      ),
     );
   });
 });

@@ -7,9 +7,29 @@ describe('LogRecord wire dict', () => {
     const dict = sampleRecord().toDict();
     expect(Object.keys(dict).sort()).toEqual(
       [
-        'args', 'channel', 'exception_message', 'exception_name', 'extra', 'filename', 'formatted_exception',
-        'frame_correction', 'func_name', 'greenlet', 'heavy_initialized', 'information_pulled', 'kwargs', 'level',
-        'lineno', 'message', 'module', 'msg', 'process', 'process_name', 'thread', 'thread_name', 'time',
+        'args',
+        'channel',
+        'exception_message',
+        'exception_name',
+        'extra',
+        'filename',
+        'formatted_exception',
+        'frame_correction',
+        'func_name',
+        'greenlet',
+        'heavy_initialized',
+        'information_pulled',
+        'kwargs',
+        'level',
+        'lineno',
+        'message',
+        'module',
+        'msg',
+        'process',
+        'process_name',
+        'thread',
+        'thread_name',
+        'time',
       ].sort(),
     );
     expect(dict.time).toBe('2025-11-25T16:23:26.073111Z');
@@ -27,8 +47,16 @@ describe('LogRecord wire dict', () => {
 
   it('keeps unknown keys and the time text as received (Logbook writes microseconds unpadded)', () => {
     const wire = {
-      channel: 'py', level: 11, msg: 'x', args: [], kwargs: {}, extra: {}, message: 'x',
-      time: '2026-11-25T10:00:01.73111Z', late: false, custom_field: { a: [1] },
+      channel: 'py',
+      level: 11,
+      msg: 'x',
+      args: [],
+      kwargs: {},
+      extra: {},
+      message: 'x',
+      time: '2026-11-25T10:00:01.73111Z',
+      late: false,
+      custom_field: { a: [1] },
     };
     const record = decodeRecord(JSON.stringify(wire));
     const again = JSON.parse(encodeRecord(record));
@@ -77,12 +105,38 @@ describe('LogRecord wire dict', () => {
     const cyclic: Record<string, unknown> = { name: 'loop' };
     cyclic.self = cyclic;
     const record = new LogRecord({
-      channel: 'c', level: 11, msg: 'values',
-      args: [10n, 2n ** 80n, new Error('boom'), Buffer.from('hi'), new Map([['k', 1]]), new Set([1, 2]), new Date(0), () => 1, Symbol('s'), undefined, NaN],
+      channel: 'c',
+      level: 11,
+      msg: 'values',
+      args: [
+        10n,
+        2n ** 80n,
+        new Error('boom'),
+        Buffer.from('hi'),
+        new Map([['k', 1]]),
+        new Set([1, 2]),
+        new Date(0),
+        () => 1,
+        Symbol('s'),
+        undefined,
+        NaN,
+      ],
       extra: { cyclic },
     });
     const dict = JSON.parse(encodeRecord(record));
-    expect(dict.args).toEqual([10, '1208925819614629174706176', 'Error: boom', 'aGk=', { k: 1 }, [1, 2], '1970-01-01T00:00:00.000Z', '[Function anonymous]', 's', null, null]);
+    expect(dict.args).toEqual([
+      10,
+      '1208925819614629174706176',
+      'Error: boom',
+      'aGk=',
+      { k: 1 },
+      [1, 2],
+      '1970-01-01T00:00:00.000Z',
+      '[Function anonymous]',
+      's',
+      null,
+      null,
+    ]);
     expect(dict.extra.cyclic).toEqual({ name: 'loop', self: '[Circular]' });
   });
 });

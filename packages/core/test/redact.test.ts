@@ -6,7 +6,12 @@ describe('Secret', () => {
   it('never shows its value when printed or serialised', () => {
     const s = new Secret('hunter2-pw');
     const holder = { password: s, nested: { deep: { deeper: { s } } } };
-    for (const text of [String(s), `${s}`, JSON.stringify(holder), inspect(holder, { depth: Infinity, showHidden: true })]) {
+    for (const text of [
+      String(s),
+      `${s}`,
+      JSON.stringify(holder),
+      inspect(holder, { depth: Infinity, showHidden: true }),
+    ]) {
       expect(text).not.toContain('hunter2-pw');
     }
     expect(s.reveal()).toBe('hunter2-pw');
@@ -15,7 +20,9 @@ describe('Secret', () => {
 
 describe('scrubError', () => {
   it('removes secrets from the message, stack, cause chain and nested args', () => {
-    const inner = Object.assign(new Error('WRONGPASS for AUTH default hunter2-pw'), { command: { name: 'AUTH', args: ['default', 'hunter2-pw'] } });
+    const inner = Object.assign(new Error('WRONGPASS for AUTH default hunter2-pw'), {
+      command: { name: 'AUTH', args: ['default', 'hunter2-pw'] },
+    });
     const outer = new Error('connect redis://u:hunter2-pw@127.0.0.1:1 failed', { cause: inner });
     const agg = new AggregateError([outer], 'all failed: hunter2-pw');
     scrubError(agg, ['hunter2-pw']);

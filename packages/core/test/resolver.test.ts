@@ -52,12 +52,16 @@ describe('createHandler / createSubscriber', () => {
     await expect(createHandler('mongodb+srv://user:hunter2@db.example/logs')).rejects.toThrow(
       /need the @logq\/mongo package: install it with `npm install @logq\/mongo`/,
     );
-    await expect(createHandler('mongodb+srv://user:hunter2@db.example/logs')).rejects.toBeInstanceOf(TransportNotFoundError);
+    await expect(createHandler('mongodb+srv://user:hunter2@db.example/logs')).rejects.toBeInstanceOf(
+      TransportNotFoundError,
+    );
   });
 
   it('explains unknown schemes and non-URIs without leaking secrets', async () => {
     await expect(createSubscriber('gopher://x')).rejects.toThrow(/no logq transport handles "gopher:\/\/"/);
-    await expect(createHandler('gopher://x')).rejects.toThrow(/`npm install logq-transport-gopher`.*`import 'logq-transport-gopher'`/);
+    await expect(createHandler('gopher://x')).rejects.toThrow(
+      /`npm install logq-transport-gopher`.*`import 'logq-transport-gopher'`/,
+    );
     const error = await createHandler('not a uri with password: p@ss').catch((e: unknown) => e);
     expect(error).toBeInstanceOf(TransportNotFoundError);
     expect(uriScheme('AMQPS://h')).toBe('amqps');
@@ -66,8 +70,12 @@ describe('createHandler / createSubscriber', () => {
 
 describe('redactSecrets', () => {
   it('removes passwords from URIs in any text', () => {
-    expect(redactSecrets('connect to amqp://guest:s3cret@127.0.0.1:5672/ failed')).toBe('connect to amqp://guest:***@127.0.0.1:5672/ failed');
-    expect(redactSecrets('redis://:onlypass@host:6379 and mongodb://u:p%40ss@h/db')).toBe('redis://:***@host:6379 and mongodb://u:***@h/db');
+    expect(redactSecrets('connect to amqp://guest:s3cret@127.0.0.1:5672/ failed')).toBe(
+      'connect to amqp://guest:***@127.0.0.1:5672/ failed',
+    );
+    expect(redactSecrets('redis://:onlypass@host:6379 and mongodb://u:p%40ss@h/db')).toBe(
+      'redis://:***@host:6379 and mongodb://u:***@h/db',
+    );
     expect(redactSecrets('tcp://127.0.0.1:5000')).toBe('tcp://127.0.0.1:5000');
   });
 });

@@ -178,9 +178,15 @@ describe('TestHandler helpers', () => {
     log.warn('w {}', 1);
     log.error('e');
     log.critical('c');
-    expect([h.hasTraces, h.hasDebugs, h.hasInfos, h.hasNotices, h.hasWarnings, h.hasErrors, h.hasCriticals]).toEqual(
-      [true, true, true, true, true, true, true],
-    );
+    expect([h.hasTraces, h.hasDebugs, h.hasInfos, h.hasNotices, h.hasWarnings, h.hasErrors, h.hasCriticals]).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
     expect(h.hasWarning('w 1')).toBe(true);
     expect(h.hasWarning(/^w \d$/)).toBe(true);
     expect(h.hasWarning({ message: 'w 1', channel: 'other' })).toBe(false);

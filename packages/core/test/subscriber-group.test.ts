@@ -1,5 +1,5 @@
 import { Level, LogRecord, SubscriberBase, SubscriberGroup, TestHandler } from '../src/index.js';
-import { type Delivery } from '../src/transport.js';
+import type { Delivery } from '../src/transport.js';
 import { MemoryBroker, MemoryQueueHandler, MemorySubscriber } from '../src/testing/index.js';
 
 const rec = (msg: string) => new LogRecord({ channel: 'g', level: Level.WARNING, msg });
@@ -29,7 +29,11 @@ describe('SubscriberGroup', () => {
     const record = await group.recv(5000);
     expect(record?.msg).toBe('after the failures');
     expect(member.attempts).toBeGreaterThanOrEqual(4); // the loop goes on receiving after the record
-    expect(errors.map((e) => (e as Error).message)).toEqual(['receive failed (1)', 'receive failed (2)', 'receive failed (3)']);
+    expect(errors.map((e) => (e as Error).message)).toEqual([
+      'receive failed (1)',
+      'receive failed (2)',
+      'receive failed (3)',
+    ]);
     await group.close();
   });
 
@@ -75,7 +79,10 @@ describe('SubscriberGroup', () => {
 
   it('dispatches in the background like any subscriber', async () => {
     const broker = new MemoryBroker();
-    const group = new SubscriberGroup([new MemorySubscriber(broker, { queue: 'a' }), new MemorySubscriber(broker, { queue: 'b' })]);
+    const group = new SubscriberGroup([
+      new MemorySubscriber(broker, { queue: 'a' }),
+      new MemorySubscriber(broker, { queue: 'b' }),
+    ]);
     const target = new TestHandler();
     const controller = group.dispatchInBackground(target);
     const ha = new MemoryQueueHandler(broker, { queue: 'a' });

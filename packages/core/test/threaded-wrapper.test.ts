@@ -151,7 +151,7 @@ describe('ThreadedWrapperHandler', () => {
     const twh = new ThreadedWrapperHandler(new Mail());
     twh.subject = 'alerts';
     expect(twh.handler.subject).toBe('alerts');
-    expect(Object.prototype.hasOwnProperty.call(twh, 'subject')).toBe(false);
+    expect(Object.hasOwn(twh, 'subject')).toBe(false);
     const errors: unknown[] = [];
     twh.handler.onError = (e) => errors.push(e);
     expect(twh.onError).not.toBe(twh.handler.onError); // the wrapper's hook forwards to the wrapped one

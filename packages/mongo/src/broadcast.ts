@@ -1,6 +1,13 @@
 import { Secret, abortableSleep } from '@logq/core/transport';
 import { BSON, type ClientSession, type Document, Long, type MongoClient, MongoServerError, ObjectId } from 'mongodb';
-import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
+import {
+  type DocumentReader,
+  type ReaderConnection,
+  type ReceivedDocument,
+  raceAbort,
+  remainingMs,
+  replyDocuments,
+} from './reader.js';
 
 /** Settings of a {@link BroadcastReader}. */
 export interface BroadcastSettings {
@@ -69,7 +76,8 @@ export class BroadcastReader implements DocumentReader {
     private readonly report: (error: unknown) => void,
   ) {
     // 'now': from the second this subscriber was created (ObjectId times have one-second resolution).
-    this.newestSeconds = settings.startAt === 'oldest' ? 0 : Math.floor(Date.now() / 1000) + Math.ceil(settings.resumeWindowMs / 1000);
+    this.newestSeconds =
+      settings.startAt === 'oldest' ? 0 : Math.floor(Date.now() / 1000) + Math.ceil(settings.resumeWindowMs / 1000);
   }
 
   /** A summary for JSON.stringify (its timers are circular structures, its session is not for printing). */
@@ -181,7 +189,8 @@ export class BroadcastReader implements DocumentReader {
         if (this.seen.has(key)) continue;
         const seconds = id.getTimestamp().getTime() / 1000;
         this.seen.set(key, seconds);
-        if (seconds > this.newestSeconds || this.newestSeconds === 0) this.newestSeconds = Math.max(seconds, this.newestSeconds);
+        if (seconds > this.newestSeconds || this.newestSeconds === 0)
+          this.newestSeconds = Math.max(seconds, this.newestSeconds);
         if (++this.additions % SWEEP_EVERY === 0) this.sweep();
       }
       this.buffer.push({ doc, bytes });

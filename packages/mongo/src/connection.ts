@@ -34,11 +34,22 @@ export class ClientHandle {
  */
 export function createClient(creds: Credentials, options: MongoCommonOptions): ClientHandle {
   if (options.client) return new ClientHandle(options.client, false);
-  return new ClientHandle(new MongoClient(creds.uri.reveal(), { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000, ...options.clientOptions }), true);
+  return new ClientHandle(
+    new MongoClient(creds.uri.reveal(), {
+      serverSelectionTimeoutMS: 5000,
+      socketTimeoutMS: 60_000,
+      ...options.clientOptions,
+    }),
+    true,
+  );
 }
 
 /** Connects a client; errors never hold the password; an owned client that fails is closed. */
-export async function connectClient(handle: ClientHandle, target: MongoTarget, creds: Credentials): Promise<ClientHandle> {
+export async function connectClient(
+  handle: ClientHandle,
+  target: MongoTarget,
+  creds: Credentials,
+): Promise<ClientHandle> {
   try {
     await handle.client.connect();
   } catch (cause) {
@@ -60,7 +71,11 @@ function isNamespaceExists(error: unknown): boolean {
  * insert; the work queue needs none (its claims live in `<collection>.claims`).
  * Index creation that the server does not support is reported, not fatal.
  */
-export async function ensureCollection(db: Db, target: MongoTarget, report: (error: unknown) => void): Promise<Collection<Document>> {
+export async function ensureCollection(
+  db: Db,
+  target: MongoTarget,
+  report: (error: unknown) => void,
+): Promise<Collection<Document>> {
   const collection = db.collection(target.collection);
   if (!target.ensureIndexes) return collection;
   if (target.mode === 'broadcast') {
@@ -101,14 +116,17 @@ async function createIndexes(
 ): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      const existing = await collection.listIndexes().toArray().then(
-        (list) => new Set(list.map((index) => String(index.name))),
-        (error: unknown) => {
-          // NamespaceNotFound: the collection does not exist yet.
-          if (error instanceof MongoServerError && error.code === 26) return new Set<string>();
-          throw error;
-        },
-      );
+      const existing = await collection
+        .listIndexes()
+        .toArray()
+        .then(
+          (list) => new Set(list.map((index) => String(index.name))),
+          (error: unknown) => {
+            // NamespaceNotFound: the collection does not exist yet.
+            if (error instanceof MongoServerError && error.code === 26) return new Set<string>();
+            throw error;
+          },
+        );
       const missing = indexes.filter((index) => !existing.has(index.name));
       if (missing.length > 0) await collection.createIndexes([...missing]);
       return;
@@ -117,7 +135,12 @@ async function createIndexes(
         await new Promise((resolve) => setTimeout(resolve, 50 + Math.random() * 200 * attempt));
         continue;
       }
-      report(new MongoTransportError(`could not create the indexes of ${target.database}.${target.collection}: ${describeError(error)}`, { cause: error }));
+      report(
+        new MongoTransportError(
+          `could not create the indexes of ${target.database}.${target.collection}: ${describeError(error)}`,
+          { cause: error },
+        ),
+      );
       return;
     }
   }

@@ -75,7 +75,12 @@ export function recordDocument(dict: WireRecord, timeMs: number, owned = false):
   const bytes = big || otherKeys || !storable ? Buffer.byteLength(JSON.stringify(dict)) : 0;
   if (!storable) {
     return {
-      doc: { channel: dict.channel, level: dict.level, [TIMESTAMP_FIELD]: new Date(timeMs), [BOOKKEEPING_FIELD]: { frame: JSON.stringify(dict) } },
+      doc: {
+        channel: dict.channel,
+        level: dict.level,
+        [TIMESTAMP_FIELD]: new Date(timeMs),
+        [BOOKKEEPING_FIELD]: { frame: JSON.stringify(dict) },
+      },
       bytes,
     };
   }
@@ -166,7 +171,8 @@ export function kombuDocument(recordJson: string | Uint8Array, queue: string, pr
 export function unwrapKombuDocument(doc: Document, maxRecordBytes: number): string {
   let payload = doc.payload as unknown;
   if (payload instanceof Binary) payload = payload.value();
-  if (typeof payload !== 'string' && !(payload instanceof Uint8Array)) throw new RecordDecodeError('not a kombu document (no "payload")');
+  if (typeof payload !== 'string' && !(payload instanceof Uint8Array))
+    throw new RecordDecodeError('not a kombu document (no "payload")');
   const body = unwrapKombuEnvelope(payload, maxRecordBytes);
   if (typeof body === 'string') return body;
   try {

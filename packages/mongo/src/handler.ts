@@ -70,7 +70,10 @@ export class MongoHandler extends QueueHandler<Document> {
   protected override serialize(record: LogRecord): Document {
     if (this.target.format === 'kombu') {
       // The record's wire JSON straight from core's encoder unless exportRecord is overridden.
-      const json = this.exportRecord === QueueHandler.prototype.exportRecord ? encodeRecord(record) : JSON.stringify(this.exportRecord(record));
+      const json =
+        this.exportRecord === QueueHandler.prototype.exportRecord
+          ? encodeRecord(record)
+          : JSON.stringify(this.exportRecord(record));
       this.lastBytes = json.length > 64 * 1024 ? Buffer.byteLength(json) : json.length;
       return kombuDocument(json, this.target.queue, this.priority);
     }

@@ -19,7 +19,13 @@ export { MongoHandler } from './handler.js';
 /** The subscriber: records out of a collection, work queue or broadcast. */
 export { MongoSubscriber } from './subscriber.js';
 /** Their options, one type per class, and the choices they share. */
-export type { MongoCommonOptions, MongoFormat, MongoHandlerOptions, MongoMode, MongoSubscriberOptions } from './options.js';
+export type {
+  MongoCommonOptions,
+  MongoFormat,
+  MongoHandlerOptions,
+  MongoMode,
+  MongoSubscriberOptions,
+} from './options.js';
 /** The resolved target (`handler.target`), the capped collection's default size, and the URI's database as kombu reads it. */
 export { DEFAULT_CAPPED_SIZE, uriDatabase, type MongoTarget } from './target.js';
 /** The fields logq adds to a record document. */

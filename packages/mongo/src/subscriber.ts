@@ -104,7 +104,10 @@ export class MongoSubscriber extends FrameSubscriber {
    * server, not in the client, so nothing is lost or replayed.
    */
   private noteSelectionFailure(error: unknown): void {
-    if (!(error instanceof MongoServerSelectionError) && !(error instanceof Error && error.cause instanceof MongoServerSelectionError)) {
+    if (
+      !(error instanceof MongoServerSelectionError) &&
+      !(error instanceof Error && error.cause instanceof MongoServerSelectionError)
+    ) {
       return;
     }
     const now = Date.now();

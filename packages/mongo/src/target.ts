@@ -44,7 +44,9 @@ export function resolveTarget(uri: string, options: MongoCommonOptions): MongoTa
   const format = options.format ?? (options.mode === 'broadcast' ? 'logq' : 'kombu');
   const mode = options.mode ?? 'queue';
   if (format === 'kombu' && mode === 'broadcast') {
-    throw new MongoConfigError("format: 'kombu' works in queue mode only (Logbook's MessageQueueHandler uses a kombu SimpleQueue)");
+    throw new MongoConfigError(
+      "format: 'kombu' works in queue mode only (Logbook's MessageQueueHandler uses a kombu SimpleQueue)",
+    );
   }
   if (format !== 'logq' && format !== 'kombu') throw new MongoConfigError(`unknown format ${JSON.stringify(format)}`);
   if (mode !== 'queue' && mode !== 'broadcast') throw new MongoConfigError(`unknown mode ${JSON.stringify(mode)}`);

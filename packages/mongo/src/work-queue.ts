@@ -1,8 +1,22 @@
 import { abortableSleep } from '@logq/core/transport';
-import { BSON, type Collection, type Document, type Filter, MongoBulkWriteError, MongoServerError, ObjectId } from 'mongodb';
-import { type DocumentReader, type ReaderConnection, type ReceivedDocument, raceAbort, remainingMs, replyDocuments } from './reader.js';
+import {
+  BSON,
+  type Collection,
+  type Document,
+  type Filter,
+  MongoBulkWriteError,
+  MongoServerError,
+  ObjectId,
+} from 'mongodb';
+import {
+  type DocumentReader,
+  type ReaderConnection,
+  type ReceivedDocument,
+  raceAbort,
+  remainingMs,
+  replyDocuments,
+} from './reader.js';
 import type { MongoFormat } from './options.js';
-
 
 /** Settings of a {@link WorkQueueReader}. */
 export interface WorkQueueSettings {
@@ -145,7 +159,9 @@ export class WorkQueueReader implements DocumentReader {
             batch.open.delete(key);
             batch.ids.splice(batch.ids.indexOf(doc._id), 1);
             const claims = await this.claims();
-            await claims.deleteOne({ _id: doc._id as unknown, by: this.settings.consumerName } as Filter<Document>).catch(() => undefined);
+            await claims
+              .deleteOne({ _id: doc._id as unknown, by: this.settings.consumerName } as Filter<Document>)
+              .catch(() => undefined);
             if (batch.open.size === 0) this.scheduleFlush();
             throw error;
           }
@@ -247,7 +263,11 @@ export class WorkQueueReader implements DocumentReader {
     }
     const won = candidates.filter((_, index) => !lost.has(index)).slice(0, Math.max(this.settings.prefetch, 1));
     const surplus = candidates.filter((_, index) => !lost.has(index)).slice(won.length);
-    if (surplus.length > 0) await claims.deleteMany({ _id: { $in: surplus.map((c) => c.doc._id as unknown) }, by: this.settings.consumerName } as Filter<Document>);
+    if (surplus.length > 0)
+      await claims.deleteMany({
+        _id: { $in: surplus.map((c) => c.doc._id as unknown) },
+        by: this.settings.consumerName,
+      } as Filter<Document>);
     if (won.length === 0) return;
     if (this.settings.format === 'kombu') won.sort(byPriority);
     const ids = won.map((c) => c.doc._id as unknown);
@@ -289,7 +309,9 @@ export class WorkQueueReader implements DocumentReader {
     }
     live.add(this.settings.consumerName);
     const stale: unknown[] = [];
-    for (const claim of await claims.find({ by: { $exists: true } }, { projection: { _id: 1, by: 1, at: 1 } }).toArray()) {
+    for (const claim of await claims
+      .find({ by: { $exists: true } }, { projection: { _id: 1, by: 1, at: 1 } })
+      .toArray()) {
       const at = claim.at instanceof Date ? claim.at.getTime() : 0;
       if (!live.has(String(claim.by)) && at < cutoff) stale.push(claim._id);
     }
@@ -343,7 +365,9 @@ export class WorkQueueReader implements DocumentReader {
     // A read of the head that started before a record was deleted may still
     // claim it: its tombstone stays until that read is over.
     const started = this.readStartedAt;
-    const due = this.tombstones.filter((t) => all || (now - t.at >= TOMBSTONE_MS && (started === null || t.at <= started)));
+    const due = this.tombstones.filter(
+      (t) => all || (now - t.at >= TOMBSTONE_MS && (started === null || t.at <= started)),
+    );
     if (due.length === 0) return;
     const ids = due.flatMap((t) => t.ids);
     const claims = await this.claims();
@@ -353,12 +377,15 @@ export class WorkQueueReader implements DocumentReader {
 
   private startHeartbeat(): void {
     if (this.heartbeat) return;
-    this.heartbeat = setInterval(() => {
-      void (async () => {
-        await this.beat(await this.claims(), true);
-        await this.flushAcks();
-      })().catch((error: unknown) => this.report(error));
-    }, Math.max(50, Math.floor(this.settings.claimTimeoutMs / 3)));
+    this.heartbeat = setInterval(
+      () => {
+        void (async () => {
+          await this.beat(await this.claims(), true);
+          await this.flushAcks();
+        })().catch((error: unknown) => this.report(error));
+      },
+      Math.max(50, Math.floor(this.settings.claimTimeoutMs / 3)),
+    );
     this.heartbeat.unref();
   }
 

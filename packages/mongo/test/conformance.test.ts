@@ -16,7 +16,14 @@ describeTransportConformance('mongo defaults (kombu messages, queue logging)', {
       handler,
       subscriber,
       injectRaw: (frame) => insertKombuFrame(server.client, database, frame),
-      dispose: () => server.client.db(database).dropDatabase().then(() => undefined, () => undefined),
+      dispose: () =>
+        server.client
+          .db(database)
+          .dropDatabase()
+          .then(
+            () => undefined,
+            () => undefined,
+          ),
     };
   },
 });
@@ -32,7 +39,15 @@ describeTransportConformance('mongo work queue of record documents', {
       handler,
       subscriber,
       injectRaw: (frame) => insertFrame(server.client, database, collection, frame),
-      dispose: () => server.client.db(database).collection(collection).drop().then(() => undefined, () => undefined),
+      dispose: () =>
+        server.client
+          .db(database)
+          .collection(collection)
+          .drop()
+          .then(
+            () => undefined,
+            () => undefined,
+          ),
     };
   },
 });
@@ -50,7 +65,15 @@ describeTransportConformance('mongo broadcast', {
       handler,
       subscriber,
       injectRaw: (frame) => insertFrame(server.client, database, collection, frame),
-      dispose: () => server.client.db(database).collection(collection).drop().then(() => undefined, () => undefined),
+      dispose: () =>
+        server.client
+          .db(database)
+          .collection(collection)
+          .drop()
+          .then(
+            () => undefined,
+            () => undefined,
+          ),
     };
   },
 });

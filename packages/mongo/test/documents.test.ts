@@ -1,7 +1,14 @@
 import { Level, LogRecord, RecordDecodeError } from '@logq/core';
 import { sampleRecord } from '@logq/core/testing';
 import { Binary, Long, ObjectId } from 'mongodb';
-import { hasStorableKeys, kombuDocument, kombuStoredPriority, readRecordDocument, recordDocument, unwrapKombuDocument } from '../src/documents.js';
+import {
+  hasStorableKeys,
+  kombuDocument,
+  kombuStoredPriority,
+  readRecordDocument,
+  recordDocument,
+  unwrapKombuDocument,
+} from '../src/documents.js';
 
 describe('record documents (pure logic)', () => {
   it('puts the dict at the top level with a timestamp Date, and reads it back unchanged', () => {
@@ -33,9 +40,16 @@ describe('record documents (pure logic)', () => {
   });
 
   it('turns BSON values that JSON cannot hold into JSON ones', () => {
-    const read = readRecordDocument({ channel: 'c', level: 13, msg: 'm', extra: { n: Long.fromNumber(5), when: new Date(0) } });
+    const read = readRecordDocument({
+      channel: 'c',
+      level: 13,
+      msg: 'm',
+      extra: { n: Long.fromNumber(5), when: new Date(0) },
+    });
     expect('dict' in read && read.dict.extra).toEqual({ n: 5, when: '1970-01-01T00:00:00.000Z' });
-    expect(readRecordDocument({ _logq: { frame: new Binary(Buffer.from([0xff])) } })).toEqual({ frame: new Uint8Array([0xff]) });
+    expect(readRecordDocument({ _logq: { frame: new Binary(Buffer.from([0xff])) } })).toEqual({
+      frame: new Uint8Array([0xff]),
+    });
     expect(() => readRecordDocument({ _logq: { frame: 3 } })).toThrow(RecordDecodeError);
   });
 

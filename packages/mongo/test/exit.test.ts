@@ -26,10 +26,12 @@ describe('a child logs 1,000 records and returns from main: it exits within 10 s
   it.each([
     ['with installShutdownHooks()', true],
     ['without hooks', false],
-  ])('%s', async (_name, hooks) => {
-    const database = freshName('exit_main');
-    const uri = server.urlFor(database);
-    const code = `
+  ])(
+    '%s',
+    async (_name, hooks) => {
+      const database = freshName('exit_main');
+      const uri = server.urlFor(database);
+      const code = `
       import { Logger, installShutdownHooks } from '@logq/core';
       import { MongoHandler } from '@logq/mongo';
       ${hooks ? 'installShutdownHooks();' : ''}
@@ -38,15 +40,17 @@ describe('a child logs 1,000 records and returns from main: it exits within 10 s
       for (let i = 0; i < 1000; i++) log.info('record {0}', i);
       console.log('main returned at ' + Date.now());
     `;
-    const result = await runNode(code, 60_000);
-    const exitedAt = Date.now();
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const returnedAt = Number(/main returned at (\d+)/.exec(result.stdout)?.[1]);
-    expect(exitedAt - returnedAt).toBeLessThan(10_000);
-    expect((await deliveredMessages(database)).sort()).toEqual(expectedMessages(1000));
-    await server.client.db(database).dropDatabase();
-  }, 90_000);
+      const result = await runNode(code, 60_000);
+      const exitedAt = Date.now();
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const returnedAt = Number(/main returned at (\d+)/.exec(result.stdout)?.[1]);
+      expect(exitedAt - returnedAt).toBeLessThan(10_000);
+      expect((await deliveredMessages(database)).sort()).toEqual(expectedMessages(1000));
+      await server.client.db(database).dropDatabase();
+    },
+    90_000,
+  );
 });
 
 describe('SIGTERM with installShutdownHooks()', () => {
@@ -102,11 +106,13 @@ describe('a subscriber', () => {
 });
 
 describe('a process with a closed handler and a closed subscriber exits by itself', () => {
-  it.each(['queue', 'broadcast'] as const)('mode %s', async (mode) => {
-    const uri = server.urlFor('exit');
-    const collection = freshName(`exit_${mode}`);
-    // No process.exit anywhere: the child ends only when its event loop is empty.
-    const code = `
+  it.each(['queue', 'broadcast'] as const)(
+    'mode %s',
+    async (mode) => {
+      const uri = server.urlFor('exit');
+      const collection = freshName(`exit_${mode}`);
+      // No process.exit anywhere: the child ends only when its event loop is empty.
+      const code = `
       import { Level, LogRecord } from '@logq/core';
       import { MongoHandler, MongoSubscriber } from '@logq/mongo';
       const options = { collection: ${JSON.stringify(collection)}, mode: ${JSON.stringify(mode)} };
@@ -121,12 +127,14 @@ describe('a process with a closed handler and a closed subscriber exits by itsel
       await subscriber.close();
       console.log(JSON.stringify({ received, ...closed }));
     `;
-    const result = await runNode(code, 90_000);
-    expect(result.stderr).toBe('');
-    expect(result.code).toBe(0);
-    const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
-    expect(summary).toMatchObject({ received: 20, flushed: true, sent: 20, dropped: 0 });
-  }, 120_000);
+      const result = await runNode(code, 90_000);
+      expect(result.stderr).toBe('');
+      expect(result.code).toBe(0);
+      const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown>;
+      expect(summary).toMatchObject({ received: 20, flushed: true, sent: 20, dropped: 0 });
+    },
+    120_000,
+  );
 
   it('closed while still connecting to a server that is not there', async () => {
     // Nothing listens on the port, and server selection would go on for 10 minutes:

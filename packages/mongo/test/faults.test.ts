@@ -19,7 +19,12 @@ const fast = { serverSelectionTimeoutMS: 2000, connectTimeoutMS: 2000 };
 it('work queue: the server restarts in the middle of 10,000 records and nothing is lost', async () => {
   const collection = freshName('fault');
   const uri = `${server.url}faults`;
-  const handler = new MongoHandler(uri, { collection, onError: quiet, clientOptions: fast, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
+  const handler = new MongoHandler(uri, {
+    collection,
+    onError: quiet,
+    clientOptions: fast,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+  });
   const subscriber = new MongoSubscriber(uri, { collection, onError: quiet, clientOptions: fast, pollIntervalMs: 100 });
   const n = 10_000;
   const seen = new Set<number>();
@@ -47,7 +52,8 @@ it('work queue: the server restarts in the middle of 10,000 records and nothing 
         last = seen.size;
         lastChange = Date.now();
       }
-      if (Date.now() - lastChange > 60_000) throw new Error(`no progress for 60 s after the restart: stuck at ${seen.size} of ${n}`);
+      if (Date.now() - lastChange > 60_000)
+        throw new Error(`no progress for 60 s after the restart: stuck at ${seen.size} of ${n}`);
       return seen.size === n;
     },
     `all ${n} records`,
@@ -65,8 +71,20 @@ it('work queue: the server restarts in the middle of 10,000 records and nothing 
 it('broadcast: a subscriber resumes after a restart without replaying or skipping', async () => {
   const collection = freshName('bfault');
   const uri = `${server.url}faults`;
-  const handler = new MongoHandler(uri, { collection, mode: 'broadcast', onError: quiet, clientOptions: fast, reconnect: { initialDelayMs: 50, maxDelayMs: 500 } });
-  const subscriber = new MongoSubscriber(uri, { collection, mode: 'broadcast', onError: quiet, clientOptions: fast, pollIntervalMs: 100 });
+  const handler = new MongoHandler(uri, {
+    collection,
+    mode: 'broadcast',
+    onError: quiet,
+    clientOptions: fast,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+  });
+  const subscriber = new MongoSubscriber(uri, {
+    collection,
+    mode: 'broadcast',
+    onError: quiet,
+    clientOptions: fast,
+    pollIntervalMs: 100,
+  });
   const got: number[] = [];
   let stop = false;
   const receiving = (async () => {
@@ -105,7 +123,11 @@ it('work queue: a subscriber that dies mid-dispatch loses nothing (its claims ex
     console.log('taken ' + taken?.record.extra.seq);
     setInterval(() => {}, 1000);
   `;
-  const killed = await runNodeSnippet(code, { cwd: join(__dirname, '..'), timeoutMs: 60_000, signal: { name: 'SIGKILL', whenStdoutIncludes: 'taken' } });
+  const killed = await runNodeSnippet(code, {
+    cwd: join(__dirname, '..'),
+    timeoutMs: 60_000,
+    signal: { name: 'SIGKILL', whenStdoutIncludes: 'taken' },
+  });
   expect(killed.stdout).toContain('taken 0');
   expect(killed.signal).toBe('SIGKILL');
   const other = new MongoSubscriber(uri, { collection, claimTimeoutMs: 1_000, consumerName: 'other' });

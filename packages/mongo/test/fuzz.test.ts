@@ -34,7 +34,11 @@ interface FuzzCase {
  * here; a deeply nested `extra` in a well-formed record may decode, and is
  * checked through the records decoded from the garbage instead.
  */
-function expectedMalformed(seed: number, count: number, decodesFrame: (index: number) => boolean): { malformed: number; undecided: number } {
+function expectedMalformed(
+  seed: number,
+  count: number,
+  decodesFrame: (index: number) => boolean,
+): { malformed: number; undecided: number } {
   let malformed = 0;
   let undecided = 0;
   let index = 0;
@@ -60,7 +64,10 @@ const cases: FuzzCase[] = [
     count: 5000,
     options: {},
     collection: 'messages',
-    documentFor: (frame, index) => (index % 2 === 0 ? { payload: new Binary(frame), queue: 'logging', priority: 9 } : kombuDocument(frame, 'logging', 0)),
+    documentFor: (frame, index) =>
+      index % 2 === 0
+        ? { payload: new Binary(frame), queue: 'logging', priority: 9 }
+        : kombuDocument(frame, 'logging', 0),
     movesAside: true,
     // A raw payload is never a kombu envelope of a record.
     decodesFrame: (index) => index % 2 === 1,
@@ -87,52 +94,57 @@ const cases: FuzzCase[] = [
   },
 ];
 
-describe.each(cases)('seeded fuzz', ({ name, seed, count, options, collection, documentFor, movesAside, decodesFrame }) => {
-  it(`${name}: ${count} frames (seed ${seed}) counted, the next valid record delivered`, async () => {
-    const database = freshName('fuzz');
-    const uri = server.urlFor(database);
-    const db = server.client.db(database);
-    if (options.mode === 'broadcast') await db.createCollection(collection, { capped: true, size: 256 * 1024 * 1024 });
-    let chunk: Document[] = [];
-    let index = 0;
-    for (const frame of garbageFrames({ seed, count, hugeEvery: count })) {
-      chunk.push(documentFor(frame.data, index++));
-      if (chunk.length === 200 || frame.kind === 'huge') {
-        await db.collection(collection).insertMany(chunk);
-        chunk = [];
+describe.each(cases)(
+  'seeded fuzz',
+  ({ name, seed, count, options, collection, documentFor, movesAside, decodesFrame }) => {
+    it(`${name}: ${count} frames (seed ${seed}) counted, the next valid record delivered`, async () => {
+      const database = freshName('fuzz');
+      const uri = server.urlFor(database);
+      const db = server.client.db(database);
+      if (options.mode === 'broadcast')
+        await db.createCollection(collection, { capped: true, size: 256 * 1024 * 1024 });
+      let chunk: Document[] = [];
+      let index = 0;
+      for (const frame of garbageFrames({ seed, count, hugeEvery: count })) {
+        chunk.push(documentFor(frame.data, index++));
+        if (chunk.length === 200 || frame.kind === 'huge') {
+          await db.collection(collection).insertMany(chunk);
+          chunk = [];
+        }
       }
-    }
-    if (chunk.length > 0) await db.collection(collection).insertMany(chunk);
-    const handler = new MongoHandler(uri, options);
-    handler.handle(numberedRecord(count));
-    await handler.close();
+      if (chunk.length > 0) await db.collection(collection).insertMany(chunk);
+      const handler = new MongoHandler(uri, options);
+      handler.handle(numberedRecord(count));
+      await handler.close();
 
-    const { malformed, undecided } = expectedMalformed(seed, count, decodesFrame);
-    // Some garbage is well-formed records (e.g. with __proto__ keys): most of it is not.
-    expect(malformed).toBeGreaterThan(count * 0.6);
-    let errors = 0;
-    let garbageDecoded = 0;
-    const subscriber = new MongoSubscriber(uri, { ...options, onError: () => void errors++ });
-    try {
-      for (;;) {
-        const record = await subscriber.recv(600_000);
-        if (record === null) throw new Error(`the valid record never arrived (stats ${JSON.stringify(subscriber.stats)})`);
-        if (record.extra.seq === count && record.channel === numberedRecord(count).channel) break;
-        garbageDecoded++;
+      const { malformed, undecided } = expectedMalformed(seed, count, decodesFrame);
+      // Some garbage is well-formed records (e.g. with __proto__ keys): most of it is not.
+      expect(malformed).toBeGreaterThan(count * 0.6);
+      let errors = 0;
+      let garbageDecoded = 0;
+      const subscriber = new MongoSubscriber(uri, { ...options, onError: () => void errors++ });
+      try {
+        for (;;) {
+          const record = await subscriber.recv(600_000);
+          if (record === null)
+            throw new Error(`the valid record never arrived (stats ${JSON.stringify(subscriber.stats)})`);
+          if (record.extra.seq === count && record.channel === numberedRecord(count).channel) break;
+          garbageDecoded++;
+        }
+        expect(subscriber.stats.received).toBe(count + 1);
+        expect(garbageDecoded + subscriber.stats.malformed).toBe(count);
+        expect(subscriber.stats.malformed).toBeGreaterThanOrEqual(malformed);
+        expect(subscriber.stats.malformed).toBeLessThanOrEqual(malformed + undecided);
+        expect(errors).toBe(subscriber.stats.malformed);
+        expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+      } finally {
+        await subscriber.close();
       }
-      expect(subscriber.stats.received).toBe(count + 1);
-      expect(garbageDecoded + subscriber.stats.malformed).toBe(count);
-      expect(subscriber.stats.malformed).toBeGreaterThanOrEqual(malformed);
-      expect(subscriber.stats.malformed).toBeLessThanOrEqual(malformed + undecided);
-      expect(errors).toBe(subscriber.stats.malformed);
-      expect(({} as Record<string, unknown>).polluted).toBeUndefined();
-    } finally {
-      await subscriber.close();
-    }
-    if (movesAside) {
-      expect(await db.collection(`${collection}.malformed`).countDocuments()).toBe(subscriber.stats.malformed);
-      expect(await db.collection(collection).countDocuments()).toBe(0);
-    }
-    await db.dropDatabase();
-  }, 900_000);
-});
+      if (movesAside) {
+        expect(await db.collection(`${collection}.malformed`).countDocuments()).toBe(subscriber.stats.malformed);
+        expect(await db.collection(collection).countDocuments()).toBe(0);
+      }
+      await db.dropDatabase();
+    }, 900_000);
+  },
+);

@@ -71,9 +71,17 @@ export function serverForThisFile(): TestServer {
  * the form in which the handler stores records whose dict MongoDB cannot hold
  * as fields. Text frames are strings, byte frames BSON binary.
  */
-export async function insertFrame(client: MongoClient, database: string, collection: string, frame: string | Uint8Array): Promise<void> {
+export async function insertFrame(
+  client: MongoClient,
+  database: string,
+  collection: string,
+  frame: string | Uint8Array,
+): Promise<void> {
   const value = typeof frame === 'string' ? frame : new Binary(Buffer.from(frame));
-  await client.db(database).collection(collection).insertOne({ _logq: { frame: value } });
+  await client
+    .db(database)
+    .collection(collection)
+    .insertOne({ _logq: { frame: value } });
 }
 
 /**
@@ -81,6 +89,14 @@ export async function insertFrame(client: MongoClient, database: string, collect
  * `messages` collection, where the default (kombu) subscriber reads: the
  * envelope Logbook's MessageQueueHandler writes, with the frame's bytes as body.
  */
-export async function insertKombuFrame(client: MongoClient, database: string, frame: string | Uint8Array, queue = 'logging'): Promise<void> {
-  await client.db(database).collection('messages').insertOne(kombuDocument(frame, queue, 0));
+export async function insertKombuFrame(
+  client: MongoClient,
+  database: string,
+  frame: string | Uint8Array,
+  queue = 'logging',
+): Promise<void> {
+  await client
+    .db(database)
+    .collection('messages')
+    .insertOne(kombuDocument(frame, queue, 0));
 }

@@ -37,7 +37,14 @@ describe("Python Logbook MessageQueueHandler('mongodb://.../db') → logq create
       }
       expect(await subscriber.recv(300)).toBeNull();
       for (let i = 0; i < sent.length; i++) expect(received[i]!.toDict()).toEqual(sent[i]);
-      const [warning, info, debug, critical, exception, notice] = received as [LogRecord, LogRecord, LogRecord, LogRecord, LogRecord, LogRecord];
+      const [warning, info, debug, critical, exception, notice] = received as [
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+      ];
       expect(warning.level).toBe(Level.WARNING);
       expect(warning.channel).toBe('python.interop ünïcode');
       expect(warning.message).toBe('Hello wörld and ñame: 3.14 — 日本語 🎉');
@@ -69,12 +76,26 @@ describe("logq new MongoHandler('mongodb://.../db') → Python Logbook MessageQu
     const log = new Logger('node.interop ünïcode');
     const records: LogRecord[] = [
       sampleRecord(),
-      new LogRecord({ channel: 'node.interop', level: Level.INFO, msg: 'plain {0}', args: [1], timeMicros: 1_764_087_806_000_000 }),
-      new LogRecord({ channel: 'node.interop', level: Level.DEBUG, msg: 'µs {0}', args: ['x'], timeMicros: 1_764_087_806_000_001 }),
+      new LogRecord({
+        channel: 'node.interop',
+        level: Level.INFO,
+        msg: 'plain {0}',
+        args: [1],
+        timeMicros: 1_764_087_806_000_000,
+      }),
+      new LogRecord({
+        channel: 'node.interop',
+        level: Level.DEBUG,
+        msg: 'µs {0}',
+        args: ['x'],
+        timeMicros: 1_764_087_806_000_001,
+      }),
     ];
     for (const record of records) handler.handle(record);
     const tap = new TestHandler({ bubble: true });
-    handler.applicationBound(() => tap.applicationBound(() => log.error('from a logger {0} {name}', 'ü', kw({ name: 'kw' }))));
+    handler.applicationBound(() =>
+      tap.applicationBound(() => log.error('from a logger {0} {name}', 'ü', kw({ name: 'kw' }))),
+    );
     expect(tap.records).toHaveLength(1);
     records.push(tap.records[0]!);
     await handler.flush();
@@ -98,7 +119,7 @@ describe("logq new MongoHandler('mongodb://.../db') → Python Logbook MessageQu
 });
 
 describe("a named kombu queue, as amqp's MessageQueueHandler('mongodb://...', { queue }) passes it", () => {
-  it("createHandler(uri, { queue }) → Logbook MessageQueueSubscriber(uri, queue=...)", async () => {
+  it('createHandler(uri, { queue }) → Logbook MessageQueueSubscriber(uri, queue=...)', async () => {
     const database = freshName('kombu');
     const queue = freshName('q');
     const uri = server.urlFor(database);

@@ -13,7 +13,9 @@ describe('records as documents', () => {
     const handler = new MongoHandler(uri, { collection, format: 'logq' });
     const record = sampleRecord();
     handler.handle(record);
-    handler.handle(new LogRecord({ channel: 'other', level: Level.DEBUG, msg: 'debug', timeMicros: 1_000_000_000_000_000 }));
+    handler.handle(
+      new LogRecord({ channel: 'other', level: Level.DEBUG, msg: 'debug', timeMicros: 1_000_000_000_000_000 }),
+    );
     await handler.flush();
     const col = server.client.db('docs').collection(collection);
     const found = await col.find({ level: { $gte: Level.WARNING }, channel: record.channel }).toArray();
@@ -35,7 +37,13 @@ describe('records as documents', () => {
     const collection = freshName('keys');
     const uri = server.urlFor('docs');
     const handler = new MongoHandler(uri, { collection, format: 'logq' });
-    const record = new LogRecord({ channel: 'keys', level: Level.INFO, msg: 'odd keys', kwargs: { 'a.b': 1, $c: 2 }, extra: { 'x\u0000y': 3 } });
+    const record = new LogRecord({
+      channel: 'keys',
+      level: Level.INFO,
+      msg: 'odd keys',
+      kwargs: { 'a.b': 1, $c: 2 },
+      extra: { 'x\u0000y': 3 },
+    });
     handler.handle(record);
     await handler.flush();
     expect(handler.stats.errors).toBe(0);
@@ -129,7 +137,11 @@ describe('a shared kombu queue', () => {
     const uri = server.urlFor(database);
     const messages = server.client.db(database).collection('messages');
     const foreign = [
-      { payload: '{"body": "not base64 json", "content-type": "application/x-python-serialize", "properties": {}}', queue: 'logging', priority: 9 },
+      {
+        payload: '{"body": "not base64 json", "content-type": "application/x-python-serialize", "properties": {}}',
+        queue: 'logging',
+        priority: 9,
+      },
       { payload: 'garbage', queue: 'logging', priority: 9 },
       { something: 'else', queue: 'logging' },
     ];
@@ -146,10 +158,16 @@ describe('a shared kombu queue', () => {
     expect(subscriber.stats.malformed).toBe(3);
     expect(errors).toHaveLength(3);
     await subscriber.close();
-    const moved = await server.client.db(database).collection('messages.malformed').find({}, { projection: { _id: 0 } }).toArray();
+    const moved = await server.client
+      .db(database)
+      .collection('messages.malformed')
+      .find({}, { projection: { _id: 0 } })
+      .toArray();
     expect(moved).toEqual(expect.arrayContaining(foreign));
     expect(moved).toHaveLength(3);
-    expect(await messages.find({}, { projection: { _id: 0 } }).toArray()).toEqual([{ payload: 'other queue', queue: 'other', priority: 9 }]);
+    expect(await messages.find({}, { projection: { _id: 0 } }).toArray()).toEqual([
+      { payload: 'other queue', queue: 'other', priority: 9 },
+    ]);
     await server.client.db(database).dropDatabase();
   }, 60_000);
 });
@@ -169,7 +187,9 @@ describe('maxRecordBytes on received record documents', () => {
     expect(subscriber.stats.malformed).toBe(1);
     expect(String(errors[0])).toMatch(/exceeds maxRecordBytes/);
     await subscriber.close();
-    expect(await server.client.db('docs').collection(`${collection}.malformed`).countDocuments({ channel: 'big' })).toBe(1);
+    expect(
+      await server.client.db('docs').collection(`${collection}.malformed`).countDocuments({ channel: 'big' }),
+    ).toBe(1);
     expect(await col.countDocuments()).toBe(0);
   }, 60_000);
 });
@@ -219,13 +239,31 @@ describe('configuration', () => {
 
   it("defaults to kombu's layout and Logbook's names, the database from the URI as kombu takes it", () => {
     const target = new MongoHandler('mongodb://localhost:27017/logging').target;
-    expect(target).toMatchObject({ database: 'logging', collection: 'messages', queue: 'logging', format: 'kombu', mode: 'queue' });
+    expect(target).toMatchObject({
+      database: 'logging',
+      collection: 'messages',
+      queue: 'logging',
+      format: 'kombu',
+      mode: 'queue',
+    });
     expect(new MongoSubscriber('mongodb://localhost:27017/logging').target).toMatchObject(target);
-    expect(new MongoSubscriber('mongodb://localhost:27017').target).toMatchObject({ database: 'kombu_default', collection: 'messages' });
-    expect(new MongoHandler('mongodb://h/', { queue: 'q' }).target).toMatchObject({ queue: 'q', collection: 'messages' });
+    expect(new MongoSubscriber('mongodb://localhost:27017').target).toMatchObject({
+      database: 'kombu_default',
+      collection: 'messages',
+    });
+    expect(new MongoHandler('mongodb://h/', { queue: 'q' }).target).toMatchObject({
+      queue: 'q',
+      collection: 'messages',
+    });
     // logq's own queryable documents are options; broadcast implies them.
-    expect(new MongoHandler('mongodb://h/', { format: 'logq' }).target).toMatchObject({ database: 'logq', collection: 'logging' });
-    expect(new MongoSubscriber('mongodb://h/app', { mode: 'broadcast' }).target).toMatchObject({ format: 'logq', collection: 'logging' });
+    expect(new MongoHandler('mongodb://h/', { format: 'logq' }).target).toMatchObject({
+      database: 'logq',
+      collection: 'logging',
+    });
+    expect(new MongoSubscriber('mongodb://h/app', { mode: 'broadcast' }).target).toMatchObject({
+      format: 'logq',
+      collection: 'logging',
+    });
   });
 
   it('takes the database from the URI, and refuses kombu broadcast', () => {
@@ -234,7 +272,9 @@ describe('configuration', () => {
     expect(uriDatabase('mongodb://h:1/db.coll')).toBe('db');
     expect(uriDatabase('mongodb://h:1/')).toBeNull();
     expect(new MongoHandler('mongodb://h:1/', { format: 'kombu' }).target.database).toBe('kombu_default');
-    expect(() => new MongoSubscriber('mongodb://h:1/', { format: 'kombu', mode: 'broadcast' })).toThrow(MongoConfigError);
+    expect(() => new MongoSubscriber('mongodb://h:1/', { format: 'kombu', mode: 'broadcast' })).toThrow(
+      MongoConfigError,
+    );
   });
 
   it('never shows the password of the URI in errors', async () => {
@@ -249,7 +289,8 @@ describe('configuration', () => {
     while (errors.length === 0 && Date.now() - started < 10_000) await new Promise((r) => setTimeout(r, 50));
     const result = await handler.close({ timeoutMs: 100 });
     expect(errors.length).toBeGreaterThan(0);
-    for (const e of errors) expect(String(e instanceof Error ? `${e.message} ${e.stack}` : e)).not.toContain('s3cret-pw');
+    for (const e of errors)
+      expect(String(e instanceof Error ? `${e.message} ${e.stack}` : e)).not.toContain('s3cret-pw');
     expect(result.dropped).toBe(1);
   });
 });

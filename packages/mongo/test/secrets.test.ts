@@ -24,7 +24,8 @@ function printed(value: unknown): string[] {
   }
   if (value instanceof Error) {
     out.push(value.message, value.stack ?? '');
-    for (let cause = value.cause; cause; cause = cause instanceof Error ? cause.cause : undefined) out.push(...printed(cause));
+    for (let cause = value.cause; cause; cause = cause instanceof Error ? cause.cause : undefined)
+      out.push(...printed(cause));
   }
   return out;
 }
@@ -68,7 +69,9 @@ it('a real authentication failure (SCRAM refused) is reported without the passwo
   await waitFor(() => errors.length >= 2, 'errors from both', 30_000);
   expect(await received).toBeNull();
   // The server's own refusal is in the chain: this is an authentication failure, not a network error.
-  expect(inspect(errors, { depth: Infinity })).toMatch(/AuthenticationFailed|Authentication failed|authentication mechanism/);
+  expect(inspect(errors, { depth: Infinity })).toMatch(
+    /AuthenticationFailed|Authentication failed|authentication mechanism/,
+  );
   expectHidden([...errors, handler, subscriber]);
   expect((await handler.close({ timeoutMs: 100 })).dropped).toBe(1);
   await subscriber.close();

@@ -9,7 +9,13 @@ import { ChildProcess } from 'node:child_process';
 import type { Worker as ClusterWorker } from 'node:cluster';
 import { MessagePort, Worker, isMainThread, parentPort } from 'node:worker_threads';
 import { ChannelClosedError } from './errors.js';
-import { type CreditMessage, type HelloMessage, type LogqMessage, type RecordsMessage, isLogqMessage } from './protocol.js';
+import {
+  type CreditMessage,
+  type HelloMessage,
+  type LogqMessage,
+  type RecordsMessage,
+  isLogqMessage,
+} from './protocol.js';
 
 /**
  * One end of a Node IPC channel that logq can use:
@@ -65,14 +71,19 @@ class ProcessEndpoint implements Endpoint {
 
   post(message: LogqMessage): Promise<void> {
     return new Promise((resolve, reject) => {
-      const done = (error: Error | null) => (error ? reject(new ChannelClosedError(`IPC channel closed: ${error.message}`, { cause: error })) : resolve());
+      const done = (error: Error | null) =>
+        error ? reject(new ChannelClosedError(`IPC channel closed: ${error.message}`, { cause: error })) : resolve();
       try {
         const target = this.emitter;
         if (typeof target.send !== 'function') throw new ChannelClosedError('this process has no IPC channel');
         if (target instanceof ChildProcess) target.send(message, done);
         else target.send(message, undefined, undefined, done);
       } catch (error) {
-        reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`IPC send failed: ${String(error)}`, { cause: error }));
+        reject(
+          error instanceof ChannelClosedError
+            ? error
+            : new ChannelClosedError(`IPC send failed: ${String(error)}`, { cause: error }),
+        );
       }
     });
   }
@@ -80,13 +91,20 @@ class ProcessEndpoint implements Endpoint {
   send(message: LogqMessage): { congested: boolean; written: Promise<void> } {
     let congested = false;
     const written = new Promise<void>((resolve, reject) => {
-      const done = (error: Error | null) => (error ? reject(new ChannelClosedError(`IPC channel closed: ${error.message}`, { cause: error })) : resolve());
+      const done = (error: Error | null) =>
+        error ? reject(new ChannelClosedError(`IPC channel closed: ${error.message}`, { cause: error })) : resolve();
       try {
         const target = this.emitter;
         if (typeof target.send !== 'function') throw new ChannelClosedError('this process has no IPC channel');
-        congested = !(target instanceof ChildProcess ? target.send(message, done) : target.send(message, undefined, undefined, done));
+        congested = !(target instanceof ChildProcess
+          ? target.send(message, done)
+          : target.send(message, undefined, undefined, done));
       } catch (error) {
-        reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`IPC send failed: ${String(error)}`, { cause: error }));
+        reject(
+          error instanceof ChannelClosedError
+            ? error
+            : new ChannelClosedError(`IPC send failed: ${String(error)}`, { cause: error }),
+        );
       }
     });
     written.catch(() => {});
@@ -130,7 +148,11 @@ class PortEndpoint implements Endpoint {
       this.emitter.postMessage(message);
       return Promise.resolve();
     } catch (error) {
-      return Promise.reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`postMessage failed: ${String(error)}`, { cause: error }));
+      return Promise.reject(
+        error instanceof ChannelClosedError
+          ? error
+          : new ChannelClosedError(`postMessage failed: ${String(error)}`, { cause: error }),
+      );
     }
   }
 
@@ -178,7 +200,10 @@ export function endpointOf(target: IpcTarget): Endpoint {
   else if (key === process) endpoint = new ProcessEndpoint(process);
   else if (key instanceof Worker) endpoint = new PortEndpoint(key, 'exit');
   else if (key instanceof MessagePort) endpoint = new PortEndpoint(key, 'close');
-  else throw new TypeError('not an IPC target: expected a ChildProcess, a cluster Worker, a worker_threads Worker, a MessagePort or process');
+  else
+    throw new TypeError(
+      'not an IPC target: expected a ChildProcess, a cluster Worker, a worker_threads Worker, a MessagePort or process',
+    );
   endpoints.set(key, endpoint);
   return endpoint;
 }

@@ -152,7 +152,12 @@ export class MultiProcessingHandler extends QueueHandler<Frame> {
       if (this.requested < this.sent) this.requestCredit();
       await this.nextAnswer(signal);
     }
-    const { congested, written } = this.endpoint.send({ logq: 'records', queue: this.queueId, handler: this.handlerId, frames: batch });
+    const { congested, written } = this.endpoint.send({
+      logq: 'records',
+      queue: this.queueId,
+      handler: this.handlerId,
+      frames: batch,
+    });
     if (congested) {
       // The channel's backpressure: wait until the pipe has taken this batch.
       await written;
@@ -199,7 +204,9 @@ export class MultiProcessingHandler extends QueueHandler<Frame> {
   private requestCredit(): void {
     this.requested = this.sent;
     this.listen();
-    this.endpoint.post({ logq: 'credit', queue: this.queueId, handler: this.handlerId, sent: this.sent }).catch((error: unknown) => this.fail(error));
+    this.endpoint
+      .post({ logq: 'credit', queue: this.queueId, handler: this.handlerId, sent: this.sent })
+      .catch((error: unknown) => this.fail(error));
   }
 
   private nextAnswer(signal: AbortSignal): Promise<void> {

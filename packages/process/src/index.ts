@@ -17,12 +17,30 @@ import { STREAM_SCHEMES } from './stream-uri.js';
 
 export { MultiProcessingHandler } from './handler.js';
 export { MultiProcessingSubscriber } from './subscriber.js';
-export { ProcessQueue, type ProcessQueueStats, type QueueRef, type QueuedFrame, RejectedFrame, queueIdOf } from './queue.js';
-export type { MultiProcessingHandlerOptions, MultiProcessingSubscriberOptions, ProcessQueueOptions } from './options.js';
+export {
+  ProcessQueue,
+  type ProcessQueueStats,
+  type QueueRef,
+  type QueuedFrame,
+  RejectedFrame,
+  queueIdOf,
+} from './queue.js';
+export type {
+  MultiProcessingHandlerOptions,
+  MultiProcessingSubscriberOptions,
+  ProcessQueueOptions,
+} from './options.js';
 export { type IpcTarget, parentChannel } from './connection.js';
 export {
-  type CreditMessage, type Frame, type GrantMessage, type HelloMessage, type LogqMessage, type RecordsMessage, type RefuseMessage,
-  type WelcomeMessage, isLogqMessage,
+  type CreditMessage,
+  type Frame,
+  type GrantMessage,
+  type HelloMessage,
+  type LogqMessage,
+  type RecordsMessage,
+  type RefuseMessage,
+  type WelcomeMessage,
+  isLogqMessage,
 } from './protocol.js';
 export { ChannelClosedError, NoParentChannelError, QueueNotAttachedError, StreamUriError } from './errors.js';
 export { StreamChannelHandler, type StreamChannelTarget } from './stream-handler.js';

@@ -1,6 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES } from '@logq/core/transport';
-import { type ChannelReceiver, type ChannelRouter, type Endpoint, type IpcTarget, attachedRouter, endpointOf, routerOf } from './connection.js';
+import {
+  type ChannelReceiver,
+  type ChannelRouter,
+  type Endpoint,
+  type IpcTarget,
+  attachedRouter,
+  endpointOf,
+  routerOf,
+} from './connection.js';
 import { frameSizeUpTo } from './frame-size.js';
 import type { ProcessQueueOptions } from './options.js';
 import type { CreditMessage, RecordsMessage } from './protocol.js';
@@ -105,11 +113,14 @@ class QueueCore implements ChannelReceiver {
    * slowly the subscriber reads).
    */
   private admit(frame: unknown): QueuedFrame {
-    if (typeof frame !== 'string' && (typeof frame !== 'object' || frame === null)) return new RejectedFrame(`not a frame: ${frame === null ? 'null' : typeof frame}`);
+    if (typeof frame !== 'string' && (typeof frame !== 'object' || frame === null))
+      return new RejectedFrame(`not a frame: ${frame === null ? 'null' : typeof frame}`);
     const size = frameSizeUpTo(frame, this.maxRecordBytes);
     if (size <= this.maxRecordBytes) return frame as QueuedFrame;
     this.stats.oversized++;
-    return new RejectedFrame(`frame of ${typeof frame === 'object' && !(frame instanceof Uint8Array) ? 'over ' : ''}${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`);
+    return new RejectedFrame(
+      `frame of ${typeof frame === 'object' && !(frame instanceof Uint8Array) ? 'over ' : ''}${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes})`,
+    );
   }
 
   private grantParked(): void {
@@ -156,7 +167,14 @@ export class ProcessQueue {
 
   constructor(options: ProcessQueueOptions = {}) {
     this.id = options.id ?? `logq-${randomBytes(8).toString('hex')}`;
-    states.set(this, new QueueCore(this.id, Math.max(1, options.capacity ?? 10_000), options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES));
+    states.set(
+      this,
+      new QueueCore(
+        this.id,
+        Math.max(1, options.capacity ?? 10_000),
+        options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES,
+      ),
+    );
   }
 
   /** Records waiting to be taken. */
@@ -231,7 +249,8 @@ export class ProcessQueue {
     if (state.closed) return;
     state.closed = true;
     for (const [endpoint, handlers] of state.parked) {
-      for (const handler of handlers.keys()) endpoint.postQuiet({ logq: 'refuse', handler, reason: `queue ${this.id} was closed` });
+      for (const handler of handlers.keys())
+        endpoint.postQuiet({ logq: 'refuse', handler, reason: `queue ${this.id} was closed` });
     }
     state.parked.clear();
     for (const router of state.routers) router.remove(state);

@@ -104,7 +104,8 @@ export class StreamChannelHandler extends QueueHandler<string> {
   }
 
   private checkGiven(): void {
-    const stream = this.given as NodeJS.WritableStream & NodeJS.EventEmitter & { destroyed?: boolean; writableEnded?: boolean };
+    const stream = this.given as NodeJS.WritableStream &
+      NodeJS.EventEmitter & { destroyed?: boolean; writableEnded?: boolean };
     if (!this.watchingGiven) {
       // An error between writes (EPIPE once the reader is gone) must not crash the process: it ends the handler's use of the stream.
       this.watchingGiven = true;
@@ -126,7 +127,10 @@ export class StreamChannelHandler extends QueueHandler<string> {
     const connectTimeoutMs = this.connectTimeoutMs;
     const socket = netConnect('path' in address ? { path: address.path } : { host: address.host, port: address.port });
     await new Promise<void>((resolve, reject) => {
-      const timer = setTimeout(() => fail(new ChannelClosedError(`no connection to ${where} within ${connectTimeoutMs} ms`)), connectTimeoutMs);
+      const timer = setTimeout(
+        () => fail(new ChannelClosedError(`no connection to ${where} within ${connectTimeoutMs} ms`)),
+        connectTimeoutMs,
+      );
       const onAbort = () => fail(new LogqError('aborted'));
       const cleanup = () => {
         clearTimeout(timer);
@@ -141,7 +145,11 @@ export class StreamChannelHandler extends QueueHandler<string> {
       function fail(error: Error) {
         cleanup();
         socket.destroy();
-        reject(error instanceof ChannelClosedError || error.message === 'aborted' ? error : new ChannelClosedError(`cannot connect to ${where}: ${error.message}`, { cause: error }));
+        reject(
+          error instanceof ChannelClosedError || error.message === 'aborted'
+            ? error
+            : new ChannelClosedError(`cannot connect to ${where}: ${error.message}`, { cause: error }),
+        );
       }
       if (signal.aborted) return fail(new LogqError('aborted'));
       signal.addEventListener('abort', onAbort, { once: true });
@@ -179,7 +187,12 @@ function writeAll(stream: NodeJS.WritableStream, text: string): Promise<void> {
       settled = true;
       emitter.off('close', onClose);
       emitter.off('error', onError);
-      if (error) reject(error instanceof ChannelClosedError ? error : new ChannelClosedError(`write failed: ${error.message}`, { cause: error }));
+      if (error)
+        reject(
+          error instanceof ChannelClosedError
+            ? error
+            : new ChannelClosedError(`write failed: ${error.message}`, { cause: error }),
+        );
       else resolve();
     };
     const onClose = () => finish(new ChannelClosedError('the stream closed before the records were written'));

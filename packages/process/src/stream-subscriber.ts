@@ -2,7 +2,15 @@ import { lstatSync, unlinkSync } from 'node:fs';
 import { type AddressInfo, type Server, type Socket, connect as netConnect, createServer } from 'node:net';
 import type { Readable } from 'node:stream';
 import type { LogRecord } from '@logq/core';
-import { AsyncQueue, DEFAULT_MAX_RECORD_BYTES, FrameSubscriber, LogqError, type RawFrame, RecordDecodeError, redactUri } from '@logq/core/transport';
+import {
+  AsyncQueue,
+  DEFAULT_MAX_RECORD_BYTES,
+  FrameSubscriber,
+  LogqError,
+  type RawFrame,
+  RecordDecodeError,
+  redactUri,
+} from '@logq/core/transport';
 import { LineSplitter } from './line-splitter.js';
 import type { StreamChannelSubscriberOptions } from './stream-options.js';
 import { type StreamAddress, formatStreamUri, parseStreamUri } from './stream-uri.js';
@@ -161,7 +169,10 @@ export class StreamChannelSubscriber extends FrameSubscriber {
   }
 
   protected override decode(data: string | Uint8Array): LogRecord {
-    if (data instanceof OversizedLine) throw new RecordDecodeError(`line of ${data.bytes} bytes exceeds maxRecordBytes (${this.maxLineBytes}); discarded`);
+    if (data instanceof OversizedLine)
+      throw new RecordDecodeError(
+        `line of ${data.bytes} bytes exceeds maxRecordBytes (${this.maxLineBytes}); discarded`,
+      );
     return super.decode(data);
   }
 
@@ -179,14 +190,23 @@ export class StreamChannelSubscriber extends FrameSubscriber {
       try {
         await listenOn(server, address);
       } catch (error) {
-        if (!('path' in address && (error as NodeJS.ErrnoException).code === 'EADDRINUSE' && (await isStaleSocket(address.path)))) throw error;
+        if (
+          !(
+            'path' in address &&
+            (error as NodeJS.ErrnoException).code === 'EADDRINUSE' &&
+            (await isStaleSocket(address.path))
+          )
+        )
+          throw error;
         // A socket file left by a process that died: nobody answers on it.
         unlinkSync(address.path);
         await listenOn(server, address);
       }
     } catch (error) {
       this.server = null;
-      throw new LogqError(`cannot listen on ${redactUri(this.listenUri!)}: ${(error as Error).message}`, { cause: error });
+      throw new LogqError(`cannot listen on ${redactUri(this.listenUri!)}: ${(error as Error).message}`, {
+        cause: error,
+      });
     }
     // Errors of the listening server from now on (listen errors were the promise's).
     server.on('error', (error) => this.reportError(error));

@@ -21,7 +21,8 @@ export function parseStreamUri(uri: string): StreamAddress {
   }
   if (url.protocol === 'stream+unix:') {
     const path = decodeURIComponent(url.pathname);
-    if (url.hostname !== '' || path === '' || path === '/') throw new StreamUriError(`expected stream+unix:///path/to/socket, got ${JSON.stringify(redactUri(uri))}`);
+    if (url.hostname !== '' || path === '' || path === '/')
+      throw new StreamUriError(`expected stream+unix:///path/to/socket, got ${JSON.stringify(redactUri(uri))}`);
     return { path };
   }
   if (url.protocol === 'stream+tcp:') {

@@ -21,7 +21,12 @@ describeTransportConformance('process (MessageChannel)', {
       handler,
       subscriber,
       injectRaw: async (frame) => {
-        const message: RecordsMessage = { logq: 'records', queue: subscriber.queue.id, handler: 'raw', frames: [frame as string] };
+        const message: RecordsMessage = {
+          logq: 'records',
+          queue: subscriber.queue.id,
+          handler: 'raw',
+          frames: [frame as string],
+        };
         raw.port2.postMessage(message);
       },
       dispose: async () => {
@@ -44,8 +49,15 @@ describeTransportConformance('process (fork, JSON over a pipe)', {
       handler,
       subscriber,
       injectRaw: async (frame) => {
-        const message: RecordsMessage = { logq: 'records', queue: subscriber.queue.id, handler: 'raw', frames: [frame as string] };
-        await new Promise<void>((resolve, reject) => echo.send(message, (error) => (error ? reject(error) : resolve())));
+        const message: RecordsMessage = {
+          logq: 'records',
+          queue: subscriber.queue.id,
+          handler: 'raw',
+          frames: [frame as string],
+        };
+        await new Promise<void>((resolve, reject) =>
+          echo.send(message, (error) => (error ? reject(error) : resolve())),
+        );
       },
       dispose: async () => {
         const exited = new Promise((resolve) => echo.once('exit', resolve));

@@ -14,7 +14,11 @@ beforeAll(async () => {
   // builds them before this test (turbo: @logq/process#test depends on the builds); when jest is run
   // by hand on a fresh tree, build them here. Never rebuild otherwise: other tasks read dist/ meanwhile.
   const built = ['core', 'process'].every((p) => existsSync(join(root, 'packages', p, 'dist/esm/index.js')));
-  if (!built) await run('pnpm', ['--filter', '@logq/core', '--filter', '@logq/process', 'build'], { cwd: root, timeout: 200_000 });
+  if (!built)
+    await run('pnpm', ['--filter', '@logq/core', '--filter', '@logq/process', 'build'], {
+      cwd: root,
+      timeout: 200_000,
+    });
 });
 
 test('the demo runs by itself and its summary adds up', async () => {
@@ -43,7 +47,9 @@ test('the demo runs by itself and its summary adds up', async () => {
   }
   // The crashing worker's records up to its CRITICAL arrived; the parent noticed the crash.
   expect(rows.get('demo.reports')![6]).toBe(1);
-  expect(stdout).toMatch(/ERROR\s+demo\.main\[\d+\]\s+reports crashed \(exit code 1\): Error: simulated crash in reports at job 4/);
+  expect(stdout).toMatch(
+    /ERROR\s+demo\.main\[\d+\]\s+reports crashed \(exit code 1\): Error: simulated crash in reports at job 4/,
+  );
   expect([...rows.values()].reduce((a, r) => a + r[7]!, 0)).toBe(total);
   // The JSON-lines file holds every record, each a Logbook dict.
   const file = /as JSON lines: (.+\.jsonl)$/m.exec(stdout)![1]!;
@@ -54,7 +60,12 @@ test('the demo runs by itself and its summary adds up', async () => {
   const levels = new Set(dicts.map((d) => d.level as number));
   // Records that crossed the pipe as dicts keep every field (here: the exception of a worker's ERROR).
   const failed = dicts.find((d) => d.channel === 'demo.billing' && d.level === 14)!;
-  expect(failed).toMatchObject({ exception_name: 'SyntaxError', msg: 'job {} could not read its input', args: [3], message: 'job 3 could not read its input' });
+  expect(failed).toMatchObject({
+    exception_name: 'SyntaxError',
+    msg: 'job {} could not read its input',
+    args: [3],
+    message: 'job 3 could not read its input',
+  });
   expect(failed.formatted_exception).toMatch(/^SyntaxError: .*\n\s+at JSON\.parse/);
   expect(typeof failed.process).toBe('number');
   expect(failed.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z$/);

@@ -102,13 +102,19 @@ async function runParent(config: ParentConfig): Promise<ParentSummary> {
   return JSON.parse(line) as ParentSummary;
 }
 
-describe.each<ParentConfig['kind']>(['fork', 'worker'])('a %s child that logs 1,000 records and returns from main', (kind) => {
-  it.each([false, true])('with installShutdownHooks(): %s — exits within 10 s, all 1,000 arrive in order', async (hooks) => {
-    const summary = await runParent({ kind, count: 1_000, hooks });
-    expect(summary).toMatchObject({ received: 1_000, malformed: 0, code: 0, signal: null, inOrder: true });
-    expect(summary.childMs).toBeLessThan(10_000);
-  });
-});
+describe.each<ParentConfig['kind']>(['fork', 'worker'])(
+  'a %s child that logs 1,000 records and returns from main',
+  (kind) => {
+    it.each([false, true])(
+      'with installShutdownHooks(): %s — exits within 10 s, all 1,000 arrive in order',
+      async (hooks) => {
+        const summary = await runParent({ kind, count: 1_000, hooks });
+        expect(summary).toMatchObject({ received: 1_000, malformed: 0, code: 0, signal: null, inOrder: true });
+        expect(summary.childMs).toBeLessThan(10_000);
+      },
+    );
+  },
+);
 
 test('a forked child with hooks that logged 10,000 records gets SIGTERM and delivers all of them', async () => {
   const summary = await runParent({ kind: 'fork', count: 10_000, hooks: true, sigterm: true });
@@ -138,19 +144,25 @@ describe('a child with a StreamChannelHandler (stream+tcp://) that returns from 
     return seqs;
   }
 
-  it.each([false, true])('with installShutdownHooks(): %s — exits within 10 s, all 1,000 arrive in order', async (hooks) => {
-    const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
-    try {
-      const uri = (await subscriber.ready())!;
-      const received = receiveAll(subscriber, 1_000);
-      const result = await runNodeSnippet(childCode(uri, 1_000, hooks, false), { cwd: join(__dirname, '..'), timeoutMs: 30_000 });
-      expect(result).toMatchObject({ code: 0, stderr: '' });
-      expect(result.ms).toBeLessThan(10_000);
-      expect(await received).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
-    } finally {
-      await subscriber.close();
-    }
-  });
+  it.each([false, true])(
+    'with installShutdownHooks(): %s — exits within 10 s, all 1,000 arrive in order',
+    async (hooks) => {
+      const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
+      try {
+        const uri = (await subscriber.ready())!;
+        const received = receiveAll(subscriber, 1_000);
+        const result = await runNodeSnippet(childCode(uri, 1_000, hooks, false), {
+          cwd: join(__dirname, '..'),
+          timeoutMs: 30_000,
+        });
+        expect(result).toMatchObject({ code: 0, stderr: '' });
+        expect(result.ms).toBeLessThan(10_000);
+        expect(await received).toEqual(Array.from({ length: 1_000 }, (_, i) => i));
+      } finally {
+        await subscriber.close();
+      }
+    },
+  );
 
   it('with hooks, logged 10,000 records, gets SIGTERM: all of them arrive', async () => {
     const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
@@ -176,7 +188,10 @@ test('a forked child whose records the parent refuses (no such queue) does not h
   try {
     const child = fork(join(fixtures, 'exit-child.mjs'), [], {
       execArgv: tsExecArgv,
-      env: { ...process.env, LOGQ_EXIT_CONFIG: JSON.stringify({ count: 100, queue: 'not-attached', quiet: true, printStats: true }) },
+      env: {
+        ...process.env,
+        LOGQ_EXIT_CONFIG: JSON.stringify({ count: 100, queue: 'not-attached', quiet: true, printStats: true }),
+      },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
     });
     subscriber.queue.attach(child);
@@ -211,5 +226,10 @@ test('a process with a stream subscriber and handler, both closed, exits by itse
   `;
   const result = await runNodeSnippet(code, { cwd: join(__dirname, '..'), timeoutMs: 30_000 });
   expect(result).toMatchObject({ code: 0, stderr: '' });
-  expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toMatchObject({ received: 100, flushed: true, sent: 100, dropped: 0 });
+  expect(JSON.parse(result.stdout.trim().split('\n').pop()!)).toMatchObject({
+    received: 100,
+    flushed: true,
+    sent: 100,
+    dropped: 0,
+  });
 });

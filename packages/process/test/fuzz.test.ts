@@ -59,7 +59,12 @@ test('over a process pipe (JSON): frames as text and as parsed values', async ()
   const echo: ChildProcess = fork(join(fixtures, 'echo.mjs'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
   subscriber.queue.attach(echo);
   const send = (frames: unknown[]) => {
-    const message = { logq: 'records', queue: subscriber.queue.id, handler: 'fuzz', frames } as unknown as RecordsMessage;
+    const message = {
+      logq: 'records',
+      queue: subscriber.queue.id,
+      handler: 'fuzz',
+      frames,
+    } as unknown as RecordsMessage;
     return new Promise<void>((resolve, reject) => echo.send(message, (error) => (error ? reject(error) : resolve())));
   };
   try {
@@ -92,7 +97,10 @@ test("over a worker thread's port (structured clone): frames as bytes and as par
   const subscriber = new MultiProcessingSubscriber(null, { onError: () => {} });
   const worker = new Worker(join(fixtures, 'boot-worker.mjs'), {
     execArgv: ['--conditions=@logq/source'],
-    workerData: { entry: pathToFileURL(join(fixtures, 'garbage-sender.ts')).href, config: { queue: subscriber.queue.id, valid: VALID } },
+    workerData: {
+      entry: pathToFileURL(join(fixtures, 'garbage-sender.ts')).href,
+      config: { queue: subscriber.queue.id, valid: VALID },
+    },
   });
   subscriber.queue.attach(worker);
   const exited = new Promise<number>((resolve) => worker.once('exit', resolve));

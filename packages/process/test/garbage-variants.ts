@@ -11,7 +11,9 @@ export const FUZZ = { seed: 12_345, count: 20_000 } as const;
  * parsed form: neither JSON nor the structured clone can carry them (the sender's stack
  * overflows), so no peer can send them.
  */
-export function* garbageVariants(options: { bytes: boolean }): Generator<{ readonly kind: GarbageFrame['kind']; readonly frame: unknown; readonly text: string | Buffer }> {
+export function* garbageVariants(options: {
+  bytes: boolean;
+}): Generator<{ readonly kind: GarbageFrame['kind']; readonly frame: unknown; readonly text: string | Buffer }> {
   for (const { kind, data } of garbageFrames(FUZZ)) {
     const text = data.toString('utf8');
     yield options.bytes ? { kind, frame: data, text: data } : { kind, frame: text, text };

@@ -62,7 +62,11 @@ test('a handler naming a queue the parent does not have is refused: reported, bu
   const subscriber = new MultiProcessingSubscriber();
   subscriber.queue.attach(port1);
   const errors: unknown[] = [];
-  const handler = new MultiProcessingHandler('no-such-queue', { channel: port2, onError: (e) => errors.push(e), reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+  const handler = new MultiProcessingHandler('no-such-queue', {
+    channel: port2,
+    onError: (e) => errors.push(e),
+    reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+  });
   handler.handle(record('lost'));
   await waitFor(() => errors.length > 0, 'a refusal');
   expect(errors[0]).toBeInstanceOf(QueueNotAttachedError);
@@ -78,7 +82,11 @@ test('a handler naming a queue the parent does not have is refused: reported, bu
 test('a handler whose parent never answers reports it after connectTimeoutMs', async () => {
   const { port1, port2 } = new MessageChannel();
   const errors: unknown[] = [];
-  const handler = new MultiProcessingHandler(null, { channel: port2, connectTimeoutMs: 100, onError: (e) => errors.push(e) });
+  const handler = new MultiProcessingHandler(null, {
+    channel: port2,
+    connectTimeoutMs: 100,
+    onError: (e) => errors.push(e),
+  });
   handler.handle(record('nobody listens'));
   await waitFor(() => errors.length > 0, 'a connect timeout');
   expect(errors[0]).toBeInstanceOf(QueueNotAttachedError);
@@ -92,7 +100,12 @@ test('closing the subscriber refuses children waiting for credit', async () => {
   const subscriber = new MultiProcessingSubscriber(null, { queueOptions: { capacity: 10 } });
   subscriber.queue.attach(port1);
   const errors: unknown[] = [];
-  const handler = new MultiProcessingHandler(null, { channel: port2, window: 10, batchSize: 5, onError: (e) => errors.push(e) });
+  const handler = new MultiProcessingHandler(null, {
+    channel: port2,
+    window: 10,
+    batchSize: 5,
+    onError: (e) => errors.push(e),
+  });
   for (let i = 0; i < 100; i++) handler.handle(record(`r${i}`));
   await waitFor(() => subscriber.queue.stats.deferredGrants > 0, 'the queue to defer a grant');
   expect(subscriber.queue.length).toBeLessThanOrEqual(20);
@@ -103,7 +116,7 @@ test('closing the subscriber refuses children waiting for credit', async () => {
   expect(result.flushed).toBe(false);
 });
 
-test('isLogqMessage tells logq messages from an application\'s own', () => {
+test("isLogqMessage tells logq messages from an application's own", () => {
   expect(isLogqMessage({ logq: 'records', handler: 'h', queue: null, frames: [] })).toBe(true);
   expect(isLogqMessage({ logq: 'grant', handler: 'h', sent: 3 })).toBe(true);
   expect(isLogqMessage({ cmd: 'work' })).toBe(false);

@@ -61,16 +61,25 @@ export function startChild(
   }
   const env = { ...process.env, LOGQ_TEST_CONFIG: JSON.stringify(config) };
   if (kind === 'fork') {
-    const child = fork(childEntry, [], { execArgv: tsExecArgv, env, stdio: ['ignore', 'inherit', config.mode === 'throw' ? 'ignore' : 'inherit', 'ipc'], serialization });
+    const child = fork(childEntry, [], {
+      execArgv: tsExecArgv,
+      env,
+      stdio: ['ignore', 'inherit', config.mode === 'throw' ? 'ignore' : 'inherit', 'ipc'],
+      serialization,
+    });
     attach(child);
     child.on('message', onMessage);
-    const exited = new Promise<number>((resolve) => child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
+    const exited = new Promise<number>((resolve) =>
+      child.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
+    );
     return { target: child, exited, reports };
   }
   cluster.setupPrimary({ exec: childEntry, execArgv: tsExecArgv, silent: false, serialization });
   const worker = cluster.fork(env);
   attach(worker);
   worker.on('message', onMessage);
-  const exited = new Promise<number>((resolve) => worker.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))));
+  const exited = new Promise<number>((resolve) =>
+    worker.on('exit', (code, signal) => resolve(code ?? (signal ? 128 : -1))),
+  );
   return { target: worker, exited, reports };
 }

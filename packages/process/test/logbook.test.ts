@@ -28,8 +28,12 @@ describe.each<ChildKind>(['fork', 'cluster', 'worker'])('Logbook ports (%s child
     const subscriber = new SubscriberGroup([aSubscriber, bSubscriber]);
     try {
       for (let round = 0; round < 10; round++) {
-        const p1 = startChild(kind, { mode: 'message', message: 'foo', queue: aSubscriber.queue.id }, (t) => aSubscriber.queue.attach(t));
-        const p2 = startChild(kind, { mode: 'message', message: 'bar', queue: bSubscriber.queue.id }, (t) => bSubscriber.queue.attach(t));
+        const p1 = startChild(kind, { mode: 'message', message: 'foo', queue: aSubscriber.queue.id }, (t) =>
+          aSubscriber.queue.attach(t),
+        );
+        const p2 = startChild(kind, { mode: 'message', message: 'bar', queue: bSubscriber.queue.id }, (t) =>
+          bSubscriber.queue.attach(t),
+        );
         expect(await p1.exited).toBe(0);
         expect(await p2.exited).toBe(0);
         const messages = [];

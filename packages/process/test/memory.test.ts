@@ -55,8 +55,19 @@ test('40 × 10 MiB messages (text and dict frames) into a subscriber that is not
   });
   expect(result.stderr).toBe('');
   expect(result.code).toBe(0);
-  const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown> & { before: number; held: number; peak: number; retained: number };
-  expect(summary).toMatchObject({ queued: 41, received: 41, malformed: 40, oversized: 40, messages: ['small and valid'] });
+  const summary = JSON.parse(result.stdout.trim().split('\n').pop() ?? '{}') as Record<string, unknown> & {
+    before: number;
+    held: number;
+    peak: number;
+    retained: number;
+  };
+  expect(summary).toMatchObject({
+    queued: 41,
+    received: 41,
+    malformed: 40,
+    oversized: 40,
+    messages: ['small and valid'],
+  });
   const MB = 1024 * 1024;
   // What logq keeps: 400 MiB went through, the queue holds 41 small markers. Retained (heap and
   // external memory after a collection) is the markers, not the frames; and the heap cap above
@@ -67,5 +78,7 @@ test('40 × 10 MiB messages (text and dict frames) into a subscriber that is not
   // on background threads, later when the 2 cores are busy (145 MB idle, 216 MB seen under CI
   // load). The claim here is the shape: a few messages' worth at a time (under 300 MB), never the 400 MiB sent.
   expect((summary.peak - summary.before) / MB).toBeLessThan(300);
-  console.log(`RSS: before ${(summary.before / MB).toFixed(0)} MB, after ${(summary.held / MB).toFixed(0)} MB, peak ${(summary.peak / MB).toFixed(0)} MB; retained ${(summary.retained / MB).toFixed(1)} MB`);
+  console.log(
+    `RSS: before ${(summary.before / MB).toFixed(0)} MB, after ${(summary.held / MB).toFixed(0)} MB, peak ${(summary.peak / MB).toFixed(0)} MB; retained ${(summary.retained / MB).toFixed(1)} MB`,
+  );
 });

@@ -15,7 +15,10 @@ function rawWriter(uri: string): { inject(frame: string | Uint8Array): Promise<v
   let socket: Socket | null = null;
   const open = () =>
     new Promise<Socket>((resolve, reject) => {
-      const s = url.protocol === 'stream+unix:' ? connect({ path: url.pathname }) : connect({ host: url.hostname, port: Number(url.port) });
+      const s =
+        url.protocol === 'stream+unix:'
+          ? connect({ path: url.pathname })
+          : connect({ host: url.hostname, port: Number(url.port) });
       s.once('connect', () => resolve(s));
       s.once('error', reject);
     });
@@ -23,7 +26,9 @@ function rawWriter(uri: string): { inject(frame: string | Uint8Array): Promise<v
     inject: async (frame) => {
       socket ??= await open();
       const s = socket;
-      await new Promise<void>((resolve, reject) => s.write(Buffer.concat([Buffer.from(frame), Buffer.from('\n')]), (e) => (e ? reject(e) : resolve())));
+      await new Promise<void>((resolve, reject) =>
+        s.write(Buffer.concat([Buffer.from(frame), Buffer.from('\n')]), (e) => (e ? reject(e) : resolve())),
+      );
     },
     close: () => socket?.destroy(),
   };
@@ -68,7 +73,9 @@ describeTransportConformance('stream channel (a stream in the same process)', {
       handler,
       subscriber,
       injectRaw: async (frame) => {
-        await new Promise<void>((resolve) => stream.write(Buffer.concat([Buffer.from(frame), Buffer.from('\n')]), () => resolve()));
+        await new Promise<void>((resolve) =>
+          stream.write(Buffer.concat([Buffer.from(frame), Buffer.from('\n')]), () => resolve()),
+        );
       },
       dispose: async () => {
         stream.destroy();

@@ -42,14 +42,16 @@ test('20,000 garbage lines over TCP: all counted, none held over maxRecordBytes,
     await new Promise((resolve) => socket.once('connect', resolve));
     const writing = (async () => {
       for (const { line } of lines()) {
-        if (!socket.write(Buffer.concat([line, Buffer.from('\n')]))) await new Promise((resolve) => socket.once('drain', resolve));
+        if (!socket.write(Buffer.concat([line, Buffer.from('\n')])))
+          await new Promise((resolve) => socket.once('drain', resolve));
       }
       socket.write('{"channel":"fuzz","level":13,"msg":"the valid record after the garbage"}\n');
     })();
     let decoded = 0;
     for (;;) {
       const record = await subscriber.recv(60_000);
-      if (record === null) throw new Error(`the valid record never arrived (stats ${JSON.stringify(subscriber.stats)})`);
+      if (record === null)
+        throw new Error(`the valid record never arrived (stats ${JSON.stringify(subscriber.stats)})`);
       if (record.message === 'the valid record after the garbage') break;
       decoded++;
     }

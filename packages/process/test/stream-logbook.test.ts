@@ -52,7 +52,10 @@ test("Python Logbook → the README's logbook.Handler → logq StreamChannelSubs
   const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
   try {
     const uri = new URL((await subscriber.ready())!);
-    const result = await runPython(`${readmeSnippet()}\n${DRIVER}`, { args: [uri.hostname, uri.port], timeoutMs: 90_000 });
+    const result = await runPython(`${readmeSnippet()}\n${DRIVER}`, {
+      args: [uri.hostname, uri.port],
+      timeoutMs: 90_000,
+    });
     expect(result.stderr).not.toMatch(/Traceback/);
     expect(result.code).toBe(0);
     const sent = jsonLines(result.stdout) as Record<string, unknown>[];
@@ -66,7 +69,14 @@ test("Python Logbook → the README's logbook.Handler → logq StreamChannelSubs
     expect(await subscriber.recv(300)).toBeNull();
     // Field by field: the record's wire dict is the dict Logbook exported.
     for (let i = 0; i < sent.length; i++) expect(received[i]!.toDict()).toEqual(sent[i]);
-    const [warning, info, debug, critical, exception, notice] = received as [LogRecord, LogRecord, LogRecord, LogRecord, LogRecord, LogRecord];
+    const [warning, info, debug, critical, exception, notice] = received as [
+      LogRecord,
+      LogRecord,
+      LogRecord,
+      LogRecord,
+      LogRecord,
+      LogRecord,
+    ];
     expect(warning.level).toBe(Level.WARNING);
     expect(warning.channel).toBe('python.stream ünïcode');
     expect(warning.message).toBe('Hello wörld and ñame: 3.14 — 日本語 🎉');

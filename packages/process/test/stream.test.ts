@@ -39,13 +39,16 @@ test('one subscriber accepts many handlers; each handler keeps its order', async
   const handlers = [0, 1, 2, 3].map(() => new StreamChannelHandler(uri));
   try {
     handlers.forEach((handler, h) => {
-      for (let i = 0; i < 2_000; i++) handler.handle(new LogRecord({ channel: `h${h}`, level: Level.INFO, msg: 'r', args: [i] }));
+      for (let i = 0; i < 2_000; i++)
+        handler.handle(new LogRecord({ channel: `h${h}`, level: Level.INFO, msg: 'r', args: [i] }));
     });
     await Promise.all(handlers.map((h) => h.flush()));
     const records = await take(subscriber, 8_000);
     expect(records).toHaveLength(8_000);
     for (let h = 0; h < 4; h++) {
-      expect(records.filter((r) => r.channel === `h${h}`).map((r) => r.args[0])).toEqual(Array.from({ length: 2_000 }, (_, i) => i));
+      expect(records.filter((r) => r.channel === `h${h}`).map((r) => r.args[0])).toEqual(
+        Array.from({ length: 2_000 }, (_, i) => i),
+      );
     }
     expect(subscriber.streamStats.connections).toBe(4);
   } finally {
@@ -58,7 +61,10 @@ test('a subscriber restarted on the same port: the handler buffers, reconnects w
   const first = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0');
   const uri = (await first.ready())!;
   const errors: unknown[] = [];
-  const handler = new StreamChannelHandler(uri, { onError: (e) => errors.push(e), reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+  const handler = new StreamChannelHandler(uri, {
+    onError: (e) => errors.push(e),
+    reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+  });
   let second: StreamChannelSubscriber | null = null;
   try {
     for (let i = 0; i < 100; i++) handler.handle(numberedRecord(i, 'restart'));
@@ -84,7 +90,12 @@ test('a subscriber restarted on the same port: the handler buffers, reconnects w
 
 test('prefetch pauses a given stream once that many records wait; highWaterMark, its deprecated name, still does', async () => {
   const lines = `${[1, 2, 3].map((i) => encodeRecord(numberedRecord(i, 'prefetch'))).join('\n')}\n`;
-  for (const [options, paused] of [[{ prefetch: 2 }, true], [{ highWaterMark: 2 }, true], [{ prefetch: 10 }, false], [{ prefetch: 10, highWaterMark: 2 }, false]] as const) {
+  for (const [options, paused] of [
+    [{ prefetch: 2 }, true],
+    [{ highWaterMark: 2 }, true],
+    [{ prefetch: 10 }, false],
+    [{ prefetch: 10, highWaterMark: 2 }, false],
+  ] as const) {
     const stream = new PassThrough();
     const subscriber = new StreamChannelSubscriber(stream, options);
     stream.write(lines);
@@ -128,14 +139,19 @@ test('a subscriber that does not read: it holds about prefetch records, the sock
 });
 
 test('a line longer than maxRecordBytes, newline or not, is never held: discarded, counted, and the next line is read', async () => {
-  const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0', { maxRecordBytes: 64 * 1024, onError: () => {} });
+  const subscriber = new StreamChannelSubscriber('stream+tcp://127.0.0.1:0', {
+    maxRecordBytes: 64 * 1024,
+    onError: () => {},
+  });
   const uri = new URL((await subscriber.ready())!);
   const socket = connect({ host: uri.hostname, port: Number(uri.port) });
   try {
     await new Promise((resolve) => socket.once('connect', resolve));
     const chunk = Buffer.alloc(1024 * 1024, 'x');
     for (let i = 0; i < 20; i++) await new Promise<void>((resolve) => socket.write(chunk, () => resolve()));
-    await new Promise<void>((resolve) => socket.write('\n{"channel":"c","level":13,"msg":"after the long line"}\n', () => resolve()));
+    await new Promise<void>((resolve) =>
+      socket.write('\n{"channel":"c","level":13,"msg":"after the long line"}\n', () => resolve()),
+    );
     const record = await subscriber.recv(15_000);
     expect(record?.message).toBe('after the long line');
     expect(subscriber.stats.malformed).toBe(1);
@@ -149,7 +165,11 @@ test('a line longer than maxRecordBytes, newline or not, is never held: discarde
 test('LineSplitter holds at most maxBytes of an unfinished line', () => {
   const lines: string[] = [];
   const oversized: number[] = [];
-  const splitter = new LineSplitter(10, (l) => lines.push(l.toString()), (n) => oversized.push(n));
+  const splitter = new LineSplitter(
+    10,
+    (l) => lines.push(l.toString()),
+    (n) => oversized.push(n),
+  );
   splitter.push(Buffer.from('abc\nde'));
   splitter.push(Buffer.from('f\n0123456789'));
   expect(splitter.pending).toBe(10);
@@ -169,7 +189,10 @@ test("a child's stdout as the stream: the child logs 1,000 records, returns from
     const log = new Logger('stdio');
     for (let i = 0; i < 1000; i++) log.info('line {0}', i);
   `;
-  const child = spawn(process.execPath, [...tsExecArgv, '--input-type=module', '-e', code], { cwd: join(__dirname, '..'), stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [...tsExecArgv, '--input-type=module', '-e', code], {
+    cwd: join(__dirname, '..'),
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const subscriber = new StreamChannelSubscriber(child.stdout);
   const started = Date.now();
   try {
@@ -218,7 +241,10 @@ test('listening: an address in use is a clear error from ready(); a stale unix s
   const path = join(dir, 'log.sock');
   try {
     // A socket file nobody listens on, as a process that died leaves it (SIGKILL: no clean-up).
-    const died = spawnSync(process.execPath, ['-e', `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`]);
+    const died = spawnSync(process.execPath, [
+      '-e',
+      `require('net').createServer().listen(${JSON.stringify(path)}, () => process.kill(process.pid, 'SIGKILL'))`,
+    ]);
     expect(died.signal).toBe('SIGKILL');
     expect(lstatSync(path).isSocket()).toBe(true);
     const subscriber = new StreamChannelSubscriber(`stream+unix://${path}`);

@@ -88,7 +88,11 @@ export class RedisLink {
     return this.sendCommand(key, args, BUFFERS);
   }
 
-  private sendCommand(key: RedisArg | undefined, args: RedisArg[], options: typeof BUFFERS | undefined): Promise<unknown> {
+  private sendCommand(
+    key: RedisArg | undefined,
+    args: RedisArg[],
+    options: typeof BUFFERS | undefined,
+  ): Promise<unknown> {
     if (this.kind === 'client') return (this.client as NodeRedisClient).sendCommand(args, options);
     // A cluster or sentinel client refuses commands until it knows its nodes (a single client
     // queues them): send once the connect in flight is done.
@@ -175,11 +179,19 @@ export function createOwnedClient(target: RedisTarget, autoReconnect: boolean): 
   const options = target.settings.reveal();
   const topology = target.topology;
   if (topology !== undefined && topology.kind !== 'single') {
-    const socket = { connectTimeout: options.connectTimeoutMs ?? 10_000, reconnectStrategy: reconnection(autoReconnect) };
+    const socket = {
+      connectTimeout: options.connectTimeoutMs ?? 10_000,
+      reconnectStrategy: reconnection(autoReconnect),
+    };
     if (topology.kind === 'cluster') return createOwnedCluster(topology.options.reveal(), socket, autoReconnect);
     const sentinelUri = target.uri?.reveal();
     const tls = options.tls !== undefined || (sentinelUri !== undefined && /^rediss\+sentinel:/i.test(sentinelUri));
-    return createOwnedSentinel(topology.options.reveal(), tls ? { ...socket, ...options.tls, tls: true } : socket, autoReconnect, options.clientOptions);
+    return createOwnedSentinel(
+      topology.options.reveal(),
+      tls ? { ...socket, ...options.tls, tls: true } : socket,
+      autoReconnect,
+      options.clientOptions,
+    );
   }
   const uri = target.uri?.reveal();
   const useTls = options.tls !== undefined || (uri !== undefined && /^rediss:/i.test(uri));
@@ -354,7 +366,9 @@ export class SubscriberLinks {
       lost = true;
       if (this.outage || this.events.closed()) return;
       this.outage = true;
-      this.events.lost(transportError(`connection to ${describeTarget(this.target)} lost; reconnecting`, error, this.target));
+      this.events.lost(
+        transportError(`connection to ${describeTarget(this.target)} lost; reconnecting`, error, this.target),
+      );
     });
     link.on('reconnecting', () => {
       lost = true;

@@ -3,7 +3,13 @@ import { QueueHandler, RecordTooLargeError, wrapKombuEnvelope } from '@logq/core
 import { type RedisArg, RedisLink, connectLink, ownedLink } from './connection.js';
 import { RedisTransportError } from './errors.js';
 import { kombuBindingKey, kombuBindingMember, kombuPermanentBindingKey } from './kombu-binding.js';
-import { DEFAULT_REDIS_URI, type RedisQueueFormat, type RedisQueueHandlerOptions, type RedisQueueMode, resolveQueue } from './options.js';
+import {
+  DEFAULT_REDIS_URI,
+  type RedisQueueFormat,
+  type RedisQueueHandlerOptions,
+  type RedisQueueMode,
+  resolveQueue,
+} from './options.js';
 import { STREAM_FIELD } from './stream-reply.js';
 import { type RedisTarget, resolveTarget, transportError } from './target.js';
 
@@ -68,8 +74,13 @@ export class RedisQueueHandler extends QueueHandler<string> {
     const json = super.serialize(record);
     if (this.wireFormat !== 'kombu') return json;
     const size = Buffer.byteLength(json);
-    if (size > this.maxRecordBytes) throw new RecordTooLargeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); dropped`);
-    return wrapKombuEnvelope(json, { exchange: this.kombuExchange, routingKey: this.key, bodyEncoding: this.kombuBodyEncoding });
+    if (size > this.maxRecordBytes)
+      throw new RecordTooLargeError(`record of ${size} bytes exceeds maxRecordBytes (${this.maxRecordBytes}); dropped`);
+    return wrapKombuEnvelope(json, {
+      exchange: this.kombuExchange,
+      routingKey: this.key,
+      bodyEncoding: this.kombuBodyEncoding,
+    });
   }
 
   protected override payloadBytes(payload: string): number {
@@ -88,7 +99,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
       try {
         await Promise.all([
           link.send(kombuBindingKey(this.kombuExchange), ['SADD', kombuBindingKey(this.kombuExchange), member]),
-          link.send(kombuPermanentBindingKey(this.kombuExchange), ['SADD', kombuPermanentBindingKey(this.kombuExchange), member]),
+          link.send(kombuPermanentBindingKey(this.kombuExchange), [
+            'SADD',
+            kombuPermanentBindingKey(this.kombuExchange),
+            member,
+          ]),
         ]);
       } catch (error) {
         // Start afresh on the next attempt (a cluster client may hold a stale view of its nodes).
@@ -125,7 +140,13 @@ export class RedisQueueHandler extends QueueHandler<string> {
       }
     }
     // Written on the same connection right behind the pushes: replicated when it answers.
-    const replicated = this.waitReplicas > 0 ? link.send(this.key, ['WAIT', String(this.waitReplicas), String(this.waitTimeoutMs)]).then((n) => Number(n), (error: unknown) => error) : null;
+    const replicated =
+      this.waitReplicas > 0
+        ? link.send(this.key, ['WAIT', String(this.waitReplicas), String(this.waitTimeoutMs)]).then(
+            (n) => Number(n),
+            (error: unknown) => error,
+          )
+        : null;
     link.hold();
     const results = await Promise.allSettled(replies);
     const waited = replicated === null ? null : await replicated;
@@ -144,7 +165,11 @@ export class RedisQueueHandler extends QueueHandler<string> {
       // through a failover stores a batch when it wakes and then drops its data as it becomes a replica: keeping
       // the batch would lose it; sending it again stores it twice at worst (at-least-once).
       const what = typeof waited === 'number' ? `${waited} replica(s) acknowledged` : 'WAIT failed';
-      throw transportError(`${accepted} record(s) stored on ${this.uri} but not confirmed on ${this.waitReplicas} replica(s) within ${this.waitTimeoutMs} ms (${what}); sending them again`, typeof waited === 'number' ? undefined : waited, this.target);
+      throw transportError(
+        `${accepted} record(s) stored on ${this.uri} but not confirmed on ${this.waitReplicas} replica(s) within ${this.waitTimeoutMs} ms (${what}); sending them again`,
+        typeof waited === 'number' ? undefined : waited,
+        this.target,
+      );
     }
     return undefined;
   }
@@ -159,7 +184,14 @@ export class RedisQueueHandler extends QueueHandler<string> {
 
   /** A summary without secrets (the URI's password is `***`). */
   toJSON(): Record<string, unknown> {
-    return { type: this.constructor.name, uri: this.uri, key: this.key, mode: this.mode, format: this.wireFormat, stats: this.stats };
+    return {
+      type: this.constructor.name,
+      uri: this.uri,
+      key: this.key,
+      mode: this.mode,
+      format: this.wireFormat,
+      stats: this.stats,
+    };
   }
 
   /** `RedisQueueHandler(redis://:***@host:port, key)`. */

@@ -29,7 +29,12 @@ export function kombuBindingMember(queue: string): string {
  * Wraps a record's JSON text in kombu's message envelope.
  * @deprecated Use `wrapKombuEnvelope` from `@logq/core/transport` (the one envelope every transport uses).
  */
-export function kombuEnvelope(json: string, exchange: string, routingKey: string, bodyEncoding: KombuBodyEncoding): string {
+export function kombuEnvelope(
+  json: string,
+  exchange: string,
+  routingKey: string,
+  bodyEncoding: KombuBodyEncoding,
+): string {
   return wrapKombuEnvelope(json, { exchange, routingKey, bodyEncoding });
 }
 

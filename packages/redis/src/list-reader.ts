@@ -73,7 +73,11 @@ export class ListReader implements FrameReader {
     await blocking.connect();
     // The blocking connection's id, for CLIENT UNBLOCK on close; asked once per connection (written with the pop).
     const id = links.blockingId === null ? settledLater(blocking.send(host.key, ['CLIENT', 'ID'])) : null;
-    const pop = blocking.sendForBuffers(host.key, [this.blockingPopCommand, host.key, String(this.limits.blockMs / 1000)]);
+    const pop = blocking.sendForBuffers(host.key, [
+      this.blockingPopCommand,
+      host.key,
+      String(this.limits.blockMs / 1000),
+    ]);
     const queued = settledLater(
       host.inTurn(pop, (reply) => {
         if (!Array.isArray(reply) || reply.length < 2) return 0;
@@ -133,7 +137,12 @@ export class ListReader implements FrameReader {
     try {
       await main.send(host.malformedKey, ['RPUSH', host.malformedKey, data]);
     } catch (error) {
-      host.reportError(host.transportError(`an item of ${host.key} that is not a record could not be moved to ${host.malformedKey} and is lost`, error));
+      host.reportError(
+        host.transportError(
+          `an item of ${host.key} that is not a record could not be moved to ${host.malformedKey} and is lost`,
+          error,
+        ),
+      );
     } finally {
       main.release();
     }
@@ -155,7 +164,12 @@ export class ListReader implements FrameReader {
     try {
       await main.send(host.key, [this.pushBack, host.key, ...values]);
     } catch (error) {
-      host.reportError(host.transportError(`${left.length} record(s) taken from ${host.key} could not be put back and are lost`, error));
+      host.reportError(
+        host.transportError(
+          `${left.length} record(s) taken from ${host.key} could not be put back and are lost`,
+          error,
+        ),
+      );
     }
   }
 }

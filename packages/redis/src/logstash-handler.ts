@@ -65,7 +65,10 @@ export class RedisHandler extends QueueHandler<string> {
 
   /** @throws {RedisOptionsError} when an option and its deprecated alias are both given and differ. */
   constructor(options: RedisHandlerOptions = {}) {
-    const batchSize = Math.max(1, oneOf('batchSize', options.batchSize, 'flushThreshold', options.flushThreshold) ?? 128);
+    const batchSize = Math.max(
+      1,
+      oneOf('batchSize', options.batchSize, 'flushThreshold', options.flushThreshold) ?? 128,
+    );
     const lingerMs = Math.max(1, oneOf('lingerMs', options.lingerMs, 'flushTime', options.flushTime) ?? 1000);
     super({ ...options, bubble: options.bubble ?? true, batchSize, lingerMs });
     this.key = options.key ?? 'redis';
@@ -170,7 +173,11 @@ export class RedisHandler extends QueueHandler<string> {
       if (failed > 0) return failed;
       throw (results[0] as PromiseRejectedResult).reason;
     } catch (error) {
-      throw transportError(`${this.pushMethod.toUpperCase()} to ${describeTarget(this.target)} failed`, error, this.target);
+      throw transportError(
+        `${this.pushMethod.toUpperCase()} to ${describeTarget(this.target)} failed`,
+        error,
+        this.target,
+      );
     } finally {
       link.release();
     }
@@ -185,7 +192,13 @@ export class RedisHandler extends QueueHandler<string> {
 
   /** A summary without secrets. */
   toJSON(): Record<string, unknown> {
-    return { type: this.constructor.name, target: describeTarget(this.target), key: this.key, pushMethod: this.pushMethod, stats: this.stats };
+    return {
+      type: this.constructor.name,
+      target: describeTarget(this.target),
+      key: this.key,
+      pushMethod: this.pushMethod,
+      stats: this.stats,
+    };
   }
 
   /** `RedisHandler(redis://host:port, key)`. */

@@ -66,7 +66,12 @@ export interface NodeRedisCluster {
   /** Connects. */
   connect(): Promise<unknown>;
   /** Sends one command to the node that holds `firstKey`. */
-  sendCommand(firstKey: string | Buffer | undefined, isReadonly: boolean | undefined, args: (string | Buffer)[], options?: NodeRedisCommandOptions): Promise<unknown>;
+  sendCommand(
+    firstKey: string | Buffer | undefined,
+    isReadonly: boolean | undefined,
+    args: (string | Buffer)[],
+    options?: NodeRedisCommandOptions,
+  ): Promise<unknown>;
   /** A new cluster client with the same options. */
   duplicate(): NodeRedisCluster;
   /** Listens for `error`. */
@@ -94,7 +99,11 @@ export interface NodeRedisSentinel {
   /** Connects. */
   connect(): Promise<unknown>;
   /** Sends one command (to the master when `isReadonly` is false). */
-  sendCommand(isReadonly: boolean | undefined, args: (string | Buffer)[], options?: NodeRedisCommandOptions): Promise<unknown>;
+  sendCommand(
+    isReadonly: boolean | undefined,
+    args: (string | Buffer)[],
+    options?: NodeRedisCommandOptions,
+  ): Promise<unknown>;
   /** A new sentinel client with the same options. */
   duplicate(): NodeRedisSentinel;
   /** Listens for `error`. */
@@ -284,12 +293,19 @@ export interface ResolvedQueue {
  * reads and writes), stream mode to logq's.
  * @throws {RedisOptionsError} for `key` and `queue` that differ, or kombu on a stream.
  */
-export function resolveQueue(options: { readonly key?: string; readonly queue?: string; readonly mode?: RedisQueueMode; readonly format?: RedisQueueFormat }): ResolvedQueue {
+export function resolveQueue(options: {
+  readonly key?: string;
+  readonly queue?: string;
+  readonly mode?: RedisQueueMode;
+  readonly format?: RedisQueueFormat;
+}): ResolvedQueue {
   const key = oneOf('key', options.key, 'queue', options.queue) ?? DEFAULT_QUEUE;
   const mode = options.mode ?? 'list';
-  if (mode !== 'list' && mode !== 'stream') throw new RedisOptionsError(`mode must be 'list' or 'stream', not ${JSON.stringify(mode)}`);
+  if (mode !== 'list' && mode !== 'stream')
+    throw new RedisOptionsError(`mode must be 'list' or 'stream', not ${JSON.stringify(mode)}`);
   const format = options.format ?? (mode === 'list' ? 'kombu' : 'logq');
-  if (format !== 'logq' && format !== 'kombu') throw new RedisOptionsError(`format must be 'kombu' or 'logq', not ${JSON.stringify(format)}`);
+  if (format !== 'logq' && format !== 'kombu')
+    throw new RedisOptionsError(`format must be 'kombu' or 'logq', not ${JSON.stringify(format)}`);
   if (format === 'kombu' && mode !== 'list') throw new RedisOptionsError("format 'kombu' works with mode 'list' only");
   return { key, mode, format };
 }
@@ -301,7 +317,9 @@ export function resolveQueue(options: { readonly key?: string; readonly queue?: 
  */
 export function oneOf<T>(name: string, value: T | undefined, alias: string, aliasValue: T | undefined): T | undefined {
   if (value !== undefined && aliasValue !== undefined && value !== aliasValue) {
-    throw new RedisOptionsError(`${name} (${JSON.stringify(value)}) and ${alias} (${JSON.stringify(aliasValue)}) name the same thing; give one`);
+    throw new RedisOptionsError(
+      `${name} (${JSON.stringify(value)}) and ${alias} (${JSON.stringify(aliasValue)}) name the same thing; give one`,
+    );
   }
   return value ?? aliasValue;
 }

@@ -31,7 +31,9 @@ const HAS_NON_ASCII = /[\u007f-\uffff]/;
 /** A string as Python's `json.dumps` writes it. */
 export function pythonString(s: string): string {
   const json = JSON.stringify(s);
-  return HAS_NON_ASCII.test(json) ? json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`) : json;
+  return HAS_NON_ASCII.test(json)
+    ? json.replace(NON_ASCII, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)
+    : json;
 }
 
 function pythonNumber(n: number): string {
@@ -40,6 +42,9 @@ function pythonNumber(n: number): string {
   const abs = Math.abs(n);
   let text = abs !== 0 && (abs < 1e-4 || abs >= 1e16) ? n.toExponential() : String(n);
   // Python writes at least two exponent digits and always a sign.
-  text = text.replace(/e([+-]?)(\d+)$/, (_, sign: string, digits: string) => `e${sign || '+'}${digits.padStart(2, '0')}`);
+  text = text.replace(
+    /e([+-]?)(\d+)$/,
+    (_, sign: string, digits: string) => `e${sign || '+'}${digits.padStart(2, '0')}`,
+  );
   return text;
 }

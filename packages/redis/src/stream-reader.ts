@@ -80,7 +80,9 @@ export class StreamReader implements FrameReader {
         if (queued > 0) return queued;
       }
       const acks = this.flushAcks();
-      const got = await host.inTurn(this.readGroup(main, '>', this.readCount()), (entries) => this.queueEntries(entries));
+      const got = await host.inTurn(this.readGroup(main, '>', this.readCount()), (entries) =>
+        this.queueEntries(entries),
+      );
       await acks;
       return got;
     }
@@ -90,7 +92,9 @@ export class StreamReader implements FrameReader {
     await blocking.connect();
     const wait = Math.min(this.settings.blockMs, this.settings.claimIntervalMs);
     const id = settledLater(blocking.send(host.key, ['CLIENT', 'ID']));
-    const queued = settledLater(host.inTurn(this.readGroup(blocking, '>', this.readCount(), wait), (entries) => this.queueEntries(entries)));
+    const queued = settledLater(
+      host.inTurn(this.readGroup(blocking, '>', this.readCount(), wait), (entries) => this.queueEntries(entries)),
+    );
     links.blockingId = Number(await id);
     return queued;
   }
@@ -115,7 +119,18 @@ export class StreamReader implements FrameReader {
     const { key } = this.host;
     const { group, consumer } = this.settings;
     const block = blockMs === undefined ? [] : ['BLOCK', String(blockMs)];
-    const reply = await link.sendForBuffers(key, ['XREADGROUP', 'GROUP', group, consumer, 'COUNT', String(count), ...block, 'STREAMS', key, from]);
+    const reply = await link.sendForBuffers(key, [
+      'XREADGROUP',
+      'GROUP',
+      group,
+      consumer,
+      'COUNT',
+      String(count),
+      ...block,
+      'STREAMS',
+      key,
+      from,
+    ]);
     const entries = parseReadReply(reply, STREAM_FIELD);
     this.sizeWindow(entries);
     return entries;
@@ -133,7 +148,16 @@ export class StreamReader implements FrameReader {
     const { key } = this.host;
     const { group, consumer, minIdleMs } = this.settings;
     this.lastClaim = Date.now();
-    const claimed = main.sendForBuffers(key, ['XAUTOCLAIM', key, group, consumer, String(minIdleMs), this.claimCursor, 'COUNT', String(this.readCount())]);
+    const claimed = main.sendForBuffers(key, [
+      'XAUTOCLAIM',
+      key,
+      group,
+      consumer,
+      String(minIdleMs),
+      this.claimCursor,
+      'COUNT',
+      String(this.readCount()),
+    ]);
     return this.host.inTurn(claimed, (reply) => {
       const { cursor, entries } = parseClaimReply(reply, STREAM_FIELD);
       if (entries.length > 0) this.sizeWindow(entries);
@@ -203,11 +227,23 @@ export class StreamReader implements FrameReader {
     const main = host.links.current();
     if (main !== null) {
       try {
-        await main.send(host.malformedKey, ['XADD', host.malformedKey, '*', STREAM_FIELD, data, 'source', host.key, 'id', id]);
+        await main.send(host.malformedKey, [
+          'XADD',
+          host.malformedKey,
+          '*',
+          STREAM_FIELD,
+          data,
+          'source',
+          host.key,
+          'id',
+          id,
+        ]);
       } catch (error) {
         // Left pending (not acknowledged): it is claimed and tried again later rather than lost.
         this.inHand.delete(id);
-        host.reportError(host.transportError(`copying malformed entry ${id} to ${host.malformedKey} failed; it stays pending`, error));
+        host.reportError(
+          host.transportError(`copying malformed entry ${id} to ${host.malformedKey} failed; it stays pending`, error),
+        );
         return;
       }
     }

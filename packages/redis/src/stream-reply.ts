@@ -64,7 +64,10 @@ export function asBuffers(reply: unknown): Buffer[] {
 }
 
 /** An XAUTOCLAIM reply: `[nextCursor, entries, deletedIds?]`. */
-export function parseClaimReply(reply: unknown, field: string): { cursor: string; entries: StreamEntry[]; deleted: string[] } {
+export function parseClaimReply(
+  reply: unknown,
+  field: string,
+): { cursor: string; entries: StreamEntry[]; deleted: string[] } {
   if (!Array.isArray(reply)) return { cursor: '0-0', entries: [], deleted: [] };
   const cursor = reply[0] === undefined || reply[0] === null ? '0-0' : text(reply[0] as Field);
   const deleted = Array.isArray(reply[2]) ? (reply[2] as Field[]).map(text) : [];

@@ -1,11 +1,24 @@
 import type { LogRecord } from '@logq/core';
-import { AsyncQueue, FrameSubscriber, type RawFrame, abortableSleep, decodeRecord, unwrapKombuEnvelope } from '@logq/core/transport';
+import {
+  AsyncQueue,
+  FrameSubscriber,
+  type RawFrame,
+  abortableSleep,
+  decodeRecord,
+  unwrapKombuEnvelope,
+} from '@logq/core/transport';
 import { hostname } from 'node:os';
 import { randomBytes } from 'node:crypto';
 import { SubscriberLinks, withTimeout } from './connection.js';
 import { RedisTransportError } from './errors.js';
 import { ListReader } from './list-reader.js';
-import { DEFAULT_REDIS_URI, type RedisQueueFormat, type RedisQueueMode, type RedisSubscriberOptions, resolveQueue } from './options.js';
+import {
+  DEFAULT_REDIS_URI,
+  type RedisQueueFormat,
+  type RedisQueueMode,
+  type RedisSubscriberOptions,
+  resolveQueue,
+} from './options.js';
 import type { FrameReader, ReaderHost } from './reader.js';
 import { StreamReader } from './stream-reader.js';
 import { type RedisTarget, resolveTarget, transportError } from './target.js';
@@ -137,7 +150,8 @@ export class RedisSubscriber extends FrameSubscriber {
   }
 
   protected override decode(data: string | Uint8Array): LogRecord {
-    if (this.wireFormat === 'kombu') return decodeRecord(unwrapKombuEnvelope(data, this.maxRecordBytes), this.decodeOptions);
+    if (this.wireFormat === 'kombu')
+      return decodeRecord(unwrapKombuEnvelope(data, this.maxRecordBytes), this.decodeOptions);
     return super.decode(data);
   }
 
@@ -241,7 +255,8 @@ export class RedisSubscriber extends FrameSubscriber {
     await links.unblock(this.key);
     const main = links.current();
     // A loop waiting on a healthy connection ends at once now; one waiting for a reconnect ends when the clients are dropped below.
-    if (this.looping !== null && main !== null && main.ready) await withTimeout(this.looping, 2_000).catch(() => undefined);
+    if (this.looping !== null && main !== null && main.ready)
+      await withTimeout(this.looping, 2_000).catch(() => undefined);
     links.dropBlocking();
     // List mode: records taken and not returned go back; stream mode: acknowledgements go out.
     await this.reader.close(main !== null && main.ready ? main : null);
@@ -250,7 +265,14 @@ export class RedisSubscriber extends FrameSubscriber {
 
   /** A summary without secrets. */
   toJSON(): Record<string, unknown> {
-    return { type: this.constructor.name, uri: this.uri, key: this.key, mode: this.mode, format: this.wireFormat, stats: this.stats };
+    return {
+      type: this.constructor.name,
+      uri: this.uri,
+      key: this.key,
+      mode: this.mode,
+      format: this.wireFormat,
+      stats: this.stats,
+    };
   }
 
   /** `RedisSubscriber(redis://:***@host:port, key)`. */

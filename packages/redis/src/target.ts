@@ -28,7 +28,11 @@ export interface RedisTarget {
 
 /** The client settings of `options`, kept secret. */
 export function clientSettings(options: RedisConnectionOptions): Secret<ClientSettings> {
-  return new Secret({ clientOptions: options.clientOptions, tls: options.tls, connectTimeoutMs: options.connectTimeoutMs });
+  return new Secret({
+    clientOptions: options.clientOptions,
+    tls: options.tls,
+    connectTimeoutMs: options.connectTimeoutMs,
+  });
 }
 
 /**
@@ -38,11 +42,16 @@ export function clientSettings(options: RedisConnectionOptions): Secret<ClientSe
  * `sentinel` option or a `redis+sentinel://` URI).
  * @throws {RedisOptionsError} for a URI given with the cluster option, or a malformed sentinel URI.
  */
-export function resolveTarget(uri: string | undefined, options: RedisConnectionOptions, defaultUri: string): { readonly target: RedisTarget; readonly shown: string } {
+export function resolveTarget(
+  uri: string | undefined,
+  options: RedisConnectionOptions,
+  defaultUri: string,
+): { readonly target: RedisTarget; readonly shown: string } {
   const settings = clientSettings(options);
   const topology = resolveTopology(uri, options);
   if (topology.kind === 'cluster') {
-    if (uri !== undefined) throw new RedisOptionsError('with the cluster option, leave the URI out: the nodes are in cluster.rootNodes');
+    if (uri !== undefined)
+      throw new RedisOptionsError('with the cluster option, leave the URI out: the nodes are in cluster.rootNodes');
     const target: RedisTarget = { topology, settings };
     return { target, shown: describeTarget(target) };
   }

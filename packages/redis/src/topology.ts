@@ -1,5 +1,11 @@
 import { Secret, redactUri } from '@logq/core/transport';
-import { type RedisClientOptions, createCluster, createSentinel, type RedisClusterOptions, type RedisSentinelOptions } from 'redis';
+import {
+  type RedisClientOptions,
+  createCluster,
+  createSentinel,
+  type RedisClusterOptions,
+  type RedisSentinelOptions,
+} from 'redis';
 import { RedisOptionsError } from './errors.js';
 import type { NodeRedisCluster, NodeRedisSentinel, RedisConnectionOptions } from './options.js';
 
@@ -28,12 +34,21 @@ export interface SentinelUri {
 export function parseSentinelUri(uri: string): SentinelUri {
   const match = /^rediss?\+sentinel:\/\/(?:([^@/]*)@)?([^/?#]+)\/([^/?#]+)(?:\/(\d+))?\/?$/i.exec(uri);
   if (match === null) {
-    throw new RedisOptionsError(`not a ${SENTINEL_SCHEME}://host:port[,host:port...]/masterName URI: ${redactUri(uri)}`);
+    throw new RedisOptionsError(
+      `not a ${SENTINEL_SCHEME}://host:port[,host:port...]/masterName URI: ${redactUri(uri)}`,
+    );
   }
-  const [, auth, hosts, name, db] = match as unknown as [string, string | undefined, string, string, string | undefined];
+  const [, auth, hosts, name, db] = match as unknown as [
+    string,
+    string | undefined,
+    string,
+    string,
+    string | undefined,
+  ];
   const sentinelRootNodes = hosts.split(',').map((hostPort) => {
     const m = /^(\[[^\]]+\]|[^:]+)(?::(\d+))?$/.exec(hostPort.trim());
-    if (m === null) throw new RedisOptionsError(`bad sentinel address ${JSON.stringify(hostPort)} in ${redactUri(uri)}`);
+    if (m === null)
+      throw new RedisOptionsError(`bad sentinel address ${JSON.stringify(hostPort)} in ${redactUri(uri)}`);
     return { host: (m[1] as string).replace(/^\[|\]$/g, ''), port: m[2] === undefined ? 26379 : Number(m[2]) };
   });
   let username: string | undefined;
@@ -76,7 +91,9 @@ export function resolveTopology(uri: string | undefined, options: RedisConnectio
   }
   if (options.cluster !== undefined) {
     if (!Array.isArray(options.cluster.rootNodes) || options.cluster.rootNodes.length === 0) {
-      throw new RedisOptionsError('cluster.rootNodes must list at least one node (e.g. [{ url: "redis://127.0.0.1:7000" }])');
+      throw new RedisOptionsError(
+        'cluster.rootNodes must list at least one node (e.g. [{ url: "redis://127.0.0.1:7000" }])',
+      );
     }
     return { kind: 'cluster', options: new Secret(options.cluster as RedisClusterOptions) };
   }
@@ -86,7 +103,9 @@ export function resolveTopology(uri: string | undefined, options: RedisConnectio
     const name = given.name ?? fromUri?.name;
     const roots = given.sentinelRootNodes ?? fromUri?.sentinelRootNodes;
     if (name === undefined || roots === undefined || roots.length === 0) {
-      throw new RedisOptionsError('a sentinel needs the master name and at least one sentinel (a redis+sentinel:// URI, or sentinel.name and sentinel.sentinelRootNodes)');
+      throw new RedisOptionsError(
+        'a sentinel needs the master name and at least one sentinel (a redis+sentinel:// URI, or sentinel.name and sentinel.sentinelRootNodes)',
+      );
     }
     const nodeClientOptions = {
       ...(fromUri?.username !== undefined ? { username: fromUri.username } : {}),
@@ -96,7 +115,12 @@ export function resolveTopology(uri: string | undefined, options: RedisConnectio
     };
     return {
       kind: 'sentinel',
-      options: new Secret({ ...given, name, sentinelRootNodes: roots.map((n) => ({ ...n })), nodeClientOptions } as RedisSentinelOptions),
+      options: new Secret({
+        ...given,
+        name,
+        sentinelRootNodes: roots.map((n) => ({ ...n })),
+        nodeClientOptions,
+      } as RedisSentinelOptions),
     };
   }
   return { kind: 'single' };
@@ -160,7 +184,11 @@ export interface OwnedSocketSettings {
  * A node-redis cluster client (not connected) from the user's cluster options,
  * with logq's connect timeout and reconnection for every node client.
  */
-export function createOwnedCluster(options: RedisClusterOptions, socket: OwnedSocketSettings, autoReconnect: boolean): NodeRedisCluster {
+export function createOwnedCluster(
+  options: RedisClusterOptions,
+  socket: OwnedSocketSettings,
+  autoReconnect: boolean,
+): NodeRedisCluster {
   const defaults = options.defaults ?? {};
   return createCluster({
     ...options,

@@ -48,7 +48,14 @@ describeTransportConformance('redis list, kombu format (the default)', {
       injectRaw: async (frame) => {
         // Garbage inside a well-formed kombu envelope, as a broken producer would send.
         const body = typeof frame === 'string' ? frame : Buffer.from(frame).toString('latin1');
-        const message = typeof frame === 'string' ? kombuEnvelope(body, key, key, 'base64') : JSON.stringify({ body: Buffer.from(frame).toString('base64'), 'content-type': 'application/json', properties: { body_encoding: 'base64', delivery_tag: 'x' } });
+        const message =
+          typeof frame === 'string'
+            ? kombuEnvelope(body, key, key, 'base64')
+            : JSON.stringify({
+                body: Buffer.from(frame).toString('base64'),
+                'content-type': 'application/json',
+                properties: { body_encoding: 'base64', delivery_tag: 'x' },
+              });
         await redis.raw.lPush(key, message);
       },
       dispose: async () => {

@@ -4,7 +4,7 @@ import { type BrokerServer, freePort, makeTempDir, removeTempDir, startRedis } f
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createClient, createCluster } from 'redis';
+import { createClient, type createCluster } from 'redis';
 import type { NodeRedisClient, NodeRedisCluster } from '../src/index.js';
 
 // Compile-time: any node-redis client and cluster fit the `client` option's types.
@@ -93,10 +93,20 @@ describe('passwords', () => {
     const wrong = 'wr0ng-passw0rd-xyz';
     const errors: unknown[] = [];
     const onError = (e: unknown) => errors.push(e);
-    const handler = new RedisQueueHandler(authUrl(wrong), { key: 'k', onError, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    const handler = new RedisQueueHandler(authUrl(wrong), {
+      key: 'k',
+      onError,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+    });
     handler.handle(numberedRecord(1));
     const subscriber = new RedisSubscriber(authUrl(wrong), { key: 'k', onError });
-    const slim = new RedisHandler({ port, password: wrong, onError, flushTime: 10, reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+    const slim = new RedisHandler({
+      port,
+      password: wrong,
+      onError,
+      flushTime: 10,
+      reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+    });
     slim.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'y' }));
     expect(await subscriber.recv(1_000)).toBeNull();
     await until(() => errors.length >= 3, 'errors from all three');
@@ -183,7 +193,27 @@ describe('rediss:// with TLS options', () => {
   it('connects over TLS with the given CA and round-trips records in both modes', async () => {
     const dir = makeTempDir('redis-tls');
     try {
-      execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'), '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+      execFileSync(
+        'openssl',
+        [
+          'req',
+          '-x509',
+          '-newkey',
+          'rsa:2048',
+          '-nodes',
+          '-keyout',
+          join(dir, 'key.pem'),
+          '-out',
+          join(dir, 'cert.pem'),
+          '-days',
+          '1',
+          '-subj',
+          '/CN=localhost',
+          '-addext',
+          'subjectAltName=IP:127.0.0.1,DNS:localhost',
+        ],
+        { stdio: 'ignore' },
+      );
       const tlsPort = await freePort();
       await admin.configSet('tls-cert-file', join(dir, 'cert.pem'));
       await admin.configSet('tls-key-file', join(dir, 'key.pem'));
@@ -203,7 +233,11 @@ describe('rediss:// with TLS options', () => {
       }
       // Without the CA the self-signed certificate is refused, and the error has no password.
       const errors: unknown[] = [];
-      const untrusted = new RedisQueueHandler(uri, { key: 'k', onError: (e) => errors.push(e), reconnect: { initialDelayMs: 20, maxDelayMs: 50 } });
+      const untrusted = new RedisQueueHandler(uri, {
+        key: 'k',
+        onError: (e) => errors.push(e),
+        reconnect: { initialDelayMs: 20, maxDelayMs: 50 },
+      });
       untrusted.handle(numberedRecord(1));
       await until(() => errors.length > 0, 'a TLS error');
       await untrusted.close({ timeoutMs: 100 });

@@ -12,7 +12,12 @@ const redis = redisForThisFile();
 const kombuUrl = () => `${redis.url}/0`;
 
 async function clean(): Promise<void> {
-  await redis.raw.del([DEFAULT_QUEUE, `${DEFAULT_QUEUE}.malformed`, `_kombu.binding.${DEFAULT_QUEUE}`, `_kombu.binding_permanent.${DEFAULT_QUEUE}`]);
+  await redis.raw.del([
+    DEFAULT_QUEUE,
+    `${DEFAULT_QUEUE}.malformed`,
+    `_kombu.binding.${DEFAULT_QUEUE}`,
+    `_kombu.binding_permanent.${DEFAULT_QUEUE}`,
+  ]);
 }
 afterEach(clean);
 
@@ -76,7 +81,9 @@ describe('defaults interoperate with Python Logbook (redis://, queue "logging", 
       for (let i = 0; i < 3; i++) got.push((await viaClass.recv(15_000))!);
       await viaClass.close(); // puts back what it took ahead
       for (let i = 3; i < 5; i++) got.push((await viaResolver.recv(15_000))!);
-      got.forEach((record, i) => expect(record.toDict()).toEqual(sent[i]));
+      got.forEach((record, i) => {
+        expect(record.toDict()).toEqual(sent[i]);
+      });
       expect(got[4]!.message).toBe('default 4 äöü 🎉');
       expect(viaClass.stats.malformed + viaResolver.stats.malformed).toBe(0);
     } finally {
@@ -86,7 +93,14 @@ describe('defaults interoperate with Python Logbook (redis://, queue "logging", 
   }, 90_000);
 
   it('Logbook MessageQueueSubscriber(uri) reads what logq handlers with default options write', async () => {
-    const records = [sampleRecord(), ...Array.from({ length: 4 }, (_, i) => new LogRecord({ channel: 'js.defaults', level: Level.INFO, msg: 'n {0}', args: [i], extra: { seq: i } }))];
+    const records = [
+      sampleRecord(),
+      ...Array.from(
+        { length: 4 },
+        (_, i) =>
+          new LogRecord({ channel: 'js.defaults', level: Level.INFO, msg: 'n {0}', args: [i], extra: { seq: i } }),
+      ),
+    ];
     const handler = new RedisQueueHandler(redis.url);
     // What Logbook's MessageQueueHandler('redis://…', queue=…) calls through the resolver.
     const resolved = await createHandler(redis.url, { queue: 'logging' });

@@ -43,7 +43,10 @@ export interface FailoverCount {
  * record (lossless pairs). Returns the counts of each pair; every received
  * seq is checked to be one that was produced.
  */
-export async function runThroughFailover(pairs: readonly QueuePair[], failover: () => Promise<unknown>): Promise<FailoverCount[]> {
+export async function runThroughFailover(
+  pairs: readonly QueuePair[],
+  failover: () => Promise<unknown>,
+): Promise<FailoverCount[]> {
   const collectors = pairs.map(() => new SeqCollector());
   const controllers = pairs.map((p, i) => p.subscriber.dispatchInBackground(collectors[i]!));
   let seq = 0;
@@ -56,11 +59,19 @@ export async function runThroughFailover(pairs: readonly QueuePair[], failover: 
     }
   })();
   try {
-    await until(() => collectors.every((c) => c.seqs.length >= 100), 'traffic through every queue before the failover', 60_000);
+    await until(
+      () => collectors.every((c) => c.seqs.length >= 100),
+      'traffic through every queue before the failover',
+      60_000,
+    );
     await failover();
     const after = seq;
     try {
-      await until(() => collectors.every((c) => c.seqs.filter((s) => s >= after).length >= 100), 'delivery resuming after the failover', 60_000);
+      await until(
+        () => collectors.every((c) => c.seqs.filter((s) => s >= after).length >= 100),
+        'delivery resuming after the failover',
+        60_000,
+      );
     } catch (error) {
       const state = pairs.map((p, i) => ({
         name: p.name,
@@ -69,7 +80,9 @@ export async function runThroughFailover(pairs: readonly QueuePair[], failover: 
         afterFailover: collectors[i]!.seqs.filter((s) => s >= after).length,
         errors: p.errors.slice(-5).map((e) => String(e)),
       }));
-      throw new Error(`${(error as Error).message}; produced ${seq}, failover at ${after}: ${JSON.stringify(state, null, 1)}`);
+      throw new Error(
+        `${(error as Error).message}; produced ${seq}, failover at ${after}: ${JSON.stringify(state, null, 1)}`,
+      );
     }
     producing = false;
     await producer;
@@ -83,7 +96,10 @@ export async function runThroughFailover(pairs: readonly QueuePair[], failover: 
       new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), 90_000))),
     ]);
     clearTimeout(timer);
-    if (!flushed) throw new Error(`not flushed within 90 s: ${JSON.stringify(pairs.map((p) => ({ name: p.name, stats: p.handler.stats, errors: p.errors.slice(-3).map(String) })))}`);
+    if (!flushed)
+      throw new Error(
+        `not flushed within 90 s: ${JSON.stringify(pairs.map((p) => ({ name: p.name, stats: p.handler.stats, errors: p.errors.slice(-3).map(String) })))}`,
+      );
     await Promise.all(
       pairs.map((p, i) => {
         const c = collectors[i]!;
@@ -93,7 +109,9 @@ export async function runThroughFailover(pairs: readonly QueuePair[], failover: 
     );
     return pairs.map((p, i) => {
       const seqs = collectors[i]!.seqs.filter((s) => s !== produced);
-      for (const s of seqs) if (!(Number.isInteger(s) && s >= 0 && s < produced)) throw new Error(`${p.name}: received a seq never produced: ${s}`);
+      for (const s of seqs)
+        if (!(Number.isInteger(s) && s >= 0 && s < produced))
+          throw new Error(`${p.name}: received a seq never produced: ${s}`);
       const unique = new Set(seqs).size;
       return {
         name: p.name,

@@ -1,7 +1,6 @@
 import { Handler, type LogRecord } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
 import { type BrokerServer, startRedis } from '@logq/services';
-import { createClient } from 'redis';
 import { type RedisQueueMode, RedisQueueHandler, RedisSubscriber } from '../src/index.js';
 import { spawnTs } from './support/child.js';
 import { freshKey, rawClient, until } from './helpers.js';
@@ -27,12 +26,22 @@ class Counter extends Handler {
   }
 }
 
-async function restartMidStream(mode: RedisQueueMode, batchSize: number): Promise<{ lost: number; duplicates: number; errors: number }> {
+async function restartMidStream(
+  mode: RedisQueueMode,
+  batchSize: number,
+): Promise<{ lost: number; duplicates: number; errors: number }> {
   const server = await startRedis();
   const errors: unknown[] = [];
   const onError = (e: unknown) => errors.push(e);
   const key = freshKey(`fault-${mode}`);
-  const handler = new RedisQueueHandler(server.url, { key, mode, format: 'logq', onError, reconnect: { initialDelayMs: 50, maxDelayMs: 500 }, maxBuffer: 20_000 });
+  const handler = new RedisQueueHandler(server.url, {
+    key,
+    mode,
+    format: 'logq',
+    onError,
+    reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+    maxBuffer: 20_000,
+  });
   // Default minIdleMs (30 s): records whose read reply was lost come back through the re-read of this consumer's pending entries after the reconnect, not through XAUTOCLAIM.
   const subscriber = new RedisSubscriber(server.url, { key, mode, format: 'logq', batchSize, onError });
   const counter = new Counter();
@@ -48,7 +57,10 @@ async function restartMidStream(mode: RedisQueueMode, batchSize: number): Promis
     }
     await restarting;
     let timer: NodeJS.Timeout | undefined;
-    const flushed = await Promise.race([handler.flush().then(() => true), new Promise<false>((r) => (timer = setTimeout(() => r(false), 60_000)))]);
+    const flushed = await Promise.race([
+      handler.flush().then(() => true),
+      new Promise<false>((r) => (timer = setTimeout(() => r(false), 60_000))),
+    ]);
     clearTimeout(timer);
     expect(flushed).toBe(true);
     // Wait for everything the subscriber can still get, then a little more for stragglers.
@@ -95,7 +107,10 @@ describe('a list-mode subscriber killed mid-batch', () => {
       let out = '';
       victim.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
       await new Promise((resolve) => victim.once('exit', resolve));
-      const dispatched = out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+      const dispatched = out
+        .split('\n')
+        .filter((l) => /^\d+$/.test(l))
+        .map(Number);
       expect(dispatched).toEqual(Array.from({ length: 30 }, (_, i) => i));
       const client = await rawClient(server.url);
       const left = (await client.lRange(key, 0, -1)).map((s: string) => JSON.parse(s).extra.seq as number);
@@ -117,7 +132,12 @@ describe('Redis unreachable', () => {
     const server = await startRedis();
     const key = freshKey('down');
     const errors: unknown[] = [];
-    const handler = new RedisQueueHandler(server.url, { key, format: 'logq', onError: (e) => errors.push(e), reconnect: { initialDelayMs: 50, maxDelayMs: 200 } });
+    const handler = new RedisQueueHandler(server.url, {
+      key,
+      format: 'logq',
+      onError: (e) => errors.push(e),
+      reconnect: { initialDelayMs: 50, maxDelayMs: 200 },
+    });
     try {
       await server.stop();
       for (let i = 0; i < 100; i++) handler.handle(numberedRecord(i));
@@ -143,7 +163,11 @@ describe('closing while Redis is down', () => {
     const server = await startRedis();
     try {
       for (const mode of ['list', 'stream'] as const) {
-        const subscriber = new RedisSubscriber(server.url, { key: freshKey('closing'), mode, onError: () => undefined });
+        const subscriber = new RedisSubscriber(server.url, {
+          key: freshKey('closing'),
+          mode,
+          onError: () => undefined,
+        });
         expect(await subscriber.recv(300)).toBeNull();
         await server.stop();
         const waiting = subscriber.recv();

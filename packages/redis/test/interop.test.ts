@@ -71,14 +71,30 @@ print(json.dumps(seen))
     }
   }, 90_000);
 
-  it.each(['base64', 'utf-8'] as const)('Python Logbook MessageQueueSubscriber reads what logq writes (body %s), every field', async (encoding: 'base64' | 'utf-8') => {
-    const key = freshKey('js-to-py');
-    const handler = new RedisQueueHandler(redis.url, { key, format: 'kombu', kombuBodyEncoding: encoding });
-    const records = [sampleRecord(), ...Array.from({ length: 20 }, (_, i) => new LogRecord({ channel: 'js.side', level: Level.INFO, msg: 'n {0}', args: [i], kwargs: { i }, extra: { seq: i } }))];
-    for (const record of records) handler.handle(record);
-    const closed = await handler.close();
-    expect(closed).toEqual({ flushed: true, sent: records.length, dropped: 0 });
-    const code = `
+  it.each(['base64', 'utf-8'] as const)(
+    'Python Logbook MessageQueueSubscriber reads what logq writes (body %s), every field',
+    async (encoding: 'base64' | 'utf-8') => {
+      const key = freshKey('js-to-py');
+      const handler = new RedisQueueHandler(redis.url, { key, format: 'kombu', kombuBodyEncoding: encoding });
+      const records = [
+        sampleRecord(),
+        ...Array.from(
+          { length: 20 },
+          (_, i) =>
+            new LogRecord({
+              channel: 'js.side',
+              level: Level.INFO,
+              msg: 'n {0}',
+              args: [i],
+              kwargs: { i },
+              extra: { seq: i },
+            }),
+        ),
+      ];
+      for (const record of records) handler.handle(record);
+      const closed = await handler.close();
+      expect(closed).toEqual({ flushed: true, sent: records.length, dropped: 0 });
+      const code = `
 import sys, json, calendar
 from logbook.queues import MessageQueueSubscriber
 sub = MessageQueueSubscriber(sys.argv[1], queue=sys.argv[2])
@@ -90,23 +106,25 @@ for _ in range(int(sys.argv[3])):
     out.append(d)
 print(json.dumps(out))
 `;
-    const result = await runPython(code, { args: [kombuUrl(), key, String(records.length)] });
-    expect(result.stderr).not.toMatch(/Traceback/);
-    expect(result.code).toBe(0);
-    const got = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>[];
-    expect(got).toHaveLength(records.length);
-    for (let i = 0; i < records.length; i++) {
-      const sent = records[i]!.toDict() as unknown as Record<string, unknown>;
-      const { time: pyTime, ...pyRest } = got[i]!;
-      const { time: jsTime, ...jsRest } = sent;
-      expect(pyRest).toEqual(jsRest);
-      // Python parsed the same instant (it re-formats it with unpadded microseconds, so compare the datetime).
-      expect(pyTime).toBe(parseIsoTime(jsTime as string));
-      expect(pyTime).toBe(records[i]!.timeMicros);
-    }
-    expect(got[0]!.message).toBe('Hello wörld and ñame: 3.14 — äöü 日本語 🎉');
-    expect(got[0]!.exception_name).toBe('TypeError');
-    expect(await redis.raw.lLen(key)).toBe(0);
-    await redis.raw.del([key, `_kombu.binding.${key}`, `_kombu.binding_permanent.${key}`]);
-  }, 90_000);
+      const result = await runPython(code, { args: [kombuUrl(), key, String(records.length)] });
+      expect(result.stderr).not.toMatch(/Traceback/);
+      expect(result.code).toBe(0);
+      const got = JSON.parse(result.stdout.trim().split('\n').pop()!) as Record<string, unknown>[];
+      expect(got).toHaveLength(records.length);
+      for (let i = 0; i < records.length; i++) {
+        const sent = records[i]!.toDict() as unknown as Record<string, unknown>;
+        const { time: pyTime, ...pyRest } = got[i]!;
+        const { time: jsTime, ...jsRest } = sent;
+        expect(pyRest).toEqual(jsRest);
+        // Python parsed the same instant (it re-formats it with unpadded microseconds, so compare the datetime).
+        expect(pyTime).toBe(parseIsoTime(jsTime as string));
+        expect(pyTime).toBe(records[i]!.timeMicros);
+      }
+      expect(got[0]!.message).toBe('Hello wörld and ñame: 3.14 — äöü 日本語 🎉');
+      expect(got[0]!.exception_name).toBe('TypeError');
+      expect(await redis.raw.lLen(key)).toBe(0);
+      await redis.raw.del([key, `_kombu.binding.${key}`, `_kombu.binding_permanent.${key}`]);
+    },
+    90_000,
+  );
 });

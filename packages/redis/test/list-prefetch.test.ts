@@ -10,7 +10,12 @@ async function fillList(n: number): Promise<string> {
   const key = freshKey('prefetch');
   const pushes: Promise<number>[] = [];
   for (let i = 0; i < n; i += 128) {
-    pushes.push(redis.raw.rPush(key, Array.from({ length: Math.min(128, n - i) }, (_, k) => encodeRecord(numberedRecord(i + k)))));
+    pushes.push(
+      redis.raw.rPush(
+        key,
+        Array.from({ length: Math.min(128, n - i) }, (_, k) => encodeRecord(numberedRecord(i + k))),
+      ),
+    );
   }
   await Promise.all(pushes);
   return key;

@@ -59,8 +59,12 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
       expect([h.batchSize, h.lingerMs, h.flushThreshold, h.flushTime]).toEqual([10, 250, 10, 250]);
     }
     expect(both.batchSize).toBe(10);
-    expect(() => new RedisHandler({ port, batchSize: 10, flushThreshold: 20 })).toThrow(/batchSize \(10\) and flushThreshold \(20\)/);
-    expect(() => new RedisHandler({ port, lingerMs: 10, flushTime: 20 })).toThrow(/lingerMs \(10\) and flushTime \(20\)/);
+    expect(() => new RedisHandler({ port, batchSize: 10, flushThreshold: 20 })).toThrow(
+      /batchSize \(10\) and flushThreshold \(20\)/,
+    );
+    expect(() => new RedisHandler({ port, lingerMs: 10, flushTime: 20 })).toThrow(
+      /lingerMs \(10\) and flushTime \(20\)/,
+    );
     await Promise.all([handler.close(), legacy.close(), both.close()]);
   });
 
@@ -88,7 +92,15 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
     }
 
     const key = freshKey('test_another_key');
-    const withExtra = new RedisHandler({ host, port, password, key, level: Level.INFO, extraFields: { type: 'test' }, bubble: true });
+    const withExtra = new RedisHandler({
+      host,
+      port,
+      password,
+      key,
+      level: Level.INFO,
+      extraFields: { type: 'test' },
+      bubble: true,
+    });
     try {
       logWith(withExtra, (log) => log.info(LETTERS));
       let item = await popJson(key);
@@ -109,7 +121,15 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
 
   it('stores lpush items newest first (test_redis_handler_lpush)', async () => {
     const key = freshKey('lpushed');
-    const handler = new RedisHandler({ host, port, password, key, pushMethod: 'lpush', level: Level.INFO, bubble: true });
+    const handler = new RedisHandler({
+      host,
+      port,
+      password,
+      key,
+      pushMethod: 'lpush',
+      level: Level.INFO,
+      bubble: true,
+    });
     logWith(handler, (log) => {
       log.info('old item');
       log.info('new item');
@@ -125,7 +145,15 @@ describe('RedisHandler (Logbook test_redis_handler)', () => {
 
   it('stores rpush items oldest first (test_redis_handler_rpush)', async () => {
     const key = freshKey('rpushed');
-    const handler = new RedisHandler({ host, port, password, key, pushMethod: 'rpush', level: Level.INFO, bubble: true });
+    const handler = new RedisHandler({
+      host,
+      port,
+      password,
+      key,
+      pushMethod: 'rpush',
+      level: Level.INFO,
+      bubble: true,
+    });
     logWith(handler, (log) => {
       log.info('old item');
       log.info('new item');
@@ -218,7 +246,13 @@ describe('RedisHandler flushing', () => {
 
   it('buffers while Redis is unreachable and never throws', async () => {
     const errors: unknown[] = [];
-    const handler = new RedisHandler({ host: '127.0.0.1', port: 1, flushTime: 10, onError: (e) => errors.push(e), reconnect: { initialDelayMs: 10, maxDelayMs: 50 } });
+    const handler = new RedisHandler({
+      host: '127.0.0.1',
+      port: 1,
+      flushTime: 10,
+      onError: (e) => errors.push(e),
+      reconnect: { initialDelayMs: 10, maxDelayMs: 50 },
+    });
     expect(() => handler.handle(new LogRecord({ channel: 'x', level: Level.ERROR, msg: 'nowhere' }))).not.toThrow();
     await until(() => errors.length > 0, 'a connection error');
     expect(handler.stats.buffered).toBe(1);
@@ -260,12 +294,25 @@ h.close()
     const result = await runPython(code, { args: [host, String(port), pyKey, password ?? ''] });
     expect(result.stderr).not.toMatch(/Traceback/);
     expect(result.code).toBe(0);
-    const handler = new RedisHandler({ host, port, password, key: jsKey, extraFields: { type: 'app', 'ünï': 'cødé' } });
+    const handler = new RedisHandler({ host, port, password, key: jsKey, extraFields: { type: 'app', ünï: 'cødé' } });
     handler.handle(
-      new LogRecord({ channel: 'js', level: Level.WARNING, msg: 'Hello {0} äöü 🎉', args: ['x'], kwargs: { user: 'bob', ratio: 0.25, tags: ['a', 'b'], nested: { k: null, ok: true } } }),
+      new LogRecord({
+        channel: 'js',
+        level: Level.WARNING,
+        msg: 'Hello {0} äöü 🎉',
+        args: ['x'],
+        kwargs: { user: 'bob', ratio: 0.25, tags: ['a', 'b'], nested: { k: null, ok: true } },
+      }),
     );
     // kwargs that repeat a base or extra field take its place, as Python's dict.update does.
-    handler.handle(new LogRecord({ channel: 'js', level: Level.ERROR, msg: 'collide', kwargs: { type: 'kw-type', message: 'kw-message', extra_one: 1 } }));
+    handler.handle(
+      new LogRecord({
+        channel: 'js',
+        level: Level.ERROR,
+        msg: 'collide',
+        kwargs: { type: 'kw-type', message: 'kw-message', extra_one: 1 },
+      }),
+    );
     await handler.close();
     const py = await raw.lRange(pyKey, 0, -1);
     const js = await raw.lRange(jsKey, 0, -1);

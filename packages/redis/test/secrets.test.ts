@@ -33,7 +33,12 @@ function printed(value: unknown): string {
   } catch (error) {
     json = String(error);
   }
-  return [inspect(value, { depth: Infinity }), inspect(value, { depth: Infinity, showHidden: true }), json, String(value)].join('\n');
+  return [
+    inspect(value, { depth: Infinity }),
+    inspect(value, { depth: Infinity, showHidden: true }),
+    json,
+    String(value),
+  ].join('\n');
 }
 
 /** An error and every cause below it, each printed. */
@@ -57,7 +62,12 @@ describe('a password never shows', () => {
     const key = freshKey('secret');
     const handler = new RedisQueueHandler(uri(PASSWORD), { key });
     const subscriber = new RedisSubscriber(uri(PASSWORD), { key });
-    const slimOptions: RedisHandlerOptions = { port, password: new Secret(PASSWORD), key: freshKey('slim-secret'), flushTime: 10 };
+    const slimOptions: RedisHandlerOptions = {
+      port,
+      password: new Secret(PASSWORD),
+      key: freshKey('slim-secret'),
+      flushTime: 10,
+    };
     const slim = new RedisHandler(slimOptions);
     try {
       handler.handle(numberedRecord(1));

@@ -2,7 +2,13 @@ import { createHandler, createSubscriber } from '@logq/core';
 import { numberedRecord } from '@logq/core/testing';
 import { type RedisSentinelSetup, startRedisSentinel } from '@logq/services';
 import { randomBytes } from 'node:crypto';
-import { RedisOptionsError, RedisQueueHandler, RedisSubscriber, type RedisQueueMode, parseSentinelUri } from '../src/index.js';
+import {
+  RedisOptionsError,
+  RedisQueueHandler,
+  RedisSubscriber,
+  type RedisQueueMode,
+  parseSentinelUri,
+} from '../src/index.js';
 import { type QueuePair, SeqCollector, runThroughFailover } from './failover-run.js';
 import { until } from './helpers.js';
 
@@ -21,7 +27,11 @@ describe('parseSentinelUri', () => {
       password: 'p@ss',
       database: 2,
     });
-    expect(parseSentinelUri('redis+sentinel://:secret@h:1/m')).toEqual({ name: 'm', sentinelRootNodes: [{ host: 'h', port: 1 }], password: 'secret' });
+    expect(parseSentinelUri('redis+sentinel://:secret@h:1/m')).toEqual({
+      name: 'm',
+      sentinelRootNodes: [{ host: 'h', port: 1 }],
+      password: 'secret',
+    });
   });
 
   it('rejects a URI without a master name, never showing the password', () => {
@@ -33,7 +43,9 @@ describe('parseSentinelUri', () => {
     }
     expect(error).toBeInstanceOf(RedisOptionsError);
     expect(String(error)).not.toContain('hunter2');
-    expect(() => new RedisQueueHandler('redis+sentinel://h:1/m', { cluster: { rootNodes: [{ url: 'redis://h:2' }] } })).toThrow(/not both/);
+    expect(
+      () => new RedisQueueHandler('redis+sentinel://h:1/m', { cluster: { rootNodes: [{ url: 'redis://h:2' }] } }),
+    ).toThrow(/not both/);
   });
 });
 
@@ -46,27 +58,30 @@ describe('RedisQueueHandler and RedisSubscriber through Redis Sentinel', () => {
     await setup?.stop();
   });
 
-  it.each<[RedisQueueMode]>([['list'], ['stream']])('delivers every record in order in %s mode, from a redis+sentinel:// URI', async (mode) => {
-    const key = `lq-${randomBytes(4).toString('hex')}`;
-    const handler = new RedisQueueHandler(setup.url, { key, mode });
-    const subscriber = new RedisSubscriber(setup.url, { key, mode });
-    expect(handler.uri).toBe(setup.url);
-    expect(String(handler)).toBe(`RedisQueueHandler(${setup.url}, ${key})`);
-    const collector = new SeqCollector();
-    const controller = subscriber.dispatchInBackground(collector);
-    try {
-      const n = 300;
-      for (let i = 0; i < n; i++) handler.handle(numberedRecord(i));
-      await handler.flush();
-      expect(handler.stats.sent).toBe(n);
-      await until(() => collector.seqs.length >= n, `${n} records`, 60_000);
-      expect(collector.seqs).toEqual(Array.from({ length: n }, (_, i) => i));
-    } finally {
-      await controller.stop();
-      await subscriber.close();
-      await handler.close();
-    }
-  });
+  it.each<[RedisQueueMode]>([['list'], ['stream']])(
+    'delivers every record in order in %s mode, from a redis+sentinel:// URI',
+    async (mode) => {
+      const key = `lq-${randomBytes(4).toString('hex')}`;
+      const handler = new RedisQueueHandler(setup.url, { key, mode });
+      const subscriber = new RedisSubscriber(setup.url, { key, mode });
+      expect(handler.uri).toBe(setup.url);
+      expect(String(handler)).toBe(`RedisQueueHandler(${setup.url}, ${key})`);
+      const collector = new SeqCollector();
+      const controller = subscriber.dispatchInBackground(collector);
+      try {
+        const n = 300;
+        for (let i = 0; i < n; i++) handler.handle(numberedRecord(i));
+        await handler.flush();
+        expect(handler.stats.sent).toBe(n);
+        await until(() => collector.seqs.length >= n, `${n} records`, 60_000);
+        expect(collector.seqs).toEqual(Array.from({ length: n }, (_, i) => i));
+      } finally {
+        await controller.stop();
+        await subscriber.close();
+        await handler.close();
+      }
+    },
+  );
 
   it("core's createHandler/createSubscriber take redis+sentinel:// URIs (sentinel options as an object work too)", async () => {
     const queue = `lq-${randomBytes(4).toString('hex')}`;
@@ -77,7 +92,9 @@ describe('RedisQueueHandler and RedisSubscriber through Redis Sentinel', () => {
     });
     try {
       expect(handler).toBeInstanceOf(RedisQueueHandler);
-      expect(await createSubscriber(setup.url, { queue }).then(async (s) => (await s.close(), s))).toBeInstanceOf(RedisSubscriber);
+      expect(await createSubscriber(setup.url, { queue }).then(async (s) => (await s.close(), s))).toBeInstanceOf(
+        RedisSubscriber,
+      );
       handler.handle(numberedRecord(7));
       await (handler as RedisQueueHandler).flush();
       const record = await subscriber.recv(20_000);
@@ -98,8 +115,21 @@ describe('RedisQueueHandler and RedisSubscriber through Redis Sentinel', () => {
         name: mode,
         lossless,
         errors,
-        handler: new RedisQueueHandler(setup.url, { key, mode, onError, reconnect: { initialDelayMs: 50, maxDelayMs: 500 }, maxBuffer: 100_000 }),
-        subscriber: new RedisSubscriber(setup.url, { key, mode, onError, batchSize: 64, minIdleMs: 2_000, claimIntervalMs: 500 }),
+        handler: new RedisQueueHandler(setup.url, {
+          key,
+          mode,
+          onError,
+          reconnect: { initialDelayMs: 50, maxDelayMs: 500 },
+          maxBuffer: 100_000,
+        }),
+        subscriber: new RedisSubscriber(setup.url, {
+          key,
+          mode,
+          onError,
+          batchSize: 64,
+          minIdleMs: 2_000,
+          claimIntervalMs: 500,
+        }),
       };
     };
     const pairs = [pair('stream', true), pair('list', false)];

@@ -61,24 +61,37 @@ describe('RedisSubscriber stream mode', () => {
     let err = '';
     victim.stdout!.on('data', (chunk: Buffer) => (out += chunk.toString()));
     victim.stderr!.on('data', (chunk: Buffer) => (err += chunk.toString()));
-    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) => victim.once('exit', (c, s) => resolve([c, s])));
+    const [code, signal] = await new Promise<[number | null, NodeJS.Signals | null]>((resolve) =>
+      victim.once('exit', (c, s) => resolve([c, s])),
+    );
     expect(err).toBe('');
     expect(signal).toBe('SIGKILL');
     void code;
-    const victimSeqs = out.split('\n').filter((l) => /^\d+$/.test(l)).map(Number);
+    const victimSeqs = out
+      .split('\n')
+      .filter((l) => /^\d+$/.test(l))
+      .map(Number);
     expect(victimSeqs).toHaveLength(30);
     const consumers = await redis.raw.xInfoConsumers(key, 'logq');
     const victimInfo = consumers.find((c) => c.name === 'victim');
     expect(Number(victimInfo?.pending)).toBeGreaterThanOrEqual(70);
 
-    const survivor = new RedisSubscriber(redis.url, { key, mode: 'stream', consumer: 'survivor', minIdleMs: 500, claimIntervalMs: 200 });
+    const survivor = new RedisSubscriber(redis.url, {
+      key,
+      mode: 'stream',
+      consumer: 'survivor',
+      minIdleMs: 500,
+      claimIntervalMs: 200,
+    });
     const target = new TestHandler();
     const controller = survivor.dispatchInBackground(target);
     try {
       const seen = () => new Set([...victimSeqs, ...target.records.map((r) => r.extra.seq as number)]);
       await until(() => seen().size === n, 'every record dispatched by the victim or the survivor', 60_000);
       // The survivor got the victim's undispatched records.
-      const victimUndone = new Set(target.records.map((r) => r.extra.seq as number).filter((s) => s < 100 && !victimSeqs.includes(s)));
+      const victimUndone = new Set(
+        target.records.map((r) => r.extra.seq as number).filter((s) => s < 100 && !victimSeqs.includes(s)),
+      );
       expect(victimUndone.size).toBeGreaterThanOrEqual(70);
       await until(async () => (await pendingCount(key)) === 0, 'every record acknowledged');
     } finally {
@@ -143,4 +156,3 @@ describe('RedisSubscriber stream mode', () => {
     }
   }, 60_000);
 });
-

@@ -8,7 +8,12 @@ describe('kombu envelope', () => {
     for (const encoding of ['base64', 'utf-8'] as const) {
       const message = JSON.parse(kombuEnvelope(json, 'ex', 'rk', encoding));
       expect(Object.keys(message)).toEqual(['body', 'content-encoding', 'content-type', 'headers', 'properties']);
-      expect(message.properties).toMatchObject({ delivery_mode: 2, delivery_info: { exchange: 'ex', routing_key: 'rk' }, priority: 0, body_encoding: encoding });
+      expect(message.properties).toMatchObject({
+        delivery_mode: 2,
+        delivery_info: { exchange: 'ex', routing_key: 'rk' },
+        priority: 0,
+        body_encoding: encoding,
+      });
       expect(message.properties.delivery_tag).toMatch(/^[0-9a-f-]{36}$/);
       const body = unwrapKombu(JSON.stringify(message), 1 << 20);
       expect(Buffer.from(body).toString()).toBe(json);
@@ -21,7 +26,11 @@ describe('kombu envelope', () => {
       '[]',
       '{"body": "e30="}',
       JSON.stringify({ body: 'x', 'content-type': 'application/x-python-serialize', properties: {} }),
-      JSON.stringify({ body: 'x', headers: { compression: 'application/x-gzip' }, properties: { body_encoding: 'base64' } }),
+      JSON.stringify({
+        body: 'x',
+        headers: { compression: 'application/x-gzip' },
+        properties: { body_encoding: 'base64' },
+      }),
       JSON.stringify({ body: 'x', properties: { body_encoding: 'rot13' } }),
     ];
     for (const frame of bad) expect(() => unwrapKombu(frame, 1 << 20)).toThrow(RecordDecodeError);
@@ -32,11 +41,16 @@ describe('kombu envelope', () => {
 
 describe('stream replies', () => {
   it('parses XREADGROUP replies, entries without the record field, and deleted entries', () => {
-    const reply = [[Buffer.from('k'), [
-      [Buffer.from('1-0'), [Buffer.from('record'), Buffer.from('{"a":1}')]],
-      [Buffer.from('2-0'), [Buffer.from('other'), Buffer.from('x')]],
-      [Buffer.from('3-0'), null],
-    ]]];
+    const reply = [
+      [
+        Buffer.from('k'),
+        [
+          [Buffer.from('1-0'), [Buffer.from('record'), Buffer.from('{"a":1}')]],
+          [Buffer.from('2-0'), [Buffer.from('other'), Buffer.from('x')]],
+          [Buffer.from('3-0'), null],
+        ],
+      ],
+    ];
     const entries = parseReadReply(reply, 'record');
     expect(entries.map((e) => e.id)).toEqual(['1-0', '2-0', '3-0']);
     expect(entries[0]!.data!.toString()).toBe('{"a":1}');
@@ -46,7 +60,10 @@ describe('stream replies', () => {
   });
 
   it('parses XAUTOCLAIM replies', () => {
-    const claimed = parseClaimReply([Buffer.from('5-0'), [[Buffer.from('4-0'), [Buffer.from('record'), Buffer.from('r')]]], [Buffer.from('3-0')]], 'record');
+    const claimed = parseClaimReply(
+      [Buffer.from('5-0'), [[Buffer.from('4-0'), [Buffer.from('record'), Buffer.from('r')]]], [Buffer.from('3-0')]],
+      'record',
+    );
     expect(claimed.cursor).toBe('5-0');
     expect(claimed.entries).toHaveLength(1);
     expect(claimed.deleted).toEqual(['3-0']);

@@ -4,7 +4,7 @@
  * binding (retrying an endpoint that a socket closed a moment ago still
  * holds), and closing once libzmq has sent what it holds.
  */
-import { type InspectOptionsStylized, inspect } from 'node:util';
+import type { InspectOptionsStylized, inspect } from 'node:util';
 import type * as Zmq from 'zeromq';
 import { ZeroMQNotInstalledError } from './errors.js';
 
@@ -25,10 +25,16 @@ function isModuleNotFound(error: unknown): boolean {
 /** Turns a failure to load `zeromq` into a {@link ZeroMQNotInstalledError} that names the package. */
 export function missingZeroMQError(cause: unknown): ZeroMQNotInstalledError {
   if (isModuleNotFound(cause)) {
-    return new ZeroMQNotInstalledError(`@logq/zeromq needs the "zeromq" package (v6), which is not installed: ${INSTALL_HINT}`, { cause });
+    return new ZeroMQNotInstalledError(
+      `@logq/zeromq needs the "zeromq" package (v6), which is not installed: ${INSTALL_HINT}`,
+      { cause },
+    );
   }
   const reason = cause instanceof Error ? cause.message : String(cause);
-  return new ZeroMQNotInstalledError(`the "zeromq" package could not be loaded (${reason}); reinstall it: ${INSTALL_HINT}`, { cause });
+  return new ZeroMQNotInstalledError(
+    `the "zeromq" package could not be loaded (${reason}); reinstall it: ${INSTALL_HINT}`,
+    { cause },
+  );
 }
 
 /**
@@ -112,14 +118,22 @@ export async function closeWhenSent(zmq: ZeroMQModule, socket: Zmq.Socket, linge
     }
   })();
   const limit = lingerMs < 0 ? null : lingerMs + MARGIN_MS;
-  await (limit === null ? released : Promise.race([released, new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]));
+  await (limit === null
+    ? released
+    : Promise.race([released, new Promise<void>((resolve) => (timer = setTimeout(resolve, limit)))]));
   clearTimeout(timer);
   observer.close();
 }
 
 /** Whether `value` is a zeromq.js socket (by its shape: `in` calls no getter). */
 function isSocket(value: unknown): value is Zmq.Socket {
-  return typeof value === 'object' && value !== null && 'events' in value && 'closed' in value && typeof (value as { close?: unknown }).close === 'function';
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    'events' in value &&
+    'closed' in value &&
+    typeof (value as { close?: unknown }).close === 'function'
+  );
 }
 
 /** How a value held by a handler or subscriber is printed: a socket as its type and state, a promise and the zeromq module by name. */
@@ -147,7 +161,11 @@ export function inspectOwner(
   const view: Record<PropertyKey, unknown> = { uri: owner.uri, multi: owner.multi };
   for (const key of Reflect.ownKeys(owner)) {
     const descriptor = Object.getOwnPropertyDescriptor(owner, key)!;
-    Object.defineProperty(view, key, 'value' in descriptor ? { ...descriptor, value: printable(descriptor.value) } : descriptor);
+    Object.defineProperty(
+      view,
+      key,
+      'value' in descriptor ? { ...descriptor, value: printable(descriptor.value) } : descriptor,
+    );
   }
   return `${owner.constructor.name} ${show(view, { ...options, depth: options.depth === null ? null : depth })}`;
 }

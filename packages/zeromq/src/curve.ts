@@ -47,7 +47,8 @@ export function validateCurve(curve: CurveOptions): void {
   checkKey(curve.secretKey, 'secretKey');
   if (curve.serverKey !== undefined) checkKey(curve.serverKey, 'serverKey');
   if (curve.authorizedKeys !== undefined) {
-    if (curve.serverKey !== undefined) throw new CurveConfigError('authorizedKeys is for the CURVE server (no serverKey)');
+    if (curve.serverKey !== undefined)
+      throw new CurveConfigError('authorizedKeys is for the CURVE server (no serverKey)');
     for (const key of curve.authorizedKeys) checkKey(key, 'authorized key');
   }
 }
@@ -90,7 +91,12 @@ const zapHandlers = new Map<Zmq.Context, ZapHandler>();
 /** ZAP handlers closing, by context: the next one binds the same endpoint once the old one has released it. */
 const zapReleases = new Map<Zmq.Context, Promise<void>>();
 
-async function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: string, keys: ReadonlySet<string>): Promise<() => void> {
+async function registerDomain(
+  zmq: ZeroMQModule,
+  context: Zmq.Context,
+  domain: string,
+  keys: ReadonlySet<string>,
+): Promise<() => void> {
   let zap = zapHandlers.get(context);
   if (!zap) await zapReleases.get(context);
   zap = zapHandlers.get(context); // another server may have started one meanwhile
@@ -109,7 +115,10 @@ async function registerDomain(zmq: ZeroMQModule, context: Zmq.Context, domain: s
   } catch (cause) {
     if (zapHandlers.get(context) === zap) zapHandlers.delete(context);
     zap.socket.close();
-    throw new CurveConfigError('authorizedKeys: could not start the ZAP handler (is another ZAP handler bound in this context?)', { cause });
+    throw new CurveConfigError(
+      'authorizedKeys: could not start the ZAP handler (is another ZAP handler bound in this context?)',
+      { cause },
+    );
   }
   zap.domains.set(domain, keys);
   const current = zap;

@@ -113,7 +113,8 @@ export class ZeroMQHandler extends QueueHandler<string> {
       // resolves only 512 sends per event-loop turn and so lets a busy logger outrun the pump.
       sendTimeout: 0,
       // The HWM counts messages: with multipart batches, keep ~10000 records per peer too.
-      sendHighWaterMark: o.sendHighWaterMark ?? (this.multipart ? Math.max(1, Math.ceil(10_000 / this.batchSize)) : 10_000),
+      sendHighWaterMark:
+        o.sendHighWaterMark ?? (this.multipart ? Math.max(1, Math.ceil(10_000 / this.batchSize)) : 10_000),
       ...(o.context ? { context: o.context } : {}),
     };
     let socket: ZeroMQHandlerSocket;
@@ -137,7 +138,10 @@ export class ZeroMQHandler extends QueueHandler<string> {
       socket.close();
       this.releaseCurve();
       throw scrubError(
-        new ZeroMQSocketError(`ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${this.uri ?? ''}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+        new ZeroMQSocketError(
+          `ZeroMQHandler could not ${this.multi ? 'connect to' : 'bind'} ${this.uri ?? ''}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
         this.secrets.scrubList(),
       );
     }
@@ -269,7 +273,12 @@ export class ZeroMQHandler extends QueueHandler<string> {
    * is tried again, at once and then after short pauses; the records
    * meanwhile wait in the handler's buffer, whose overflow is counted.
    */
-  private async sendOne(socket: ZeroMQHandlerSocket, message: string | readonly string[], signal: AbortSignal, refused = 0): Promise<void> {
+  private async sendOne(
+    socket: ZeroMQHandlerSocket,
+    message: string | readonly string[],
+    signal: AbortSignal,
+    refused = 0,
+  ): Promise<void> {
     for (let attempt = refused; ; attempt++) {
       if (attempt > 0) {
         if (this.multi) {
@@ -364,7 +373,11 @@ const WRITABLE_WAIT_MS = 50;
  * where core's exit flush gives it a deadline (core's exit contract).
  * Rejects when the socket is closed or `signal` aborts.
  */
-async function sendWhenWritable(socket: ZeroMQHandlerSocket, message: string | readonly string[], signal: AbortSignal): Promise<void> {
+async function sendWhenWritable(
+  socket: ZeroMQHandlerSocket,
+  message: string | readonly string[],
+  signal: AbortSignal,
+): Promise<void> {
   for (;;) {
     socket.sendTimeout = WRITABLE_WAIT_MS;
     try {

@@ -14,7 +14,13 @@ export { INSTALL_HINT, loadZeroMQ, type ZeroMQModule } from './connection.js';
 export { curveKeyPair, type CurveKeyPair } from './curve.js';
 export { CurveConfigError, PeerTimeoutError, ZeroMQNotInstalledError, ZeroMQSocketError } from './errors.js';
 export { ZeroMQHandler, type ZeroMQHandlerSocket } from './handler.js';
-export type { CurveOptions, WaitForPeersOptions, ZeroMQHandlerOptions, ZeroMQSocketOptions, ZeroMQSubscriberOptions } from './options.js';
+export type {
+  CurveOptions,
+  WaitForPeersOptions,
+  ZeroMQHandlerOptions,
+  ZeroMQSocketOptions,
+  ZeroMQSubscriberOptions,
+} from './options.js';
 export { ZeroMQSubscriber, type ZeroMQSubscriberSocket } from './subscriber.js';
 
 registerTransport(['tcp', 'ipc', 'inproc', 'pgm', 'epgm'], {

@@ -17,11 +17,15 @@ export async function waitForCount(
 ): Promise<void> {
   const timeoutMs = options.timeoutMs ?? 10_000;
   const deadline = Date.now() + timeoutMs;
-  const signal = options.signal ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)]) : AbortSignal.timeout(timeoutMs);
+  const signal = options.signal
+    ? AbortSignal.any([options.signal, AbortSignal.timeout(timeoutMs)])
+    : AbortSignal.timeout(timeoutMs);
   while (count() < wanted) {
     if (closed()) throw new ClosedError(`closed while waiting for ${what}`);
-    if (options.signal?.aborted) throw new PeerTimeoutError(`gave up waiting for ${what}: aborted`, { cause: options.signal.reason });
-    if (Date.now() >= deadline) throw new PeerTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (have ${count()} of ${wanted})`);
+    if (options.signal?.aborted)
+      throw new PeerTimeoutError(`gave up waiting for ${what}: aborted`, { cause: options.signal.reason });
+    if (Date.now() >= deadline)
+      throw new PeerTimeoutError(`timed out after ${timeoutMs} ms waiting for ${what} (have ${count()} of ${wanted})`);
     await step(signal);
   }
 }

@@ -78,7 +78,10 @@ export class ZeroMQSubscriber extends FrameSubscriber {
     if (options.curve) validateCurve(options.curve);
     this.prefetch = Math.max(1, options.prefetch ?? 1000);
     this.maxRecordBytes = options.maxRecordBytes ?? DEFAULT_MAX_RECORD_BYTES;
-    this.readAheadBytes = Math.max(1, options.readAheadBytes ?? options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxRecordBytes));
+    this.readAheadBytes = Math.max(
+      1,
+      options.readAheadBytes ?? options.prefetchBytes ?? Math.max(16 * 1024 * 1024, 4 * this.maxRecordBytes),
+    );
     this.opening = this.createSocket();
     this.opening.catch(() => undefined); // reported to whoever awaits open() or receives
   }
@@ -135,7 +138,10 @@ export class ZeroMQSubscriber extends FrameSubscriber {
       socket.close();
       this.releaseCurve();
       throw scrubError(
-        new ZeroMQSocketError(`ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${this.uri ?? ''}: ${error instanceof Error ? error.message : String(error)}`, { cause: error }),
+        new ZeroMQSocketError(
+          `ZeroMQSubscriber could not ${this.multi ? 'bind' : 'connect to'} ${this.uri ?? ''}: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        ),
         this.secrets.scrubList(),
       );
     }
@@ -305,7 +311,8 @@ export class ZeroMQSubscriber extends FrameSubscriber {
    */
   private afterTake(frame: RawFrame): void {
     this.queuedBytes -= frame.data.length;
-    if (this.wakeReader && this.frames.length <= this.prefetch >> 1 && this.queuedBytes <= this.readAheadBytes / 2) this.resumeReader();
+    if (this.wakeReader && this.frames.length <= this.prefetch >> 1 && this.queuedBytes <= this.readAheadBytes / 2)
+      this.resumeReader();
   }
 
   private resumeReader(): void {

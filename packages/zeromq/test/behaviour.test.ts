@@ -1,6 +1,5 @@
 import { join } from 'node:path';
 import { Level, LogRecord, createHandler, createSubscriber } from '@logq/core';
-import { waitFor } from '@logq/core/testing';
 import { freePort, makeTempDir, removeTempDir, runNodeSnippet } from '@logq/services';
 import * as zmq from 'zeromq';
 import { PeerTimeoutError, ZeroMQHandler, ZeroMQSocketError, ZeroMQSubscriber } from '../src/index.js';
@@ -11,11 +10,13 @@ const quiet = () => {};
 async function waitForSubscribers(handler: ZeroMQHandler, count: number): Promise<void> {
   const deadline = Date.now() + 20_000;
   while ((await handler.countSubscribers()) !== count) {
-    if (Date.now() > deadline) throw new Error(`handler still counts ${handler.subscribers} subscriptions, expected ${count}`);
+    if (Date.now() > deadline)
+      throw new Error(`handler still counts ${handler.subscribers} subscriptions, expected ${count}`);
     await new Promise((r) => setTimeout(r, 20));
   }
 }
-const record = (msg: string, extra: Record<string, unknown> = {}) => new LogRecord({ channel: 'logq.zeromq', level: Level.WARNING, msg, extra });
+const record = (msg: string, extra: Record<string, unknown> = {}) =>
+  new LogRecord({ channel: 'logq.zeromq', level: Level.WARNING, msg, extra });
 
 describe('high-water mark and overflow', () => {
   it('with a tiny HWM and a stalled subscriber, log calls never block and drops are counted', async () => {
@@ -83,7 +84,7 @@ describe('high-water mark and overflow', () => {
       await subscriber.close();
     }
   });
-  it('noDrop: false is libzmq\'s PUB behaviour: a stalled subscriber loses records that no counter shows', async () => {
+  it("noDrop: false is libzmq's PUB behaviour: a stalled subscriber loses records that no counter shows", async () => {
     const uri = await endpoint();
     const handler = new ZeroMQHandler(uri, { sendHighWaterMark: 1, noDrop: false });
     const stalled = new zmq.Subscriber({ receiveHighWaterMark: 1, receiveBufferSize: 4096, linger: 0 });
@@ -184,19 +185,23 @@ describe('linger: a process whose subscriber is gone still exits', () => {
   it.each([
     ['closed', 'await handler.close({ timeoutMs: 500 }).then((r) => console.log(JSON.stringify(r)));'],
     ['not closed', 'await handler.flush(); console.log("{}");'],
-  ])('PUSH to an absent subscriber, handler %s', async (_how, ending) => {
-    const port = await freePort(); // nothing listens there
-    const code = `
+  ])(
+    'PUSH to an absent subscriber, handler %s',
+    async (_how, ending) => {
+      const port = await freePort(); // nothing listens there
+      const code = `
       import { ZeroMQHandler } from '@logq/zeromq';
       import { Level, LogRecord } from '@logq/core';
       const handler = new ZeroMQHandler('tcp://127.0.0.1:${port}', { multi: true, onError: () => {} });
       for (let i = 0; i < 100; i++) handler.handle(new LogRecord({ channel: 'exit', level: Level.INFO, msg: 'r' }));
       ${ending}
     `;
-    const result = await runNode(code, 60_000);
-    expect(result.code).toBe(0);
-    expect(result.stdout).toContain('{');
-  }, 90_000);
+      const result = await runNode(code, 60_000);
+      expect(result.code).toBe(0);
+      expect(result.stdout).toContain('{');
+    },
+    90_000,
+  );
 });
 
 describe('transport registry and errors', () => {
@@ -295,41 +300,44 @@ describe('faults: the subscriber restarted mid-stream', () => {
   it.each([
     ['PUB/SUB', false],
     ['PUSH/PULL (multi)', true],
-  ] as const)('%s: the handler keeps going and the new subscriber gets what is logged once it is there', async (_name, multi) => {
-    const uri = await endpoint();
-    const handler = new ZeroMQHandler(uri, { multi });
-    let subscriber = new ZeroMQSubscriber(uri, { multi });
-    try {
-      if (multi) await subscriber.open();
-      else await handler.waitForPeers(1, { timeoutMs: 20_000 });
-      for (let i = 0; i < 100; i++) handler.handle(record('first {0}', { seq: i }));
-      for (let i = 0; i < 100; i++) expect((await subscriber.recv(20_000))?.extra.seq).toBe(i);
-      await subscriber.close();
-      if (!multi) await waitForSubscribers(handler, 0); // else waitForPeers(1) below would count the old one
-      for (let i = 0; i < 50; i++) handler.handle(record('while down', { seq: -1 }));
-      await handler.flush(); // never blocks: PUB has no subscriber; PUSH keeps them for the next peer
-      subscriber = new ZeroMQSubscriber(uri, { multi });
-      if (multi) {
-        await handler.waitForPeers(1);
-        await subscriber.waitForPeers(1, { timeoutMs: 20_000 });
-      } else {
-        await handler.waitForPeers(1, { timeoutMs: 20_000 });
+  ] as const)(
+    '%s: the handler keeps going and the new subscriber gets what is logged once it is there',
+    async (_name, multi) => {
+      const uri = await endpoint();
+      const handler = new ZeroMQHandler(uri, { multi });
+      let subscriber = new ZeroMQSubscriber(uri, { multi });
+      try {
+        if (multi) await subscriber.open();
+        else await handler.waitForPeers(1, { timeoutMs: 20_000 });
+        for (let i = 0; i < 100; i++) handler.handle(record('first {0}', { seq: i }));
+        for (let i = 0; i < 100; i++) expect((await subscriber.recv(20_000))?.extra.seq).toBe(i);
+        await subscriber.close();
+        if (!multi) await waitForSubscribers(handler, 0); // else waitForPeers(1) below would count the old one
+        for (let i = 0; i < 50; i++) handler.handle(record('while down', { seq: -1 }));
+        await handler.flush(); // never blocks: PUB has no subscriber; PUSH keeps them for the next peer
+        subscriber = new ZeroMQSubscriber(uri, { multi });
+        if (multi) {
+          await handler.waitForPeers(1);
+          await subscriber.waitForPeers(1, { timeoutMs: 20_000 });
+        } else {
+          await handler.waitForPeers(1, { timeoutMs: 20_000 });
+        }
+        for (let i = 100; i < 200; i++) handler.handle(record('second {0}', { seq: i }));
+        const seen: number[] = [];
+        while (seen.length === 0 || seen[seen.length - 1]! < 199) {
+          const r = await subscriber.recv(20_000);
+          expect(r).not.toBeNull();
+          seen.push(r!.extra.seq as number);
+        }
+        // Everything logged once the new subscriber was there arrives, in order.
+        expect(seen.filter((s) => s >= 100)).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
+        expect(handler.stats.dropped).toBe(0);
+      } finally {
+        await handler.close({ timeoutMs: 1000 });
+        await subscriber.close();
       }
-      for (let i = 100; i < 200; i++) handler.handle(record('second {0}', { seq: i }));
-      const seen: number[] = [];
-      while (seen.length === 0 || seen[seen.length - 1]! < 199) {
-        const r = await subscriber.recv(20_000);
-        expect(r).not.toBeNull();
-        seen.push(r!.extra.seq as number);
-      }
-      // Everything logged once the new subscriber was there arrives, in order.
-      expect(seen.filter((s) => s >= 100)).toEqual(Array.from({ length: 100 }, (_, i) => 100 + i));
-      expect(handler.stats.dropped).toBe(0);
-    } finally {
-      await handler.close({ timeoutMs: 1000 });
-      await subscriber.close();
-    }
-  });
+    },
+  );
 });
 
 describe('multipart batches', () => {

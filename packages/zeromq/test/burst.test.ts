@@ -14,7 +14,8 @@ test('a 100,000-record burst with default options reports its drops once, and th
   try {
     await subscriber.open();
     const n = 100_000;
-    for (let i = 0; i < n; i++) handler.handle(new LogRecord({ channel: 'burst', level: Level.INFO, msg: 'r', extra: { seq: i } }));
+    for (let i = 0; i < n; i++)
+      handler.handle(new LogRecord({ channel: 'burst', level: Level.INFO, msg: 'r', extra: { seq: i } }));
     await handler.flush();
     const { sent, dropped } = handler.stats;
     expect(dropped).toBeGreaterThan(0); // the burst outran maxBuffer (10,000)

@@ -6,5 +6,11 @@ const injectOrdered = false;
 
 describeTransportConformance('zeromq PUB/SUB', { injectOrdered, createPair: () => makePair(false) });
 describeTransportConformance('zeromq PUSH/PULL (multi)', { injectOrdered, createPair: () => makePair(true) });
-describeTransportConformance('zeromq PUB/SUB, multipart batches', { injectOrdered, createPair: () => makePair(false, { multipart: true }) });
-describeTransportConformance('zeromq PUSH/PULL (multi), multipart batches', { injectOrdered, createPair: () => makePair(true, { multipart: true }) });
+describeTransportConformance('zeromq PUB/SUB, multipart batches', {
+  injectOrdered,
+  createPair: () => makePair(false, { multipart: true }),
+});
+describeTransportConformance('zeromq PUSH/PULL (multi), multipart batches', {
+  injectOrdered,
+  createPair: () => makePair(true, { multipart: true }),
+});

@@ -2,7 +2,7 @@ import { Level, LogRecord } from '@logq/core';
 import { CurveConfigError, type CurveKeyPair, ZeroMQHandler, ZeroMQSubscriber, curveKeyPair } from '../src/index.js';
 import { z85Encode } from '../src/curve.js';
 import { endpoint } from './helpers.js';
-import * as zmq from 'zeromq';
+import type * as zmq from 'zeromq';
 
 const record = (msg: string) => new LogRecord({ channel: 'logq.curve', level: Level.ERROR, msg });
 const quiet = () => {};
@@ -25,7 +25,11 @@ function track<T extends ZeroMQHandler | ZeroMQSubscriber>(x: T): T {
 }
 
 /** Sends records until `good` has one, then checks that none reached the others. */
-async function expectOnly(handler: ZeroMQHandler, good: ZeroMQSubscriber | null, bad: ZeroMQSubscriber[]): Promise<void> {
+async function expectOnly(
+  handler: ZeroMQHandler,
+  good: ZeroMQSubscriber | null,
+  bad: ZeroMQSubscriber[],
+): Promise<void> {
   for (let i = 0; i < 5; i++) handler.handle(record(`secret ${i}`));
   if (good) for (let i = 0; i < 5; i++) expect((await good.recv(20_000))?.message).toBe(`secret ${i}`);
   await new Promise((r) => setTimeout(r, 300));
@@ -39,9 +43,14 @@ describe('CURVE', () => {
   });
 
   it('rejects malformed keys', () => {
-    expect(() => new ZeroMQHandler('tcp://127.0.0.1:1', { curve: { publicKey: 'short', secretKey: server.secretKey } })).toThrow(CurveConfigError);
     expect(
-      () => new ZeroMQSubscriber(null, { curve: { ...client, serverKey: server.publicKey, authorizedKeys: [client.publicKey] } }),
+      () => new ZeroMQHandler('tcp://127.0.0.1:1', { curve: { publicKey: 'short', secretKey: server.secretKey } }),
+    ).toThrow(CurveConfigError);
+    expect(
+      () =>
+        new ZeroMQSubscriber(null, {
+          curve: { ...client, serverKey: server.publicKey, authorizedKeys: [client.publicKey] },
+        }),
     ).toThrow(CurveConfigError);
   });
 
@@ -70,11 +79,17 @@ describe('CURVE', () => {
 
   it('multi: the PULL subscriber is the server; records of a handler with the wrong key never arrive', async () => {
     const uri = await endpoint();
-    const subscriber = track(new ZeroMQSubscriber(uri, { multi: true, curve: { ...server, authorizedKeys: [client.publicKey] } }));
+    const subscriber = track(
+      new ZeroMQSubscriber(uri, { multi: true, curve: { ...server, authorizedKeys: [client.publicKey] } }),
+    );
     await subscriber.open();
     const good = track(new ZeroMQHandler(uri, { multi: true, curve: { ...client, serverKey: server.publicKey } }));
-    const wrongServer = track(new ZeroMQHandler(uri, { multi: true, onError: quiet, curve: { ...client, serverKey: stranger.publicKey } }));
-    const unauthorized = track(new ZeroMQHandler(uri, { multi: true, onError: quiet, curve: { ...stranger, serverKey: server.publicKey } }));
+    const wrongServer = track(
+      new ZeroMQHandler(uri, { multi: true, onError: quiet, curve: { ...client, serverKey: stranger.publicKey } }),
+    );
+    const unauthorized = track(
+      new ZeroMQHandler(uri, { multi: true, onError: quiet, curve: { ...stranger, serverKey: server.publicKey } }),
+    );
     const plain = track(new ZeroMQHandler(uri, { multi: true, onError: quiet }));
     for (const h of [wrongServer, unauthorized, plain]) h.handle(record('intruder'));
     good.handle(record('welcome'));

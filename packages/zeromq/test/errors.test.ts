@@ -11,14 +11,23 @@ describe('isAgain', () => {
     const pull = new zmq.Pull({ linger: 0, receiveTimeout: 0 });
     try {
       // No peer: a PUSH cannot send at all, so a send that must not wait is refused.
-      const full = await push.send('x').then(() => null, (error: unknown) => error);
+      const full = await push.send('x').then(
+        () => null,
+        (error: unknown) => error,
+      );
       expect(isAgain(full)).toBe(true);
-      const empty = await pull.receive().then(() => null, (error: unknown) => error);
+      const empty = await pull.receive().then(
+        () => null,
+        (error: unknown) => error,
+      );
       expect(isAgain(empty)).toBe(true);
       const uri = await endpoint();
       await pull.bind(uri);
       const taken = new zmq.Pull({ linger: 0 });
-      const inUse = await taken.bind(uri).then(() => null, (error: unknown) => error);
+      const inUse = await taken.bind(uri).then(
+        () => null,
+        (error: unknown) => error,
+      );
       taken.close();
       expect((inUse as { code?: unknown }).code).toBe('EADDRINUSE');
       expect(isAgain(inUse)).toBe(false);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { runNodeSnippet } from '@logq/services';
 import * as zmq from 'zeromq';
 import { ZeroMQHandler, ZeroMQSubscriber } from '../src/index.js';
-import { endpoint, waitForRawSubscriptions } from './helpers.js';
+import { endpoint } from './helpers.js';
 
 jest.setTimeout(120_000);
 
@@ -28,7 +28,11 @@ async function collect(subscriber: ZeroMQSubscriber, n: number, quietMs = 20_000
 }
 
 /** The child's side: a handler pushed for the application, and a logger. */
-function child(uri: string, multi: boolean, options: { hooks: boolean; body: string; handlerOptions?: string }): string {
+function child(
+  uri: string,
+  multi: boolean,
+  options: { hooks: boolean; body: string; handlerOptions?: string },
+): string {
   return `
     import { Logger, installShutdownHooks } from '@logq/core';
     import { ZeroMQHandler } from '@logq/zeromq';
@@ -105,7 +109,9 @@ describe.each(MODES)('a child whose peer over %s has stalled', (_name, multi) =>
   it('exits by itself after the exit flush deadline, counting what it could not send', async () => {
     // A raw peer that never reads, with the smallest queues: the child's socket fills and stays full.
     const uri = await endpoint();
-    const stalled = multi ? new zmq.Pull({ receiveHighWaterMark: 1, receiveBufferSize: 4096, linger: 0 }) : new zmq.XPublisher({ linger: 0 });
+    const stalled = multi
+      ? new zmq.Pull({ receiveHighWaterMark: 1, receiveBufferSize: 4096, linger: 0 })
+      : new zmq.XPublisher({ linger: 0 });
     let sub: zmq.Subscriber | null = null;
     try {
       if (multi) {

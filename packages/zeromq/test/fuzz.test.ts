@@ -51,7 +51,8 @@ test(`${COUNT} seeded garbage frames (seed ${SEED}) into a PULL subscriber: coun
     let garbageDecoded = 0;
     for (;;) {
       const record = await subscriber.recv(120_000);
-      if (record === null) throw new Error(`the valid record never arrived (stats ${JSON.stringify(subscriber.stats)})`);
+      if (record === null)
+        throw new Error(`the valid record never arrived (stats ${JSON.stringify(subscriber.stats)})`);
       if (record.message === 'the valid record after the garbage') break;
       garbageDecoded++;
     }

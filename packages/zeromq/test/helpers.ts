@@ -1,7 +1,12 @@
 import type { ConformancePair } from '@logq/core/testing';
 import { freePort } from '@logq/services';
 import * as zmq from 'zeromq';
-import { ZeroMQHandler, type ZeroMQHandlerOptions, ZeroMQSubscriber, type ZeroMQSubscriberOptions } from '../src/index.js';
+import {
+  ZeroMQHandler,
+  type ZeroMQHandlerOptions,
+  ZeroMQSubscriber,
+  type ZeroMQSubscriberOptions,
+} from '../src/index.js';
 
 /** A fresh loopback endpoint. */
 export async function endpoint(): Promise<string> {

@@ -102,7 +102,15 @@ describe.each([
         const fraction = /\.(\d+)Z$/.exec(String(expected.dict.time))?.[1];
         if (fraction === undefined || fraction.length === 6) expect(got.timeMicros).toBe(expected.true_micros);
       }
-      const [hello, extra, notice, debug, critical, exception, withArgs] = received as [LogRecord, LogRecord, LogRecord, LogRecord, LogRecord, LogRecord, LogRecord];
+      const [hello, extra, notice, debug, critical, exception, withArgs] = received as [
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+        LogRecord,
+      ];
       expect(hello.message).toBe('Hello wörld and ñame: 3.14 — äöü 日本語 🎉');
       expect(hello.levelName).toBe('WARNING');
       expect(hello.args).toEqual(['wörld', 3.14159]);
@@ -150,7 +158,12 @@ function nodeRecords(): LogRecord[] {
   const capture = new TestHandler();
   const logger = new Logger('interop.node ünïcødé');
   capture.applicationBound(() => {
-    logger.warn('Hello {0} and {name}: {1:.2f} — äöü', 'wörld', 3.14159, kw({ name: 'ñame' }, { extra: { request_id: 'r-9', nested: { a: [1, null] } } }));
+    logger.warn(
+      'Hello {0} and {name}: {1:.2f} — äöü',
+      'wörld',
+      3.14159,
+      kw({ name: 'ñame' }, { extra: { request_id: 'r-9', nested: { a: [1, null] } } }),
+    );
     logger.exception('failed {}', new RangeError('out of range ü'), 'op');
     logger.critical('critical {}', 42);
     logger.debug('plain debug 日本語 🎉');
@@ -158,8 +171,18 @@ function nodeRecords(): LogRecord[] {
   const captured = capture.records;
   expect(captured).toHaveLength(4);
   expect(captured[1]!.exceptionName).toBe('RangeError');
-  const exact = new LogRecord({ channel: 'interop.node', level: Level.INFO, msg: 'small fraction', timeMicros: 1_764_087_806_000_042 });
-  const zero = new LogRecord({ channel: 'interop.node', level: Level.INFO, msg: 'zero fraction', timeMicros: 1_764_087_806_000_000 });
+  const exact = new LogRecord({
+    channel: 'interop.node',
+    level: Level.INFO,
+    msg: 'small fraction',
+    timeMicros: 1_764_087_806_000_042,
+  });
+  const zero = new LogRecord({
+    channel: 'interop.node',
+    level: Level.INFO,
+    msg: 'zero fraction',
+    timeMicros: 1_764_087_806_000_000,
+  });
   return [sampleRecord(), ...captured, exact, zero];
 }
 
@@ -190,7 +213,13 @@ describe.each([
       for (const record of records) handler.handle(record);
       await handler.flush();
       for (const sent of records) {
-        const got = JSON.parse(await py.next()) as { dict: Record<string, unknown>; micros: number; message: string; level_name: string; channel: string };
+        const got = JSON.parse(await py.next()) as {
+          dict: Record<string, unknown>;
+          micros: number;
+          message: string;
+          level_name: string;
+          channel: string;
+        };
         const expected = sent.toDict();
         for (const key of Object.keys(expected)) {
           if (!REFORMATTED.has(key)) expect([key, got.dict[key]]).toEqual([key, expected[key]]);

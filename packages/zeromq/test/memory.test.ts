@@ -12,7 +12,9 @@ jest.setTimeout(180_000);
 
 const FRAMES = 40;
 const HUGE = Buffer.alloc(10 * 1024 * 1024, 'x'); // one buffer, sent 40 times
-const VALID = JSON.stringify(new LogRecord({ channel: 'logq.memory', level: Level.INFO, msg: 'after the flood' }).toDict());
+const VALID = JSON.stringify(
+  new LogRecord({ channel: 'logq.memory', level: Level.INFO, msg: 'after the flood' }).toDict(),
+);
 
 /** The child: a subscriber that starts reading 3 s after it is ready, and reads until the valid record. */
 function receiver(uri: string, multi: boolean, records = 1, options = ''): string {
@@ -43,7 +45,10 @@ async function flood(
 ) {
   let sending: Promise<void> | null = null;
   const valid = frames.filter((f) => f.length <= 1024 * 1024).length;
-  const child = runNodeSnippet(receiver(uri, multi, valid, options), { cwd: join(__dirname, '..'), timeoutMs: 150_000 });
+  const child = runNodeSnippet(receiver(uri, multi, valid, options), {
+    cwd: join(__dirname, '..'),
+    timeoutMs: 150_000,
+  });
   // Poll for READY through a second promise: runNodeSnippet resolves only at exit.
   sending = (async () => {
     const send = await ready();
@@ -53,7 +58,11 @@ async function flood(
   await sending;
   const line = /RESULT (.*)/.exec(result.stdout)?.[1];
   if (!line) throw new Error(`no result from the child:\n${result.stdout}\n${result.stderr}`);
-  return JSON.parse(line) as { message: string | null; stats: { received: number; malformed: number; dispatched: number }; growth: number };
+  return JSON.parse(line) as {
+    message: string | null;
+    stats: { received: number; malformed: number; dispatched: number };
+    growth: number;
+  };
 }
 
 describe('read-ahead is bounded in bytes', () => {
@@ -94,7 +103,9 @@ describe('read-ahead is bounded in bytes', () => {
   });
 
   it('PULL: 300 valid records of 900 KB (msg and message of 450 KB) for a slow consumer are all delivered; RSS grows < 200 MB', async () => {
-    const big = JSON.stringify(new LogRecord({ channel: 'logq.memory', level: Level.INFO, msg: 'x'.repeat(450 * 1024) }).toDict());
+    const big = JSON.stringify(
+      new LogRecord({ channel: 'logq.memory', level: Level.INFO, msg: 'x'.repeat(450 * 1024) }).toDict(),
+    );
     const uri = await endpoint();
     const push = new zmq.Push({ linger: 0 });
     try {

@@ -14,7 +14,8 @@ const PER_PRODUCER = 1_000;
 function produce(handler: ZeroMQHandler, producer: number, count: number, channel = 'fan-in'): void {
   const log = new Logger(channel);
   handler.applicationBound(() => {
-    for (let seq = 0; seq < count; seq++) log.info('producer {0} record {1}', producer, seq, kw({}, { extra: { producer, seq } }));
+    for (let seq = 0; seq < count; seq++)
+      log.info('producer {0} record {1}', producer, seq, kw({}, { extra: { producer, seq } }));
   });
 }
 
@@ -61,7 +62,9 @@ test('PUSH fan-in: many ZeroMQHandler({ multi: true }) â†’ PULL | Proxy | PUSH â
     await proxy.frontEnd.bind(front);
     proxy.backEnd.connect(back);
     const running = proxy.run();
-    handlers.forEach((handler, producer) => produce(handler, producer, PER_PRODUCER));
+    handlers.forEach((handler, producer) => {
+      produce(handler, producer, PER_PRODUCER);
+    });
     expectAllInOrder(await receive(subscriber, PRODUCERS * PER_PRODUCER));
     for (const handler of handlers) expect(handler.stats.dropped).toBe(0);
     proxy.terminate();
@@ -92,12 +95,16 @@ test('PUB fan-in and fan-out: many ZeroMQHandler (PUB) â†’ XSUB | Proxy | XPUB â
     for (const subscriber of subscribers) {
       const heard = new Set<number>();
       while (heard.size < PRODUCERS) {
-        handlers.forEach((handler, producer) => produce(handler, producer, 1, 'probe'));
+        handlers.forEach((handler, producer) => {
+          produce(handler, producer, 1, 'probe');
+        });
         const record = await subscriber.recv(200);
         if (record?.channel === 'probe') heard.add(record.extra.producer as number);
       }
     }
-    handlers.forEach((handler, producer) => produce(handler, producer, PER_PRODUCER));
+    handlers.forEach((handler, producer) => {
+      produce(handler, producer, PER_PRODUCER);
+    });
     for (const subscriber of subscribers) expectAllInOrder(await receive(subscriber, PRODUCERS * PER_PRODUCER));
     for (const handler of handlers) expect(handler.stats.dropped).toBe(0);
     proxy.terminate();

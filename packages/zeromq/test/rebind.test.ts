@@ -5,11 +5,12 @@ import * as zmq from 'zeromq';
 import { ZeroMQHandler, ZeroMQSubscriber } from '../src/index.js';
 import { endpoint } from './helpers.js';
 
-const record = (seq: number) => new LogRecord({ channel: 'logq.rebind', level: Level.INFO, msg: 'round {0}', args: [seq], extra: { seq } });
+const record = (seq: number) =>
+  new LogRecord({ channel: 'logq.rebind', level: Level.INFO, msg: 'round {0}', args: [seq], extra: { seq } });
 const ROUNDS = 20;
 
 describe('rebinding the same endpoint at once after close', () => {
-  it('a PULL subscriber\'s close() resolves once libzmq has released the endpoint: a plain bind then succeeds', async () => {
+  it("a PULL subscriber's close() resolves once libzmq has released the endpoint: a plain bind then succeeds", async () => {
     const uri = await endpoint();
     for (let round = 0; round < ROUNDS; round++) {
       const subscriber = new ZeroMQSubscriber(uri, { multi: true });
@@ -23,7 +24,6 @@ describe('rebinding the same endpoint at once after close', () => {
       }
     }
   });
-
 
   it(`a PULL subscriber closed and bound again ${ROUNDS} times in a row receives every time`, async () => {
     const uri = await endpoint();

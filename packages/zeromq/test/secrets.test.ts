@@ -27,9 +27,14 @@ function json(value: unknown): string {
  * of the first test file that loaded zeromq in this worker, torn down by now.
  */
 function socketGetters(value: unknown): string {
-  if (!(typeof value === 'object' && value !== null && 'events' in value && 'closed' in value)) return inspect(value, { depth: Infinity, showHidden: true, getters: true });
+  if (!(typeof value === 'object' && value !== null && 'events' in value && 'closed' in value))
+    return inspect(value, { depth: Infinity, showHidden: true, getters: true });
   const read: Record<string, unknown> = {};
-  for (let proto = Object.getPrototypeOf(value); proto !== null && proto !== Object.prototype; proto = Object.getPrototypeOf(proto)) {
+  for (
+    let proto = Object.getPrototypeOf(value);
+    proto !== null && proto !== Object.prototype;
+    proto = Object.getPrototypeOf(proto)
+  ) {
     for (const [key, descriptor] of Object.entries(Object.getOwnPropertyDescriptors(proto))) {
       if (key === 'events' || key in read || descriptor.get === undefined) continue;
       try {
@@ -51,7 +56,8 @@ function renderings(value: unknown): string[] {
     // a cycle: JSON.stringify shows nothing at all
   }
   out.push(json(value));
-  if (value instanceof Error) out.push(value.message, value.stack ?? '', inspect(value.cause, { depth: Infinity, showHidden: true }));
+  if (value instanceof Error)
+    out.push(value.message, value.stack ?? '', inspect(value.cause, { depth: Infinity, showHidden: true }));
   return out;
 }
 
@@ -71,7 +77,11 @@ describe('secrets never show', () => {
     const handlerErrors: unknown[] = [];
     const subscriberErrors: unknown[] = [];
     const handler = new ZeroMQHandler(uri, { onError: (e) => handlerErrors.push(e), curve: server });
-    const subscriber = new ZeroMQSubscriber(uri, { multi: true, onError: (e) => subscriberErrors.push(e), curve: client });
+    const subscriber = new ZeroMQSubscriber(uri, {
+      multi: true,
+      onError: (e) => subscriberErrors.push(e),
+      curve: client,
+    });
     try {
       expect(handler.uri).toBe('tcp://admin:***@127.0.0.1:1');
       expect(subscriber.uri).toBe('tcp://admin:***@127.0.0.1:1');
@@ -85,7 +95,8 @@ describe('secrets never show', () => {
       for (let i = 0; i < 100 && handlerErrors.length === 0; i++) await new Promise((r) => setTimeout(r, 20));
       expect(handlerErrors.length).toBeGreaterThan(0);
       const secrets = [PASSWORD, server.secretKey, client.secretKey];
-      for (const value of [handler, subscriber, openError, subError, ...handlerErrors, ...subscriberErrors]) expectHidden(value, secrets);
+      for (const value of [handler, subscriber, openError, subError, ...handlerErrors, ...subscriberErrors])
+        expectHidden(value, secrets);
     } finally {
       await handler.close({ timeoutMs: 100 });
       await subscriber.close();

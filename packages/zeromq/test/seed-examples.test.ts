@@ -52,7 +52,13 @@ function go(py: Lines): void {
  * load names its cause): whether Python exited and what it wrote to stderr, the channels
  * dispatched so far, and the subscriber's counters and peers.
  */
-async function waitForExplained(condition: () => boolean, what: string, py: Lines, subscriber: ZeroMQSubscriber, records: readonly LogRecord[]): Promise<void> {
+async function waitForExplained(
+  condition: () => boolean,
+  what: string,
+  py: Lines,
+  subscriber: ZeroMQSubscriber,
+  records: readonly LogRecord[],
+): Promise<void> {
   try {
     await waitFor(condition, what, 60_000);
   } catch (error) {
@@ -100,9 +106,21 @@ describe.each([
     try {
       const py = startPython(uri, multi);
       const loop = subscriber.dispatchForever();
-      await waitForExplained(() => targetHandler.records.length > 0, 'a probe dispatched', py, subscriber, targetHandler.records);
+      await waitForExplained(
+        () => targetHandler.records.length > 0,
+        'a probe dispatched',
+        py,
+        subscriber,
+        targetHandler.records,
+      );
       go(py);
-      await waitForExplained(() => targetHandler.records.filter((r) => r.channel === 'seed').length >= N, 'every record dispatched', py, subscriber, targetHandler.records);
+      await waitForExplained(
+        () => targetHandler.records.filter((r) => r.channel === 'seed').length >= N,
+        'every record dispatched',
+        py,
+        subscriber,
+        targetHandler.records,
+      );
       await subscriber.close(); // ends dispatchForever
       await loop;
       expectSeedRecords(targetHandler.records);
@@ -120,9 +138,21 @@ describe.each([
       const py = startPython(uri, multi);
       const controller = subscriber.dispatchInBackground(targetHandler);
       expect(controller.running).toBe(true);
-      await waitForExplained(() => targetHandler.records.length > 0, 'a probe dispatched', py, subscriber, targetHandler.records);
+      await waitForExplained(
+        () => targetHandler.records.length > 0,
+        'a probe dispatched',
+        py,
+        subscriber,
+        targetHandler.records,
+      );
       go(py);
-      await waitForExplained(() => targetHandler.records.filter((r) => r.channel === 'seed').length >= N, 'every record dispatched', py, subscriber, targetHandler.records);
+      await waitForExplained(
+        () => targetHandler.records.filter((r) => r.channel === 'seed').length >= N,
+        'every record dispatched',
+        py,
+        subscriber,
+        targetHandler.records,
+      );
       await controller.stop();
       expect(controller.running).toBe(false);
       expectSeedRecords(targetHandler.records);
@@ -176,7 +206,13 @@ describe.each([
         if (line === 'DONE') break;
         lines.push(JSON.parse(line));
       }
-      expect(lines).toEqual(Array.from({ length: N }, (_, i) => ({ channel: 'seed', message: `seed example ${i}: ünïcode ✓`, level: 'WARNING' })));
+      expect(lines).toEqual(
+        Array.from({ length: N }, (_, i) => ({
+          channel: 'seed',
+          message: `seed example ${i}: ünïcode ✓`,
+          level: 'WARNING',
+        })),
+      );
     } finally {
       await handler.close({ timeoutMs: 2000 });
     }

@@ -2,9 +2,24 @@
 // `import` and the `require` types) and as consumer-bundler.ts
 // (moduleResolution bundler). Never run. The @ts-expect-error lines prove the
 // types are real: an `any` would make them unused, which is an error.
-import { Handler, Level, Logger, TestHandler, createHandler, kw, type CloseResult, type LogRecord } from '@logq/core';
+import {
+  type Handler,
+  Level,
+  Logger,
+  TestHandler,
+  createHandler,
+  kw,
+  type CloseResult,
+  type LogRecord,
+} from '@logq/core';
 import { QueueHandler, type QueueHandlerOptions, type RawFrame, encodeRecord } from '@logq/core/transport';
-import { MemoryBroker, MemoryQueueHandler, MemorySubscriber, conformanceChecks, type ConformancePair } from '@logq/core/testing';
+import {
+  MemoryBroker,
+  MemoryQueueHandler,
+  MemorySubscriber,
+  conformanceChecks,
+  type ConformancePair,
+} from '@logq/core/testing';
 import { MessageQueueHandler, MessageQueueSubscriber, type MessageQueueHandlerOptions } from '@logq/amqp';
 import { MongoHandler, MongoSubscriber } from '@logq/mongo';
 import { MultiProcessingHandler, MultiProcessingSubscriber } from '@logq/process';

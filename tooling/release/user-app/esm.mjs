@@ -16,7 +16,9 @@ await exercised.exercise(
   {
     label: 'esm',
     startChild: async (subscriber) => {
-      const worker = subscriber.queue.attach(new Worker(new URL('./process-child.mjs', import.meta.url), { workerData: { label: 'esm' } }));
+      const worker = subscriber.queue.attach(
+        new Worker(new URL('./process-child.mjs', import.meta.url), { workerData: { label: 'esm' } }),
+      );
       const [code] = await once(worker, 'exit');
       if (code !== 0) throw new Error(`the worker thread exited with ${code}`);
     },

@@ -128,7 +128,8 @@ writeFileSync(
   out,
   `${JSON.stringify(
     {
-      about: 'Messages written by Python Logbook MessageQueueHandler through kombu, as stored by each broker; made by tooling/services/scripts/capture-kombu-fixtures.ts',
+      about:
+        'Messages written by Python Logbook MessageQueueHandler through kombu, as stored by each broker; made by tooling/services/scripts/capture-kombu-fixtures.ts',
       captures,
     },
     null,

@@ -13,7 +13,8 @@ export type FerretDBOptions = ServerOptions;
 /** ${LOGQ_CACHE:-~/.cache/logq}/bin/ferretdb (built by install.sh), or throws ServiceNotInstalledError. */
 export function ferretdbPath(): string {
   const path = join(cacheDir(), 'bin', 'ferretdb');
-  if (!isExecutable(path)) throw new ServiceNotInstalledError(`FerretDB ${FERRETDB_VERSION} (${path})`, 'LOGQ_MONGO_URL');
+  if (!isExecutable(path))
+    throw new ServiceNotInstalledError(`FerretDB ${FERRETDB_VERSION} (${path})`, 'LOGQ_MONGO_URL');
   return path;
 }
 
@@ -30,8 +31,13 @@ function pingMessage(): Buffer {
   };
   const db = bsonCString('admin');
   const elements = Buffer.concat([
-    Buffer.from([0x10]), bsonCString('ping'), int32(1),
-    Buffer.from([0x02]), bsonCString('$db'), int32(db.length), db,
+    Buffer.from([0x10]),
+    bsonCString('ping'),
+    int32(1),
+    Buffer.from([0x02]),
+    bsonCString('$db'),
+    int32(db.length),
+    db,
   ]);
   const doc = Buffer.concat([int32(elements.length + 5), elements, Buffer.from([0])]);
   const body = Buffer.concat([int32(0) /* flagBits */, Buffer.from([0]) /* section kind 0 */, doc]);

@@ -1,6 +1,6 @@
 // A subpath of its own (`@logq/services/logbook-assert`): it loads @logq/core, which
 // the services entry must not (jest global set-ups load that entry before any build).
-import { type LogRecord } from '@logq/core';
+import type { LogRecord } from '@logq/core';
 import { parseIsoTime } from '@logq/core/transport';
 import assert from 'node:assert/strict';
 import type { LogbookReceived } from './logbook-peers.js';

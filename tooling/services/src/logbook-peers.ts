@@ -93,7 +93,12 @@ export interface LogbookReceived {
  * Receives `count` records with Python Logbook's `MessageQueueSubscriber(uri, queue)`.
  * Rejects when Python fails (with its stderr) or receives another number of records.
  */
-export async function receiveWithLogbook(uri: string, queue: string, count: number, timeoutMs = 90_000): Promise<LogbookReceived[]> {
+export async function receiveWithLogbook(
+  uri: string,
+  queue: string,
+  count: number,
+  timeoutMs = 90_000,
+): Promise<LogbookReceived[]> {
   const result = await runPython(PY_MQ_SUBSCRIBER, { args: [uri, queue, String(count)], timeoutMs });
   if (result.code !== 0 || /Traceback/.test(result.stderr)) {
     throw new Error(`Logbook's MessageQueueSubscriber failed (exit ${result.code}):\n${result.stderr}`);

@@ -41,11 +41,15 @@ function tsxLoader(cwd: string): string {
 export function runNodeSnippet(code: string, options: NodeSnippetOptions): Promise<NodeSnippetResult> {
   return new Promise((resolve, reject) => {
     const started = Date.now();
-    const child = spawn(process.execPath, ['--conditions=@logq/source', '--import', tsxLoader(options.cwd), '--input-type=module', '-e', code], {
-      cwd: options.cwd,
-      env: { ...process.env, ...options.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      process.execPath,
+      ['--conditions=@logq/source', '--import', tsxLoader(options.cwd), '--input-type=module', '-e', code],
+      {
+        cwd: options.cwd,
+        env: { ...process.env, ...options.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     let stdout = '';
     let stderr = '';
     let signalled = false;
@@ -59,7 +63,9 @@ export function runNodeSnippet(code: string, options: NodeSnippetOptions): Promi
     child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`child did not exit within ${options.timeoutMs} ms (a handle keeps it alive)\n${stdout}\n${stderr}`));
+      reject(
+        new Error(`child did not exit within ${options.timeoutMs} ms (a handle keeps it alive)\n${stdout}\n${stderr}`),
+      );
     }, options.timeoutMs);
     child.on('exit', (exitCode, exitSignal) => {
       clearTimeout(timer);

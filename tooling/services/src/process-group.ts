@@ -26,12 +26,10 @@ export interface ExitInfo {
  */
 export class ProcessGroup {
   readonly pid: number;
-  private readonly child: ChildProcess;
   private exitInfo: ExitInfo | null = null;
   private readonly exited: Promise<ExitInfo>;
 
   private constructor(child: ChildProcess, pid: number) {
-    this.child = child;
     this.pid = pid;
     this.exited = new Promise<ExitInfo>((resolve) => {
       child.once('exit', (code, signal) => {

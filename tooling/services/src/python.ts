@@ -33,7 +33,13 @@ export function pythonPath(): string {
 
 function startPython(code: string, opts: PythonOptions): ChildProcess {
   const child = spawn(pythonPath(), ['-c', code, ...(opts.args ?? [])], {
-    env: { ...process.env, PYTHONUNBUFFERED: '1', PYTHONDONTWRITEBYTECODE: '1', PYTHONIOENCODING: 'utf-8', ...opts.env },
+    env: {
+      ...process.env,
+      PYTHONUNBUFFERED: '1',
+      PYTHONDONTWRITEBYTECODE: '1',
+      PYTHONIOENCODING: 'utf-8',
+      ...opts.env,
+    },
     stdio: ['pipe', 'pipe', 'pipe'],
     // Own process group: killing it reaches anything it started, and the
     // cleanup hooks kill it if this process dies first.
@@ -104,7 +110,11 @@ export function runPython(code: string, opts: PythonOptions = {}): Promise<Pytho
       const stdout = Buffer.concat(out).toString('utf8');
       const stderr = Buffer.concat(err).toString('utf8');
       if (timedOut) {
-        reject(new Error(`python timed out after ${timeoutMs} ms and was killed\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`));
+        reject(
+          new Error(
+            `python timed out after ${timeoutMs} ms and was killed\n--- stdout ---\n${stdout}\n--- stderr ---\n${stderr}`,
+          ),
+        );
         return;
       }
       const code = exitCode ?? (signal !== null ? 128 + (constants.signals[signal] ?? 0) : -1);

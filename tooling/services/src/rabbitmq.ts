@@ -1,13 +1,7 @@
 import { execFile } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { delimiter, join } from 'node:path';
-import {
-  findExecutable,
-  isExecutable,
-  lookupUser,
-  ServiceNotInstalledError,
-  type UserIds,
-} from './binaries.js';
+import { findExecutable, isExecutable, lookupUser, ServiceNotInstalledError, type UserIds } from './binaries.js';
 import { ProcessGroup, type LaunchSpec } from './process-group.js';
 import { canConnect, exchange, freePorts, LOOPBACK, waitUntil } from './ports.js';
 import { ServerBase, type BrokerServer, type ServerOptions } from './server.js';
@@ -214,7 +208,8 @@ class RabbitNode extends ServerBase implements RabbitMQServer {
         ['-n', this.nodeName, ...args],
         { env: this.env(), cwd: this.dir, timeout: timeoutMs, killSignal: 'SIGKILL', ...this.ids() },
         (err, stdout, stderr) => {
-          if (err !== null) reject(new Error(`rabbitmqctl ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`));
+          if (err !== null)
+            reject(new Error(`rabbitmqctl ${args.join(' ')} failed: ${err.message}\n${stdout}${stderr}`));
           else resolve(stdout);
         },
       );

@@ -272,7 +272,8 @@ class Cluster implements RedisCluster {
     const before = this.ownerOf(await this.views(), slot);
     if (before === null) throw new Error(`redis cluster: no master for slot ${slot}`);
     const candidates = await this.replicasForKey(key);
-    if (candidates.length === 0) throw new Error(`redis cluster: the master of slot ${slot} (${from.url}) has no replica`);
+    if (candidates.length === 0)
+      throw new Error(`redis cluster: the master of slot ${slot} (${from.url}) has no replica`);
 
     if (mode === 'kill') {
       const pid = from.pid;
@@ -306,7 +307,10 @@ class Cluster implements RedisCluster {
       return true;
     };
     try {
-      await waitUntil(promoted, { timeoutMs: opts.timeoutMs ?? 60_000, what: `a replica of ${from.url} to be promoted` });
+      await waitUntil(promoted, {
+        timeoutMs: opts.timeoutMs ?? 60_000,
+        what: `a replica of ${from.url} to be promoted`,
+      });
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${this.log()}`);
     } finally {
@@ -375,15 +379,22 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
           { ...(opts.stopTimeoutMs !== undefined ? { stopTimeoutMs: opts.stopTimeoutMs } : {}) },
           {
             args: [
-              '--cluster-enabled', 'yes',
-              '--cluster-config-file', join(nodeDir, 'nodes.conf'),
-              '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 1500),
-              '--cluster-announce-ip', LOOPBACK,
+              '--cluster-enabled',
+              'yes',
+              '--cluster-config-file',
+              join(nodeDir, 'nodes.conf'),
+              '--cluster-node-timeout',
+              String(opts.nodeTimeoutMs ?? 1500),
+              '--cluster-announce-ip',
+              LOOPBACK,
               // fail over even when the replica lost its master a while ago
-              '--cluster-replica-validity-factor', '0',
-              '--enable-debug-command', 'local',
+              '--cluster-replica-validity-factor',
+              '0',
+              '--enable-debug-command',
+              'local',
               // replicas sync at once (the default waits 5 s for more replicas to share a diskless sync)
-              '--repl-diskless-sync-delay', '0',
+              '--repl-diskless-sync-delay',
+              '0',
             ],
           },
         );
@@ -398,9 +409,11 @@ export async function startRedisCluster(opts: RedisClusterOptions = {}): Promise
     try {
       await runCli(
         [
-          '--cluster', 'create',
+          '--cluster',
+          'create',
           ...nodes.map((n) => `${LOOPBACK}:${n.port}`),
-          '--cluster-replicas', String(replicas),
+          '--cluster-replicas',
+          String(replicas),
           '--cluster-yes',
         ],
         timeoutMs,

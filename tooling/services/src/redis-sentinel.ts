@@ -147,7 +147,8 @@ class Setup implements RedisSentinelSetup {
     const running = this.sentinels.filter((s) => s.running);
     const ports = await this.reportedMasters();
     const masterPort = ports[0];
-    if (ports.length !== running.length || masterPort === undefined || ports.some((p) => p !== masterPort)) return false;
+    if (ports.length !== running.length || masterPort === undefined || ports.some((p) => p !== masterPort))
+      return false;
     const master = this.servers.find((s) => s.port === masterPort);
     if (master === undefined || !master.running) return false;
     const replicas = this.servers.filter((s) => s !== master && s.running);
@@ -160,11 +161,15 @@ class Setup implements RedisSentinelSetup {
     }
     for (const s of running) {
       const info = pairs(await redisCall(s.port, ['SENTINEL', 'master', this.masterName], PROBE_MS));
-      if (info.get('flags') !== 'master' || info.get('num-other-sentinels') !== String(this.sentinels.length - 1)) return false;
+      if (info.get('flags') !== 'master' || info.get('num-other-sentinels') !== String(this.sentinels.length - 1))
+        return false;
       const seen = await redisCall(s.port, ['SENTINEL', 'replicas', this.masterName], PROBE_MS);
       if (!Array.isArray(seen)) return false;
       const up = new Set(
-        seen.map(pairs).filter((p) => p.get('flags') === 'slave').map((p) => Number(p.get('port'))),
+        seen
+          .map(pairs)
+          .filter((p) => p.get('flags') === 'slave')
+          .map((p) => Number(p.get('port'))),
       );
       if (!replicas.every((r) => up.has(r.port))) return false;
     }
@@ -192,7 +197,8 @@ class Setup implements RedisSentinelSetup {
     const promoted = async (): Promise<boolean> => {
       const ports = await this.reportedMasters();
       const port = ports[0];
-      if (port === undefined || port === from.port || ports.length !== this.sentinels.filter((s) => s.running).length) return false;
+      if (port === undefined || port === from.port || ports.length !== this.sentinels.filter((s) => s.running).length)
+        return false;
       if (ports.some((p) => p !== port)) return false;
       const server = this.servers.find((s) => s.port === port);
       if (server === undefined || (await this.role(server))?.get('role') !== 'master') return false;
@@ -200,7 +206,10 @@ class Setup implements RedisSentinelSetup {
       return true;
     };
     try {
-      await waitUntil(promoted, { timeoutMs: opts.timeoutMs ?? 60_000, what: `the sentinels to promote a replica of ${from.url}` });
+      await waitUntil(promoted, {
+        timeoutMs: opts.timeoutMs ?? 60_000,
+        what: `the sentinels to promote a replica of ${from.url}`,
+      });
     } catch (err) {
       throw new Error(`${(err as Error).message}\n${this.log()}`);
     }

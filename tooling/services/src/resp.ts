@@ -89,7 +89,11 @@ export async function redisCall(
 }
 
 /** redisCall that expects a string reply (e.g. CLUSTER INFO, INFO): null otherwise. */
-export async function redisText(port: number, args: readonly (string | number)[], timeoutMs = 2000): Promise<string | null> {
+export async function redisText(
+  port: number,
+  args: readonly (string | number)[],
+  timeoutMs = 2000,
+): Promise<string | null> {
   const reply = await redisCall(port, args, timeoutMs);
   return typeof reply === 'string' ? reply : null;
 }

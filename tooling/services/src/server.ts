@@ -112,7 +112,9 @@ export abstract class ServerBase implements BrokerServer {
       await group.kill();
       this.group = null;
       const reason = err instanceof Error ? err.message : String(err);
-      const error = new Error(`${this.kind} on 127.0.0.1:${this.port} did not start: ${reason}\n--- ${this.logFile} ---\n${this.log()}`);
+      const error = new Error(
+        `${this.kind} on 127.0.0.1:${this.port} did not start: ${reason}\n--- ${this.logFile} ---\n${this.log()}`,
+      );
       (error as Error & { exitedEarly?: boolean }).exitedEarly = group.exit !== null && abort() !== null;
       throw error;
     }

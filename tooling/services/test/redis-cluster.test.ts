@@ -197,6 +197,10 @@ describe('redis sentinel', () => {
     const pids = all.map((n) => n.pid as number);
     await setup.stop();
     await setup.stop();
-    await expectAllGone(pids, setup.dir, all.map((n) => n.port));
+    await expectAllGone(
+      pids,
+      setup.dir,
+      all.map((n) => n.port),
+    );
   });
 });

@@ -18,7 +18,10 @@ export class StreamHandler extends Handler {
   private pending = 0;
   private waiters: (() => void)[] = [];
 
-  constructor(private readonly streamSource: TextStream | (() => TextStream), options: StreamHandlerOptions = {}) {
+  constructor(
+    private readonly streamSource: TextStream | (() => TextStream),
+    options: StreamHandlerOptions = {},
+  ) {
     super(options);
   }
 

@@ -47,36 +47,65 @@ export class TestHandler extends Handler {
       (r) =>
         r.level === level &&
         (q.channel === undefined || r.channel === q.channel) &&
-        (q.message === undefined || (typeof q.message === 'string' ? r.message === q.message : q.message.test(r.message))),
+        (q.message === undefined ||
+          (typeof q.message === 'string' ? r.message === q.message : q.message.test(r.message))),
     );
   }
 
   /** Whether a CRITICAL record matches. */
-  hasCritical(query?: MessageOrQuery): boolean { return this.hasRecord(Level.CRITICAL, query); }
+  hasCritical(query?: MessageOrQuery): boolean {
+    return this.hasRecord(Level.CRITICAL, query);
+  }
   /** Whether an ERROR record matches. */
-  hasError(query?: MessageOrQuery): boolean { return this.hasRecord(Level.ERROR, query); }
+  hasError(query?: MessageOrQuery): boolean {
+    return this.hasRecord(Level.ERROR, query);
+  }
   /** Whether a WARNING record matches. */
-  hasWarning(query?: MessageOrQuery): boolean { return this.hasRecord(Level.WARNING, query); }
+  hasWarning(query?: MessageOrQuery): boolean {
+    return this.hasRecord(Level.WARNING, query);
+  }
   /** Whether a NOTICE record matches. */
-  hasNotice(query?: MessageOrQuery): boolean { return this.hasRecord(Level.NOTICE, query); }
+  hasNotice(query?: MessageOrQuery): boolean {
+    return this.hasRecord(Level.NOTICE, query);
+  }
   /** Whether an INFO record matches. */
-  hasInfo(query?: MessageOrQuery): boolean { return this.hasRecord(Level.INFO, query); }
+  hasInfo(query?: MessageOrQuery): boolean {
+    return this.hasRecord(Level.INFO, query);
+  }
   /** Whether a DEBUG record matches. */
-  hasDebug(query?: MessageOrQuery): boolean { return this.hasRecord(Level.DEBUG, query); }
+  hasDebug(query?: MessageOrQuery): boolean {
+    return this.hasRecord(Level.DEBUG, query);
+  }
   /** Whether a TRACE record matches. */
-  hasTrace(query?: MessageOrQuery): boolean { return this.hasRecord(Level.TRACE, query); }
+  hasTrace(query?: MessageOrQuery): boolean {
+    return this.hasRecord(Level.TRACE, query);
+  }
   /** Whether any CRITICAL record was handled. */
-  get hasCriticals(): boolean { return this.hasRecord(Level.CRITICAL); }
+  get hasCriticals(): boolean {
+    return this.hasRecord(Level.CRITICAL);
+  }
   /** Whether any ERROR record was handled. */
-  get hasErrors(): boolean { return this.hasRecord(Level.ERROR); }
+  get hasErrors(): boolean {
+    return this.hasRecord(Level.ERROR);
+  }
   /** Whether any WARNING record was handled. */
-  get hasWarnings(): boolean { return this.hasRecord(Level.WARNING); }
+  get hasWarnings(): boolean {
+    return this.hasRecord(Level.WARNING);
+  }
   /** Whether any NOTICE record was handled. */
-  get hasNotices(): boolean { return this.hasRecord(Level.NOTICE); }
+  get hasNotices(): boolean {
+    return this.hasRecord(Level.NOTICE);
+  }
   /** Whether any INFO record was handled. */
-  get hasInfos(): boolean { return this.hasRecord(Level.INFO); }
+  get hasInfos(): boolean {
+    return this.hasRecord(Level.INFO);
+  }
   /** Whether any DEBUG record was handled. */
-  get hasDebugs(): boolean { return this.hasRecord(Level.DEBUG); }
+  get hasDebugs(): boolean {
+    return this.hasRecord(Level.DEBUG);
+  }
   /** Whether any TRACE record was handled. */
-  get hasTraces(): boolean { return this.hasRecord(Level.TRACE); }
+  get hasTraces(): boolean {
+    return this.hasRecord(Level.TRACE);
+  }
 }

@@ -10,14 +10,7 @@
 import { FormatError } from './error.js';
 import { formatIntSpec, formatNumber } from './number.js';
 import { pyAscii, pyRepr, pyStr, isPlainObject, pyTypeName } from './repr.js';
-import {
-  MAX_GENERATED,
-  PY_SSIZE_T_MAX,
-  decimalValue,
-  formatStr,
-  parseSpec,
-  type FormatBudget,
-} from './spec.js';
+import { MAX_GENERATED, PY_SSIZE_T_MAX, decimalValue, formatStr, parseSpec, type FormatBudget } from './spec.js';
 
 export { FormatError } from './error.js';
 export { pyRepr, pyStr } from './repr.js';
@@ -312,7 +305,7 @@ function getFieldObject(ctx: Context, start: number, end: number): unknown {
 
   let obj: unknown;
   if (index === null) {
-    if (!Object.prototype.hasOwnProperty.call(ctx.kwargs, first)) throw new FormatError(pyRepr(first), 'KeyError');
+    if (!Object.hasOwn(ctx.kwargs, first)) throw new FormatError(pyRepr(first), 'KeyError');
     obj = ctx.kwargs[first];
   } else {
     if (index >= BigInt(ctx.args.length)) {
@@ -406,7 +399,7 @@ function lookupMapping(obj: unknown, key: string | bigint, name: string): unknow
     const mapKey = typeof key === 'bigint' ? Number(key) : key;
     if (obj.has(mapKey)) return obj.get(mapKey);
   } else {
-    const found = isPlainObject(obj) ? Object.prototype.hasOwnProperty.call(obj, name) : name in obj;
+    const found = isPlainObject(obj) ? Object.hasOwn(obj, name) : name in obj;
     if (found) return (obj as Record<string, unknown>)[name];
   }
   throw new FormatError(typeof key === 'bigint' ? String(key) : pyRepr(key), 'KeyError');

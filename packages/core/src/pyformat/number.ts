@@ -105,7 +105,11 @@ function formatInt(value: bigint | number, spec: ParsedSpec, budget: FormatBudge
     }
     if (value < 0 || value > 0x10ffff) throw new FormatError('%c arg not in range(0x110000)', 'OverflowError');
     const ch = String.fromCodePoint(Number(value));
-    return layoutNumber({ sign: '', prefix: '', digits: '', decimal: false, remainder: ch, remainderLen: 1 }, spec, budget);
+    return layoutNumber(
+      { sign: '', prefix: '', digits: '', decimal: false, remainder: ch, remainderLen: 1 },
+      spec,
+      budget,
+    );
   }
   const base = spec.type === 'b' ? 2 : spec.type === 'o' ? 8 : spec.type === 'x' || spec.type === 'X' ? 16 : 10;
   const negative = value < 0;
@@ -115,7 +119,11 @@ function formatInt(value: bigint | number, spec: ParsedSpec, budget: FormatBudge
     digits = digits.toUpperCase();
     prefix = prefix.toUpperCase();
   }
-  return layoutNumber({ sign: negative ? '-' : '', prefix, digits, decimal: false, remainder: '', remainderLen: 0 }, spec, budget);
+  return layoutNumber(
+    { sign: negative ? '-' : '', prefix, digits, decimal: false, remainder: '', remainderLen: 0 },
+    spec,
+    budget,
+  );
 }
 
 function formatFloat(x: number, spec: ParsedSpec, budget: FormatBudget): string {

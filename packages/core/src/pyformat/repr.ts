@@ -128,6 +128,7 @@ function constructorName(value: object): string | undefined {
   return undefined;
 }
 
+// biome-ignore lint/complexity/noBannedTypes: what `typeof x === 'function'` narrows to
 function isClass(fn: Function): boolean {
   try {
     return Function.prototype.toString.call(fn).startsWith('class');
@@ -151,7 +152,9 @@ function render(value: unknown, ctx: ReprContext, asStr: boolean): string {
     case 'symbol':
       return value.toString();
     case 'function':
-      return isClass(value) ? `<class '${value.name}'>` : `<function ${value.name === '' ? '<anonymous>' : value.name}>`;
+      return isClass(value)
+        ? `<class '${value.name}'>`
+        : `<function ${value.name === '' ? '<anonymous>' : value.name}>`;
     default:
       break;
   }
@@ -169,10 +172,17 @@ function render(value: unknown, ctx: ReprContext, asStr: boolean): string {
   }
   if (obj instanceof RegExp) return obj.toString();
   if (obj instanceof Uint8Array) return reprBytes(obj);
-  if (asStr && !isPlainObject(obj) && !Array.isArray(obj) && !ArrayBuffer.isView(obj) && !(obj instanceof Map) && !(obj instanceof Set)) {
-    const toString: unknown = (obj as { toString?: unknown }).toString;
-    if (typeof toString === 'function' && toString !== Object.prototype.toString) {
-      return String(toString.call(obj));
+  if (
+    asStr &&
+    !isPlainObject(obj) &&
+    !Array.isArray(obj) &&
+    !ArrayBuffer.isView(obj) &&
+    !(obj instanceof Map) &&
+    !(obj instanceof Set)
+  ) {
+    const ownToString: unknown = (obj as { toString?: unknown }).toString;
+    if (typeof ownToString === 'function' && ownToString !== Object.prototype.toString) {
+      return String(ownToString.call(obj));
     }
   }
   return renderContainer(obj, ctx);

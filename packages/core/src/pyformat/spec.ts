@@ -194,6 +194,7 @@ export function parseSpec(spec: string, typeName: string, defaultType: string, d
       case 'b':
       case 'o':
       case 'x':
+      // biome-ignore lint/suspicious/noFallthroughSwitchClause: as formatter_unicode.c, without '_' grouping these fall to the error
       case 'X':
         if (out.grouping === '_') {
           out.groupFour = true;
@@ -242,7 +243,9 @@ export function formatStr(value: string, spec: ParsedSpec, budget: FormatBudget)
   if (spec.type !== 's') throw unknownType(spec.type, 'str');
   if (spec.sign !== '') {
     throw new FormatError(
-      spec.sign === ' ' ? 'Space not allowed in string format specifier' : 'Sign not allowed in string format specifier',
+      spec.sign === ' '
+        ? 'Space not allowed in string format specifier'
+        : 'Sign not allowed in string format specifier',
     );
   }
   if (spec.noNegZero) {

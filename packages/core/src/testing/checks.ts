@@ -49,7 +49,8 @@ export type ConformanceCheck = (pair: ConformancePair, options: CheckOptions) =>
 export async function waitFor(condition: () => boolean, what: string, timeoutMs = 15_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!condition()) {
-    if (Date.now() > deadline) throw new assert.AssertionError({ message: `timed out after ${timeoutMs} ms waiting for ${what}` });
+    if (Date.now() > deadline)
+      throw new assert.AssertionError({ message: `timed out after ${timeoutMs} ms waiting for ${what}` });
     await new Promise((r) => setTimeout(r, 20));
   }
 }
@@ -166,12 +167,18 @@ export const dispatchOnce: ConformanceCheck = async (pair, options) => {
 export const dispatchForever: ConformanceCheck = async (pair, options) => {
   const target = new TestHandler();
   const loop = target.contextBound(() => pair.subscriber.dispatchForever());
-  await send(pair, [1, 2, 3].map((i) => new LogRecord({ channel: 'forever', level: Level.ERROR, msg: `error ${i}` })));
+  await send(
+    pair,
+    [1, 2, 3].map((i) => new LogRecord({ channel: 'forever', level: Level.ERROR, msg: `error ${i}` })),
+  );
   await waitFor(() => target.records.length === 3, 'three dispatched records', timeoutOf(options));
   await pair.subscriber.close();
   const ended = await Promise.race([loop.then(() => true), delay(5_000, false)]);
   assert.ok(ended, 'dispatchForever did not end within 5 s of close()');
-  assert.deepEqual(target.records.map((r) => r.message), ['error 1', 'error 2', 'error 3']);
+  assert.deepEqual(
+    target.records.map((r) => r.message),
+    ['error 1', 'error 2', 'error 3'],
+  );
 };
 
 /** dispatchInBackground runs until stop(); records sent after stop wait for the next receive. */
@@ -179,7 +186,10 @@ export const dispatchInBackground: ConformanceCheck = async (pair, options) => {
   const target = new TestHandler();
   const controller = pair.subscriber.dispatchInBackground(target);
   assert.ok(controller.running);
-  await send(pair, [1, 2, 3, 4, 5].map((i) => numberedRecord(i, 'background')));
+  await send(
+    pair,
+    [1, 2, 3, 4, 5].map((i) => numberedRecord(i, 'background')),
+  );
   await waitFor(() => target.records.length === 5, 'five records dispatched in the background', timeoutOf(options));
   await controller.stop();
   assert.equal(controller.running, false);
@@ -336,7 +346,11 @@ export const noLossOnWaits: ConformanceCheck = async (pair, options) => {
         take(await within(pair.subscriber.recv(20), hangMs, 'recv(20)'));
         break;
       case 3:
-        await within(target.contextBound(() => pair.subscriber.dispatchOnce(5)), hangMs, 'dispatchOnce(5)');
+        await within(
+          target.contextBound(() => pair.subscriber.dispatchOnce(5)),
+          hangMs,
+          'dispatchOnce(5)',
+        );
         break;
       case 4:
       case 5: {
@@ -353,7 +367,11 @@ export const noLossOnWaits: ConformanceCheck = async (pair, options) => {
   await sending;
   const missing: number[] = [];
   for (let i = 0; i < n && missing.length < 10; i++) if (!unique.has(i)) missing.push(i);
-  assert.equal(n - unique.size, 0, `${n - unique.size} of ${n} records lost while the subscriber timed out and stopped (first: ${missing.join(', ')})`);
+  assert.equal(
+    n - unique.size,
+    0,
+    `${n - unique.size} of ${n} records lost while the subscriber timed out and stopped (first: ${missing.join(', ')})`,
+  );
   assert.equal(received.length - unique.size, 0, `${received.length - unique.size} duplicates`);
   if (options.ordered ?? true) {
     const outOfOrder = received.findIndex((s, i) => s !== i);

@@ -68,14 +68,25 @@ function make(kind: Exclude<GarbageKind, 'huge'>, rnd: () => number): Buffer {
     case 'not-an-object':
       return Buffer.from(['null', '42', '"text"', '[1,2,3]', 'true', '[]', '{}'][int(7)]!);
     case 'wrong-types': {
-      const bad = [{ channel: 7, level: 11, msg: 'x' }, { channel: 'c', level: 'high', msg: 'x' }, { channel: 'c', level: 11, msg: 5 },
-        { channel: 'c', level: 11, msg: 'x', args: 'no' }, { channel: 'c', level: 11, msg: 'x', kwargs: [1] },
-        { channel: 'c', level: 11, msg: 'x', time: 12 }, { channel: 'c', level: 11, msg: 'x', extra: 'e' },
-        { channel: 'c', level: 1e308 * 10, msg: 'x' }];
+      const bad = [
+        { channel: 7, level: 11, msg: 'x' },
+        { channel: 'c', level: 'high', msg: 'x' },
+        { channel: 'c', level: 11, msg: 5 },
+        { channel: 'c', level: 11, msg: 'x', args: 'no' },
+        { channel: 'c', level: 11, msg: 'x', kwargs: [1] },
+        { channel: 'c', level: 11, msg: 'x', time: 12 },
+        { channel: 'c', level: 11, msg: 'x', extra: 'e' },
+        { channel: 'c', level: 1e308 * 10, msg: 'x' },
+      ];
       return Buffer.from(JSON.stringify(bad[int(bad.length)]));
     }
     case 'missing-keys': {
-      const bad = [{ level: 11, msg: 'x' }, { channel: 'c', msg: 'x' }, { channel: 'c', level: 11 }, { properties: {}, body: 'e30=' }];
+      const bad = [
+        { level: 11, msg: 'x' },
+        { channel: 'c', msg: 'x' },
+        { channel: 'c', level: 11 },
+        { properties: {}, body: 'e30=' },
+      ];
       return Buffer.from(JSON.stringify(bad[int(bad.length)]));
     }
     case 'deep-nesting': {
@@ -84,11 +95,18 @@ function make(kind: Exclude<GarbageKind, 'huge'>, rnd: () => number): Buffer {
     }
     case 'proto-keys':
       return Buffer.from(
-        ['{"__proto__":{"polluted":1},"channel":"c","level":11,"msg":"x"}', '{"channel":"c","level":11,"msg":"x","extra":{"__proto__":{"polluted":1}}}',
-          '{"constructor":{"prototype":{"polluted":1}},"channel":"c","level":11}'][int(3)]!,
+        [
+          '{"__proto__":{"polluted":1},"channel":"c","level":11,"msg":"x"}',
+          '{"channel":"c","level":11,"msg":"x","extra":{"__proto__":{"polluted":1}}}',
+          '{"constructor":{"prototype":{"polluted":1}},"channel":"c","level":11}',
+        ][int(3)]!,
       );
     case 'invalid-utf8':
-      return Buffer.concat([Buffer.from('{"channel":"c","level":11,"msg":"'), Buffer.from([0xc3, 0x28, 0xff, 0xfe]), Buffer.from('"')]);
+      return Buffer.concat([
+        Buffer.from('{"channel":"c","level":11,"msg":"'),
+        Buffer.from([0xc3, 0x28, 0xff, 0xfe]),
+        Buffer.from('"'),
+      ]);
     case 'empty':
       return Buffer.alloc(0);
   }

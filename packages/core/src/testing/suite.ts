@@ -58,7 +58,11 @@ function globalTestApi(): ConformanceTestApi | null {
  *
  * @throws {Error} when no `api` is given and there are no test globals.
  */
-export function describeTransportConformance(name: string, options: ConformanceSuiteOptions, api?: ConformanceTestApi): void {
+export function describeTransportConformance(
+  name: string,
+  options: ConformanceSuiteOptions,
+  api?: ConformanceTestApi,
+): void {
   const t = api ?? globalTestApi();
   if (!t) {
     throw new Error(

@@ -79,13 +79,16 @@ describe('pyFormat against a simple reference', () => {
 
   test('integers: {:d}, {:x}, {:,} and {:_} agree with JS digits', () => {
     fc.assert(
-      fc.property(fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n })), (n) => {
-        const digits = n.toString();
-        expect(pyFormat('{:d}', [n], {})).toBe(digits);
-        expect(pyFormat('{:x}', [n], {})).toBe(n.toString(16));
-        expect(pyFormat('{:,}', [n], {}).replace(/,/g, '')).toBe(digits);
-        expect(pyFormat('{:_}', [n], {})).toMatch(/^-?\d{1,3}(_\d{3})*$/);
-      }),
+      fc.property(
+        fc.oneof(fc.integer(), fc.maxSafeInteger(), fc.bigInt({ min: -(10n ** 40n), max: 10n ** 40n })),
+        (n) => {
+          const digits = n.toString();
+          expect(pyFormat('{:d}', [n], {})).toBe(digits);
+          expect(pyFormat('{:x}', [n], {})).toBe(n.toString(16));
+          expect(pyFormat('{:,}', [n], {}).replace(/,/g, '')).toBe(digits);
+          expect(pyFormat('{:_}', [n], {})).toMatch(/^-?\d{1,3}(_\d{3})*$/);
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -130,15 +133,19 @@ function unrepr(literalText: string): string {
 describe('pyRepr of strings', () => {
   test('is a Python literal that reads back as the same string; !a is pure ASCII', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'binary' }), fc.string({ unit: fc.constantFrom("'", '"', '\\', 'a', '\n', '\u0085') }), (s, q) => {
-        for (const v of [s, q, s + q]) {
-          const r = pyRepr(v);
-          expect(r[0] === "'" || r[0] === '"').toBe(true);
-          expect(r.at(-1)).toBe(r[0]);
-          expect(unrepr(r)).toBe(v);
-          expect(pyFormat('{!a}', [v], {})).toMatch(/^[\x20-\x7e]*$/);
-        }
-      }),
+      fc.property(
+        fc.string({ unit: 'binary' }),
+        fc.string({ unit: fc.constantFrom("'", '"', '\\', 'a', '\n', '\u0085') }),
+        (s, q) => {
+          for (const v of [s, q, s + q]) {
+            const r = pyRepr(v);
+            expect(r[0] === "'" || r[0] === '"').toBe(true);
+            expect(r.at(-1)).toBe(r[0]);
+            expect(unrepr(r)).toBe(v);
+            expect(pyFormat('{!a}', [v], {})).toMatch(/^[\x20-\x7e]*$/);
+          }
+        },
+      ),
       { numRuns: 500 },
     );
   });
@@ -164,7 +171,9 @@ describe('arbitrary templates', () => {
   const templates = fc.oneof(
     fc.string({ unit: 'binary', maxLength: 40 }),
     fc.string({ unit: alphabet, maxLength: 40 }),
-    fc.array(fc.string({ unit: alphabet, maxLength: 8 }), { maxLength: 6 }).map((xs) => xs.map((x) => `{${x}}`).join('')),
+    fc
+      .array(fc.string({ unit: alphabet, maxLength: 8 }), { maxLength: 6 })
+      .map((xs) => xs.map((x) => `{${x}}`).join('')),
   );
 
   test('never throw anything but FormatError, and never hang', () => {

@@ -137,8 +137,15 @@ describe('JavaScript values in fields', () => {
 
   test('str() and repr() of JS-only values', () => {
     expect(pyStr(undefined)).toBe('None');
-    expect(pyStr([1, undefined, , 'a'])).toBe("[1, None, None, 'a']");
-    expect(pyStr(new Map<unknown, unknown>([['k', 1], [2, [true]]]))).toBe("{'k': 1, 2: [True]}");
+    expect(pyStr([1, undefined, undefined, 'a'])).toBe("[1, None, None, 'a']");
+    expect(
+      pyStr(
+        new Map<unknown, unknown>([
+          ['k', 1],
+          [2, [true]],
+        ]),
+      ),
+    ).toBe("{'k': 1, 2: [True]}");
     expect(pyStr(new Set([1, 'a']))).toBe("{1, 'a'}");
     expect(pyStr(new Set())).toBe('set()');
     expect(pyStr(new TypeError('boom'))).toBe('boom');

@@ -4,7 +4,11 @@ import { join } from 'node:path';
 
 /** Spawns `node <file>` (a file in test/support) with the TS loader; stdout/stderr piped. */
 export function spawnTs(file: string, args: readonly string[] = []): ChildProcess {
-  return spawn(process.execPath, ['--conditions=@logq/source', '--import', join(__dirname, 'register.mjs'), join(__dirname, file), ...args], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  return spawn(
+    process.execPath,
+    ['--conditions=@logq/source', '--import', join(__dirname, 'register.mjs'), join(__dirname, file), ...args],
+    {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
 }

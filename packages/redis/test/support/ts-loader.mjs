@@ -11,7 +11,10 @@ export async function resolve(specifier, context, next) {
   try {
     return await next(specifier, context);
   } catch (error) {
-    if ((specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) && specifier.endsWith('.js')) {
+    if (
+      (specifier.startsWith('.') || specifier.startsWith('/') || specifier.startsWith('file:')) &&
+      specifier.endsWith('.js')
+    ) {
       return next(`${specifier.slice(0, -3)}.ts`, context);
     }
     throw error;

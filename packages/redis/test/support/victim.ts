@@ -3,7 +3,13 @@
 import { Handler, type LogRecord } from '@logq/core';
 import { RedisSubscriber } from '../../src/index.js';
 
-const [url, key, consumer, dispatchBeforeDeath, mode = 'stream'] = process.argv.slice(2) as [string, string, string, string, ('list' | 'stream')?];
+const [url, key, consumer, dispatchBeforeDeath, mode = 'stream'] = process.argv.slice(2) as [
+  string,
+  string,
+  string,
+  string,
+  ('list' | 'stream')?,
+];
 let count = 0;
 
 class Recorder extends Handler {

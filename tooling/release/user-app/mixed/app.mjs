@@ -16,7 +16,11 @@ async function check(what, fn) {
     console.log(`ok mixed ESM/CJS: ${what}`);
   } catch (error) {
     failed++;
-    console.error(`FAIL mixed ESM/CJS: ${what}\n  ${String(error?.message ?? error).split('\n').join('\n  ')}`);
+    console.error(
+      `FAIL mixed ESM/CJS: ${what}\n  ${String(error?.message ?? error)
+        .split('\n')
+        .join('\n  ')}`,
+    );
   }
 }
 
