@@ -84,7 +84,7 @@ export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOp
    * tailing reply) takes documents up to this size, and asks the server for as
    * many as fit judging by the largest document of the previous round, so a
    * flood of 10 MiB documents is read a few at a time (the name amqp and
-   * zeromq use for the same limit). @default 32 MiB
+   * zeromq use for the same limit). @default 16 MiB
    */
   readonly readAheadBytes?: number;
   /** @deprecated The former name of {@link MongoSubscriberOptions.readAheadBytes}; used when that is not given. */
@@ -115,9 +115,9 @@ export interface MongoSubscriberOptions extends SubscriberOptions, MongoCommonOp
 }
 
 /** Default of {@link MongoSubscriberOptions.readAheadBytes}. */
-export const DEFAULT_READ_AHEAD_BYTES = 32 * 1024 * 1024;
+export const DEFAULT_READ_AHEAD_BYTES = 16 * 1024 * 1024;
 
-/** The read-ahead limit in bytes: `readAheadBytes`, else its deprecated alias `maxReadAheadBytes`, else 32 MiB (at least 1). */
+/** The read-ahead limit in bytes: `readAheadBytes`, else its deprecated alias `maxReadAheadBytes`, else 16 MiB (at least 1). */
 export function resolveReadAheadBytes(options: MongoSubscriberOptions): number {
   return Math.max(1, options.readAheadBytes ?? options.maxReadAheadBytes ?? DEFAULT_READ_AHEAD_BYTES);
 }

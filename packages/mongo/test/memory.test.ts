@@ -54,6 +54,9 @@ it(`${COUNT} messages of ~10 MiB: all rejected, counted and moved aside, RSS gro
   expect(subscriber.stats.malformed).toBe(COUNT);
   expect(errors).toHaveLength(COUNT);
   expect(String(errors[0])).toMatch(/exceeds maxRecordBytes/);
+  process.stdout.write(
+    `memory.test: ${COUNT} × 10 MiB rejected, RSS peak growth ${((peak - before) / 2 ** 20).toFixed(1)} MB\n`,
+  );
   expect((peak - before) / 2 ** 20).toBeLessThan(200);
   const db = server.client.db(database);
   expect(await db.collection('messages.malformed').countDocuments({ queue: 'logging' })).toBe(COUNT);
