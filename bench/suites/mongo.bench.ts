@@ -129,7 +129,12 @@ function monitoredClient(url: string): { client: MongoClient; commands: Map<stri
  * claim it with one insert of claim documents keyed by the record ids, read
  * the records, delete them with one deleteMany, then their claims.
  */
-async function rawQueueConsumer(client: MongoClient, collection: string, n: number, ready: () => void): Promise<number> {
+async function rawQueueConsumer(
+  client: MongoClient,
+  collection: string,
+  n: number,
+  ready: () => void,
+): Promise<number> {
   const db = client.db();
   const records = db.collection(collection);
   const claims = db.collection(`${collection}.claims`);
@@ -302,12 +307,21 @@ const logger = new Logger('bench.service');
 const logOne = (i: number): void => logger.info('request {0} handled in {1} ms', i, 12.5, kw({}, { extra }));
 
 /** Logs records from..to with the handler pushed, yielding to the event loop every BATCH records as an application does. */
-async function logMany(handler: MongoHandler, from: number, to: number): Promise<void> {
+async function logMany(handler: CountingMongoHandler, from: number, to: number): Promise<void> {
   for (let i = from; i < to; i += BATCH) {
     handler.applicationBound(() => {
       for (let k = i; k < Math.min(to, i + BATCH); k++) logOne(k);
     });
     await new Promise((resolve) => setImmediate(resolve));
+  }
+}
+
+/** MongoHandler counting the batches it sends (one call per batch: the cost is nil beside an insertMany). */
+class CountingMongoHandler extends MongoHandler {
+  batches = 0;
+  protected override async sendBatch(batch: readonly Document[]): Promise<void> {
+    this.batches++;
+    await super.sendBatch(batch);
   }
 }
 
@@ -320,6 +334,8 @@ interface Run {
   readonly serverCpu: number | null;
   /** The consumer's commands (end to end only): per name, how many and their total ms, as the driver timed them. */
   readonly commands: Record<string, { count: number; ms: number }>;
+  /** insertMany calls of the producer in the timed part. */
+  readonly batches: number;
 }
 
 /**
@@ -328,11 +344,12 @@ interface Run {
  */
 async function insertRun(client: MongoClient, url: string, path: InsertPath, n: number, serverPid: number | null) {
   const collection = name(path);
-  let handler: MongoHandler | null = null;
+  let handler: CountingMongoHandler | null = null;
   if (path === 'logq') {
-    handler = new MongoHandler(url, { collection, format: 'logq', maxBuffer: n + 1 });
+    handler = new CountingMongoHandler(url, { collection, format: 'logq', maxBuffer: n + 1 });
     handler.handle(captureRecord(() => logOne(-1))); // connect and create the indexes outside the timing
     await handler.flush();
+    handler.batches = 0;
   } else {
     await prepare(client, collection, path === 'bare' ? 'bare' : 'queue');
   }
@@ -362,6 +379,7 @@ async function insertRun(client: MongoClient, url: string, path: InsertPath, n: 
     consumerCpu: null,
     serverCpu: server0 === null || server1 === null ? null : (server1 - server0) / n,
     commands: {},
+    batches: handler ? handler.batches : Math.ceil(n / BATCH),
   } satisfies Run;
 }
 
@@ -376,13 +394,14 @@ async function endToEndRun(client: MongoClient, url: string, path: E2EPath, n: n
   if (path.startsWith('raw')) await prepare(client, collection, mode);
   const consumer = spawnConsumer(import.meta.url, ['consume', path, url, collection, String(n + 1)]);
   await consumer.ready;
-  let handler: MongoHandler | null = null;
+  let handler: CountingMongoHandler | null = null;
   if (path.startsWith('raw')) {
     await rawProduce(client, collection, -1, 0);
   } else {
-    handler = new MongoHandler(url, { collection, mode, format: 'logq', maxBuffer: n + 1 });
+    handler = new CountingMongoHandler(url, { collection, mode, format: 'logq', maxBuffer: n + 1 });
     handler.handle(captureRecord(() => logOne(-1)));
     await handler.flush();
+    handler.batches = 0;
   }
   const server0 = processCpuUs(serverPid);
   const cpu0 = process.cpuUsage();
@@ -413,6 +432,7 @@ async function endToEndRun(client: MongoClient, url: string, path: E2EPath, n: n
     consumerCpu: Number(consumerCpu) / n,
     serverCpu: server0 === null || server1 === null ? null : (server1 - server0) / n,
     commands: JSON.parse(commands ?? '{}') as Run['commands'],
+    batches: handler ? handler.batches : Math.ceil(n / BATCH),
   } satisfies Run;
 }
 
@@ -468,6 +488,13 @@ const median = (runs: readonly Run[], key: 'producerCpu' | 'consumerCpu' | 'serv
   return values.length === runs.length ? stats(values).median : null;
 };
 const cpuCell = (v: number | null) => (v === null ? 'n/a' : fmt(v, 1));
+
+/** Median share of a run's wall time that the consumer spent waiting for FerretDB's replies. */
+const waitShare = (runs: readonly Run[]): string =>
+  `${fmt(stats(runs.map((r) => Object.values(r.commands).reduce((sum, c) => sum + c.ms, 0) / 10 / r.seconds)).median)}%`;
+
+/** Median records per insertMany of the producer. */
+const batchSize = (runs: readonly Run[], n: number): string => fmt(stats(runs.map((r) => n / r.batches)).median);
 
 /** Per record, the consumer's time in each kind of command (medians over the runs), e.g. `delete 310 µs, find 95 µs`. */
 function commandTimes(runs: readonly Run[], n: number): string {
@@ -547,7 +574,8 @@ async function main(): Promise<void> {
     const shortest = Math.min(...allRuns.map((r) => r.seconds));
     const row = (label: string, runs: readonly Run[], raw: readonly Run[], bold = false) => {
       const ratio = `${fmt(rate(runs).median / rate(raw).median, 2)}×`;
-      return `| ${label} | ${fmtStats(rate(runs))} | ${bold ? `**${ratio}**` : ratio} | ${cpuCell(median(runs, 'producerCpu'))} | ${cpuCell(median(runs, 'consumerCpu'))} | ${cpuCell(median(runs, 'serverCpu'))} |`;
+      const consumer = runs[0]!.consumerCpu === null ? '—' : cpuCell(median(runs, 'consumerCpu'));
+      return `| ${label} | ${fmtStats(rate(runs))} | ${bold ? `**${ratio}**` : ratio} | ${cpuCell(median(runs, 'producerCpu'))} | ${consumer} | ${cpuCell(median(runs, 'serverCpu'))} |`;
     };
     const ir = inserts.runs;
     const q = queue.runs;
@@ -557,18 +585,18 @@ async function main(): Promise<void> {
       return `- ${what}: ${fmt(ratio, 2)}× raw (medians ${fmt(rate(logq).median)} / ${fmt(rate(raw).median)} records/s): ${ratio >= 1 ? '**met**' : `**not met**; ${bound()}`}`;
     };
     /** Where an end-to-end path's time goes: each process's CPU per record and its share of a core over the run. */
+    const busy = (v: number | null, r: number) => (v === null ? 'n/a' : `${fmt((v * r) / 1e6, 2)} cores`);
     const bound = (runs: readonly Run[], raw: readonly Run[], n: number) => (): string => {
       const r = rate(runs).median;
-      const busy = (v: number | null) => (v === null ? 'n/a' : `${fmt((v * r) / 1e6, 2)} cores`);
       const server = median(runs, 'serverCpu');
       const consumer = median(runs, 'consumerCpu');
       const producer = median(runs, 'producerCpu');
-      return `per record, FerretDB ${cpuCell(server)} µs CPU (busy ${busy(server)} over the run), the consumer ${cpuCell(consumer)} µs (${busy(consumer)}; raw's ${cpuCell(median(raw, 'consumerCpu'))} µs), the producer ${cpuCell(producer)} µs (${busy(producer)}); the consumer waited on FerretDB per record: ${commandTimes(runs, n)} (raw's consumer: ${commandTimes(raw, n)})`;
+      return `per record, FerretDB ${cpuCell(server)} µs CPU (busy ${busy(server, r)} over the run; raw's ${cpuCell(median(raw, 'serverCpu'))} µs), the consumer ${cpuCell(consumer)} µs (${busy(consumer, r)}; raw's ${cpuCell(median(raw, 'consumerCpu'))} µs), the producer ${cpuCell(producer)} µs (${busy(producer, r)}; ${batchSize(runs, n)} records per insertMany, raw ${batchSize(raw, n)}). The consumer spent ${waitShare(runs)} of the run waiting for FerretDB (raw's ${waitShare(raw)}), per record: ${commandTimes(runs, n)}; raw's: ${commandTimes(raw, n)}`;
     };
     const insertBound = (): string => {
       const s = median(ir.logq, 'serverCpu');
       const p = median(ir.logq, 'producerCpu');
-      return `per record, FerretDB ${cpuCell(s)} µs CPU (raw's ${cpuCell(median(ir.raw, 'serverCpu'))}), the producer ${cpuCell(p)} µs (raw's ${cpuCell(median(ir.raw, 'producerCpu'))})`;
+      return `per record, FerretDB ${cpuCell(s)} µs CPU (busy ${busy(s, rate(ir.logq).median)}; raw's ${cpuCell(median(ir.raw, 'serverCpu'))} µs, ${busy(median(ir.raw, 'serverCpu'), rate(ir.raw).median)}), the producer ${cpuCell(p)} µs (raw's ${cpuCell(median(ir.raw, 'producerCpu'))}); MongoHandler sent ${batchSize(ir.logq, inserts.n)} records per insertMany (raw ${BATCH}), one batch in flight as raw`;
     };
     const runsRows = [
       ...insertPaths.map((p) => `| insert ${p} | ${fmtRuns(rate(ir[p]))} |`),
