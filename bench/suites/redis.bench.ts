@@ -318,7 +318,9 @@ async function callerCost(
   const handler = make();
   try {
     const run = await timeCalls((i) => handler.applicationBound(() => logOne(build, i)), {
-      between: () => handler.flush(),
+      between: async () => {
+        await handler.flush();
+      },
     });
     return run.ns;
   } finally {
