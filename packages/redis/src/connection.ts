@@ -10,6 +10,17 @@ export type AnyClient = NodeRedisClient | NodeRedisCluster | NodeRedisSentinel;
 /** One argument of a Redis command. */
 export type RedisArg = string | Buffer;
 
+/**
+ * The write buffer of the sockets of clients logq creates. node-redis stops
+ * writing a tick's commands once the socket's buffer passes its high-water
+ * mark (Node's default: 16 KiB) and writes the rest after `drain` on a later
+ * turn of the event loop; one RPUSH of 128 records is ~70 KB, so a batch of
+ * 1,024 records went out over eight turns, each behind whatever the
+ * application did meanwhile (logging the next records). With 4 MiB a batch
+ * goes out in one write; the buffer is bounded by the handler's batch.
+ */
+export const SOCKET_WRITE_BUFFER_BYTES = 4 * 1024 * 1024;
+
 /** Replies with bulk strings as Buffers (bytes as they were) and RESP3 maps as flat arrays. */
 const BUFFERS = { typeMapping: { [RESP_TYPES.BLOB_STRING]: Buffer, [RESP_TYPES.MAP]: Array } } as const;
 
@@ -182,6 +193,7 @@ export function createOwnedClient(target: RedisTarget, autoReconnect: boolean): 
     const socket = {
       connectTimeout: options.connectTimeoutMs ?? 10_000,
       reconnectStrategy: reconnection(autoReconnect),
+      writableHighWaterMark: SOCKET_WRITE_BUFFER_BYTES,
     };
     if (topology.kind === 'cluster') return createOwnedCluster(topology.options.reveal(), socket, autoReconnect);
     const sentinelUri = target.uri?.reveal();
@@ -197,6 +209,7 @@ export function createOwnedClient(target: RedisTarget, autoReconnect: boolean): 
   const useTls = options.tls !== undefined || (uri !== undefined && /^rediss:/i.test(uri));
   const given = options.clientOptions ?? {};
   const socket = {
+    writableHighWaterMark: SOCKET_WRITE_BUFFER_BYTES,
     ...given.socket,
     ...(uri === undefined ? { host: target.host ?? '127.0.0.1', port: target.port ?? 6379 } : {}),
     ...(useTls ? { ...options.tls, tls: true as const } : {}),

@@ -178,6 +178,8 @@ export function topologySecrets(topology: Topology): string[] {
 export interface OwnedSocketSettings {
   readonly connectTimeout: number;
   readonly reconnectStrategy: false | ((retries: number) => number);
+  /** The socket's write buffer (see `SOCKET_WRITE_BUFFER_BYTES`); the user's socket options may set another. */
+  readonly writableHighWaterMark: number;
 }
 
 /**
@@ -190,11 +192,13 @@ export function createOwnedCluster(
   autoReconnect: boolean,
 ): NodeRedisCluster {
   const defaults = options.defaults ?? {};
+  const { writableHighWaterMark, ...own } = socket;
   return createCluster({
     ...options,
     defaults: {
       ...defaults,
-      socket: { ...defaults.socket, ...socket } as NonNullable<typeof defaults.socket>,
+      // writableHighWaterMark: a net.Socket option node-redis passes on without typing it.
+      socket: { writableHighWaterMark, ...defaults.socket, ...own } as unknown as NonNullable<typeof defaults.socket>,
       disableOfflineQueue: !autoReconnect,
     },
   }) as unknown as NodeRedisCluster;
@@ -212,11 +216,18 @@ export function createOwnedSentinel(
   clientOptions: RedisClientOptions = {},
 ): NodeRedisSentinel {
   const node = { ...(clientOptions as RedisSentinelOptions['nodeClientOptions']), ...options.nodeClientOptions };
+  const { writableHighWaterMark, ...own } = socket;
   return createSentinel({
     ...options,
     nodeClientOptions: {
       ...node,
-      socket: { ...clientOptions.socket, ...node.socket, ...socket } as NonNullable<NonNullable<typeof node>['socket']>,
+      socket: {
+        writableHighWaterMark,
+        ...clientOptions.socket,
+        ...node.socket,
+        ...own,
+        // A net.Socket option node-redis passes on without typing it.
+      } as unknown as NonNullable<NonNullable<typeof node>['socket']>,
       disableOfflineQueue: !autoReconnect,
     },
   }) as unknown as NodeRedisSentinel;

@@ -3,6 +3,7 @@ import { numberedRecord } from '@logq/core/testing';
 import { type BrokerServer, freePort, makeTempDir, removeTempDir, startRedis } from '@logq/services';
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { Socket } from 'node:net';
 import { join } from 'node:path';
 import { createClient, type createCluster } from 'redis';
 import type { NodeRedisClient, NodeRedisCluster } from '../src/index.js';
@@ -139,6 +140,48 @@ describe('clients', () => {
     expect(await client.ping()).toBe('PONG');
     await until(async () => (await admin.clientList()).length === clientsBefore - 1, 'the duplicate closed', 5_000);
     client.destroy();
+  });
+
+  it('writes a batch in one socket write (4 MiB write buffer); a socket option of the user wins', async () => {
+    // Socket writes to this server while `run` runs (node-redis corks a tick's commands: one write each uncork).
+    const countWrites = async (run: () => Promise<void>): Promise<number> => {
+      let writes = 0;
+      const proto = Socket.prototype as unknown as Record<'_write' | '_writev', (...args: unknown[]) => unknown>;
+      const originals = { _write: proto._write, _writev: proto._writev };
+      for (const name of ['_write', '_writev'] as const) {
+        proto[name] = function (this: Socket, ...args: unknown[]) {
+          if (this.remotePort === port) writes++;
+          return originals[name].apply(this, args);
+        };
+      }
+      try {
+        await run();
+      } finally {
+        Object.assign(proto, originals);
+      }
+      return writes;
+    };
+    const padding = 'x'.repeat(400);
+    const batch = async (options: ConstructorParameters<typeof RedisQueueHandler>[1]) => {
+      const key = freshKey('writes');
+      const handler = new RedisQueueHandler(authUrl(PASSWORD), { key, format: 'logq', batchSize: 1024, ...options });
+      handler.handle(numberedRecord(0));
+      await handler.flush(); // connected
+      const writes = await countWrites(async () => {
+        for (let i = 1; i <= 1024; i++)
+          handler.handle(new LogRecord({ channel: 'logq.writes', level: Level.INFO, msg: padding, extra: { seq: i } }));
+        await handler.flush();
+      });
+      await handler.close();
+      expect(await admin.lLen(key)).toBe(1025);
+      await admin.del(key);
+      return writes;
+    };
+    // 1,024 records of ~600 bytes: eight RPUSHes of 128 (~75 KB each), past Node's default 16 KiB buffer each.
+    expect(await batch({})).toBeLessThanOrEqual(2);
+    expect(
+      await batch({ clientOptions: { socket: { writableHighWaterMark: 16 * 1024 } as never } }),
+    ).toBeGreaterThanOrEqual(8);
   });
 
   it('close() wakes a blocked recv() at once and loses nothing', async () => {
