@@ -7,7 +7,8 @@
 import { LogRecord, Logger } from '@logq/core';
 import { MongoHandler, MongoSubscriber } from '@logq/mongo';
 import { useFerretDB } from '@logq/services';
-import { type Document, type IndexDescription, Long, MongoBulkWriteError, MongoClient, ObjectId } from 'mongodb';
+import { type Document, Long, MongoClient, ObjectId } from 'mongodb';
+import { INDEXES, claimRound } from './mongo-raw.js';
 import { randomBytes } from 'node:crypto';
 import {
   RUNS,
@@ -34,13 +35,6 @@ const BATCH = 512;
 const PREFETCH = 1000;
 const CAPPED = 64 * 1024 * 1024;
 const name = (what: string) => `bench_${what}_${randomBytes(4).toString('hex')}`;
-
-/** The indexes MongoHandler creates (issue #7: level, channel, time). */
-const INDEXES: IndexDescription[] = [
-  { key: { level: 1 }, name: 'level_1' },
-  { key: { channel: 1 }, name: 'channel_1' },
-  { key: { timestamp: 1 }, name: 'timestamp_1' },
-];
 
 /** The document the raw driver inserts: the same dict MongoHandler stores, with an _id and the timestamp Date. */
 const rawDocument = (i: number): Document => ({
@@ -70,28 +64,14 @@ async function rawQueueConsumer(url: string, collection: string, n: number): Pro
   let count = 0;
   let pause = 5;
   while (count < n) {
-    const docs = await records.find({}, { limit: PREFETCH, batchSize: PREFETCH }).toArray();
-    if (docs.length === 0) {
+    const taken = await claimRound(records, claims, PREFETCH);
+    if (taken === 0) {
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(200, pause * 2);
       continue;
     }
     pause = 5;
-    const ids = docs.map((d) => d._id as ObjectId);
-    const lost = new Set<number>();
-    try {
-      await claims.insertMany(
-        ids.map((_id) => ({ _id, by: 'raw', at: new Date() })),
-        { ordered: false },
-      );
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      for (const e of Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]) lost.add(e.index);
-    }
-    const won = docs.filter((_, i) => !lost.has(i));
-    for (const doc of won) if (typeof doc.msg === 'string' && typeof doc.channel === 'string') count++;
-    await records.deleteMany({ _id: { $in: won.map((d) => d._id as ObjectId) } });
-    await claims.deleteMany({ _id: { $in: won.map((d) => d._id as ObjectId) } });
+    count += taken;
   }
   await client.close();
   return count;
