@@ -38,10 +38,19 @@ interface Receiving {
   close(): Promise<unknown>;
 }
 
-/** A consumer taking one decoded `LogRecord` per `recv()`. */
-export function logqConsumer(subscriber: Receiving): Consumer {
+/**
+ * A consumer taking one decoded `LogRecord` per `recv()`; `early` records were taken already (by a `recv(0)`
+ * that opened the subscriber: a producer's first record may be there by then) and count in the first take.
+ */
+export function logqConsumer(subscriber: Receiving, early = 0): Consumer {
+  let pending = early;
   return {
-    take: async (timeoutMs) => ((await subscriber.recv(timeoutMs)) ? 1 : 0),
+    take: async (timeoutMs) => {
+      const got = (await subscriber.recv(timeoutMs)) ? 1 : 0;
+      const k = got + pending;
+      pending = 0;
+      return k;
+    },
     close: async () => void (await subscriber.close()),
   };
 }

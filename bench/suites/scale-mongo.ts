@@ -42,8 +42,8 @@ export const mongoTransport: Transport = {
   async consumer(spec) {
     if (spec.impl === 'logq') {
       const subscriber = new MongoSubscriber(spec.url, { collection: spec.key, mode: 'queue', format: 'logq' });
-      await subscriber.recv(0); // connected, indexes created
-      return logqConsumer(subscriber);
+      // recv(0) connects and creates the indexes (and may take a producer's first record).
+      return logqConsumer(subscriber, (await subscriber.recv(0)) ? 1 : 0);
     }
     const client = new MongoClient(spec.url);
     await client.connect();

@@ -108,8 +108,7 @@ function redisTransport(mode: 'list' | 'stream'): Transport {
     async consumer(spec) {
       if (spec.impl === 'raw') return rawConsumer(spec, mode);
       const subscriber = new RedisSubscriber(spec.url, { key: spec.key, mode, format: 'logq', batchSize: POP });
-      await subscriber.recv(0);
-      return logqConsumer(subscriber);
+      return logqConsumer(subscriber, (await subscriber.recv(0)) ? 1 : 0);
     },
     async cleanup(url, key) {
       const c = await client(url);

@@ -35,7 +35,7 @@ export interface RunSpec {
 }
 
 /** A run gives up after this long without a record taken (to fail instead of hanging). */
-const STALL_MS = 60_000;
+const STALL_MS = 30_000;
 
 const now = (): number => performance.timeOrigin + performance.now();
 
