@@ -5,7 +5,8 @@
 import { type Handler, Logger, kw } from '@logq/core';
 import { MessageQueueHandler, MessageQueueSubscriber } from '@logq/amqp';
 import { useRabbitMQ } from '@logq/services';
-import { type Channel, type ChannelModel, connect } from 'amqplib';
+import type { Channel, ChannelModel } from 'amqplib';
+import { PROPERTIES, declare, rawConnection } from './amqp-raw.js';
 import { randomBytes } from 'node:crypto';
 import {
   RUNS,
@@ -28,31 +29,10 @@ const PREFETCH = 256;
 const YIELD_EVERY = 1000;
 /** Runs per path (≥ 5), after one untimed warm-up run of each; median and range reported. */
 const ROUNDS = Math.max(RUNS, Number(process.env.LOGQ_BENCH_AMQP_ROUNDS ?? RUNS));
-/** kombu's properties, as both producers send them. */
-const PROPERTIES = {
-  contentType: 'application/json',
-  contentEncoding: 'utf-8',
-  headers: {},
-  deliveryMode: 2,
-  priority: 0,
-};
 
 type Path = 'raw-confirm' | 'raw-noconfirm' | 'logq';
 
 const newQueue = (what: string) => `bench-${what}-${randomBytes(4).toString('hex')}`;
-
-async function rawConnection(url: string): Promise<ChannelModel> {
-  const connection = await connect(url);
-  connection.on('error', () => undefined);
-  return connection;
-}
-
-/** The same topology logq declares (kombu's SimpleQueue). */
-async function declare(channel: Channel, queue: string): Promise<void> {
-  await channel.assertExchange(queue, 'direct', { durable: true, autoDelete: false });
-  await channel.assertQueue(queue, { durable: true, autoDelete: false });
-  await channel.bindQueue(queue, queue, queue);
-}
 
 // ---------------------------------------------------------------- consumer side (child process)
 

@@ -1,7 +1,7 @@
 // RabbitMQ for the scale suite: durable queue, persistent messages, publisher confirms on both sides (raw
 // amqplib waits for them every 1,000 messages, as logq's batches of 1,000), consumers with prefetch 256.
 import { MessageQueueHandler, MessageQueueSubscriber } from '@logq/amqp';
-import { type Channel, type ChannelModel, connect } from 'amqplib';
+import { PROPERTIES, declare, rawConnection as connection } from './amqp-raw.js';
 import { Inbox } from './scale-inbox.js';
 import { bufferFor, logqConsumer, logqProducer } from './scale-logq.js';
 import { rawJson } from './scale-records.js';
@@ -9,28 +9,6 @@ import type { Transport } from './scale-types.js';
 
 const CONFIRM_EVERY = 1000;
 const PREFETCH = 256;
-/** kombu's properties, as logq sends them. */
-const PROPERTIES = {
-  contentType: 'application/json',
-  contentEncoding: 'utf-8',
-  headers: {},
-  deliveryMode: 2,
-  priority: 0,
-};
-
-async function connection(url: string): Promise<ChannelModel> {
-  const c = await connect(url);
-  c.on('error', () => undefined);
-  return c;
-}
-
-/** The topology logq declares (kombu's SimpleQueue). */
-async function declare(channel: Channel, queue: string): Promise<void> {
-  await channel.assertExchange(queue, 'direct', { durable: true, autoDelete: false });
-  await channel.assertQueue(queue, { durable: true, autoDelete: false });
-  await channel.bindQueue(queue, queue, queue);
-}
-
 export const amqpTransport: Transport = {
   async producer(spec) {
     if (spec.impl === 'logq') {

@@ -5,10 +5,7 @@ import { logCall, yieldEvery, yieldNow } from './scale-records.js';
 import type { Consumer, Producer, Spec } from './scale-types.js';
 
 /** What the scale suite uses of a logq transport handler. */
-interface FlushingHandler extends Handler {
-  flush(): Promise<unknown>;
-  close(options?: { timeoutMs?: number }): Promise<unknown>;
-}
+type FlushingHandler = Handler & { close(options?: { timeoutMs?: number }): Promise<unknown> };
 
 /** A producer logging through `handler`: log calls, yielding every ~512 KiB, then `flush()`. */
 export async function logqProducer(handler: FlushingHandler, spec: Spec): Promise<Producer> {

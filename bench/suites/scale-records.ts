@@ -2,38 +2,14 @@
 // `extra` (as issue 17 did: "a 16 KiB string in extra"), for logq's log calls and for the raw clients.
 import { Logger, kw } from '@logq/core';
 import { encodeRecord } from '@logq/core/transport';
-import { captureRecord } from './lib.js';
+import { captureRecord, sampleDict } from './lib.js';
 
 /** The record sizes of the size table, in bytes of the encoded wire record (issue 17, goal 4). */
 export const SIZES = [100, 1024, 16 * 1024, 256 * 1024] as const;
 
 /** The dict a hand-written logger builds (the same fields as logq's wire record), `pad` characters in `extra.pad`. */
 export function recordDict(seq: number, pad: string): Record<string, unknown> {
-  return {
-    channel: 'bench.service',
-    level: 11,
-    msg: 'request {0} handled in {1} ms',
-    args: [seq, 12.5],
-    kwargs: {},
-    extra: { request_id: 'c0ffee-1234', user: 'alice', pad },
-    message: `request ${seq} handled in 12.5 ms`,
-    time: new Date().toISOString(),
-    process: process.pid,
-    process_name: 'node',
-    thread: 0,
-    thread_name: 'MainThread',
-    greenlet: 0,
-    func_name: null,
-    filename: null,
-    module: null,
-    lineno: null,
-    exception_name: null,
-    exception_message: null,
-    formatted_exception: null,
-    frame_correction: 0,
-    heavy_initialized: true,
-    information_pulled: true,
-  };
+  return sampleDict(seq, { request_id: 'c0ffee-1234', user: 'alice', pad }, new Date().toISOString(), process.pid);
 }
 
 /** The raw clients' wire record: JSON.stringify of {@link recordDict}. */
