@@ -32,9 +32,15 @@ const sizeLabel = (bytes: number): string => (bytes >= 1024 ? `${fmt(bytes / 102
 /** The largest per-record time factor a step may show: 2.2× per doubling of the record's bytes. */
 export const cliffLimit = (byteFactor: number): number => 2.2 ** Math.log2(Math.max(1, byteFactor));
 
-/** The size table, the cliffs it shows, and every run. */
-export function sizeTable(rows: readonly SizeRow[]): { table: string; cliffs: string[]; runs: string } {
+/** The size table, the cliffs it shows, the sizes where logq is below raw, and every run. */
+export function sizeTable(rows: readonly SizeRow[]): {
+  table: string;
+  cliffs: string[];
+  below: string[];
+  runs: string;
+} {
   const cliffs: string[] = [];
+  const below: string[] = [];
   const lines: string[] = [];
   const runs: string[] = [];
   rows.forEach((row, i) => {
@@ -44,6 +50,8 @@ export function sizeTable(rows: readonly SizeRow[]): { table: string; cliffs: st
       const these = row[impl];
       const bytes = impl === 'raw' ? row.rawBytes : row.logqBytes;
       const s = rates(these);
+      if (impl === 'logq' && s.median < raw.median)
+        below.push(`${row.path} ${sizeLabel(row.target)}: ${fmt(s.median / raw.median, 2)}×`);
       let step = '—';
       if (prev) {
         const time = rates(prev[impl]).median / s.median;
@@ -69,6 +77,7 @@ export function sizeTable(rows: readonly SizeRow[]): { table: string; cliffs: st
 |---|---|---|---:|---:|---:|---:|---:|---:|---|
 ${lines.join('\n')}`,
     cliffs,
+    below,
     runs: `| path | size | impl | every run | shortest run, records per run |
 |---|---|---|---|---|
 ${runs.join('\n')}`,
