@@ -250,7 +250,8 @@ ${subscriberRows.length ? `### Subscriber count (logq, ${fmt(COUNT_BYTES)}-byte 
 Method: every producer and every consumer is its own child process (the process transport: the consumer forks its producers, whose
 IPC channel it reads). Each producer connects and sends one untimed record (logq: logged and flushed; raw: sent and acknowledged), each
 consumer connects (declares, binds), and the clock starts when all are ready; it stops when the consumers have decoded the last record
-(logq: a \`LogRecord\` from \`recv()\`; raw: \`JSON.parse\` of each). Records are the bench's record dict grown by a string in
+(logq: a \`LogRecord\` from \`recv()\`; raw: \`JSON.parse\` of each). Every run starts fresh processes, so the JIT warms up inside the timed run, for raw and logq alike (the warm-up run warms the
+broker, not the processes): short runs flatter neither, but they understate both. Records are the bench's record dict grown by a string in
 \`extra\` to the target size of the encoded wire record; the smallest logq record (the usual ~540-byte dict, ${fmt(smallest)} B) is over 100 B, so the
 "100 B" rows send it unpadded. Raw does the same work a careful hand-written logger does: \`JSON.stringify\` of the same dict per record, the
 same batching and durability as logq's handler (ZeroMQ: one frame per awaited send, HWM 10,000; Redis: pipelines of 1,024 records,
