@@ -17,7 +17,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
-const order = ['calibration', 'core', 'process', 'zeromq', 'redis', 'amqp', 'mongo', 'garbage'];
+const order = ['calibration', 'core', 'process', 'zeromq', 'redis', 'amqp', 'mongo', 'scale', 'garbage'];
 const suites = readdirSync(join(here, 'suites'))
   .filter((f) => f.endsWith('.bench.ts'))
   .map((f) => f.replace(/\.bench\.ts$/, ''))

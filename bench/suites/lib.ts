@@ -8,18 +8,26 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** A ~540-byte Logbook record dict as JSON, the payload every suite sends. */
-export function sampleJson(seq = 0): string {
-  return JSON.stringify({
+/**
+ * The Logbook record dict every suite sends (~540 bytes as JSON): `extra`, the time and the process id may be
+ * given (the scale suite grows `extra` and stamps each record); by default they are fixed.
+ */
+export function sampleDict(
+  seq = 0,
+  extra: Record<string, unknown> = { request_id: 'c0ffee-1234', user: 'alice' },
+  time = '2026-11-25T16:23:26.073111Z',
+  pid = 4242,
+): Record<string, unknown> {
+  return {
     channel: 'bench.service',
     level: 11,
     msg: 'request {0} handled in {1} ms',
     args: [seq, 12.5],
     kwargs: {},
-    extra: { request_id: 'c0ffee-1234', user: 'alice' },
+    extra,
     message: `request ${seq} handled in 12.5 ms`,
-    time: '2026-11-25T16:23:26.073111Z',
-    process: 4242,
+    time,
+    process: pid,
     process_name: 'node',
     thread: 0,
     thread_name: 'MainThread',
@@ -34,7 +42,12 @@ export function sampleJson(seq = 0): string {
     frame_correction: 0,
     heavy_initialized: true,
     information_pulled: true,
-  });
+  };
+}
+
+/** A ~540-byte Logbook record dict as JSON, the payload every suite sends. */
+export function sampleJson(seq = 0): string {
+  return JSON.stringify(sampleDict(seq));
 }
 
 /**

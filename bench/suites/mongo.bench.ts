@@ -11,7 +11,8 @@
 import { Logger, kw } from '@logq/core';
 import { MongoHandler, MongoSubscriber } from '@logq/mongo';
 import { useFerretDB } from '@logq/services';
-import { type Document, type IndexDescription, Long, MongoBulkWriteError, MongoClient, ObjectId } from 'mongodb';
+import { type Document, Long, MongoClient, ObjectId } from 'mongodb';
+import { INDEXES, claimRound } from './mongo-raw.js';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
@@ -44,13 +45,6 @@ const CAPPED = 64 * 1024 * 1024;
 /** The client options MongoHandler and MongoSubscriber use for a client they make from the URI. */
 const CLIENT_OPTIONS = { serverSelectionTimeoutMS: 5000, socketTimeoutMS: 60_000 } as const;
 const name = (what: string) => `bench_${what}_${randomBytes(4).toString('hex')}`;
-
-/** The indexes MongoHandler creates (issue #7: level, channel, time). */
-const INDEXES: IndexDescription[] = [
-  { key: { level: 1 }, name: 'level_1' },
-  { key: { channel: 1 }, name: 'channel_1' },
-  { key: { timestamp: 1 }, name: 'timestamp_1' },
-];
 
 const extra = { request_id: 'c0ffee-1234', user: 'alice' };
 
@@ -142,28 +136,14 @@ async function rawQueueConsumer(
   let count = 0;
   let pause = 5;
   while (count < n) {
-    const docs = await records.find({}, { limit: PREFETCH, batchSize: PREFETCH }).toArray();
-    if (docs.length === 0) {
+    const taken = await claimRound(records, claims, PREFETCH);
+    if (taken === 0) {
       await new Promise((resolve) => setTimeout(resolve, pause));
       pause = Math.min(200, pause * 2);
       continue;
     }
     pause = 5;
-    const ids = docs.map((d) => d._id as ObjectId);
-    const lost = new Set<number>();
-    try {
-      await claims.insertMany(
-        ids.map((_id) => ({ _id, by: 'raw', at: new Date() })),
-        { ordered: false },
-      );
-    } catch (error) {
-      if (!(error instanceof MongoBulkWriteError)) throw error;
-      for (const e of Array.isArray(error.writeErrors) ? error.writeErrors : [error.writeErrors]) lost.add(e.index);
-    }
-    const won = docs.filter((_, i) => !lost.has(i));
-    for (const doc of won) if (typeof doc.msg === 'string' && typeof doc.channel === 'string') count++;
-    await records.deleteMany({ _id: { $in: won.map((d) => d._id as ObjectId) } });
-    await claims.deleteMany({ _id: { $in: won.map((d) => d._id as ObjectId) } });
+    count += taken;
   }
   return count;
 }
