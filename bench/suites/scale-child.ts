@@ -15,6 +15,8 @@ export function launch(role: 'producer' | 'consumer', spec: Spec): ChildHandle {
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
     execArgv: process.execArgv,
   });
+  // EPIPE of a message to a child that exited meanwhile: its exit is handled below.
+  child.on('error', () => undefined);
   let count = 0;
   let onReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (onReady = resolve));
@@ -32,7 +34,8 @@ export function launch(role: 'producer' | 'consumer', spec: Spec): ChildHandle {
     ready: Promise.race([ready, done.then(() => undefined)]),
     done,
     count: () => count,
-    send: (message) => child.connected && child.send(message),
+    // A child that has just exited: the message is moot (its report is in), not an error.
+    send: (message) => child.connected && child.send(message, (error) => void error),
     process: child,
   };
 }

@@ -112,8 +112,8 @@ interface Variant {
 }
 
 /**
- * Measures the variants of one row group: an untimed warm-up run of each (~4 MiB of records) sizes the timed
- * runs so that the fastest variant's lasts ≥ RUN_MS (every variant sends the same records), then RUNS
+ * Measures the variants of one row group: two untimed warm-up runs of each (~4 MiB of records, then about half
+ * a run) size the timed runs so that the fastest variant's lasts RUN_MS × 1.5 (every variant sends the same records), then RUNS
  * rounds, the variants alternating.
  */
 async function measure(
@@ -128,14 +128,24 @@ async function measure(
   const wireBytes = logqBytes(pad);
   const base = { transport: path.name, url, pad, bytes: wireBytes };
   const warmN = Math.max(16, Math.min(path.warmMax ?? 20_000, Math.round((4 * 2 ** 20) / wireBytes)));
-  let fastest = 0;
-  for (const v of variants) {
-    const r = await runOnce(transport, { ...base, ...v, n: warmN });
-    console.log(`[scale ${elapsed()}] ${what} ${v.name} warm-up: ${fmt(r.rate)} records/s (${fmt(r.seconds, 1)} s)`);
-    fastest = Math.max(fastest, r.rate);
-  }
+  // A short first warm-up runs cold (fresh processes, the JIT not warm, fixed start-up costs): it underestimates
+  // the rate, so a second warm-up, sized from it to about half a run, sizes the timed runs.
+  const warmUp = async (count: number, round: number): Promise<number> => {
+    let fastest = 0;
+    for (const v of variants) {
+      const r = await runOnce(transport, { ...base, ...v, n: count });
+      console.log(
+        `[scale ${elapsed()}] ${what} ${v.name} warm-up ${round}: ${fmt(r.rate)} records/s (${fmt(r.seconds, 1)} s)`,
+      );
+      fastest = Math.max(fastest, r.rate);
+    }
+    return fastest;
+  };
+  const first = await warmUp(warmN, 1);
+  const secondN = Math.max(warmN, Math.round((first * RUN_MS) / 2000));
+  const fastest = await warmUp(path.warmMax === undefined ? secondN : Math.min(secondN, path.warmMax * 4), 2);
   const lcm = 4;
-  const n = Math.max(16, Math.ceil((fastest * (RUN_MS / 1000) * 1.1) / lcm) * lcm);
+  const n = Math.max(16, Math.ceil((fastest * (RUN_MS / 1000) * 1.5) / lcm) * lcm);
   let k = 0;
   return interleave(
     variants.map((v) => ({
@@ -143,6 +153,7 @@ async function measure(
       warmup: async () => undefined,
       run: async () => {
         const r = await runOnce(transport, { ...base, ...v, n });
+        shortestRun = Math.min(shortestRun, r.seconds);
         console.log(
           `[scale ${elapsed()}] ${what} ${v.name} run ${Math.floor(k++ / variants.length) + 1}/${RUNS}: ${fmt(r.rate)} records/s (${fmt(r.seconds, 1)} s), CPU µs/record ${fmt(r.producerUs, 1)} + ${fmt(r.consumerUs, 1)}, RSS ${fmt(r.producerRss)} / ${fmt(r.consumerRss)} MiB`,
         );
@@ -151,6 +162,9 @@ async function measure(
     })),
   );
 }
+
+/** The shortest timed run of the suite, in s (reported: each should last ≥ RUN_MS). */
+let shortestRun = Number.POSITIVE_INFINITY;
 
 async function main(): Promise<void> {
   const before = machine();
@@ -275,8 +289,9 @@ RPUSH of 128 or one XADD each, one pipeline in flight, LPOP 1,000 / XREADGROUP C
 durable queue, \`waitForConfirms\` every 1,000, prefetch 256, ack each; fork IPC: \`process.send\` per record, waiting on backpressure;
 MongoDB: \`insertMany\` of 512 documents into a collection with MongoHandler's indexes, the claim-based competing consumer of the mongo
 suite). Producers yield to the event loop every ~512 KiB of records (at most 1,024 records). Sizing: an untimed warm-up run of each
-variant with ~4 MiB of records (MongoDB: at most 1,000) measures the fastest, and the timed runs send enough records for it to last ≥ ${fmt(RUN_MS / 1000, 1)} s
-×1.1 (large records need far fewer); ${RUNS} runs per variant, the variants of a row group alternating (order reversed every other
+variant with ~4 MiB of records (MongoDB: at most 1,000), then a second sized from it to about half a run, measure the fastest, and the
+timed runs send enough records for it to last ${fmt(RUN_MS / 1000, 1)} s ×1.5 (large records need far fewer; the shortest timed run took
+${fmt(shortestRun, 1)} s); ${RUNS} runs per variant, the variants of a row group alternating (order reversed every other
 round); medians with (min–max), every run listed. CPU µs/record: user + system time of all producer (or consumer) processes from "go" to
 their end, per record (a single consumer stops at its last record; shared consumers run until the suite has counted every record, so
 theirs include up to ~0.1 s of idle polling). Peak RSS: the largest producer's and consumer's \`maxRSS\` (a process at "ready", node + tsx
