@@ -51,12 +51,18 @@ export interface KombuContentProperties {
  */
 export function kombuContentProblem(properties: KombuContentProperties): string | null {
   const { contentType, contentEncoding, headers } = properties;
-  if (contentType !== undefined && contentType !== null && contentType !== '') {
+  // What kombu sends (every message of a busy queue): no string work.
+  if (contentType !== KOMBU_CONTENT_TYPE && contentType !== undefined && contentType !== null && contentType !== '') {
     const type = String(contentType).split(';')[0]!.trim().toLowerCase();
     if (type !== KOMBU_CONTENT_TYPE)
       return `unsupported content_type ${JSON.stringify(String(contentType))} (expected application/json)`;
   }
-  if (contentEncoding !== undefined && contentEncoding !== null && contentEncoding !== '') {
+  if (
+    contentEncoding !== 'utf-8' &&
+    contentEncoding !== undefined &&
+    contentEncoding !== null &&
+    contentEncoding !== ''
+  ) {
     const encoding = String(contentEncoding).toLowerCase();
     if (encoding !== 'utf-8' && encoding !== 'utf8')
       return `unsupported content_encoding ${JSON.stringify(String(contentEncoding))} (expected utf-8)`;
