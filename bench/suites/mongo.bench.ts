@@ -24,6 +24,7 @@ import {
   fmtStats,
   interleave,
   machine,
+  sampleDict,
   sampleJson,
   spawnConsumer,
   stats,
@@ -48,34 +49,13 @@ const name = (what: string) => `bench_${what}_${randomBytes(4).toString('hex')}`
 
 const extra = { request_id: 'c0ffee-1234', user: 'alice' };
 
-/** The document the raw driver inserts: the ~540-byte record dict (sampleJson's fields) as a literal, an _id and a Date. */
-const rawDocument = (i: number): Document => ({
-  _id: new ObjectId(),
-  channel: 'bench.service',
-  level: 11,
-  msg: 'request {0} handled in {1} ms',
-  args: [i, 12.5],
-  kwargs: {},
-  extra: { request_id: 'c0ffee-1234', user: 'alice' },
-  message: `request ${i} handled in 12.5 ms`,
-  time: new Date().toISOString(),
-  process: 4242,
-  process_name: 'node',
-  thread: 0,
-  thread_name: 'MainThread',
-  greenlet: 0,
-  func_name: null,
-  filename: null,
-  module: null,
-  lineno: null,
-  exception_name: null,
-  exception_message: null,
-  formatted_exception: null,
-  frame_correction: 0,
-  heavy_initialized: true,
-  information_pulled: true,
-  timestamp: new Date(),
-});
+/** The document the raw driver inserts: the ~540-byte record dict (lib.ts `sampleDict`, a literal built per record, stamped now), an _id and a Date. */
+const rawDocument = (i: number): Document => {
+  const doc: Document = sampleDict(i, { request_id: 'c0ffee-1234', user: 'alice' }, new Date().toISOString());
+  doc._id = new ObjectId();
+  doc.timestamp = new Date();
+  return doc;
+};
 
 type Mode = 'queue' | 'broadcast';
 type E2EPath = `raw-${Mode}` | `logq-${Mode}`;
