@@ -35,6 +35,7 @@ import {
   stats,
   timeCalls,
   writeSection,
+  cpuSince,
 } from './lib.js';
 
 /** Records per published batch, confirmed before the next is published: logq's default `batchSize`. */
@@ -140,12 +141,6 @@ async function dropTopology(url: string, queue: string): Promise<void> {
   await channel.deleteQueue(queue);
   await channel.deleteExchange(queue);
   await connection.close();
-}
-
-/** User + system CPU time of this process since `start`, in µs. */
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return used.user + used.system;
 }
 
 // ---------------------------------------------------------------- consumer side (child process)

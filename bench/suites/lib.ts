@@ -210,6 +210,12 @@ export function writeSection(name: string, markdown: string): void {
   console.log(markdown);
 }
 
+/** User + system CPU time of this process since `start`, in µs. */
+export function cpuSince(start: NodeJS.CpuUsage): number {
+  const used = process.cpuUsage(start);
+  return used.user + used.system;
+}
+
 /** What a consumer child reported at its end: when its "done …" line arrived, and the line. */
 export interface ConsumerDone {
   readonly at: number;

@@ -30,6 +30,7 @@ import {
   stats,
   timeCalls,
   writeSection,
+  cpuSince,
 } from './lib.js';
 
 /** Records of the first warm-up run of each insert path; the second warm-up and the timed runs are sized from it. */
@@ -60,12 +61,6 @@ const rawDocument = (i: number): Document => {
 type Mode = 'queue' | 'broadcast';
 type E2EPath = `raw-${Mode}` | `logq-${Mode}`;
 type InsertPath = 'raw' | 'logq' | 'bare' | 'inflight2';
-
-/** User + system CPU time of this process since `start`, in µs. */
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return used.user + used.system;
-}
 
 /** CPU time (user + system, all threads) of a local process in µs, from /proc; null when unknown. */
 function processCpuUs(pid: number | null): number | null {

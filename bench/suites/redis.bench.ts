@@ -28,6 +28,7 @@ import {
   stats,
   timeCalls,
   writeSection,
+  cpuSince,
 } from './lib.js';
 
 const PUSH_CHUNK = 128;
@@ -76,12 +77,6 @@ async function rawClient(url: string): Promise<RedisClientType> {
   client.on('error', () => undefined);
   await client.connect();
   return client;
-}
-
-/** User + system CPU time of this process since `start`, in µs. */
-function cpuSince(start: NodeJS.CpuUsage): number {
-  const used = process.cpuUsage(start);
-  return used.user + used.system;
 }
 
 // ---------------------------------------------------------------- consumer side (child process)

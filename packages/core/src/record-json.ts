@@ -191,7 +191,7 @@ function hasLongString(
   kwargs: Readonly<Record<string, unknown>> | null,
   extra: Readonly<Record<string, unknown>> | null,
 ): boolean {
-  if (typeof msg === 'string' && msg.length >= LONG_STRING) return true;
+  if (isLongString(msg)) return true;
   if (Array.isArray(args)) for (const value of args) if (isLongString(value)) return true;
   return hasLongValue(kwargs) || hasLongValue(extra);
 }
