@@ -334,7 +334,7 @@ export class WorkQueueReader implements DocumentReader {
     return this.flushing;
   }
 
-  private async settleBatches(partial: boolean): Promise<void> {
+  private async settleBatches(partial: boolean, dropTombstones = true): Promise<void> {
     for (const batch of [...this.batches]) {
       if (batch.open.size > 0 && !partial) continue;
       if (batch.acked.length > 0) {
@@ -355,7 +355,7 @@ export class WorkQueueReader implements DocumentReader {
       }
       if (batch.open.size === 0) this.batches.delete(batch);
     }
-    await this.dropTombstones(partial);
+    if (dropTombstones) await this.dropTombstones(partial);
     if (this.batches.size === 0 && this.tombstones.length === 0) this.stopHeartbeat();
   }
 
@@ -394,17 +394,44 @@ export class WorkQueueReader implements DocumentReader {
     this.heartbeat = null;
   }
 
-  /** Acknowledged records are deleted; the claims of the rest (not acknowledged) are dropped, so they go back to the queue. */
+  /**
+   * Acknowledged records are deleted; the claims of the rest (not
+   * acknowledged) are dropped, so they go back to the queue. The claims of
+   * records just deleted are dropped last, once no read of the head by another
+   * live subscriber can still hold them (see {@link outliveReads}).
+   */
   private async releaseHeld(): Promise<void> {
     this.buffer.length = 0;
     await this.flushing.catch(() => undefined);
-    await this.settleBatches(true);
+    await this.settleBatches(true, false);
     const claims = await this.claims();
+    const gone = this.tombstones.flatMap((t) => t.ids);
+    await claims.deleteMany({ by: this.settings.consumerName, _id: { $nin: gone } } as unknown as Filter<Document>);
+    await this.outliveReads(claims);
     await claims.deleteMany({ by: this.settings.consumerName });
     await claims.deleteMany(idIs(`${CONSUMER_PREFIX}${this.settings.consumerName}`));
     this.batches.clear();
     this.tombstones.length = 0;
     this.stopHeartbeat();
+  }
+
+  /**
+   * Waits until the newest tombstone is {@link TOMBSTONE_MS} old when another
+   * subscriber is live: a read of the head it started before our delete may
+   * still return those records, and without our claims it would take them
+   * again. Any such read began after that subscriber's last heartbeat, so
+   * with no other live heartbeat there is nothing to wait for.
+   */
+  private async outliveReads(claims: Collection<Document>): Promise<void> {
+    const newest = this.tombstones.reduce((at, t) => Math.max(at, t.at), 0);
+    const wait = newest + TOMBSTONE_MS - Date.now();
+    if (wait <= 0) return;
+    const cutoff = new Date(Date.now() - this.settings.claimTimeoutMs);
+    const others = await claims.countDocuments({
+      consumer: { $exists: true, $ne: this.settings.consumerName },
+      at: { $gte: cutoff },
+    });
+    if (others > 0) await new Promise((resolve) => setTimeout(resolve, wait));
   }
 
   async close(): Promise<void> {

@@ -87,6 +87,35 @@ describe('work queue', () => {
     expect(await server.client.db('share').collection(`${collection}.claims`).countDocuments()).toBe(0);
   }, 120_000);
 
+  it('close() keeps the claims of records it deleted while another subscriber may still be reading them', async () => {
+    const collection = freshName('tomb');
+    const uri = server.urlFor('share');
+    const records = server.client.db('share').collection(collection);
+    const claims = server.client.db('share').collection<{ _id: unknown }>(`${collection}.claims`);
+    const handler = new MongoHandler(uri, { collection });
+    for (let i = 0; i < 3; i++) handler.handle(numberedRecord(i));
+    await handler.flush();
+    // Another live subscriber (its heartbeat) whose read of the head, started now, returns late.
+    await claims.insertOne({ _id: 'logq.consumer:other', consumer: 'other', at: new Date() });
+    const late = await records.find().toArray();
+    expect(late).toHaveLength(3);
+    const a = new MongoSubscriber(uri, { collection });
+    for (let i = 0; i < 3; i++) expect((await a.recv(10_000))?.extra.seq).toBe(i);
+    const closed = a.close();
+    while ((await records.countDocuments()) > 0) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The other subscriber now claims what its read returned: every claim must fail, or it dispatches them again.
+    const claimed = claims.insertMany(
+      late.map((doc) => ({ _id: doc._id, by: 'other', at: new Date() })),
+      { ordered: false },
+    );
+    await expect(claimed).rejects.toMatchObject({ code: 11000 });
+    expect(await claims.countDocuments({ by: 'other' })).toBe(0);
+    await closed;
+    // Once closed, nothing of the closed subscriber's is left behind.
+    expect(await claims.countDocuments({ _id: { $ne: 'logq.consumer:other' } })).toBe(0);
+    await handler.close();
+  }, 60_000);
+
   it('close() gives unacknowledged claims back to the queue', async () => {
     const collection = freshName('release');
     const uri = server.urlFor('share');
