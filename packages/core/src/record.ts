@@ -298,14 +298,38 @@ export class LogRecord {
    *   (`decodeRecord` does this with the dict it has just parsed).
    */
   static fromDict(dict: Readonly<Record<string, unknown>>, adopt = false): LogRecord {
-    const timeText = typeof dict.time === 'string' ? dict.time : null;
-    const parsed = timeText === null ? null : parseIsoTime(timeText);
-    const msg = typeof dict.msg === 'string' ? dict.msg : String(dict.message ?? '');
-    const { args, kwargs, extra } = dict;
-    const init: LogRecordInit = {
-      channel: String(dict.channel),
-      level: Number(dict.level),
+    // Each field is read once; the same reads count the wire fields present (for the unknown-key check below).
+    const {
+      channel,
+      level,
       msg,
+      args,
+      kwargs,
+      extra,
+      message,
+      time,
+      process: pid,
+      process_name: processName,
+      thread,
+      thread_name: threadName,
+      greenlet,
+      func_name: funcName,
+      filename,
+      module,
+      lineno,
+      exception_name: exceptionName,
+      exception_message: exceptionMessage,
+      formatted_exception: formattedException,
+      frame_correction: frameCorrection,
+      heavy_initialized: heavyInitialized,
+      information_pulled: informationPulled,
+    } = dict;
+    const timeText = typeof time === 'string' ? time : null;
+    const parsed = timeText === null ? null : parseIsoTime(timeText);
+    const init: LogRecordInit = {
+      channel: String(channel),
+      level: Number(level),
+      msg: typeof msg === 'string' ? msg : String(message ?? ''),
       timeMicros: parsed ?? nowMicros(),
       args: Array.isArray(args) ? (args as unknown[]) : undefined,
       kwargs: isJsonObject(kwargs) ? kwargs : undefined,
@@ -315,23 +339,47 @@ export class LogRecord {
     adoption.all = adopt;
     const record = new LogRecord(init);
     if (parsed !== null && timeText !== null) record.rawTime = timeText;
-    if (typeof dict.message === 'string') record.message = dict.message;
-    record.process = numberOrNull(dict.process);
-    record.processName = stringOrNull(dict.process_name);
-    record.thread = numberOrNull(dict.thread);
-    record.threadName = stringOrNull(dict.thread_name);
-    record.greenlet = numberOrNull(dict.greenlet);
-    record.funcName = stringOrNull(dict.func_name);
-    record.filename = stringOrNull(dict.filename);
-    record.module = stringOrNull(dict.module);
-    record.lineno = numberOrNull(dict.lineno);
-    record.exceptionName = stringOrNull(dict.exception_name);
-    record.exceptionMessage = stringOrNull(dict.exception_message);
-    record.formattedException = stringOrNull(dict.formatted_exception);
-    record.frameCorrection = typeof dict.frame_correction === 'number' ? dict.frame_correction : 0;
-    record.heavyInitialized = dict.heavy_initialized !== false;
-    record.informationPulled = dict.information_pulled !== false;
-    if (countKeys(dict) > countWireFields(dict)) {
+    if (typeof message === 'string') record.message = message;
+    record.process = numberOrNull(pid);
+    record.processName = stringOrNull(processName);
+    record.thread = numberOrNull(thread);
+    record.threadName = stringOrNull(threadName);
+    record.greenlet = numberOrNull(greenlet);
+    record.funcName = stringOrNull(funcName);
+    record.filename = stringOrNull(filename);
+    record.module = stringOrNull(module);
+    record.lineno = numberOrNull(lineno);
+    record.exceptionName = stringOrNull(exceptionName);
+    record.exceptionMessage = stringOrNull(exceptionMessage);
+    record.formattedException = stringOrNull(formattedException);
+    record.frameCorrection = typeof frameCorrection === 'number' ? frameCorrection : 0;
+    record.heavyInitialized = heavyInitialized !== false;
+    record.informationPulled = informationPulled !== false;
+    const wireFields =
+      has(channel) +
+      has(level) +
+      has(msg) +
+      has(args) +
+      has(kwargs) +
+      has(extra) +
+      has(message) +
+      has(time) +
+      has(pid) +
+      has(processName) +
+      has(thread) +
+      has(threadName) +
+      has(greenlet) +
+      has(funcName) +
+      has(filename) +
+      has(module) +
+      has(lineno) +
+      has(exceptionName) +
+      has(exceptionMessage) +
+      has(formattedException) +
+      has(frameCorrection) +
+      has(heavyInitialized) +
+      has(informationPulled);
+    if (countKeys(dict) > wireFields) {
       for (const key of Object.keys(dict)) {
         if (WIRE_RECORD_KEYS.has(key)) continue;
         record.unknownFields ??= {};
@@ -359,35 +407,6 @@ function countKeys(dict: Readonly<Record<string, unknown>>): number {
 
 function has(value: unknown): number {
   return value === undefined ? 0 : 1;
-}
-
-/** How many wire fields `dict` holds (read by name: far cheaper than looking up keys from a list). */
-function countWireFields(d: Readonly<Record<string, unknown>>): number {
-  return (
-    has(d.channel) +
-    has(d.level) +
-    has(d.msg) +
-    has(d.args) +
-    has(d.kwargs) +
-    has(d.extra) +
-    has(d.message) +
-    has(d.time) +
-    has(d.process) +
-    has(d.process_name) +
-    has(d.thread) +
-    has(d.thread_name) +
-    has(d.greenlet) +
-    has(d.func_name) +
-    has(d.filename) +
-    has(d.module) +
-    has(d.lineno) +
-    has(d.exception_name) +
-    has(d.exception_message) +
-    has(d.formatted_exception) +
-    has(d.frame_correction) +
-    has(d.heavy_initialized) +
-    has(d.information_pulled)
-  );
 }
 
 function numberOrNull(value: unknown): number | null {

@@ -1,3 +1,4 @@
+import type { RawFrame } from '@logq/core/transport';
 import { type RedisLink, withTimeout } from './connection.js';
 import type { RedisQueueFormat } from './options.js';
 import { FIRST_POP, type FrameReader, type ReaderHost, type ReaderLimits, settledLater, windowFor } from './reader.js';
@@ -123,29 +124,9 @@ export class ListReader implements FrameReader {
     const local = this.host.local;
     for (const data of items) {
       if (data.length > largest) largest = data.length;
-      local.push({ data, reject: () => this.moveAside(data) });
+      local.push(new ListItem(this.host, data));
     }
     this.popWindow = windowFor(this.limits, largest);
-  }
-
-  /** A malformed or foreign item goes to the malformed list as it was, never dropped. */
-  private async moveAside(data: Buffer): Promise<void> {
-    const host = this.host;
-    const main = host.links.current();
-    if (main === null) return;
-    main.hold();
-    try {
-      await main.send(host.malformedKey, ['RPUSH', host.malformedKey, data]);
-    } catch (error) {
-      host.reportError(
-        host.transportError(
-          `an item of ${host.key} that is not a record could not be moved to ${host.malformedKey} and is lost`,
-          error,
-        ),
-      );
-    } finally {
-      main.release();
-    }
   }
 
   async close(main: RedisLink | null): Promise<void> {
@@ -170,6 +151,37 @@ export class ListReader implements FrameReader {
           error,
         ),
       );
+    }
+  }
+}
+
+/**
+ * One popped item. Its rejection is a method, not a closure made per item:
+ * a malformed or foreign item goes to the malformed list as it was (its
+ * bytes), never dropped.
+ */
+class ListItem implements RawFrame {
+  constructor(
+    private readonly host: ReaderHost,
+    readonly data: Buffer,
+  ) {}
+
+  async reject(): Promise<void> {
+    const host = this.host;
+    const main = host.links.current();
+    if (main === null) return;
+    main.hold();
+    try {
+      await main.send(host.malformedKey, ['RPUSH', host.malformedKey, this.data]);
+    } catch (error) {
+      host.reportError(
+        host.transportError(
+          `an item of ${host.key} that is not a record could not be moved to ${host.malformedKey} and is lost`,
+          error,
+        ),
+      );
+    } finally {
+      main.release();
     }
   }
 }
