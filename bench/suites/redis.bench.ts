@@ -5,7 +5,7 @@
 // pipeline in flight, LPOP 1000; streams: pipelined XADD, XREADGROUP + XACK),
 // and beside the last ioredis-based @logq/redis when bench/ioredis-setup.sh
 // has built it into /tmp/logq-ioredis (LOGQ_IOREDIS_DIR).
-import { LogRecord, Logger, kw, Level } from '@logq/core';
+import { Handler, LogRecord, Logger, kw, Level } from '@logq/core';
 import { decodeRecord, encodeRecord } from '@logq/core/transport';
 import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { useRedis } from '@logq/services';
@@ -37,7 +37,8 @@ const POP = 1000;
 /** Records of the warm-up run of each end-to-end path; the timed runs are sized from it to last ≥ RUN_MS. */
 const WARMUP_N = Number(process.env.LOGQ_BENCH_REDIS_WARMUP_N ?? 50_000);
 
-type Impl = 'raw' | 'logq' | 'ioredis';
+/** raw node-redis; today's logq (consumer: `recv()` per record); the same with `dispatchForever()` into a handler; the ioredis build. */
+type Impl = 'raw' | 'logq' | 'dispatch' | 'ioredis';
 type Mode = 'list' | 'stream';
 
 const IOREDIS_DIR = process.env.LOGQ_IOREDIS_DIR ?? '/tmp/logq-ioredis';
@@ -133,6 +134,23 @@ async function consume(impl: Impl, mode: Mode, url: string, key: string, n: numb
     done();
     await client.ping();
     client.destroy();
+  } else if (impl === 'dispatch') {
+    // Logbook's idiom: the subscriber dispatches every record into the handlers pushed for it.
+    const subscriber = new RedisSubscriber(url, { key, mode, format: 'logq', batchSize: POP });
+    await subscriber.recv(0);
+    const stop = new AbortController();
+    const counter = new (class extends Handler {
+      override emit(): void {
+        if (++count === n) {
+          done();
+          stop.abort();
+        }
+      }
+    })();
+    ready();
+    await counter.applicationBound(() => subscriber.dispatchForever(stop.signal));
+    await subscriber.close();
+    return;
   } else {
     const build = impl === 'ioredis' ? await loadIoredis() : current;
     if (build === null) throw new Error(`no ioredis build at ${IOREDIS_DIR}`);
@@ -327,8 +345,14 @@ const rawBuffer: string[] = [];
 
 async function main(): Promise<void> {
   const ioredis = await loadIoredis();
-  const builds: Partial<Record<Impl, LogqBuild>> = { logq: current, ...(ioredis ? { ioredis } : {}) };
+  const builds: Partial<Record<Impl, LogqBuild>> = {
+    logq: current,
+    dispatch: current,
+    ...(ioredis ? { ioredis } : {}),
+  };
   const impls: Impl[] = ioredis ? ['raw', 'logq', 'ioredis'] : ['raw', 'logq'];
+  // End to end, today's logq also with Logbook's consumer idiom (dispatchForever into a handler).
+  const e2eImpls: Impl[] = impls.flatMap((impl) => (impl === 'logq' ? ['logq', 'dispatch'] : [impl]));
   const ioredisNote = ioredis
     ? `The ioredis-based @logq/redis is the tree of commit ${existsSync(join(IOREDIS_DIR, 'COMMIT')) ? readFileSync(join(IOREDIS_DIR, 'COMMIT'), 'utf8').trim().slice(0, 7) : '?'} (the last before the move to node-redis), built by \`bench/ioredis-setup.sh\` into ${IOREDIS_DIR} with its own @logq/core, run in the same process and run as today's.`
     : `The ioredis-based @logq/redis was not run: ${IOREDIS_ENTRY} is absent (run \`bash bench/ioredis-setup.sh\` first).`;
@@ -350,7 +374,7 @@ async function main(): Promise<void> {
       let fastest = 0;
       for (let w = 0; w < 2; w++) {
         fastest = 0;
-        for (const impl of impls) {
+        for (const impl of e2eImpls) {
           const warm = await endToEnd(impl, mode, url, warmN, builds);
           console.log(`${mode} warm-up ${impl}: ${fmt(warm.rate)} records/s`);
           fastest = Math.max(fastest, warm.rate);
@@ -360,7 +384,7 @@ async function main(): Promise<void> {
       const n = Math.ceil((fastest * (RUN_MS / 1000) * 1.5) / PIPELINE) * PIPELINE;
       sizes[mode] = n;
       const results = await interleave(
-        impls.map((impl) => ({
+        e2eImpls.map((impl) => ({
           name: `${impl}-${mode}`,
           warmup: async () => undefined,
           run: async () => {
@@ -372,7 +396,7 @@ async function main(): Promise<void> {
         })),
       );
       const raw = stats(results[0]!.map((r) => r.rate));
-      impls.forEach((impl, k) => {
+      e2eImpls.forEach((impl, k) => {
         const runs = results[k]!;
         const s = stats(runs.map((r) => r.rate));
         const producerCpu = stats(runs.map((r) => r.producerCpu)).median;
@@ -541,7 +565,8 @@ before either side closes. Raw producer: JSON.stringify per record, pipelines of
 ${PUSH_CHUNK} values (streams: one XADD each), one pipeline in flight (awaited); raw consumer: LPOP ${POP} (BLPOP when
 empty) / XREADGROUP COUNT ${POP} BLOCK + XACK. logq: \`log.info\` with RedisQueueHandler pushed (format 'logq', batchSize
 ${fmt(PIPELINE)}, pushChunk ${PUSH_CHUNK}; it sends in the background, one pipeline in flight), yielding to the event loop
-every ${fmt(PIPELINE)} records as the raw producer does; RedisSubscriber (batchSize ${POP}) and \`recv()\` per record.
+every ${fmt(PIPELINE)} records as the raw producer does; RedisSubscriber (batchSize ${POP}) and \`recv()\` per record, or (the \`dispatchForever()\` rows, Logbook's
+\`dispatch_forever\` idiom) the subscriber dispatching each record into a handler pushed for it, which counts it.
 "CPU µs/record": user + system time of the producer process (from the first log call until the handler closed) and of
 the consumer process (from ready to the last record) per record: the efficiency measure a loaded machine disturbs
 least. Into Redis: records logged for ≥ ${fmt(RUN_MS / 1000, 1)} s, then until Redis holds every item (checked with LLEN).
@@ -560,10 +585,11 @@ function describeE2E(impl: Impl, mode: Mode): string {
       ? `raw node-redis: RPUSH ${PUSH_CHUNK} per call, one pipeline of ${fmt(PIPELINE)} in flight → LPOP ${POP} / BLPOP, JSON.parse`
       : `raw node-redis: pipelined XADD → XREADGROUP COUNT ${POP} + XACK, JSON.parse`;
   }
-  const label = impl === 'logq' ? '**logq (node-redis)**' : 'logq (ioredis, last build before node-redis)';
+  const label = impl === 'ioredis' ? 'logq (ioredis, last build before node-redis)' : '**logq (node-redis)**';
+  const consumer = impl === 'dispatch' ? '`dispatchForever()` into a handler' : '`recv()` per record';
   return mode === 'list'
-    ? `${label} RedisQueueHandler → RedisSubscriber, list`
-    : `${label} RedisQueueHandler → RedisSubscriber, stream (consumer group, acks)`;
+    ? `${label} RedisQueueHandler → RedisSubscriber, list, ${consumer}`
+    : `${label} RedisQueueHandler → RedisSubscriber, stream (consumer group, acks), ${consumer}`;
 }
 
 /**
@@ -572,7 +598,11 @@ function describeE2E(impl: Impl, mode: Mode): string {
  */
 async function profile(impl: Impl, mode: Mode, n: number): Promise<void> {
   const ioredis = await loadIoredis();
-  const builds: Partial<Record<Impl, LogqBuild>> = { logq: current, ...(ioredis ? { ioredis } : {}) };
+  const builds: Partial<Record<Impl, LogqBuild>> = {
+    logq: current,
+    dispatch: current,
+    ...(ioredis ? { ioredis } : {}),
+  };
   const redis = await useRedis();
   try {
     const r = await endToEnd(impl, mode, redis.url, n, builds);
