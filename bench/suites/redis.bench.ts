@@ -219,6 +219,8 @@ async function rawProduce(url: string, key: string, mode: Mode, n: number): Prom
 interface E2ERun {
   readonly rate: number;
   readonly producerCpu: number;
+  /** redis-server's CPU µs per record over the run (INFO cpu: user + system, all its threads). */
+  readonly serverCpu: number;
   readonly consumerCpu: number;
   readonly seconds: number;
 }
@@ -233,6 +235,7 @@ async function endToEnd(
   const key = newKey(`${impl}-${mode}`);
   const consumer = spawnConsumer(import.meta.url, ['consume', impl, mode, url, key, String(n)]);
   await consumer.ready;
+  const serverStart = await serverCpuUs(url);
   const cpuStart = process.cpuUsage();
   const start = performance.now();
   if (impl === 'raw') {
@@ -255,11 +258,30 @@ async function endToEnd(
   const { at, line } = await consumer.done;
   const [, got, consumerCpu] = line.split(' ');
   if (Number(got) !== n) throw new Error(`${impl}-${mode}: consumer got ${got} of ${n}`);
+  const serverCpu = (await serverCpuUs(url)) - serverStart;
   const cleanup = await rawClient(url);
   await cleanup.del(key);
   cleanup.destroy();
   const seconds = (at - start) / 1000;
-  return { rate: n / seconds, producerCpu: producerCpu / n, consumerCpu: Number(consumerCpu) / n, seconds };
+  return {
+    rate: n / seconds,
+    producerCpu: producerCpu / n,
+    consumerCpu: Number(consumerCpu) / n,
+    serverCpu: serverCpu / n,
+    seconds,
+  };
+}
+
+/** redis-server's CPU time so far (user + system, every thread), in µs, from INFO cpu. */
+async function serverCpuUs(url: string): Promise<number> {
+  const client = await rawClient(url);
+  try {
+    const info = await client.info('cpu');
+    const field = (name: string) => Number(new RegExp(`^${name}:([\\d.]+)`, 'm').exec(info)?.[1] ?? Number.NaN);
+    return (field('used_cpu_user') + field('used_cpu_sys')) * 1e6;
+  } finally {
+    client.destroy();
+  }
 }
 
 /** RedisHandler (slim Logstash items) for ≥ RUN_MS until Redis holds every item, beside raw RPUSH of the same items: items/s. */
@@ -400,9 +422,10 @@ async function main(): Promise<void> {
         const runs = results[k]!;
         const s = stats(runs.map((r) => r.rate));
         const producerCpu = stats(runs.map((r) => r.producerCpu)).median;
+        const serverCpu = stats(runs.map((r) => r.serverCpu)).median;
         const consumerCpu = stats(runs.map((r) => r.consumerCpu)).median;
         e2eRows.push(
-          `| ${describeE2E(impl, mode)} | ${fmtStats(s)} | ${impl === 'raw' ? '1.00×' : `${fmt(s.median / raw.median, 2)}×`} | ${fmt(producerCpu, 1)} | ${fmt(consumerCpu, 1)} |`,
+          `| ${describeE2E(impl, mode)} | ${fmtStats(s)} | ${impl === 'raw' ? '1.00×' : `${fmt(s.median / raw.median, 2)}×`} | ${fmt(producerCpu, 1)} | ${fmt(consumerCpu, 1)} | ${fmt(serverCpu, 1)} |`,
         );
         e2eRuns.push(`| ${impl} ${mode} | ${fmtRuns(s)} |`);
         if (impl !== 'raw') ratios.push(`${impl} ${mode}: ${fmt(s.median / raw.median, 2)}×`);
@@ -531,8 +554,8 @@ async function main(): Promise<void> {
       'redis',
       `## Redis (@logq/redis on node-redis, beside raw node-redis${ioredis ? ' and the ioredis-based @logq/redis' : ''})
 
-| end to end, producer → Redis → consumer | records/s: median (min–max) | vs raw (medians) | producer CPU µs/record | consumer CPU µs/record |
-|---|---:|---:|---:|---:|
+| end to end, producer → Redis → consumer | records/s: median (min–max) | vs raw (medians) | producer CPU µs/record | consumer CPU µs/record | redis-server CPU µs/record |
+|---|---:|---:|---:|---:|---:|
 ${e2eRows.join('\n')}
 
 Ratios to raw node-redis (medians): ${ratios.join(', ')} (goal: logq on node-redis ≥ 1.00×).
@@ -568,8 +591,10 @@ ${fmt(PIPELINE)}, pushChunk ${PUSH_CHUNK}; it sends in the background, one pipel
 every ${fmt(PIPELINE)} records as the raw producer does; RedisSubscriber (batchSize ${POP}) and \`recv()\` per record, or (the \`dispatchForever()\` rows, Logbook's
 \`dispatch_forever\` idiom) the subscriber dispatching each record into a handler pushed for it, which counts it.
 "CPU µs/record": user + system time of the producer process (from the first log call until the handler closed) and of
-the consumer process (from ready to the last record) per record: the efficiency measure a loaded machine disturbs
-least. Into Redis: records logged for ≥ ${fmt(RUN_MS / 1000, 1)} s, then until Redis holds every item (checked with LLEN).
+the consumer process (from ready to the last record) per record, and redis-server's (INFO cpu, user + system, from just
+before the first record until the consumer had the last; it includes the consumer's idle polling at the end): the efficiency
+measure a loaded machine disturbs least. On 2 cores the three processes compete for the CPU, so the three figures together
+bound the rate. Into Redis: records logged for ≥ ${fmt(RUN_MS / 1000, 1)} s, then until Redis holds every item (checked with LLEN).
 Caller cost and per-record rows: timed chunks of 1,000 calls adding up to ≥ ${fmt(RUN_MS / 1000, 1)} s per run (the handler
 flushed between chunks, untimed). ${ioredisNote} Machine at the start: ${before}; at the end:
 ${machine().replace(/^.*load average/, 'load average')}.`,
@@ -607,7 +632,7 @@ async function profile(impl: Impl, mode: Mode, n: number): Promise<void> {
   try {
     const r = await endToEnd(impl, mode, redis.url, n, builds);
     console.log(
-      `${impl}-${mode}: ${fmt(r.rate)} records/s in ${r.seconds.toFixed(1)} s; producer ${fmt(r.producerCpu, 1)} µs CPU/record, consumer ${fmt(r.consumerCpu, 1)}`,
+      `${impl}-${mode}: ${fmt(r.rate)} records/s in ${r.seconds.toFixed(1)} s; producer ${fmt(r.producerCpu, 1)} µs CPU/record, consumer ${fmt(r.consumerCpu, 1)}, redis-server ${fmt(r.serverCpu, 1)}`,
     );
   } finally {
     await redis.stop();
