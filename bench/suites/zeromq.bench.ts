@@ -1,6 +1,6 @@
 // @logq/zeromq end to end (producer here, consumer in a child process), PUSH/PULL (single-frame
 // and multipart) and PUB/SUB, and the caller-side cost per log call, each beside a raw zeromq
-// socket with logq's socket options sending the same ~540-byte JSON in the same run.
+// socket with logq's socket options sending the same record JSON in the same run.
 // Quick look (never for RESULTS.md): BENCH_RUN_MS=300 BENCH_ZMQ_WARMUP_N=5000 (or BENCH_ZMQ_TOTAL=… fixed).
 import { Logger, kw } from '@logq/core';
 import { ZeroMQHandler, ZeroMQSubscriber } from '@logq/zeromq';
@@ -425,11 +425,11 @@ the paths alternating (order reversed every other round); ${fmt(n)} records per 
 every run listed. The producer runs here and the consumer in a child process; end-to-end time is from the first send
 or log call (after connect and the consumer's ready; PUB/SUB once the subscription has arrived) to the consumer
 having decoded the last record. Both producers yield to the event loop every ${fmt(CHUNK)} records.
-Each logq row is compared with the raw row above it. The single-frame raw rows send one ~540-byte JSON frame per
+Each logq row is compared with the raw row above it. The single-frame raw rows send one JSON frame (the same record dict) per
 \`send\`, awaiting each, as logq's handler does without \`multipart\` (\`multi: true\` only picks PUSH/PULL instead of
 PUB/SUB: its batches of up to ${BATCH} records still go out one frame per record, so no other raw row is needed for it).
 The raw multipart row sends the records ${BATCH} at a time (logq's \`batchSize\`, given explicitly; with ${fmt(CHUNK)} records
-logged per event-loop turn every logq batch but the last is full) as one multipart message of ${BATCH} JSON frames, and
+logged per event-loop turn every logq batch but the last is full, as counted on the wire) as one multipart message of ${BATCH} JSON frames, and
 its consumer \`JSON.parse\`s each frame of each message, as ZeroMQSubscriber turns each part into a record.
 Sockets: the raw ones have logq's options. Producer (PUSH, XPUB): linger ${fmt(SEND_LINGER_MS)} ms, sendTimeout 0, send HWM
 ${fmt(HWM)} messages (${fmt(MULTIPART_HWM)} messages of ${BATCH} records on both multipart paths, logq's default there), XPUB noDrop;
