@@ -4,41 +4,13 @@
 import { Logger, kw } from '@logq/core';
 import { MultiProcessingHandler } from '@logq/process';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
+import { ProcessSender } from './process-sender.js';
 import { BATCH, type Control, type Mode, type ThreadData, WINDOW, YIELD_EVERY, isControl } from './process-shared.js';
 import { interleave, sampleDict, timeCalls, yieldToLoop } from './lib.js';
 
 const log = new Logger('bench.service');
 const extra = { request_id: 'c0ffee-1234', user: 'alice' };
 const logOne = (i: number) => log.info('request {0} handled in {1} ms', i, 12.5, kw({}, { extra }));
-
-/**
- * `process.send` as a careful user writes it: one shared write callback counts the completed writes (no
- * promise per send); the sender waits only when `send()` reports backpressure (until that message is written)
- * or when more than `window` messages are in flight (until half of them are).
- */
-class ProcessSender {
-  private sent = 0;
-  private written = 0;
-  private until = 0;
-  private wake: (() => void) | null = null;
-  private readonly onWritten = (): void => {
-    this.written++;
-    if (this.wake && this.written >= this.until) {
-      const wake = this.wake;
-      this.wake = null;
-      wake();
-    }
-  };
-  constructor(private readonly window: number) {}
-  /** Sends `message`; returns a promise only when the caller must wait. */
-  send(message: unknown): Promise<void> | null {
-    const ok = process.send!(message, undefined, undefined, this.onWritten);
-    this.sent++;
-    if (ok && this.sent - this.written <= this.window) return null;
-    this.until = ok ? this.sent - (this.window >> 1) : this.sent;
-    return new Promise((resolve) => (this.wake = resolve));
-  }
-}
 
 interface Endpoint {
   /** Posts one record message; a promise when the caller must wait for the channel. */
