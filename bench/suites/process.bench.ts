@@ -1,142 +1,81 @@
-// @logq/process end to end (1, 2 and 4 forked children logging to one subscriber in this
-// process) and per log call, each beside raw `process.send` of the same ~540-byte JSON
-// in the same run.
+// @logq/process end to end: 1, 2 and 4 forked children, and worker threads and cluster workers, logging to one
+// MultiProcessingSubscriber in this process, each beside the raw channel (one record dict per message, and
+// batches of 256 dicts per message) in the same run; and the cost of one log call beside one raw send.
 import { type ChildProcess, fork } from 'node:child_process';
+import cluster, { type Worker as ClusterWorker } from 'node:cluster';
 import { fileURLToPath } from 'node:url';
-import { Logger, kw } from '@logq/core';
-import { MultiProcessingHandler, MultiProcessingSubscriber, isLogqMessage } from '@logq/process';
+import { Worker } from 'node:worker_threads';
+import { MultiProcessingSubscriber } from '@logq/process';
 import {
-  RUNS,
-  RUN_MS,
-  fmt,
-  fmtRuns,
-  fmtStats,
-  interleave,
-  machine,
-  sampleJson,
-  stats,
-  timeCalls,
-  writeSection,
-  yieldToLoop,
-  type Stats,
-} from './lib.js';
+  BATCH,
+  type Control,
+  type Kind,
+  type Mode,
+  type ThreadData,
+  WINDOW,
+  YIELD_EVERY,
+  isControl,
+} from './process-shared.js';
+import { RUNS, RUN_MS, fmt, fmtRuns, fmtStats, interleave, machine, stats, writeSection, type Stats } from './lib.js';
 
-/** Records per run: sized so that a run lasts ≥ 2 s on the reference machine (each run's duration is reported). */
-const TOTAL = Number(process.env.BENCH_TOTAL ?? 500_000);
-const YIELD_EVERY = 1024;
-/** Runs per path, raw and logq alternating (median and range reported, every run listed). */
+/** Records of each path's untimed warm-up run; the timed runs are sized from it to last ≥ RUN_MS. */
+const WARMUP_TOTAL = Number(process.env.BENCH_TOTAL ?? 200_000);
+/** Runs per path, the paths interleaved (median and range reported, every run listed). */
 const ROUNDS = RUNS;
-const self = fileURLToPath(import.meta.url);
+const childFile = fileURLToPath(new URL('./process-child.ts', import.meta.url));
+const stdio: ['ignore', 'inherit', 'inherit', 'ipc'] = ['ignore', 'inherit', 'inherit', 'ipc'];
+/**
+ * A worker thread does not inherit `--import tsx` on Node 20 (loader hooks are per thread): it registers tsx
+ * itself, then imports the child file.
+ */
+const threadCode = `import(${JSON.stringify(import.meta.resolve('tsx/esm/api'))}).then((tsx) => { tsx.register(); return import(${JSON.stringify(new URL('./process-child.ts', import.meta.url).href)}); })`;
 
-type Mode = 'logq' | 'raw';
-interface Control {
-  readonly bench: 'go' | 'ready' | 'done' | 'cost';
-  readonly logqNs?: readonly number[];
-  readonly rawNs?: readonly number[];
-  /** CPU time the child spent on the round, in µs. */
-  readonly cpuUs?: number;
-}
-const isControl = (m: unknown): m is Control => typeof m === 'object' && m !== null && 'bench' in m;
-const sendControl = (message: Control) =>
-  new Promise<void>((resolve) => process.send!(message, undefined, undefined, () => resolve()));
-
-const log = new Logger('bench.service');
-const extra = { request_id: 'c0ffee-1234', user: 'alice' };
-const logOne = (i: number) => log.info('request {0} handled in {1} ms', i, 12.5, kw({}, { extra }));
-
-// ---------------------------------------------------------------- child side
-
-function waitForGo(): Promise<void> {
-  return new Promise((resolve) => {
-    const onMessage = (m: unknown) => {
-      if (isControl(m) && m.bench === 'go') {
-        process.off('message', onMessage);
-        resolve();
-      }
-    };
-    process.on('message', onMessage);
-  });
+/** One producer as the parent sees it. */
+interface Producer {
+  readonly target: ChildProcess | ClusterWorker | Worker;
+  send(message: Control): void;
+  on(listener: (m: unknown) => void): void;
+  stop(): Promise<void>;
 }
 
-async function produce(mode: Mode, n: number, rounds: number): Promise<void> {
-  const handler = mode === 'logq' ? new MultiProcessingHandler(null, { maxBuffer: n * 2 }) : null;
-  if (handler) {
-    handler.pushApplication();
-    // Say hello before the clock starts (the handshake happens once per child).
-    await handler.flush();
-  }
-  for (let round = 0; round < rounds; round++) {
-    const go = waitForGo();
-    await sendControl({ bench: 'ready' });
-    await go;
-    const cpu = process.cpuUsage();
-    if (handler) {
-      for (let i = 0; i < n; i += YIELD_EVERY) {
-        for (let k = i; k < Math.min(n, i + YIELD_EVERY); k++) logOne(k);
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-      await handler.flush();
-    } else {
-      for (let i = 0; i < n; i += YIELD_EVERY) {
-        let last: Promise<void> | null = null;
-        for (let k = i; k < Math.min(n, i + YIELD_EVERY); k++) {
-          // Respect the channel's backpressure: when send() says the pipe is full, wait for it.
-          let written!: () => void;
-          const done = new Promise<void>((resolve) => (written = resolve));
-          if (!process.send!(sampleJson(k), undefined, undefined, () => written())) last = done;
-          if (last) {
-            await last;
-            last = null;
-          }
-        }
-        await new Promise((resolve) => setImmediate(resolve));
-      }
-    }
-    const used = process.cpuUsage(cpu);
-    await sendControl({ bench: 'done', cpuUs: used.user + used.system });
-  }
-  await handler?.close({ timeoutMs: 120_000 });
-  process.disconnect();
-}
-
-async function measureCost(): Promise<void> {
-  const handler = new MultiProcessingHandler(null, { maxBuffer: 100_000 });
-  await handler.applicationBound(async () => {
-    logOne(-1);
-    await handler.flush();
-  });
-  // Timed chunks of 1,000 calls; between chunks (untimed) logq flushes its handler (so its buffer never
-  // overflows and no call takes the cheap drop path) and raw yields so the channel writes; they alternate.
-  const [logqNs, rawNs] = await interleave([
-    {
-      name: 'logq',
-      run: async () => {
-        handler.pushApplication();
-        try {
-          return (await timeCalls(logOne, { between: () => handler.flush() })).ns;
-        } finally {
-          handler.popApplication();
-          await handler.flush();
-        }
+function start(kind: Kind, mode: Mode, rounds: number, queue: { id: string }): Producer {
+  if (kind === 'thread') {
+    const worker = new Worker(threadCode, { eval: true, workerData: { mode, rounds, queue } satisfies ThreadData });
+    worker.on('error', (error) => console.error('worker thread failed:', error));
+    const exited = new Promise<void>((resolve) => worker.once('exit', () => resolve()));
+    return {
+      target: worker,
+      send: (m) => worker.postMessage(m),
+      on: (listener) => worker.on('message', listener),
+      stop: async () => {
+        await Promise.race([exited, new Promise((resolve) => setTimeout(resolve, 10_000))]);
+        await worker.terminate();
       },
-    },
-    {
-      name: 'raw',
-      run: async () => (await timeCalls((i) => void process.send!(sampleJson(i)), { between: yieldToLoop })).ns,
-    },
-  ]);
-  await handler.close({ timeoutMs: 120_000 });
-  if (handler.stats.dropped > 0) throw new Error(`the caller-cost handler dropped ${handler.stats.dropped} records`);
-  await sendControl({ bench: 'cost', logqNs: logqNs!, rawNs: rawNs! });
-  process.disconnect();
+    };
+  }
+  const args = ['produce', mode, String(rounds)];
+  let child: ChildProcess | ClusterWorker;
+  if (kind === 'cluster') {
+    cluster.setupPrimary({ exec: childFile, args, stdio });
+    child = cluster.fork();
+  } else child = fork(childFile, args, { stdio });
+  const proc = 'process' in child ? child.process : child;
+  const exited = new Promise<void>((resolve) =>
+    proc.exitCode !== null ? resolve() : proc.once('exit', () => resolve()),
+  );
+  return {
+    target: child,
+    send: (m) => void child.send(m),
+    on: (listener) => child.on('message', listener),
+    stop: () => exited,
+  };
 }
 
-// ---------------------------------------------------------------- parent side
-
-function controls(child: ChildProcess): { next(kind: Control['bench']): Promise<Control> } {
+/** The control messages of one producer, in the order they arrive, by kind. */
+function controls(producer: Producer): { next(kind: Control['bench']): Promise<Control> } {
   const arrived: Control[] = [];
   const waiting: { kind: Control['bench']; resolve(m: Control): void }[] = [];
-  child.on('message', (m) => {
+  producer.on((m) => {
     if (!isControl(m)) return;
     const i = waiting.findIndex((w) => w.kind === m.bench);
     if (i >= 0) waiting.splice(i, 1)[0]!.resolve(m);
@@ -151,116 +90,143 @@ function controls(child: ChildProcess): { next(kind: Control['bench']): Promise<
   };
 }
 
+/** The least a raw consumer does with a record: look at its level. */
+const counts = (record: unknown): boolean => ((record as { level?: number }).level ?? 0) > 0;
+
 interface RoundResult {
   /** Records per second, from "go" until the parent has all of them. */
   readonly rate: number;
-  /** CPU time of the parent and every child per record, in µs. */
+  /** CPU time of the parent and every child per record, in µs (threads: the parent process's, which includes them). */
   readonly cpuPerRecord: number;
   /** How long the run took, in s. */
   readonly seconds: number;
 }
 
-interface EndToEnd {
-  /** One timed run with the children started once (the clock starts after their handshake). */
-  round(): Promise<RoundResult>;
-  close(): Promise<void>;
-}
-
-/** Starts `children` producers once, each ready for `rounds` timed rounds. */
-function endToEnd(mode: Mode, children: number, rounds: number): EndToEnd {
-  const per = TOTAL / children;
+/** Starts `children` producers of `kind` once, each ready for `rounds` rounds (the first one the warm-up). */
+function endToEnd(kind: Kind, mode: Mode, children: number, rounds: number) {
   const subscriber = new MultiProcessingSubscriber();
-  let rawCount = 0;
-  let rawTarget = TOTAL;
+  let count = 0;
+  let target = Infinity;
   let allRaw: () => void = () => undefined;
-  let round = 0;
-  const started = Array.from({ length: children }, () => {
-    const child = fork(self, ['produce', mode, String(per), String(rounds)], {
-      stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
-    });
-    if (mode === 'logq') subscriber.queue.attach(child);
-    else {
-      child.on('message', (m) => {
-        if (typeof m !== 'string') return;
-        // The least a consumer does with a record: parse it.
-        if ((JSON.parse(m) as { level: number }).level > 0 && ++rawCount === rawTarget) allRaw();
-      });
+  const onRaw = (m: unknown) => {
+    if (Array.isArray(m)) {
+      for (const record of m) if (counts(record)) count++;
+    } else if (!isControl(m) && counts(m)) count++;
+    if (count >= target) {
+      target = Infinity;
+      allRaw();
     }
-    return { child, control: controls(child) };
+  };
+  const started = Array.from({ length: children }, () => {
+    const producer = start(kind, mode, rounds, subscriber.queue);
+    if (mode === 'logq') subscriber.queue.attach(producer.target);
+    else producer.on(onRaw);
+    return { producer, control: controls(producer) };
   });
-  return {
-    async round(): Promise<RoundResult> {
-      await Promise.all(started.map((s) => s.control.next('ready')));
-      const rawDone = new Promise<void>((resolve) => (allRaw = resolve));
-      rawTarget = TOTAL * ++round;
-      const cpu = process.cpuUsage();
-      const t0 = performance.now();
-      for (const s of started) s.child.send({ bench: 'go' } satisfies Control);
-      if (mode === 'logq') {
-        for (let count = 0; count < TOTAL; ) {
-          const record = await subscriber.recv(30_000);
-          if (!record) throw new Error(`logq: only ${count} of ${TOTAL} records arrived`);
-          count++;
-        }
-      } else {
-        await rawDone;
+  // Records per child of the timed runs, set by the warm-up.
+  let per = Math.ceil(WARMUP_TOTAL / children);
+
+  async function round(perChild: number): Promise<RoundResult> {
+    const total = perChild * children;
+    await Promise.all(started.map((s) => s.control.next('ready')));
+    count = 0;
+    const rawDone = new Promise<void>((resolve) => (allRaw = resolve));
+    target = total;
+    const cpu = process.cpuUsage();
+    const t0 = performance.now();
+    for (const s of started) s.producer.send({ bench: 'go', n: perChild });
+    if (mode === 'logq') {
+      for (let got = 0; got < total; got++) {
+        if (!(await subscriber.recv(30_000))) throw new Error(`logq ${kind}: only ${got} of ${total} records arrived`);
       }
-      const elapsed = performance.now() - t0;
-      const used = process.cpuUsage(cpu);
-      const done = await Promise.all(started.map((s) => s.control.next('done')));
-      const childCpu = done.reduce((sum, m) => sum + (m.cpuUs ?? 0), 0);
-      return {
-        rate: TOTAL / (elapsed / 1000),
-        cpuPerRecord: (used.user + used.system + childCpu) / TOTAL,
-        seconds: elapsed / 1000,
-      };
+    } else await rawDone;
+    const elapsed = performance.now() - t0;
+    const used = process.cpuUsage(cpu);
+    const done = await Promise.all(started.map((s) => s.control.next('done')));
+    // A worker thread's cpuUsage() is its whole process's, which the parent's already holds: not added again.
+    const childCpu = kind === 'thread' ? 0 : done.reduce((sum, m) => sum + (m.cpuUs ?? 0), 0);
+    return {
+      rate: total / (elapsed / 1000),
+      cpuPerRecord: (used.user + used.system + childCpu) / total,
+      seconds: elapsed / 1000,
+    };
+  }
+
+  /** Runs a round, then sizes the next ones to last ≥ RUN_MS at this round's rate (with a 50% margin; never fewer). */
+  async function sized(): Promise<RoundResult> {
+    const r = await round(per);
+    per = Math.max(per, Math.ceil((r.rate * (RUN_MS / 1000) * 1.5) / children / YIELD_EVERY) * YIELD_EVERY);
+    return r;
+  }
+
+  return {
+    /** Untimed: WARMUP_TOTAL records, which size the first timed run. */
+    warmup: async (): Promise<void> => void (await sized()),
+    run: sized,
+    async close(): Promise<void> {
+      await Promise.all(started.map((s) => s.producer.stop()));
+      await subscriber.close();
     },
-    close: () => subscriber.close(),
   };
 }
 
 async function callerCost(): Promise<{ logqNs: readonly number[]; rawNs: readonly number[] }> {
   const subscriber = new MultiProcessingSubscriber();
-  const child = subscriber.queue.attach(fork(self, ['cost'], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] }));
+  const child = subscriber.queue.attach(fork(childFile, ['cost'], { stdio }));
   const drain = (async () => {
     while (await subscriber.recv(30_000));
   })();
-  child.on('message', (m) => void (isLogqMessage(m) || isControl(m) || JSON.parse(String(m))));
-  const result = await controls(child).next('cost');
+  const result = await controls({
+    target: child,
+    send: () => undefined,
+    on: (l) => child.on('message', l),
+    stop: async () => undefined,
+  }).next('cost');
   await subscriber.close();
   await drain;
   return { logqNs: result.logqNs!, rawNs: result.rawNs! };
 }
 
+const MODES: readonly Mode[] = ['raw', 'batch', 'logq'];
+const CONFIGS: readonly { kind: Kind; children: number }[] = [
+  { kind: 'fork', children: 1 },
+  { kind: 'fork', children: 2 },
+  { kind: 'fork', children: 4 },
+  { kind: 'thread', children: 1 },
+  { kind: 'thread', children: 2 },
+  { kind: 'thread', children: 4 },
+  { kind: 'cluster', children: 1 },
+];
+const KIND_NAME: Record<Kind, string> = { fork: '`fork`', thread: '`worker_threads`', cluster: '`cluster`' };
+
 async function main(): Promise<void> {
   const rows: string[] = [];
-  const ratios: string[] = [];
+  const cpuRows: string[] = [];
   const runs: string[] = [];
-  let shortest = Infinity;
   const before = machine();
-  for (const children of [1, 2, 4]) {
-    // Both sets of children start first; the rounds alternate raw and logq (the first round of each is a warm-up).
-    const raw = endToEnd('raw', children, ROUNDS + 1);
-    const logq = endToEnd('logq', children, ROUNDS + 1);
-    const [rawRuns, logqRuns] = await interleave([
-      { name: 'raw', run: () => raw.round() },
-      { name: 'logq', run: () => logq.round() },
-    ]);
-    await raw.close();
-    await logq.close();
-    for (const r of [...rawRuns!, ...logqRuns!]) shortest = Math.min(shortest, r.seconds);
+  for (const { kind, children } of CONFIGS) {
+    // Every path's producers start first; the rounds interleave the paths (the first round of each is a warm-up).
+    const paths = MODES.map((mode) => ({ mode, e2e: endToEnd(kind, mode, children, ROUNDS + 1) }));
+    const results = await interleave(
+      paths.map(({ mode, e2e }) => ({ name: mode, warmup: () => e2e.warmup(), run: () => e2e.run() })),
+    );
+    for (const { e2e } of paths) await e2e.close();
+    const [raw, batch, logq] = results as [RoundResult[], RoundResult[], RoundResult[]];
     const rate = (rs: RoundResult[]): Stats => stats(rs.map((r) => r.rate));
     const cpu = (rs: RoundResult[]): Stats => stats(rs.map((r) => r.cpuPerRecord));
-    const r = rate(rawRuns!);
-    const l = rate(logqRuns!);
+    const shortest = (rs: RoundResult[]) => fmt(Math.min(...rs.map((r) => r.seconds)), 1);
+    const [r, b, l] = [rate(raw), rate(batch), rate(logq)];
+    const label = `${KIND_NAME[kind]} ${children} → 1`;
     console.log(
-      `${children} children: raw ${fmtStats(r)}/s ${fmt(cpu(rawRuns!).median, 1)} µs CPU/record, logq ${fmtStats(l)}/s ${fmt(cpu(logqRuns!).median, 1)} µs CPU/record`,
+      `${kind} ${children}: raw ${fmtStats(r)}/s, batch ${fmtStats(b)}/s, logq ${fmtStats(l)}/s; CPU µs/record ${fmt(cpu(raw).median, 1)} / ${fmt(cpu(batch).median, 1)} / ${fmt(cpu(logq).median, 1)}`,
     );
     rows.push(
-      `| ${children} → 1 | ${fmtStats(r)} | ${fmtStats(l)} | ${fmt((l.median / r.median) * 100)}% | ${fmt(cpu(rawRuns!).median, 1)} | ${fmt(cpu(logqRuns!).median, 1)} |`,
+      `| ${label} | ${fmtStats(r)} | ${fmtStats(b)} | ${fmtStats(l)} | ${fmt(l.median / r.median, 2)}× | ${fmt(l.median / b.median, 2)}× |`,
     );
-    runs.push(`| ${children} → 1 | ${fmtRuns(r)} | ${fmtRuns(l)} |`);
-    ratios.push(`${children}: ${fmt(l.median / r.median, 2)}×`);
+    cpuRows.push(
+      `| ${label} | ${fmtStats(cpu(raw), 1)} | ${fmtStats(cpu(batch), 1)} | ${fmtStats(cpu(logq), 1)} | ${shortest(raw)} / ${shortest(batch)} / ${shortest(logq)} |`,
+    );
+    runs.push(`| ${label} | ${fmtRuns(r)} | ${fmtRuns(b)} | ${fmtRuns(l)} |`);
   }
   const cost = await callerCost();
   const rawCost = stats(cost.rawNs);
@@ -270,36 +236,39 @@ async function main(): Promise<void> {
     'process',
     `## @logq/process (Node IPC, no broker)
 
-| children → subscriber | raw \`process.send\` (records/s): median (min–max) | logq (records/s): median (min–max) | logq / raw (medians) | raw CPU µs/record (median) | logq CPU µs/record (median) |
+| producers → subscriber | raw, a dict per message (records/s): median (min–max) | raw, ${BATCH} dicts per message (records/s) | logq (records/s) | logq / raw | logq / raw batched |
 |---|---:|---:|---:|---:|---:|
 ${rows.join('\n')}
 
+| producers → subscriber | raw CPU µs/record: median (min–max) | raw batched CPU µs/record | logq CPU µs/record | shortest run, s (raw / batched / logq) |
+|---|---:|---:|---:|---:|
+${cpuRows.join('\n')}
+
 | per call, in a forked child | ns: median (min–max) | every run |
 |---|---:|---|
-| raw \`process.send(JSON.stringify(dict))\` | ${fmtStats(rawCost)} | ${fmtRuns(rawCost)} |
+| raw \`process.send(dict)\` | ${fmtStats(rawCost)} | ${fmtRuns(rawCost)} |
 | logq \`log.info(...)\` with \`MultiProcessingHandler\` pushed | ${fmtStats(logqCost)} | ${fmtRuns(logqCost)} |
 
-End-to-end ratio logq/raw (medians) by number of children: ${ratios.join(', ')} (goal ≥ 1.0×). Per call: logq costs ${fmt(logqCost.median / rawCost.median, 2)}× a raw send.
+Goal (issue 17): logq / raw ≥ 1.0× end to end. Per call, logq costs ${fmt(logqCost.median / rawCost.median, 2)}× a raw \`process.send(dict)\` (which JSON-encodes and queues the write in the call).
 
 Every run (records/s):
 
-| children → subscriber | raw | logq |
-|---|---|---|
+| producers → subscriber | raw | raw batched | logq |
+|---|---|---|---|
 ${runs.join('\n')}
 
-Method: ${fmt(TOTAL)} records of ~540 bytes per run split over N forked children, timed from the parent's "go" (after the children's handshake) until the parent has received all of them; ${ROUNDS} runs per path after an untimed warm-up run, raw and logq alternating with both sets of children started (the shortest run took ${fmt(shortest, 1)} s). Raw children call \`process.send\` per record (JSON serialization, waiting when it reports backpressure) and the parent \`JSON.parse\`s each; logq children log with a \`Logger\` (record creation, wire dict, JSON) through \`MultiProcessingHandler\` (batches of up to 256 record dicts per message, so each record is JSON-encoded once; credit window 4096) and the parent decodes every record into a \`LogRecord\` with \`MultiProcessingSubscriber.recv()\`. Both yield to the event loop every ${YIELD_EVERY} records. "CPU µs/record" adds the parent's and every child's user+system time over the run: it is the efficiency measure that a loaded machine disturbs least. Caller cost: timed chunks of 1,000 calls to ≥ ${fmt(RUN_MS / 1000, 1)} s per run; between chunks, untimed, logq flushes its handler (its buffer never overflows) and raw yields so the channel writes; ${ROUNDS} runs alternating after a warm-up run. Machine at the start: ${before}; at the end: ${machine().replace(/^.*load average/, 'load average')}.`,
+Method: N producers (forked children, \`worker_threads\` workers of one file, or \`cluster\` workers started with \`cluster.setupPrimary({ exec, args })\` + \`cluster.fork()\`) each send their share of the run's records of ~540 bytes (the bench's record dict) to this process; a run is timed from the parent's "go" (after the producers have started and, for logq, made their handshake) until the parent has received all of them. Each path's producers are started once; its first run, of ${fmt(WARMUP_TOTAL)} records, is an untimed warm-up; each run sizes the next to last ≥ ${fmt(RUN_MS / 1000, 1)} s at its rate with a 50% margin, never fewer records than before (the shortest run is listed); then ${ROUNDS} runs per path, the three paths interleaved. Every producer yields to the event loop every ${fmt(YIELD_EVERY)} records. **Raw, a dict per message**: a forked or cluster child calls \`process.send(dict, undefined, undefined, onWritten)\` per record, Node's channel JSON-encoding it once; one shared callback counts completed writes (no promise per send), and the child waits only when \`send()\` returns false (until that message is written) or when more than ${fmt(WINDOW)} messages are unwritten; a thread calls \`parentPort.postMessage(dict)\` (structured clone; the port has no backpressure signal, so nothing waits). The parent's \`'message'\` listener gets each dict already decoded and reads its \`level\`. **Raw, ${BATCH} dicts per message**: the same, sending arrays of ${BATCH} dicts (logq's batch size), a window of ${Math.ceil(WINDOW / BATCH)} unwritten messages (${fmt(WINDOW)} records, logq's credit window); the parent reads every dict's \`level\`. **logq**: the producers log with a \`Logger\` (record creation, wire dict) through \`MultiProcessingHandler\` (\`new MultiProcessingHandler(workerData.queue)\` in a thread; up to ${BATCH} record dicts per message, credit window ${fmt(WINDOW)} records, waiting on the channel's backpressure too), \`subscriber.queue.attach(child | worker)\` in the parent, which decodes every record into a \`LogRecord\` with \`MultiProcessingSubscriber.recv()\`. "CPU µs/record" is user+system time over the run per record: the parent's plus every child's for \`fork\` and \`cluster\`; for \`worker_threads\` the parent's \`process.cpuUsage()\` alone, which already includes its threads (a thread's own \`process.cpuUsage()\` is the whole process's, so it is not added). Caller cost: timed chunks of 1,000 calls to ≥ ${fmt(RUN_MS / 1000, 1)} s per run; between chunks, untimed, logq flushes its handler (its buffer never overflows) and raw yields so the channel writes; ${ROUNDS} runs alternating after a warm-up run. Machine at the start: ${before}; at the end: ${machine().replace(/^.*load average/, 'load average')}.`,
   );
 }
 
-const [role, ...args] = process.argv.slice(2);
-if (role === 'produce') await produce(args[0] as Mode, Number(args[1]), Number(args[2]));
-else if (role === 'cost') await measureCost();
-else if (role === 'one') {
-  const [mode, n] = args as [Mode, string];
-  const path = endToEnd(mode, Number(n), ROUNDS);
+const [role, kind, mode, n] = process.argv.slice(2);
+if (role === 'one') {
+  // One path alone, for profiling: `one <fork|thread|cluster> <raw|batch|logq> <producers>`.
+  const path = endToEnd(kind as Kind, mode as Mode, Number(n), ROUNDS + 1);
+  await path.warmup();
   for (let round = 0; round < ROUNDS; round++) {
-    const r = await path.round();
-    console.log(mode, n, fmt(r.rate), fmt(r.cpuPerRecord, 1), `${fmt(r.seconds, 1)} s`);
+    const r = await path.run();
+    console.log(kind, mode, n, fmt(r.rate), fmt(r.cpuPerRecord, 1), `${fmt(r.seconds, 1)} s`);
   }
   await path.close();
 } else await main();

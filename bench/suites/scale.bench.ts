@@ -280,13 +280,13 @@ ${subscriberRows.length ? `### Subscriber count (logq, ${fmt(COUNT_BYTES)}-byte 
 Method: every producer and every consumer is its own child process (the process transport: the consumer forks its producers, whose
 IPC channel it reads). Each producer connects and sends one untimed record (logq: logged and flushed; raw: sent and acknowledged), each
 consumer connects (declares, binds), and the clock starts when all are ready; it stops when the consumers have decoded the last record
-(logq: a \`LogRecord\` from \`recv()\`; raw: \`JSON.parse\` of each). Every run starts fresh processes, so the JIT warms up inside the timed run, for raw and logq alike (the warm-up run warms the
+(logq: a \`LogRecord\` from \`recv()\`; raw: \`JSON.parse\` of each, or for fork IPC a read of the dict Node's channel has decoded). Every run starts fresh processes, so the JIT warms up inside the timed run, for raw and logq alike (the warm-up run warms the
 broker, not the processes): short runs flatter neither, but they understate both. Records are the bench's record dict grown by a string in
 \`extra\` to the target size of the encoded wire record; the smallest logq record (the usual ~540-byte dict, ${fmt(smallest)} B) is over 100 B, so the
 "100 B" rows send it unpadded. Raw does the same work a careful hand-written logger does: \`JSON.stringify\` of the same dict per record, the
 same batching and durability as logq's handler (ZeroMQ: one frame per awaited send, HWM 10,000; Redis: pipelines of 1,024 records,
 RPUSH of 128 or one XADD each, one pipeline in flight, LPOP 1,000 / XREADGROUP COUNT 1,000 + XACK; RabbitMQ: persistent messages to a
-durable queue, \`waitForConfirms\` every 1,000, prefetch 256, ack each; fork IPC: \`process.send\` per record, waiting on backpressure;
+durable queue, \`waitForConfirms\` every 1,000, prefetch 256, ack each; fork IPC: \`process.send(dict)\` per record, Node's channel doing the JSON, with one shared write callback (no promise per send), waiting only when \`send()\` returns false or 4,096 records are unwritten;
 MongoDB: \`insertMany\` of 512 documents into a collection with MongoHandler's indexes, the claim-based competing consumer of the mongo
 suite). Producers yield to the event loop every ~512 KiB of records (at most 1,024 records). Sizing: an untimed warm-up run of each
 variant with ~4 MiB of records (MongoDB: at most 1,000), then a second sized from it to about half a run, measure the fastest, and the
