@@ -34,6 +34,7 @@ import {
   spawnConsumer,
   stats,
   timeCalls,
+  timeLogCalls,
   writeSection,
   cpuSince,
 } from './lib.js';
@@ -392,12 +393,10 @@ async function rawPublishCost(url: string): Promise<number> {
 async function logqCallCost(url: string): Promise<number> {
   const exchange = await sinkExchange(url);
   const handler = new MessageQueueHandler(url, { queue: exchange, declare: false });
-  const pushed = handler.pushApplication();
   let ns: number;
   try {
-    ns = (await timeCalls(logOne, { between: () => handler.flush() })).ns;
+    ns = await timeLogCalls(handler, logOne);
   } finally {
-    pushed[Symbol.dispose]();
     await handler.close({ timeoutMs: 120_000 });
     await dropExchange(url, exchange);
   }

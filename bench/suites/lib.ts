@@ -146,6 +146,27 @@ export async function timeCalls(fn: (i: number) => void, options: TimeCallsOptio
   return { ns: Number(timed) / calls, cpuNs: (cpu * 1000) / calls, calls };
 }
 
+/** What {@link timeLogCalls} needs of a handler. */
+export interface PushableHandler {
+  pushApplication(): unknown;
+  popApplication(): void;
+  flush(): Promise<unknown>;
+}
+
+/**
+ * ns per `logOne(i)` call with `handler` pushed for the run; between timed chunks (untimed) the handler
+ * flushes, so its buffer never overflows and no call takes the drop path.
+ */
+export async function timeLogCalls(handler: PushableHandler, logOne: (i: number) => void): Promise<number> {
+  handler.pushApplication();
+  try {
+    return (await timeCalls(logOne, { between: () => handler.flush().then(() => undefined) })).ns;
+  } finally {
+    handler.popApplication();
+    await handler.flush();
+  }
+}
+
 /** One measured path of {@link interleave}: `run` performs one timed run and returns its figure. */
 export interface Path<R> {
   readonly name: string;
@@ -263,4 +284,59 @@ export function captureRecord(log: () => void): LogRecord {
   probe.applicationBound(log);
   if (captured === null) throw new Error('the log call made no record');
   return captured;
+}
+
+/** Options of {@link sizedRuns}. */
+export interface SizedRunsOptions<R> {
+  /** Records of the first warm-up run. */
+  readonly warmupN: number;
+  /** Run sizes are multiples of this. */
+  readonly round: number;
+  /** The timed runs last this × RUN_MS at the fastest warm-up rate. @default 1.5 */
+  readonly margin?: number;
+  /** A fixed size for the timed runs instead (a smoke run's knob). */
+  readonly fixedN?: number | null;
+  /** Where progress lines go, e.g. `(line) => console.error(`mongo ${line}`)`. */
+  readonly log: (line: string) => void;
+  /** What a run's progress line says after the path's name. */
+  readonly describe: (result: R) => string;
+}
+
+/**
+ * Two untimed warm-up runs of every path (the second sized from the first, JIT-warm), then RUNS timed runs of
+ * each, interleaved round-robin, all of the same size: the fastest path's run at the second warm-up's rate lasts
+ * `margin` × RUN_MS. Returns the size and every run, per path.
+ */
+export async function sizedRuns<P extends string, R extends { readonly rate: number }>(
+  paths: readonly P[],
+  options: SizedRunsOptions<R>,
+  run: (path: P, n: number) => Promise<R>,
+): Promise<{ n: number; runs: Record<P, R[]> }> {
+  const { round } = options;
+  const sized = (rate: number, margin: number) =>
+    Math.max(round, Math.ceil((rate * (RUN_MS / 1000) * margin) / round) * round);
+  let size = options.warmupN;
+  let fastest = 0;
+  for (let w = 0; w < 2; w++) {
+    fastest = 0;
+    for (const path of paths) {
+      const r = await run(path, size);
+      options.log(`warm-up ${path}: ${fmt(size)} records, ${fmt(r.rate)} records/s`);
+      fastest = Math.max(fastest, r.rate);
+    }
+    size = sized(fastest, 1);
+  }
+  const n = options.fixedN ?? sized(fastest, options.margin ?? 1.5);
+  const results = await interleave(
+    paths.map((path) => ({
+      name: path,
+      warmup: async () => undefined,
+      run: async () => {
+        const r = await run(path, n);
+        options.log(`${path}: ${options.describe(r)}`);
+        return r;
+      },
+    })),
+  );
+  return { n, runs: Object.fromEntries(paths.map((p, k) => [p, results[k]!])) as Record<P, R[]> };
 }

@@ -29,6 +29,8 @@ import {
   spawnConsumer,
   stats,
   timeCalls,
+  timeLogCalls,
+  sizedRuns,
   writeSection,
   cpuSince,
 } from './lib.js';
@@ -391,42 +393,25 @@ async function endToEndRun(client: MongoClient, url: string, path: E2EPath, n: n
   } satisfies Run;
 }
 
-/**
- * Two untimed warm-up runs of every path (the second sized from the first), then RUNS timed runs of
- * each, interleaved round-robin, all of the same size: the fastest path's run at the second warm-up's
- * rate lasts MARGIN × RUN_MS.
- */
-async function measure<P extends string>(
+/** {@link sizedRuns} of the paths of one group, logged as `mongo <label> ...`. */
+function measure<P extends string>(
   label: string,
   paths: readonly P[],
   warmupN: number,
   round: number,
   run: (path: P, n: number) => Promise<Run>,
 ): Promise<{ n: number; runs: Record<P, Run[]> }> {
-  let size = warmupN;
-  let fastest = 0;
-  for (let w = 0; w < 2; w++) {
-    fastest = 0;
-    for (const path of paths) {
-      const r = await run(path, size);
-      console.error(`mongo ${label} warm-up ${path}: ${fmt(size)} records, ${fmt(r.rate)} records/s`);
-      fastest = Math.max(fastest, r.rate);
-    }
-    size = Math.max(round, Math.ceil((fastest * (RUN_MS / 1000)) / round) * round);
-  }
-  const n = Math.max(round, Math.ceil((fastest * (RUN_MS / 1000) * MARGIN) / round) * round);
-  const results = await interleave(
-    paths.map((path) => ({
-      name: path,
-      warmup: async () => undefined,
-      run: async () => {
-        const r = await run(path, n);
-        console.error(`mongo ${label} ${path}: ${fmt(r.rate)} records/s in ${r.seconds.toFixed(1)} s`);
-        return r;
-      },
-    })),
+  return sizedRuns(
+    paths,
+    {
+      warmupN,
+      round,
+      margin: MARGIN,
+      log: (line) => console.error(`mongo ${label} ${line}`),
+      describe: (r) => `${fmt(r.rate)} records/s in ${r.seconds.toFixed(1)} s`,
+    },
+    run,
   );
-  return { n, runs: Object.fromEntries(paths.map((p, k) => [p, results[k]!])) as Record<P, Run[]> };
 }
 
 /** A MongoHandler whose transport does nothing: the caller's cost of a log call, without FerretDB's pace. */
@@ -505,14 +490,7 @@ async function main(): Promise<void> {
       },
       {
         name: "`log.info(...)` with MongoHandler pushed (format 'logq': record, document, buffer)",
-        run: async () => {
-          unsent.pushApplication();
-          try {
-            return (await timeCalls(logOne, { between: () => unsent.flush() })).ns;
-          } finally {
-            unsent.popApplication();
-          }
-        },
+        run: () => timeLogCalls(unsent, logOne),
       },
     ];
     const callerRuns = await interleave(callerPaths);

@@ -6,7 +6,7 @@ import { MultiProcessingHandler } from '@logq/process';
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { ProcessSender } from './process-sender.js';
 import { BATCH, type Control, type Mode, type ThreadData, WINDOW, YIELD_EVERY, isControl } from './process-shared.js';
-import { interleave, sampleDict, timeCalls, yieldToLoop } from './lib.js';
+import { interleave, sampleDict, timeCalls, timeLogCalls, yieldToLoop } from './lib.js';
 
 const log = new Logger('bench.service');
 const extra = { request_id: 'c0ffee-1234', user: 'alice' };
@@ -106,15 +106,7 @@ async function measureCost(): Promise<void> {
   const [logqNs, rawNs] = await interleave([
     {
       name: 'logq',
-      run: async () => {
-        handler.pushApplication();
-        try {
-          return (await timeCalls(logOne, { between: () => handler.flush() })).ns;
-        } finally {
-          handler.popApplication();
-          await handler.flush();
-        }
-      },
+      run: () => timeLogCalls(handler, logOne),
     },
     {
       name: 'raw',

@@ -19,7 +19,9 @@ import {
   sampleJson,
   spawnConsumer,
   stats,
+  sizedRuns,
   timeCalls,
+  timeLogCalls,
   writeSection,
 } from './lib.js';
 
@@ -294,14 +296,7 @@ async function callerCost(): Promise<readonly number[]> {
   const [runs] = await interleave([
     {
       name: 'logq',
-      run: async () => {
-        handler.pushApplication();
-        try {
-          return (await timeCalls(logOne, { between: () => handler.flush() })).ns;
-        } finally {
-          handler.popApplication();
-        }
-      },
+      run: () => timeLogCalls(handler, logOne),
     },
   ]);
   await handler.close({ timeoutMs: 60_000 });
@@ -346,33 +341,19 @@ async function main(): Promise<void> {
   ] as const satisfies readonly Path[];
   // Warm-up (untimed): two runs of each path, the second sized from the first (JIT-warm); the timed runs are
   // sized from the second so that the fastest path's run lasts ≥ RUN_MS, with a margin (or BENCH_ZMQ_TOTAL).
-  let warmN = WARMUP_N;
-  let fastest = 0;
-  for (let w = 0; w < 2; w++) {
-    fastest = 0;
-    for (const path of paths) {
-      const warm = await endToEnd(path, warmN);
-      console.log(`warm-up ${path}: ${fmt(warm.rate)} records/s (${fmt(warmN)} records)`);
-      fastest = Math.max(fastest, warm.rate);
-    }
-    warmN = Math.ceil((fastest * (RUN_MS / 1000)) / CHUNK) * CHUNK;
-  }
-  const n = FIXED_N ?? Math.ceil((fastest * (RUN_MS / 1000) * 1.5) / CHUNK) * CHUNK;
-  const runs = await interleave(
-    paths.map((path) => ({
-      name: path,
-      warmup: async () => undefined,
-      run: async () => {
-        const result = await endToEnd(path, n);
-        console.log(
-          `${path}: ${fmt(result.rate)} records/s in ${result.seconds.toFixed(2)} s, lost ${result.lost}, CPU µs/record producer ${fmt(result.producerUs, 1)} consumer ${fmt(result.consumerUs, 1)}`,
-        );
-        return result;
-      },
-    })),
-    ROUNDS,
+  const { n, runs: byPath } = await sizedRuns(
+    paths,
+    {
+      warmupN: WARMUP_N,
+      round: CHUNK,
+      fixedN: FIXED_N,
+      log: (line) => console.log(line),
+      describe: (r) =>
+        `${fmt(r.rate)} records/s in ${r.seconds.toFixed(2)} s, lost ${r.lost}, CPU µs/record producer ${fmt(r.producerUs, 1)} consumer ${fmt(r.consumerUs, 1)}`,
+    },
+    endToEnd,
   );
-  const byPath = Object.fromEntries(paths.map((p, k) => [p, runs[k]!])) as Record<Path, Run[]>;
+  const runs = paths.map((p) => byPath[p]);
   const shortest = Math.min(...runs.flat().map((r) => r.seconds));
   const rate = (p: Path) => stats(byPath[p].map((r) => r.rate));
   const cpuOf = (p: Path, key: 'producerUs' | 'consumerUs') => stats(byPath[p].map((r) => r[key]));
