@@ -273,6 +273,20 @@ export function spawnConsumer(
   return { ready, done };
 }
 
+/** A handler that counts what it is given (a subscriber dispatching into it) and calls `done` at the n-th record. */
+export class CountUntil extends Handler {
+  count = 0;
+  constructor(
+    private readonly n: number,
+    private readonly done: () => void,
+  ) {
+    super();
+  }
+  override emit(): void {
+    if (++this.count === this.n) this.done();
+  }
+}
+
 /** The record that `log` makes: a probe handler catches what one log call creates. */
 export function captureRecord(log: () => void): LogRecord {
   let captured: LogRecord | null = null;

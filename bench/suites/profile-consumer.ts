@@ -13,13 +13,12 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Handler } from '@logq/core';
 import { RedisSubscriber } from '@logq/redis';
 import { useRedis } from '@logq/services';
 import { ZeroMQSubscriber } from '@logq/zeromq';
 import { createClient, type RedisClientType } from 'redis';
 import * as zmq from 'zeromq';
-import { cpuSince, fmt, sampleJson } from './lib.js';
+import { CountUntil, cpuSince, fmt, sampleJson } from './lib.js';
 
 const PROFILE_DIR = process.env.LOGQ_PROFILE_DIR ?? '/tmp/logq-profiles';
 const ROUNDS = 3;
@@ -91,20 +90,6 @@ async function measure(
   session.disconnect();
 }
 
-/** Counts what the subscriber dispatches; calls `done` at the n-th record. */
-class Counter extends Handler {
-  count = 0;
-  constructor(
-    private readonly n: number,
-    private readonly done: () => void,
-  ) {
-    super();
-  }
-  override emit(): void {
-    if (++this.count === this.n) this.done();
-  }
-}
-
 /** Redis list: LPOP 1000 of pre-filled records; raw parses each, logq takes a LogRecord (recv or dispatch). */
 async function redis(n: number): Promise<void> {
   const server = await useRedis();
@@ -137,7 +122,7 @@ async function redis(n: number): Promise<void> {
         while (taken < n) if (await subscriber.recv(5_000)) taken++;
       } else {
         const stop = new AbortController();
-        const counter = new Counter(n - taken, () => stop.abort());
+        const counter = new CountUntil(n - taken, () => stop.abort());
         await counter.applicationBound(() => subscriber.dispatchForever(stop.signal));
       }
       const cpuUs = cpuSince(start);

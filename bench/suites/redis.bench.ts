@@ -5,7 +5,7 @@
 // pipeline in flight, LPOP 1000; streams: pipelined XADD, XREADGROUP + XACK),
 // and beside the last ioredis-based @logq/redis when bench/ioredis-setup.sh
 // has built it into /tmp/logq-ioredis (LOGQ_IOREDIS_DIR).
-import { Handler, LogRecord, Logger, kw, Level } from '@logq/core';
+import { LogRecord, Logger, kw, Level } from '@logq/core';
 import { decodeRecord, encodeRecord } from '@logq/core/transport';
 import { RedisHandler, RedisQueueHandler, RedisSubscriber } from '@logq/redis';
 import { useRedis } from '@logq/services';
@@ -17,6 +17,7 @@ import { type RedisClientType, createClient } from 'redis';
 import {
   RUNS,
   RUN_MS,
+  CountUntil,
   captureRecord,
   fmt,
   fmtRuns,
@@ -139,14 +140,11 @@ async function consume(impl: Impl, mode: Mode, url: string, key: string, n: numb
     const subscriber = new RedisSubscriber(url, { key, mode, format: 'logq', batchSize: POP });
     await subscriber.recv(0);
     const stop = new AbortController();
-    const counter = new (class extends Handler {
-      override emit(): void {
-        if (++count === n) {
-          done();
-          stop.abort();
-        }
-      }
-    })();
+    const counter = new CountUntil(n, () => {
+      count = n;
+      done();
+      stop.abort();
+    });
     ready();
     await counter.applicationBound(() => subscriber.dispatchForever(stop.signal));
     await subscriber.close();
